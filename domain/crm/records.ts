@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { address, hostname, text } from '../shared/schemas.js';
+
+/** What every stored object carries beside its own fields. */
+export type Versioned = { id: string; accountId: string; version: number; createdAt: string; updatedAt: string };
+
+export type CrmRecord = Versioned & { kind: CrmKind };
+export type CrmKind = 'contact' | 'company';
+
+export const contactInput = z
+  .strictObject({
+    firstName: text(100).nullable(),
+    lastName: text(100).nullable(),
+    email: z.email().max(254).nullable(),
+    address: address.nullable(),
+  })
+  .partial();
+export type ContactInput = z.infer<typeof contactInput>;
+export type Contact = CrmRecord & {
+  kind: 'contact';
+  firstName: string | null;
+  lastName: string | null;
+  email: string | null;
+  address: z.infer<typeof address> | null;
+};
+
+export const companyInput = z
+  .strictObject({
+    name: text(200).min(1, 'is required'),
+    domain: hostname.nullable(),
+    address: address.nullable(),
+  })
+  .partial();
+export type CompanyInput = z.infer<typeof companyInput>;
+export const companyCreateInput = companyInput.required({ name: true });
+export type Company = CrmRecord & {
+  kind: 'company';
+  name: string;
+  domain: string | null;
+  address: z.infer<typeof address> | null;
+};
+
+/** Id prefixes by kind, as the contract names them. */
+export const ID_PREFIX: Record<CrmKind, string> = { contact: 'con', company: 'com' };
+
+export const contactFields = (i: ContactInput): Omit<Contact, keyof CrmRecord> => ({
+  firstName: i.firstName ?? null,
+  lastName: i.lastName ?? null,
+  email: i.email ?? null,
+  address: i.address ?? null,
+});
+
+export const companyFields = (i: CompanyInput): Omit<Company, keyof CrmRecord> => ({
+  name: i.name ?? '',
+  domain: i.domain ?? null,
+  address: i.address ?? null,
+});

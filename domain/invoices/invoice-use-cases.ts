@@ -1,0 +1,179 @@
+import type { Actor } from '../auth/actor.js';
+import { conflict, fieldError, notFound, validationError, type FieldError } from '../errors.js';
+import { mutate } from '../optimistic.js';
+import { startOfDayInstant, toInstant, todayIn } from '../dates/calendar.js';
+import type { Clock, CompanyStore, ContactStore, IdGenerator, InvoiceStore, NumberRequest, Page, SettingsStore } from '../ports.js';
+import { getSettings } from '../settings/settings-use-cases.js';
+import type { StoredSettings } from '../settings/settings.js';
+import { applyEdit, blankDraft, cloneContent, type Invoice } from './invoice.js';
+import type { InvoiceEditInput, MarkPaidInput } from './invoice-input.js';
+import { assertAllowed } from './status-machine.js';
+
+export type InvoiceDeps = {
+  invoices: InvoiceStore;
+  settings: SettingsStore;
+  contacts: ContactStore;
+  companies: CompanyStore;
+  clock: Clock;
+  ids: IdGenerator;
+};
+
+const numberingOnCreate = (s: StoredSettings): NumberRequest | undefined =>
+  s.numbering === 'onCreate' ? { prefix: s.prefix, startNumber: s.startNumber } : undefined;
+
+async function load(deps: InvoiceDeps, actor: Actor, id: string): Promise<Invoice> {
+  const invoice = await deps.invoices.get(actor.accountId, id);
+  if (!invoice) throw notFound('Invoice', id);
+  return invoice;
+}
+
+/** Bill-to records and the domain must exist in the caller's account. */
+async function checkReferences(deps: InvoiceDeps, actor: Actor, input: InvoiceEditInput, settings: StoredSettings) {
+  const errors: FieldError[] = [];
+  if (input.contacts) {
+    const found = await Promise.all(input.contacts.map((id) => deps.contacts.get(actor.accountId, id)));
+    found.forEach((c, i) => {
+      if (!c) errors.push({ path: `contacts.${i}`, message: `no contact ${input.contacts![i]} in this account` });
+    });
+  }
+  if (input.company && !(await deps.companies.get(actor.accountId, input.company))) {
+    errors.push({ path: 'company', message: `no company ${input.company} in this account` });
+  }
+  if (input.domain && !settings.domains.includes(input.domain)) {
+    errors.push({ path: 'domain', message: `${input.domain} is not one of the account's connected domains` });
+  }
+  if (errors.length) throw validationError('The invoice refers to records that do not exist', errors);
+}
+
+export async function createInvoice(deps: InvoiceDeps, actor: Actor, input: InvoiceEditInput): Promise<Invoice> {
+  const settings = await getSettings(deps, actor.accountId);
+  const now = deps.clock.now();
+  const draft = blankDraft({
+    id: deps.ids.id('inv'),
+    accountId: actor.accountId,
+    owner: actor.userId,
+    slug: deps.ids.slug(),
+    settings,
+    today: todayIn(settings.timeZone, now),
+    now: toInstant(now),
+  });
+  await checkReferences(deps, actor, input, settings);
+  return deps.invoices.create(applyEdit(draft, input, deps.ids), numberingOnCreate(settings));
+}
+
+export async function getInvoice(deps: InvoiceDeps, actor: Actor, id: string): Promise<Invoice> {
+  return load(deps, actor, id);
+}
+
+export async function listInvoices(deps: InvoiceDeps, actor: Actor, limit: number, cursor: string | null): Promise<Page<Invoice>> {
+  return deps.invoices.list(actor.accountId, limit, cursor);
+}
+
+/** Moves a read invoice to its next state, with version and timestamp bumped, behind a conditional write. */
+function successor(deps: InvoiceDeps, current: Invoice, changes: Partial<Invoice>): Invoice {
+  return { ...current, ...changes, version: current.version + 1, updatedAt: toInstant(deps.clock.now()) };
+}
+
+export async function updateInvoice(deps: InvoiceDeps, actor: Actor, id: string, input: InvoiceEditInput, ifMatch?: number): Promise<Invoice> {
+  const settings = await getSettings(deps, actor.accountId);
+  return mutate(() => load(deps, actor, id), ifMatch, async (current) => {
+    assertAllowed('edit', current.status);
+    await checkReferences(deps, actor, input, settings);
+    return deps.invoices.replace(current, successor(deps, applyEdit(current, input, deps.ids), {}));
+  });
+}
+
+export async function deleteInvoice(deps: InvoiceDeps, actor: Actor, id: string, ifMatch?: number): Promise<void> {
+  await mutate(() => load(deps, actor, id), ifMatch, async (current) => {
+    assertAllowed('delete', current.status);
+    await deps.invoices.remove(current);
+  });
+}
+
+/**
+ * draft → open. The invoice needs a contact to bill and something to bill for. In `onFinalize`
+ * numbering (or for a draft that has no number) the number is handed out in the same write.
+ */
+export async function finalizeInvoice(deps: InvoiceDeps, actor: Actor, id: string, ifMatch?: number): Promise<Invoice> {
+  const settings = await getSettings(deps, actor.accountId);
+  return mutate(() => load(deps, actor, id), ifMatch, async (current) => {
+    assertAllowed('finalize', current.status);
+    const errors: FieldError[] = [];
+    if (current.contacts.length === 0) errors.push({ path: 'contacts', message: 'at least one contact is required to finalize' });
+    if (current.lineItems.length === 0) errors.push({ path: 'lineItems', message: 'at least one line item is required to finalize' });
+    if (errors.length) throw validationError('The invoice is not complete enough to finalize', errors);
+    const next = successor(deps, current, { status: 'open', finalizedAt: toInstant(deps.clock.now()) });
+    const numbering = current.number === null ? { prefix: settings.prefix, startNumber: settings.startNumber } : undefined;
+    return deps.invoices.replace(current, next, numbering);
+  });
+}
+
+/** open → paid, with the payment date (an instant, or a date taken as the start of that day in the account's zone). */
+export async function markInvoicePaid(deps: InvoiceDeps, actor: Actor, id: string, input: MarkPaidInput, ifMatch?: number): Promise<Invoice> {
+  const settings = await getSettings(deps, actor.accountId);
+  const now = deps.clock.now();
+  const paidAt = !input.paidAt
+    ? toInstant(now)
+    : input.paidAt.length === 10
+      ? startOfDayInstant(input.paidAt, settings.timeZone)
+      : toInstant(new Date(input.paidAt));
+  if (new Date(paidAt).getTime() > now.getTime() + 5 * 60_000) throw fieldError('paidAt', 'must not be in the future');
+  return mutate(() => load(deps, actor, id), ifMatch, async (current) => {
+    assertAllowed('markPaid', current.status);
+    const totals = { ...current.totals, amountPaid: current.totals.total, balanceDue: 0 };
+    return deps.invoices.replace(current, successor(deps, current, { status: 'paid', paidAt, totals, pastDue: false }));
+  });
+}
+
+/** open → voided: nothing is owed any more. */
+export async function voidInvoice(deps: InvoiceDeps, actor: Actor, id: string, ifMatch?: number): Promise<Invoice> {
+  return mutate(() => load(deps, actor, id), ifMatch, async (current) => {
+    assertAllowed('void', current.status);
+    const totals = { ...current.totals, balanceDue: 0 };
+    return deps.invoices.replace(current, successor(deps, current, { status: 'voided', voidedAt: toInstant(deps.clock.now()), totals, pastDue: false }));
+  });
+}
+
+/** A new draft with the same content, dated today, with a new number (or none until finalized) and a new slug. */
+export async function cloneInvoice(deps: InvoiceDeps, actor: Actor, id: string): Promise<Invoice> {
+  const source = await load(deps, actor, id);
+  const settings = await getSettings(deps, actor.accountId);
+  const content = cloneContent(source, deps.ids, todayIn(settings.timeZone, deps.clock.now()));
+  // Records deleted since the source was made would fail the reference check; the clone drops them.
+  const contacts = (await Promise.all(source.contacts.map((c) => deps.contacts.get(actor.accountId, c)))).filter((c) => c !== null).map((c) => c.id);
+  const company = source.company && (await deps.companies.get(actor.accountId, source.company)) ? source.company : null;
+  const domain = source.domain && settings.domains.includes(source.domain) ? source.domain : null;
+  return createInvoice(deps, actor, { ...content, contacts, company, domain });
+}
+
+export const ASSOCIATION_TYPES = ['contacts', 'companies'] as const;
+export type AssociationType = (typeof ASSOCIATION_TYPES)[number];
+
+/** Associates a bill-to record with a draft. An invoice bills at most one company. */
+export async function associate(deps: InvoiceDeps, actor: Actor, id: string, type: AssociationType, targetId: string, ifMatch?: number): Promise<Invoice> {
+  const target = type === 'contacts' ? await deps.contacts.get(actor.accountId, targetId) : await deps.companies.get(actor.accountId, targetId);
+  if (!target) throw notFound(type === 'contacts' ? 'Contact' : 'Company', targetId);
+  return mutate(() => load(deps, actor, id), ifMatch, async (current) => {
+    assertAllowed('edit', current.status);
+    if (type === 'contacts') {
+      if (current.contacts.includes(targetId)) return current;
+      if (current.contacts.length >= 50) throw fieldError('contacts', 'an invoice has at most 50 contacts');
+      return deps.invoices.replace(current, successor(deps, current, { contacts: [...current.contacts, targetId] }));
+    }
+    if (current.company === targetId) return current;
+    if (current.company) {
+      throw conflict(`The invoice already bills company ${current.company}; an invoice bills at most one company. Remove it first.`);
+    }
+    return deps.invoices.replace(current, successor(deps, current, { company: targetId }));
+  });
+}
+
+export async function dissociate(deps: InvoiceDeps, actor: Actor, id: string, type: AssociationType, targetId: string, ifMatch?: number): Promise<Invoice> {
+  return mutate(() => load(deps, actor, id), ifMatch, async (current) => {
+    const present = type === 'contacts' ? current.contacts.includes(targetId) : current.company === targetId;
+    if (!present) throw notFound(type === 'contacts' ? 'Association with contact' : 'Association with company', targetId);
+    assertAllowed('edit', current.status);
+    const changes = type === 'contacts' ? { contacts: current.contacts.filter((c) => c !== targetId) } : { company: null };
+    return deps.invoices.replace(current, successor(deps, current, changes));
+  });
+}

@@ -1,0 +1,224 @@
+import type { Versioned } from '../crm/records.js';
+import { validationError, type FieldError } from '../errors.js';
+import { daysBetween, addDays } from '../dates/calendar.js';
+import { dueDateFor, type PaymentTerms } from '../dates/payment-terms.js';
+import { lineMoney, sumTotals, type Discount, type Totals } from '../money/line-items.js';
+import type { Address } from '../shared/schemas.js';
+import type { InvoiceSettings } from '../settings/settings.js';
+import type { IdGenerator } from '../ports.js';
+import type { InvoiceEditInput, LineItemInput } from './invoice-input.js';
+import { sanitizeRichText } from './rich-text.js';
+import type { InvoiceStatus } from './status-machine.js';
+
+export type LineItem = {
+  id: string;
+  productId: string | null;
+  name: string;
+  description: string | null;
+  quantity: number;
+  unitPrice: number;
+  discount: Discount | null;
+  taxRate: number | null;
+  /** Unit price × quantity less the discount, before tax, in minor units. */
+  amount: number;
+  taxAmount: number;
+};
+
+export type BillingOptions = {
+  paymentMethods: InvoiceSettings['paymentMethods'];
+  collectBillingAddress: boolean;
+  collectShippingAddress: boolean;
+};
+
+export type Invoice = Versioned & {
+  number: string | null;
+  status: InvoiceStatus;
+  pastDue: boolean;
+  currency: string;
+  invoiceDate: string;
+  paymentTerms: PaymentTerms;
+  dueDate: string | null;
+  poNumber: string | null;
+  billingAddress: Address | null;
+  contacts: string[];
+  company: string | null;
+  deals: string[];
+  quotes: string[];
+  lineItems: LineItem[];
+  totals: Totals;
+  comments: string | null;
+  billing: BillingOptions;
+  language: InvoiceSettings['defaultLanguage'];
+  locale: string;
+  domain: string | null;
+  slug: string;
+  owner: string;
+  finalizedAt: string | null;
+  sentAt: string | null;
+  paidAt: string | null;
+  voidedAt: string | null;
+  pdf: { status: 'none' | 'pending' | 'ready'; sha256: string | null };
+};
+
+/** The serialized size an invoice may reach; DynamoDB's item limit is 400 KB. */
+export const MAX_INVOICE_BYTES = 350_000;
+
+/** A blank draft with the account's defaults; `applyEdit` then fills in what the user sent. */
+export function blankDraft(p: {
+  id: string;
+  accountId: string;
+  owner: string;
+  slug: string;
+  settings: InvoiceSettings;
+  today: string;
+  now: string;
+}): Invoice {
+  return {
+    id: p.id,
+    accountId: p.accountId,
+    version: 1,
+    createdAt: p.now,
+    updatedAt: p.now,
+    number: null,
+    status: 'draft',
+    pastDue: false,
+    currency: p.settings.currency,
+    invoiceDate: p.today,
+    paymentTerms: 'dueOnReceipt',
+    dueDate: p.today,
+    poNumber: null,
+    billingAddress: null,
+    contacts: [],
+    company: null,
+    deals: [],
+    quotes: [],
+    lineItems: [],
+    totals: sumTotals([]),
+    comments: null,
+    billing: {
+      paymentMethods: [...p.settings.paymentMethods],
+      collectBillingAddress: p.settings.collectBillingAddress,
+      collectShippingAddress: p.settings.collectShippingAddress,
+    },
+    language: p.settings.defaultLanguage,
+    locale: p.settings.defaultLocale,
+    domain: null,
+    slug: p.slug,
+    owner: p.owner,
+    finalizedAt: null,
+    sentAt: null,
+    paidAt: null,
+    voidedAt: null,
+    pdf: { status: 'none', sha256: null },
+  };
+}
+
+function toLineItem(input: LineItemInput, ids: IdGenerator): LineItem {
+  const line = {
+    id: input.id ?? ids.id('li'),
+    productId: null,
+    name: input.name,
+    description: input.description ?? null,
+    quantity: input.quantity,
+    unitPrice: input.unitPrice,
+    discount: input.discount ?? null,
+    taxRate: input.taxRate ?? null,
+  };
+  const money = lineMoney(line);
+  return { ...line, amount: money.amount, taxAmount: money.tax };
+}
+
+/** Recomputes every line's amounts and the totals from quantities, prices, discounts and rates. */
+export function withTotals(invoice: Invoice): Invoice {
+  try {
+    const money = invoice.lineItems.map(lineMoney);
+    const lineItems = invoice.lineItems.map((l, i) => ({ ...l, amount: money[i]!.amount, taxAmount: money[i]!.tax }));
+    return { ...invoice, lineItems, totals: sumTotals(money, invoice.totals.amountPaid) };
+  } catch (e) {
+    if (e instanceof RangeError) {
+      throw validationError('The invoice total is too large', [{ path: 'lineItems', message: 'totals exceed the largest amount this service handles' }]);
+    }
+    throw e;
+  }
+}
+
+/**
+ * Applies a create or PATCH body to a draft. Everything that follows from the input (due date,
+ * line amounts, totals, sanitized comments) is derived here, so no caller can forget a step.
+ */
+export function applyEdit(invoice: Invoice, input: InvoiceEditInput, ids: IdGenerator): Invoice {
+  const errors: FieldError[] = [];
+  const next: Invoice = { ...invoice };
+
+  for (const key of ['currency', 'invoiceDate', 'paymentTerms', 'poNumber', 'billingAddress', 'contacts', 'company', 'language', 'locale', 'domain', 'owner'] as const) {
+    if (input[key] !== undefined) (next as Record<string, unknown>)[key] = input[key];
+  }
+  if (input.slug !== undefined) next.slug = input.slug ?? ids.slug();
+  if (input.billing) next.billing = { ...invoice.billing, ...input.billing };
+  if (input.comments !== undefined) next.comments = input.comments === null ? null : sanitizeRichText(input.comments) || null;
+  if (input.lineItems) {
+    const seen = new Set<string>();
+    input.lineItems.forEach((l, i) => {
+      if (l.id && seen.has(l.id)) errors.push({ path: `lineItems.${i}.id`, message: 'must not repeat a line item id' });
+      if (l.id) seen.add(l.id);
+    });
+    next.lineItems = input.lineItems.map((l) => toLineItem(l, ids));
+  }
+
+  // The due date follows the terms; only `custom` takes one by hand. A client that echoes back the
+  // computed due date is not refused.
+  const computed = dueDateFor(next.paymentTerms, next.invoiceDate, null);
+  if (next.paymentTerms === 'custom') {
+    next.dueDate = input.dueDate !== undefined ? input.dueDate : invoice.paymentTerms === 'custom' ? invoice.dueDate : null;
+    if (!next.dueDate) errors.push({ path: 'dueDate', message: 'is required when paymentTerms is custom' });
+    else if (next.dueDate < next.invoiceDate) errors.push({ path: 'dueDate', message: 'must not be before invoiceDate' });
+  } else {
+    if (input.dueDate !== undefined && input.dueDate !== computed) {
+      errors.push({ path: 'dueDate', message: `follows paymentTerms ${next.paymentTerms} (${computed}); set paymentTerms to custom to choose it` });
+    }
+    next.dueDate = computed;
+  }
+
+  if (errors.length) throw validationError('The invoice has invalid fields', errors);
+  const result = withTotals(next);
+  if (Buffer.byteLength(JSON.stringify(result)) > MAX_INVOICE_BYTES) {
+    throw validationError('The invoice is too large to store', [{ path: 'lineItems', message: `the invoice must stay under ${MAX_INVOICE_BYTES} bytes` }]);
+  }
+  return result;
+}
+
+/** The fields a clone carries over: the content, not the lifecycle. */
+export function cloneContent(source: Invoice, ids: IdGenerator, today: string): InvoiceEditInput {
+  const gap = source.dueDate ? daysBetween(source.invoiceDate, source.dueDate) : 0;
+  return {
+    currency: source.currency,
+    invoiceDate: today,
+    paymentTerms: source.paymentTerms,
+    // A custom due date keeps its distance from the invoice date, so the clone is not born overdue.
+    ...(source.paymentTerms === 'custom' ? { dueDate: addDays(today, gap) } : {}),
+    poNumber: source.poNumber,
+    billingAddress: source.billingAddress,
+    contacts: source.contacts,
+    company: source.company,
+    lineItems: source.lineItems.map((l) => ({
+      id: ids.id('li'),
+      name: l.name,
+      description: l.description,
+      quantity: l.quantity,
+      unitPrice: l.unitPrice,
+      discount: l.discount,
+      taxRate: l.taxRate,
+    })),
+    comments: source.comments,
+    billing: source.billing,
+    language: source.language,
+    locale: source.locale,
+    domain: source.domain,
+    owner: source.owner,
+  };
+}
+
+/** The buyer-facing URL: the connected domain and slug, or the service's own `/i/{slug}`. */
+export function invoiceUrl(invoice: Pick<Invoice, 'domain' | 'slug'>, publicBaseUrl: string): string {
+  return invoice.domain ? `https://${invoice.domain}/${invoice.slug}` : `${publicBaseUrl.replace(/\/$/, '')}/i/${invoice.slug}`;
+}

@@ -1,0 +1,40 @@
+import type { Actor } from '../auth/actor.js';
+import { fieldError } from '../errors.js';
+import { mutate } from '../optimistic.js';
+import { toInstant } from '../dates/calendar.js';
+import type { Clock, SettingsStore } from '../ports.js';
+import { formatInvoiceNumber } from '../invoices/numbering.js';
+import { defaultSettings, type InvoiceSettings, type SettingsInput, type StoredSettings } from './settings.js';
+
+export type SettingsDeps = { settings: SettingsStore; clock: Clock };
+
+/** The account's settings, or the defaults if none were ever saved. */
+export async function getSettings(deps: Pick<SettingsDeps, 'settings'>, accountId: string): Promise<StoredSettings> {
+  return (await deps.settings.get(accountId)) ?? defaultSettings(accountId);
+}
+
+/**
+ * Replaces the fields given. A start number lower than a number its prefix already issued would
+ * hand that number out again, so it is refused; changing only the prefix continues that prefix's
+ * own series (a fresh prefix starts at the start number).
+ */
+export async function updateSettings(deps: SettingsDeps, actor: Actor, input: SettingsInput, ifMatch?: number): Promise<StoredSettings> {
+  return mutate(
+    () => getSettings(deps, actor.accountId),
+    ifMatch,
+    async (current) => {
+      const { accountId: _a, version: _v, updatedAt: _u, ...fields } = current;
+      const next: InvoiceSettings = { ...fields, ...input };
+      if (input.startNumber !== undefined && input.startNumber !== current.startNumber) {
+        const counterNext = await deps.settings.counterNext(actor.accountId, next.prefix);
+        if (counterNext !== null && next.startNumber < counterNext) {
+          throw fieldError(
+            'startNumber',
+            `${formatInvoiceNumber(next.prefix, next.startNumber)} has already been issued; the start number for prefix ${next.prefix} must be at least ${counterNext}`,
+          );
+        }
+      }
+      return deps.settings.save(actor.accountId, next, current.version, toInstant(deps.clock.now()));
+    },
+  );
+}

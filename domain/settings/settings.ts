@@ -1,0 +1,73 @@
+import { z } from 'zod';
+import {
+  countryCode,
+  currencyCode,
+  hostname,
+  language,
+  locale,
+  paymentMethods,
+  timeZone,
+  PAYMENT_METHODS,
+} from '../shared/schemas.js';
+
+export const NUMBERING_MODES = ['onCreate', 'onFinalize'] as const;
+
+export type InvoiceSettings = {
+  prefix: string;
+  startNumber: number;
+  numbering: (typeof NUMBERING_MODES)[number];
+  currency: string;
+  timeZone: string;
+  defaultLanguage: z.infer<typeof language>;
+  defaultLocale: string;
+  domains: string[];
+  paymentMethods: (typeof PAYMENT_METHODS)[number][];
+  collectBillingAddress: boolean;
+  collectShippingAddress: boolean;
+  shippingCountries: string[];
+};
+
+export type StoredSettings = InvoiceSettings & { accountId: string; version: number; updatedAt: string | null };
+
+export const DEFAULT_SETTINGS: InvoiceSettings = {
+  prefix: 'INV',
+  startNumber: 1001,
+  numbering: 'onCreate',
+  currency: 'USD',
+  timeZone: 'America/New_York',
+  defaultLanguage: 'en',
+  defaultLocale: 'en-US',
+  domains: [],
+  paymentMethods: ['card', 'ach'],
+  collectBillingAddress: false,
+  collectShippingAddress: false,
+  shippingCountries: [],
+};
+
+export const defaultSettings = (accountId: string): StoredSettings => ({
+  ...DEFAULT_SETTINGS,
+  accountId,
+  version: 0,
+  updatedAt: null,
+});
+
+/** `PUT /settings/invoices`: the fields given replace the current ones; fields left out keep theirs. */
+export const settingsInput = z.strictObject({
+  prefix: z
+    .string()
+    .min(1)
+    .max(8, 'must be at most 8 characters')
+    .regex(/^[A-Za-z0-9]+$/, 'must be letters and digits only'),
+  startNumber: z.int().min(1).max(999_999_999),
+  numbering: z.enum(NUMBERING_MODES),
+  currency: currencyCode,
+  timeZone: timeZone,
+  defaultLanguage: language,
+  defaultLocale: locale,
+  domains: z.array(hostname).max(20).refine((d) => new Set(d).size === d.length, { message: 'must not repeat a domain' }),
+  paymentMethods,
+  collectBillingAddress: z.boolean(),
+  collectShippingAddress: z.boolean(),
+  shippingCountries: z.array(countryCode).max(250),
+}).partial();
+export type SettingsInput = z.infer<typeof settingsInput>;

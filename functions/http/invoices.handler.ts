@@ -1,0 +1,59 @@
+import { z } from 'zod';
+import {
+  ASSOCIATION_TYPES,
+  associate,
+  cloneInvoice,
+  createInvoice,
+  deleteInvoice,
+  dissociate,
+  finalizeInvoice,
+  getInvoice,
+  listInvoices,
+  markInvoicePaid,
+  updateInvoice,
+  voidInvoice,
+} from '../../domain/invoices/invoice-use-cases.js';
+import { emptyInput, invoiceEditInput, markPaidInput } from '../../domain/invoices/invoice-input.js';
+import type { Invoice } from '../../domain/invoices/invoice.js';
+import { app } from '../wiring.js';
+import { httpHandler } from './http-handler.js';
+import type { ApiRequest } from './http-types.js';
+import { presentInvoice, presentPage } from './presenters.js';
+import { parseLimit, validate } from './request.js';
+
+const { config, deps } = app();
+const show = (i: Invoice) => presentInvoice(i, config.PUBLIC_BASE_URL);
+const ok = (status: number) => (i: Invoice) => ({ status, body: show(i) });
+const associationParams = z.object({ type: z.enum(ASSOCIATION_TYPES), targetId: z.string().min(1).max(64) });
+
+/** Actions take no body, or an empty object; anything else is a mistake worth reporting. */
+const noBody = (req: ApiRequest) => validate(emptyInput, req.body);
+
+export const handler = httpHandler(
+  {
+    'POST /invoices': (req) => createInvoice(deps, req.actor, validate(invoiceEditInput, req.body)).then(ok(201)),
+    'GET /invoices': async (req) => {
+      const { limit, after } = parseLimit(req.query);
+      return { status: 200, body: presentPage(await listInvoices(deps, req.actor, limit, after), show) };
+    },
+    'GET /invoices/{id}': (req) => getInvoice(deps, req.actor, req.params.id!).then(ok(200)),
+    'PATCH /invoices/{id}': (req) => updateInvoice(deps, req.actor, req.params.id!, validate(invoiceEditInput, req.body), req.ifMatch).then(ok(200)),
+    'DELETE /invoices/{id}': async (req) => {
+      await deleteInvoice(deps, req.actor, req.params.id!, req.ifMatch);
+      return { status: 204 };
+    },
+    'POST /invoices/{id}/finalize': (req) => (noBody(req), finalizeInvoice(deps, req.actor, req.params.id!, req.ifMatch).then(ok(200))),
+    'POST /invoices/{id}/mark-paid': (req) => markInvoicePaid(deps, req.actor, req.params.id!, validate(markPaidInput, req.body), req.ifMatch).then(ok(200)),
+    'POST /invoices/{id}/void': (req) => (noBody(req), voidInvoice(deps, req.actor, req.params.id!, req.ifMatch).then(ok(200))),
+    'POST /invoices/{id}/clone': (req) => (noBody(req), cloneInvoice(deps, req.actor, req.params.id!).then(ok(201))),
+    'PUT /invoices/{id}/associations/{type}/{targetId}': (req) => {
+      const p = validate(associationParams, req.params);
+      return associate(deps, req.actor, req.params.id!, p.type, p.targetId, req.ifMatch).then(ok(200));
+    },
+    'DELETE /invoices/{id}/associations/{type}/{targetId}': (req) => {
+      const p = validate(associationParams, req.params);
+      return dissociate(deps, req.actor, req.params.id!, p.type, p.targetId, req.ifMatch).then(ok(200));
+    },
+  },
+  { idempotency: () => app().idempotency },
+);

@@ -1,0 +1,24 @@
+import type { CrmRecord } from '../../domain/crm/records.js';
+import { invoiceUrl, type Invoice } from '../../domain/invoices/invoice.js';
+import type { Page } from '../../domain/ports.js';
+import type { StoredSettings } from '../../domain/settings/settings.js';
+
+/** The resource shapes of the contract: internal fields (the tenant, the record kind) stay inside. */
+export function presentInvoice(invoice: Invoice, publicBaseUrl: string) {
+  const { accountId: _a, ...rest } = invoice;
+  return { ...rest, url: invoiceUrl(invoice, publicBaseUrl) };
+}
+
+export function presentRecord<T extends CrmRecord>(record: T) {
+  const { accountId: _a, kind: _k, ...rest } = record;
+  return rest;
+}
+
+export function presentSettings(settings: StoredSettings) {
+  const { accountId: _a, ...rest } = settings;
+  return rest;
+}
+
+export function presentPage<T, R>(page: Page<T>, present: (t: T) => R) {
+  return { results: page.items.map(present), paging: page.next ? { next: { after: page.next } } : {} };
+}

@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
+import type { Context } from 'aws-lambda';
+import { FUNCTION_ENTRY, ROUTES, routeKey, type ApiFunction, type RouteDef } from '../routes.js';
+import type { HttpEvent, HttpResponse } from '../../functions/http/http-types.js';
+import { verifyBearer, type SigningKeys } from './local-auth.js';
+
+/** API Gateway's HTTP API refuses bodies over 10 MB; locally we stop reading there too. */
+const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
+
+type Handler = (event: HttpEvent, context: Context) => Promise<HttpResponse>;
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+const compiled = ROUTES.map((route) => {
+  const names: string[] = [];
+  const pattern = route.path.replace(/\{(\w+)\}/g, (_, n: string) => (names.push(n), '([^/]+)'));
+  // API Gateway prefers the most specific route: more literal segments win.
+  const literals = route.path.split('/').filter((s) => s && !s.startsWith('{')).length;
+  return { route, regex: new RegExp(`^${pattern}$`), names, literals };
+}).sort((a, b) => b.literals - a.literals);
+
+function match(method: string, path: string): { route: RouteDef; params: Record<string, string> } | 'method' | null {
+  let pathMatched = false;
+  for (const c of compiled) {
+    const m = c.regex.exec(path);
+    if (!m) continue;
+    pathMatched = true;
+    if (c.route.method !== method) continue;
+    const params = Object.fromEntries(c.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
+    return { route: c.route, params };
+  }
+  return pathMatched ? 'method' : null;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer | 'too large'> {
+  return new Promise((resolveBody, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_REQUEST_BYTES) {
+        resolveBody('too large');
+        req.resume();
+        return;
+      }
+      chunks.push(c);
+    });
+    req.on('end', () => resolveBody(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+function send(res: ServerResponse, r: HttpResponse) {
+  res.writeHead(r.statusCode, r.headers);
+  res.end(r.body);
+}
+
+const problem = (status: number, title: string, detail: string): HttpResponse => ({
+  statusCode: status,
+  headers: { 'content-type': 'application/problem+json' },
+  body: JSON.stringify({ type: 'about:blank', title, status, detail }),
+});
+
+/** A Lambda context good enough for the handlers (they read the request id and nothing else). */
+function lambdaContext(fn: ApiFunction, requestId: string): Context {
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: `local-${fn}`,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:local:000000000000:function:local-${fn}`,
+    memoryLimitInMB: '1024',
+    awsRequestId: requestId,
+    logGroupName: `/aws/lambda/local-${fn}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => 30_000,
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
+
+/**
+ * The local API Gateway: matches a request against the route table, checks the bearer token as
+ * the JWT authorizer would (401 before any function runs), builds the HTTP API payload v2 event
+ * and calls the very handler module the Lambda runs.
+ */
+export function createApiServer(opts: { keys: SigningKeys }): Server {
+  const handlers = new Map<ApiFunction, Promise<Handler>>();
+  const load = (fn: ApiFunction) => {
+    if (!handlers.has(fn)) {
+      handlers.set(fn, import(pathToFileURL(resolve(ROOT, FUNCTION_ENTRY[fn])).href).then((m: { handler: Handler }) => m.handler));
+    }
+    return handlers.get(fn)!;
+  };
+
+  return createServer(async (req, res) => {
+    try {
+      const url = new URL(req.url ?? '/', 'http://local');
+      const method = (req.method ?? 'GET').toUpperCase();
+      const found = match(method, url.pathname);
+      if (found === null) return send(res, problem(404, 'Not found', `No route for ${url.pathname}`));
+      if (found === 'method') return send(res, problem(405, 'Method not allowed', `${method} is not allowed on ${url.pathname}`));
+      const body = await readBody(req);
+      if (body === 'too large') return send(res, problem(413, 'Payload too large', 'The request body is over 10 MB'));
+
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+      let claims: Record<string, string> | null = null;
+      if (found.route.permission) {
+        claims = await verifyBearer(opts.keys, headers.authorization);
+        if (!claims) return send(res, { ...problem(401, 'Unauthorized', 'A valid bearer token is required'), headers: { 'content-type': 'application/problem+json', 'www-authenticate': 'Bearer' } });
+      }
+      const requestId = randomUUID();
+      const now = new Date();
+      const key = routeKey(found.route);
+      const query = Object.fromEntries(url.searchParams.entries());
+      const event = {
+        version: '2.0',
+        routeKey: key,
+        rawPath: url.pathname,
+        rawQueryString: url.search.slice(1),
+        headers,
+        ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
+        ...(Object.keys(found.params).length ? { pathParameters: found.params } : {}),
+        ...(body.length ? { body: body.toString('utf8') } : {}),
+        isBase64Encoded: false,
+        requestContext: {
+          accountId: '000000000000',
+          apiId: 'local',
+          domainName: headers.host ?? '127.0.0.1',
+          domainPrefix: 'local',
+          http: { method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+          requestId,
+          routeKey: key,
+          stage: '$default',
+          time: now.toISOString(),
+          timeEpoch: now.getTime(),
+          ...(claims ? { authorizer: { principalId: '', integrationLatency: 0, jwt: { claims, scopes: [] } } } : {}),
+        },
+      } as unknown as HttpEvent;
+      const handler = await load(found.route.function);
+      send(res, await handler(event, lambdaContext(found.route.function, requestId)));
+    } catch (e) {
+      console.error(e);
+      if (!res.headersSent) send(res, problem(502, 'Bad gateway', 'The function failed to answer'));
+    }
+  });
+}
+
+/** Listens, turning "port in use" into a plain message instead of a stack trace. */
+export function listen(server: Server, port: number, host: string): Promise<number> {
+  return new Promise((resolveListen, reject) => {
+    server.once('error', (e: NodeJS.ErrnoException) => {
+      reject(e.code === 'EADDRINUSE' ? new Error(`Port ${port} on ${host} is already in use; set PORT to another port`) : e);
+    });
+    server.listen(port, host, () => resolveListen((server.address() as AddressInfo).port));
+  });
+}

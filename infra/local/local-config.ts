@@ -1,0 +1,24 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/** The local runtime's settings, from the environment (all listed in the README). */
+const schema = z.object({
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  HOST: z.string().default('127.0.0.1'),
+  DATA_DIR: z.string().default('.data'),
+  DYNAMODB_PORT: z.coerce.number().int().min(1).max(65535).default(8000),
+  /** The S3 emulator's port; the emulator arrives with PDFs (documents issue). */
+  S3_PORT: z.coerce.number().int().min(1).max(65535).default(4569),
+  TABLE_NAME: z.string().default('invoices'),
+  DEMO_ACCOUNT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('acc_demo'),
+});
+
+export type LocalConfig = z.infer<typeof schema> & { keyFile: string };
+
+export function localConfig(): LocalConfig {
+  const parsed = schema.safeParse(process.env);
+  if (!parsed.success) {
+    throw new Error(`Bad local settings: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+  }
+  return { ...parsed.data, keyFile: resolve(parsed.data.DATA_DIR, 'local-jwt-key.json') };
+}

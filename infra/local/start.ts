@@ -1,0 +1,67 @@
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { createApiServer, listen } from './api-server.js';
+import { ensureTable, startDynamoLocal, type DynamoLocal } from './dynamodb-local.js';
+import { loadSigningKeys, mintToken } from './local-auth.js';
+import { localConfig } from './local-config.js';
+
+/** Fails early, with a plain message, when a port the stack needs is taken. */
+function assertPortFree(port: number, host: string, name: string): Promise<void> {
+  return new Promise((ok, fail) => {
+    const probe = createServer();
+    probe.once('error', () => fail(new Error(`Port ${port} (${name}) is already in use; set ${name} to another port`)));
+    probe.listen(port, host, () => probe.close(() => ok()));
+  });
+}
+
+async function main() {
+  const config = localConfig();
+  await assertPortFree(config.PORT, config.HOST, 'PORT');
+  await assertPortFree(config.DYNAMODB_PORT, '127.0.0.1', 'DYNAMODB_PORT');
+
+  let dynamo: DynamoLocal | undefined;
+  const shutdown = (code: number) => {
+    dynamo?.stop();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => shutdown(0));
+  process.on('SIGTERM', () => shutdown(0));
+  process.on('exit', () => dynamo?.stop());
+
+  console.log(`Starting DynamoDB Local on port ${config.DYNAMODB_PORT} (data in ${resolve(config.DATA_DIR, 'dynamodb')}) …`);
+  dynamo = await startDynamoLocal({ port: config.DYNAMODB_PORT, dataDir: resolve(config.DATA_DIR, 'dynamodb') });
+  dynamo.process.on('exit', (code) => {
+    console.error(`DynamoDB Local stopped (code ${code}); stopping the service.`);
+    process.exit(1);
+  });
+  await ensureTable(dynamo.endpoint, config.TABLE_NAME);
+
+  const baseUrl = `http://${config.HOST}:${config.PORT}`;
+  // The handlers read these once, at their cold start, exactly as in Lambda.
+  Object.assign(process.env, {
+    TABLE_NAME: config.TABLE_NAME,
+    DYNAMODB_ENDPOINT: dynamo.endpoint,
+    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    PUBLIC_BASE_URL: baseUrl,
+  });
+
+  const keys = await loadSigningKeys(config.keyFile);
+  await listen(createApiServer({ keys }), config.PORT, config.HOST);
+  const token = await mintToken(keys, { accountId: config.DEMO_ACCOUNT_ID, sub: 'usr_demo', role: 'superAdmin' });
+
+  console.log(`
+Invoice service running at ${baseUrl}
+  OpenAPI document: ${baseUrl}/openapi.json
+  DynamoDB Local:   ${dynamo.endpoint} (table ${config.TABLE_NAME})
+  Account ${config.DEMO_ACCOUNT_ID}, user usr_demo, super admin. Token (valid 7 days):
+
+${token}
+
+Try: curl -H "Authorization: Bearer $TOKEN" ${baseUrl}/settings/invoices
+Press Ctrl-C to stop.`);
+}
+
+main().catch((e: unknown) => {
+  console.error(`Could not start: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});

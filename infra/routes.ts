@@ -1,0 +1,78 @@
+import type { z } from 'zod';
+import type { Permission } from '../domain/auth/actor.js';
+import { companyCreateInput, companyInput, contactInput } from '../domain/crm/records.js';
+import { invoiceEditInput, markPaidInput } from '../domain/invoices/invoice-input.js';
+import { settingsInput } from '../domain/settings/settings.js';
+
+/**
+ * The one route table. The CDK stack makes an HTTP API route (and JWT authorizer where a
+ * permission is needed) for each entry; the local runtime matches requests against it; the
+ * handlers check the permission named here; the OpenAPI document is generated from it.
+ */
+export type ApiFunction = 'invoices' | 'settings' | 'contacts' | 'companies' | 'docs';
+
+export type RouteDef = {
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  path: string;
+  function: ApiFunction;
+  /** null: public, no token. */
+  permission: Permission | null;
+  summary: string;
+  body?: z.ZodType;
+  /** The status of success. */
+  status: 200 | 201 | 204;
+};
+
+const r = (method: RouteDef['method'], path: string, fn: ApiFunction, permission: Permission | null, summary: string, status: RouteDef['status'] = 200, body?: z.ZodType): RouteDef => ({
+  method,
+  path,
+  function: fn,
+  permission,
+  summary,
+  status,
+  ...(body ? { body } : {}),
+});
+
+export const ROUTES: RouteDef[] = [
+  r('GET', '/openapi.json', 'docs', null, 'This OpenAPI document'),
+
+  r('GET', '/settings/invoices', 'settings', 'invoices:read', 'Read the invoice settings'),
+  r('PUT', '/settings/invoices', 'settings', 'settings:write', 'Change the invoice settings (fields left out keep their values)', 200, settingsInput),
+
+  r('POST', '/invoices', 'invoices', 'invoices:write', 'Create a draft invoice', 201, invoiceEditInput),
+  r('GET', '/invoices', 'invoices', 'invoices:read', 'List invoices, newest first'),
+  r('GET', '/invoices/{id}', 'invoices', 'invoices:read', 'Read an invoice'),
+  r('PATCH', '/invoices/{id}', 'invoices', 'invoices:write', 'Edit a draft invoice', 200, invoiceEditInput),
+  r('DELETE', '/invoices/{id}', 'invoices', 'invoices:write', 'Delete a draft invoice', 204),
+  r('POST', '/invoices/{id}/finalize', 'invoices', 'invoices:write', 'Finalize a draft: it becomes open and immutable'),
+  r('POST', '/invoices/{id}/mark-paid', 'invoices', 'invoices:write', 'Mark an open invoice paid (cannot be undone)', 200, markPaidInput),
+  r('POST', '/invoices/{id}/void', 'invoices', 'invoices:write', 'Void an open invoice (cannot be undone)'),
+  r('POST', '/invoices/{id}/clone', 'invoices', 'invoices:write', 'Clone an invoice into a new draft', 201),
+  r('PUT', '/invoices/{id}/associations/{type}/{targetId}', 'invoices', 'invoices:write', 'Associate a contact or company with a draft'),
+  r('DELETE', '/invoices/{id}/associations/{type}/{targetId}', 'invoices', 'invoices:write', 'Detach a contact or company from a draft'),
+
+  r('POST', '/contacts', 'contacts', 'crm:write', 'Create a contact', 201, contactInput),
+  r('GET', '/contacts', 'contacts', 'crm:read', 'List contacts, newest first'),
+  r('GET', '/contacts/{id}', 'contacts', 'crm:read', 'Read a contact'),
+  r('PATCH', '/contacts/{id}', 'contacts', 'crm:write', 'Edit a contact', 200, contactInput),
+  r('DELETE', '/contacts/{id}', 'contacts', 'crm:write', 'Delete a contact', 204),
+
+  r('POST', '/companies', 'companies', 'crm:write', 'Create a company', 201, companyCreateInput),
+  r('GET', '/companies', 'companies', 'crm:read', 'List companies, newest first'),
+  r('GET', '/companies/{id}', 'companies', 'crm:read', 'Read a company'),
+  r('PATCH', '/companies/{id}', 'companies', 'crm:write', 'Edit a company', 200, companyInput),
+  r('DELETE', '/companies/{id}', 'companies', 'crm:write', 'Delete a company', 204),
+];
+
+export const routeKey = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method} ${r.path}`;
+
+export const API_FUNCTIONS: ApiFunction[] = [...new Set(ROUTES.map((r) => r.function))];
+
+/** The entry module of each API function, relative to the repository root. */
+export const FUNCTION_ENTRY: Record<ApiFunction, string> = {
+  invoices: 'functions/http/invoices.handler.ts',
+  settings: 'functions/http/settings.handler.ts',
+  contacts: 'functions/http/contacts.handler.ts',
+  companies: 'functions/http/companies.handler.ts',
+  docs: 'functions/http/openapi.handler.ts',
+};

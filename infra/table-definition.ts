@@ -1,0 +1,18 @@
+/**
+ * The one table, described once: the CDK stack and the local runtime both build it from here, so
+ * the two cannot drift. Items carry generic keys (pk/sk, gsi1pk/gsi1sk) and an `entity` type;
+ * functions/dynamodb/keys.ts builds every key string.
+ */
+export const TABLE_DEFINITION = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  /** Epoch seconds after which DynamoDB may delete the item (idempotency records). */
+  timeToLiveAttribute: 'expiresAt',
+  stream: 'NEW_AND_OLD_IMAGES',
+  globalSecondaryIndexes: [
+    /** Per-account collections, newest first: an account's invoices, contacts, companies. */
+    { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+  ],
+} as const;
+
+export type TableDefinition = typeof TABLE_DEFINITION;

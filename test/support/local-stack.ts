@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
+import { inject } from 'vitest';
+import type { Permission } from '../../domain/auth/actor.js';
+import { createApiServer, listen } from '../../infra/local/api-server.js';
+import { ensureTable } from '../../infra/local/dynamodb-local.js';
+import { mintToken, newSigningKeys, type SigningKeys } from '../../infra/local/local-auth.js';
+
+export type Stack = {
+  baseUrl: string;
+  tableName: string;
+  endpoint: string;
+  keys: SigningKeys;
+  token: (accountId: string, opts?: { permissions?: Permission[]; sub?: string }) => Promise<string>;
+  close: () => Promise<void>;
+};
+
+/**
+ * The local runtime for one test file: its own table on the run's DynamoDB Local and the local
+ * API server (JWT check, route table, the real handlers) on a free port. Env is set before the
+ * handlers' first import, as Lambda sets it before a cold start.
+ */
+export async function startStack(): Promise<Stack> {
+  const endpoint = inject('dynamodbEndpoint');
+  const tableName = `t_${randomUUID().slice(0, 8)}`;
+  await ensureTable(endpoint, tableName);
+  const keys = await newSigningKeys();
+  const server: Server = createApiServer({ keys });
+  const port = await listen(server, 0, '127.0.0.1');
+  const baseUrl = `http://127.0.0.1:${port}`;
+  Object.assign(process.env, { TABLE_NAME: tableName, DYNAMODB_ENDPOINT: endpoint, AWS_REGION: 'us-east-1', PUBLIC_BASE_URL: baseUrl });
+  return {
+    baseUrl,
+    tableName,
+    endpoint,
+    keys,
+    token: (accountId, opts = {}) =>
+      mintToken(keys, { accountId, sub: opts.sub ?? 'usr_test', ...(opts.permissions ? { permissions: opts.permissions } : { role: 'superAdmin' }) }),
+    close: () => new Promise((r) => server.close(() => r())),
+  };
+}
+
+export type ApiResponse = { status: number; headers: Headers; body: any };
+
+/** A small client: JSON in, JSON (or problem+json) out. */
+export function client(baseUrl: string, token: string | null) {
+  return async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
+    const res = await fetch(baseUrl + path, {
+      method,
+      headers: {
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...headers,
+      },
+      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      /* not JSON: keep the text */
+    }
+    return { status: res.status, headers: res.headers, body: parsed };
+  };
+}
+
+export const uniqueAccount = (label = 'acc') => `${label}_${randomUUID().replace(/-/g, '').slice(0, 12)}`;
