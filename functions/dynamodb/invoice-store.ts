@@ -19,6 +19,14 @@ const MAX_NUMBERING_ATTEMPTS = 60;
  * since the counter only moves when an invoice takes its number, never skipped.
  */
 export class DynamoInvoiceStore implements InvoiceStore {
+  /**
+   * Numbering writes for one counter run one at a time within this process. In Lambda an instance
+   * serves one request at a time, so this changes nothing there; where one process serves many
+   * requests (the local runtime) it keeps them from racing each other for the counter, leaving the
+   * conditional write to settle races between processes.
+   */
+  private readonly counterQueues = new Map<string, Promise<unknown>>();
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
@@ -109,7 +117,19 @@ export class DynamoInvoiceStore implements InvoiceStore {
    * out. The invoice's own put is always the first item, so its condition failing means a version
    * conflict (replace); the slug put follows.
    */
-  private async write(invoice: Invoice, items: (inv: Invoice) => TransactItem[], numbering: NumberRequest | undefined, mode: 'create' | 'replace'): Promise<Invoice> {
+  private write(invoice: Invoice, items: (inv: Invoice) => TransactItem[], numbering: NumberRequest | undefined, mode: 'create' | 'replace'): Promise<Invoice> {
+    if (!numbering) return this.attemptWrites(invoice, items, undefined, mode);
+    const queueKey = `${invoice.accountId}#${numbering.prefix}`;
+    const previous = this.counterQueues.get(queueKey) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => this.attemptWrites(invoice, items, numbering, mode));
+    this.counterQueues.set(queueKey, run);
+    void run.finally(() => {
+      if (this.counterQueues.get(queueKey) === run) this.counterQueues.delete(queueKey);
+    }).catch(() => undefined);
+    return run;
+  }
+
+  private async attemptWrites(invoice: Invoice, items: (inv: Invoice) => TransactItem[], numbering: NumberRequest | undefined, mode: 'create' | 'replace'): Promise<Invoice> {
     for (let attempt = 0; attempt < MAX_NUMBERING_ATTEMPTS; attempt++) {
       let inv = invoice;
       const numberItems: TransactItem[] = [];
