@@ -1,0 +1,31 @@
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { ROUTES } from '../../infra/routes.js';
+import { client, startStack, uniqueAccount, type Stack } from '../support/local-stack.js';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(() => stack.close());
+
+test('the OpenAPI document is public and covers every route with the schemas the handlers use', async () => {
+  const doc = await client(stack.baseUrl, null)('GET', '/openapi.json');
+  expect(doc.status).toBe(200);
+  expect(doc.body.openapi).toBe('3.1.0');
+  for (const route of ROUTES) {
+    const op = doc.body.paths[route.path]?.[route.method.toLowerCase()];
+    expect(op, `${route.method} ${route.path}`).toBeDefined();
+    expect(Boolean(op.requestBody)).toBe(Boolean(route.body));
+  }
+  const create = doc.body.paths['/invoices'].post.requestBody.content['application/json'].schema;
+  expect(create.additionalProperties).toBe(false);
+  expect(create.properties.lineItems.maxItems).toBe(100);
+  expect(create.properties.paymentTerms.enum).toContain('net30');
+  expect(doc.body.paths['/settings/invoices'].put.requestBody.content['application/json'].schema.properties.prefix.maxLength).toBe(8);
+});
+
+test('a token-less request is 401', async () => {
+  expect((await client(stack.baseUrl, null)('GET', '/invoices')).status).toBe(401);
+  const api = client(stack.baseUrl, await stack.token(uniqueAccount()));
+  expect((await api('GET', '/invoices')).status).toBe(200);
+});
