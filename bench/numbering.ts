@@ -2,21 +2,32 @@
  * Invoice creates per second through the real `POST /invoices` Lambda handler against DynamoDB
  * Local, beside the floor measured in the same run: the same numbering transaction (read the
  * counter, then one TransactWriteItems of invoice + slug guard + counter update + number guard,
- * retried with jitter on conflict) issued straight from a document client.
+ * retried with the store's jitter on conflict) issued straight from a document client.
  *
- * Two concurrencies: 1 caller, and 16 callers racing for one account's counter. Each phase uses a
- * fresh account, so it numbers from INV-1001; every response must be a 201 and the numbers a phase
- * issued must be exactly INV-1001..INV-(1000+N), once each. The machine is small and shared, so
- * the phases are repeated in rounds (order alternating) and medians reported; the ratio is the
- * median of the per-round handler/floor ratios (the two runs of a round sit next to each other in
- * time, so drift mostly cancels).
+ * Two concurrencies, each phase on a fresh account (so it numbers from INV-1001):
+ * - c=1: one caller.
+ * - c=16: 16 callers racing for one account's counter. A Lambda instance serves one request at a
+ *   time, so 16 concurrent requests are 16 instances, each with its own store and client: the
+ *   handler runs in 16 worker threads, each importing it afresh (its own cold start) and calling
+ *   it one request at a time. The floor runs 16 async callers in this thread. An extra row runs
+ *   16 concurrent callers through the single in-process handler, as the local runtime does; the
+ *   store queues numbering writes per counter inside one process, so that row shows the queue,
+ *   not the race.
+ *
+ * Every response must be a 201, and the numbers a phase issued must be exactly
+ * INV-1001..INV-(1000+N), once each, with the counter at 1001+N; otherwise the run exits 1.
+ * The machine is small and shared, so phases repeat in rounds (order alternating) and medians are
+ * reported; a ratio is the median of the per-round handler/floor ratios, since the phases of one
+ * round run next to each other in time and drift mostly cancels.
  *
  * Env: BENCH_N (creates per phase, both concurrencies), BENCH_N1 / BENCH_N16 (one of them),
- * BENCH_ROUNDS (default 3).
+ * BENCH_ROUNDS (default 3), BENCH_SHARED=0 to skip the one-process row.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
 import { createServer, type AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { Worker, isMainThread, parentPort } from 'node:worker_threads';
 import type { Context } from 'aws-lambda';
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { formatInvoiceNumber, nextNumber } from '../domain/invoices/numbering.js';
@@ -29,15 +40,18 @@ import { ensureTable, startDynamoLocal, type DynamoLocal } from '../infra/local/
 
 type Handler = (event: HttpEvent, context: Context) => Promise<HttpResponse>;
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
-type Path = 'handler' | 'floor';
+/** `handler` at c=16 is 16 instances (worker threads); `shared` is 16 callers on one instance. */
+type Path = 'handler' | 'floor' | 'shared';
 
 const TABLE = 'bench_numbering';
 const REGION = 'us-east-1';
 const PREFIX = DEFAULT_SETTINGS.prefix;
 const START = DEFAULT_SETTINGS.startNumber;
-/** The store's own limit (invoice-store.ts MAX_NUMBERING_ATTEMPTS), so the floor gives up where the handler would. */
+/** The store's own limit (MAX_NUMBERING_ATTEMPTS in invoice-store.ts), so the floor gives up where the handler would. */
 const MAX_ATTEMPTS = 60;
 const CONCURRENCIES = [1, 16] as const;
+type Concurrency = (typeof CONCURRENCIES)[number];
+const INSTANCES = 16;
 
 const envInt = (name: string): number | undefined => {
   const raw = process.env[name];
@@ -45,11 +59,6 @@ const envInt = (name: string): number | undefined => {
   const n = Number(raw);
   if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive whole number, not ${raw}`);
   return n;
-};
-const ROUNDS = envInt('BENCH_ROUNDS') ?? 3;
-const N: Record<(typeof CONCURRENCIES)[number], number> = {
-  1: envInt('BENCH_N1') ?? envInt('BENCH_N') ?? 150,
-  16: envInt('BENCH_N16') ?? envInt('BENCH_N') ?? 150,
 };
 
 /** Three lines, no contacts: a draft the way a UI's first save sends it. */
@@ -63,28 +72,18 @@ const CREATE_BODY = JSON.stringify({
 
 class BenchFailure extends Error {}
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 const newAccount = (label: string) => `acc_${label}_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
+const errorText = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
 // ---------------------------------------------------------------------------------------------
 // Counting DynamoDB requests: a middleware on a client's stack sees each send once (above the
-// SDK's own retries), so per phase we get reads, transactions and cancelled transactions.
+// SDK's own retries), so per phase we get reads, transactions, cancelled transactions and time.
 
 type Counts = { get: number; transact: number; cancelled: number; other: number; getMs: number; transactMs: number; otherMs: number };
 const zero = (): Counts => ({ get: 0, transact: 0, cancelled: 0, other: 0, getMs: 0, transactMs: 0, otherMs: 0 });
-const diff = (a: Counts, b: Counts): Counts => {
+const combine = (a: Counts, b: Counts, sign: 1 | -1): Counts => {
   const out = zero();
-  for (const k of Object.keys(out) as (keyof Counts)[]) out[k] = a[k] - b[k];
+  for (const k of Object.keys(out) as (keyof Counts)[]) out[k] = a[k] + sign * b[k];
   return out;
 };
 
@@ -164,6 +163,18 @@ async function handlerCreate(handler: Handler, accountId: string): Promise<strin
   return number;
 }
 
+/**
+ * A cold start: the handler module and its wiring, imported after the environment is set (the
+ * caller sets it; a worker gets a copy of it). The wiring module is the handler's own instance, so
+ * its store's client is the handler's; that client is a private field, reached only to count requests.
+ */
+async function loadHandler() {
+  const { handler } = (await import('../functions/http/invoices.handler.js')) as unknown as { handler: Handler };
+  const wiring = await import('../functions/wiring.js');
+  const db = (wiring.app().deps.invoices as unknown as { db?: DynamoDBDocumentClient }).db;
+  return { handler, counts: db ? countRequests(db) : zero(), counted: db !== undefined, newInvoiceId: () => wiring.ulidIds.id('inv') };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The floor: the same transaction with the same item shapes, the same read-then-transact loop,
 // the same jitter, and nothing else (no settings read, no validation, no presenting).
@@ -210,18 +221,103 @@ function floorCreator(db: DynamoDBDocumentClient, template: Record<string, unkno
 }
 
 // ---------------------------------------------------------------------------------------------
-// Running and checking a phase.
+// Driving creates: callers take the next index from a shared counter until N are started. The
+// counter is a SharedArrayBuffer so that callers in worker threads draw from the same one.
+
+type Drive = { numbers: string[]; errors: string[]; latencies: number[]; counts: Counts };
+
+async function callerLoop(next: Int32Array, n: number, create: () => Promise<string>, out: Drive) {
+  while (Atomics.add(next, 0, 1) < n) {
+    const t0 = performance.now();
+    try {
+      out.numbers.push(await create());
+    } catch (e) {
+      out.errors.push(errorText(e));
+    }
+    out.latencies.push(performance.now() - t0);
+  }
+}
+
+async function drive(concurrency: number, n: number, create: () => Promise<string>, counts: Counts): Promise<Drive> {
+  const next = new Int32Array(new SharedArrayBuffer(4));
+  const before = { ...counts };
+  const out: Drive = { numbers: [], errors: [], latencies: [], counts: zero() };
+  await Promise.all(Array.from({ length: concurrency }, () => callerLoop(next, n, create, out)));
+  out.counts = combine(counts, before, -1);
+  return out;
+}
+
+type RunMessage = { accountId: string; n: number; next: SharedArrayBuffer };
+
+/** 16 handler instances, one request at a time each, as Lambda runs them. */
+class InstancePool {
+  private constructor(private readonly workers: Worker[]) {}
+
+  static async start(size: number): Promise<InstancePool> {
+    const workers = Array.from({ length: size }, () => new Worker(new URL(import.meta.url)));
+    const pool = new InstancePool(workers);
+    try {
+      // Each posts one message once its handler is imported: its cold start.
+      await Promise.all(workers.map((w) => once(w, 'message')));
+    } catch (e) {
+      await pool.stop();
+      throw e;
+    }
+    return pool;
+  }
+
+  async drive(n: number, accountId: string): Promise<Drive> {
+    const next = new SharedArrayBuffer(4);
+    const replies = await Promise.all(
+      this.workers.map((w) => {
+        const reply = once(w, 'message') as Promise<[Drive]>;
+        w.postMessage({ accountId, n, next } satisfies RunMessage);
+        return reply;
+      }),
+    );
+    const out: Drive = { numbers: [], errors: [], latencies: [], counts: zero() };
+    for (const [d] of replies) {
+      out.numbers.push(...d.numbers);
+      out.errors.push(...d.errors);
+      out.latencies.push(...d.latencies);
+      out.counts = combine(out.counts, d.counts, 1);
+    }
+    return out;
+  }
+
+  async stop() {
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
+
+/** A worker thread: one handler instance. */
+async function instanceMain() {
+  const port = parentPort!;
+  const { handler, counts } = await loadHandler();
+  port.on('message', (msg: RunMessage) => {
+    const before = { ...counts };
+    const out: Drive = { numbers: [], errors: [], latencies: [], counts: zero() };
+    void callerLoop(new Int32Array(msg.next), msg.n, () => handlerCreate(handler, msg.accountId), out).then(() => {
+      out.counts = combine(counts, before, -1);
+      port.postMessage(out);
+    });
+  });
+  port.postMessage('ready');
+}
+
+// ---------------------------------------------------------------------------------------------
+// Phases and checks.
 
 type PhaseResult = {
   path: Path;
-  concurrency: number;
+  concurrency: Concurrency;
   n: number;
   seconds: number;
   rate: number;
   p50: number;
   p95: number;
   counts: Counts;
-  /** This process's CPU (handler or floor code, SDK, sockets) per create, in ms. */
+  /** This process's CPU (all threads: handler or floor code, SDK, sockets) per create, in ms. */
   cpuMs: number;
   problems: string[];
 };
@@ -234,232 +330,234 @@ const median = (xs: number[]) => {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 };
 
-/** `n` creates by `concurrency` callers; returns the numbers issued (or the errors) and the timing. */
-async function drive(concurrency: number, n: number, create: () => Promise<string>) {
-  const numbers: string[] = [];
-  const errors: string[] = [];
-  const latencies: number[] = [];
-  let started = 0;
-  const worker = async () => {
-    while (started < n) {
-      started++;
-      const t0 = performance.now();
-      try {
-        numbers.push(await create());
-      } catch (e) {
-        errors.push(e instanceof Error ? `${e.name}: ${e.message}` : String(e));
-      }
-      latencies.push(performance.now() - t0);
-    }
-  };
-  const t0 = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const seconds = (performance.now() - t0) / 1000;
-  return { numbers, errors, latencies: latencies.sort((a, b) => a - b), seconds };
-}
-
-/** The numbers a fresh account was given must be exactly START..START+n-1, each once, and the counter must agree. */
+/** The numbers a fresh account was given must be exactly START..START+n-1, each once, and its counter must agree. */
 async function checkNumbers(db: DynamoDBDocumentClient, accountId: string, n: number, numbers: string[]): Promise<string[]> {
   const problems: string[] = [];
   const seen = new Map<string, number>();
   for (const num of numbers) seen.set(num, (seen.get(num) ?? 0) + 1);
+  const some = (xs: string[]) => `${xs.slice(0, 10).join(', ')}${xs.length > 10 ? ', …' : ''}`;
   const dupes = [...seen].filter(([, c]) => c > 1).map(([num, c]) => `${num}×${c}`);
-  if (dupes.length) problems.push(`duplicate numbers: ${dupes.slice(0, 10).join(', ')}${dupes.length > 10 ? ', …' : ''}`);
-  const expected = Array.from({ length: n }, (_, i) => formatInvoiceNumber(PREFIX, START + i));
-  const missing = expected.filter((num) => !seen.has(num));
-  const extra = [...seen.keys()].filter((num) => !expected.includes(num));
-  if (missing.length) problems.push(`${missing.length} numbers never issued: ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}`);
-  if (extra.length) problems.push(`numbers outside ${expected[0]}..${expected.at(-1)}: ${extra.slice(0, 10).join(', ')}`);
+  if (dupes.length) problems.push(`duplicate numbers: ${some(dupes)}`);
+  const expected = new Set(Array.from({ length: n }, (_, i) => formatInvoiceNumber(PREFIX, START + i)));
+  const missing = [...expected].filter((num) => !seen.has(num));
+  const extra = [...seen.keys()].filter((num) => !expected.has(num));
+  if (missing.length) problems.push(`${missing.length} numbers never issued: ${some(missing)}`);
+  if (extra.length) problems.push(`numbers outside ${PREFIX}-${START}..${PREFIX}-${START + n - 1}: ${some(extra)}`);
   const { Item } = await db.send(new GetCommand({ TableName: TABLE, Key: keys.invoiceCounter(accountId, PREFIX), ConsistentRead: true }));
   if (Item?.next !== START + n) problems.push(`counter reads ${String(Item?.next)}, expected ${START + n}`);
   return problems;
 }
 
-async function phase(path: Path, concurrency: number, n: number, create: (accountId: string) => Promise<string>, counts: Counts, checkDb: DynamoDBDocumentClient): Promise<PhaseResult> {
+async function phase(path: Path, concurrency: Concurrency, n: number, run: (accountId: string) => Promise<Drive>, checkDb: DynamoDBDocumentClient): Promise<PhaseResult> {
   const accountId = newAccount(`${path}_c${concurrency}`);
-  const before = { ...counts };
   const cpu0 = process.cpuUsage();
-  const run = await drive(concurrency, n, () => create(accountId));
+  const t0 = performance.now();
+  const d = await run(accountId);
+  const seconds = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
-  const used = diff(counts, before);
-  const problems = run.errors.length ? [`${run.errors.length} of ${n} creates failed; first: ${run.errors[0]}`] : [];
-  problems.push(...(await checkNumbers(checkDb, accountId, n, run.numbers)));
+  const problems = d.errors.length ? [`${d.errors.length} of ${n} creates failed; first: ${d.errors[0]}`] : [];
+  problems.push(...(await checkNumbers(checkDb, accountId, n, d.numbers)));
+  const latencies = d.latencies.sort((a, b) => a - b);
   return {
     path,
     concurrency,
     n,
-    seconds: run.seconds,
-    rate: n / run.seconds,
-    p50: quantile(run.latencies, 0.5),
-    p95: quantile(run.latencies, 0.95),
-    counts: used,
+    seconds,
+    rate: n / seconds,
+    p50: quantile(latencies, 0.5),
+    p95: quantile(latencies, 0.95),
+    counts: d.counts,
     cpuMs: (cpu.user + cpu.system) / 1000 / n,
     problems,
   };
 }
 
 // ---------------------------------------------------------------------------------------------
+// Output.
 
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
-const pad = (s: string, w: number) => s.padStart(w);
+const since = (t: number) => `${fmt((performance.now() - t) / 1000)} s`;
+const LABEL: Record<Path, string> = { handler: 'handler', floor: 'floor', shared: 'handler, 1 process' };
 
 function printPhase(r: PhaseResult) {
   const c = r.counts;
   const avg = (ms: number, count: number) => (count ? `${fmt(ms / count)} ms` : '-');
+  const label = r.path === 'handler' && r.concurrency === INSTANCES ? `handler, ${INSTANCES} instances` : LABEL[r.path];
   console.log(
-    `  ${r.path.padEnd(7)} c=${pad(String(r.concurrency), 2)}  ${pad(fmt(r.rate), 6)}/s  ${pad(fmt(r.seconds, 2), 6)} s  ` +
-      `latency p50 ${pad(fmt(r.p50), 6)} ms p95 ${pad(fmt(r.p95), 6)} ms  node cpu ${fmt(r.cpuMs)} ms/create` +
-      (r.problems.length ? '  FAILED' : ''),
+    `  c=${String(r.concurrency).padStart(2)} ${label.padEnd(21)} ${fmt(r.rate).padStart(6)}/s  ${fmt(r.seconds, 2).padStart(6)} s  ` +
+      `latency p50 ${fmt(r.p50).padStart(6)} ms, p95 ${fmt(r.p95).padStart(6)} ms  node cpu ${fmt(r.cpuMs)} ms/create${r.problems.length ? '  FAILED' : ''}`,
   );
   console.log(
-    `        per create: ${fmt(c.get / r.n, 2)} GetItem (avg ${avg(c.getMs, c.get)}), ${fmt(c.transact / r.n, 2)} TransactWriteItems (avg ${avg(c.transactMs, c.transact)}; ${c.cancelled} cancelled in all)` +
+    `       per create: ${fmt(c.get / r.n, 2)} GetItem (avg ${avg(c.getMs, c.get)}), ${fmt(c.transact / r.n, 2)} TransactWriteItems (avg ${avg(c.transactMs, c.transact)}), ` +
+      `${fmt(c.cancelled / r.n, 2)} cancelled` +
       (c.other ? `, ${fmt(c.other / r.n, 2)} other requests (avg ${avg(c.otherMs, c.other)})` : ''),
   );
-  for (const p of r.problems) console.log(`      ✗ ${p}`);
+  for (const p of r.problems) console.log(`       ✗ ${p}`);
 }
 
-async function main(dynamo: { current: DynamoLocal | undefined }): Promise<boolean> {
+function printSummary(results: PhaseResult[], rounds: number, N: Record<Concurrency, number>) {
+  const rows: string[][] = [];
+  const perCreate = (rs: PhaseResult[], f: (c: Counts) => number) => fmt(rs.reduce((s, r) => s + f(r.counts), 0) / rs.reduce((s, r) => s + r.n, 0), 2);
+  const requests = (c: Counts) => c.get + c.transact + c.other;
+  const row = (label: string, c: Concurrency, path: Path) => {
+    const of = (p: Path) => results.filter((r) => r.concurrency === c && r.path === p);
+    const h = of(path);
+    const f = of('floor');
+    if (!h.length) return;
+    const ratios = h.map((r, i) => r.rate / f[i]!.rate);
+    rows.push([
+      label,
+      String(N[c]),
+      fmt(median(h.map((r) => r.rate))),
+      fmt(median(f.map((r) => r.rate))),
+      fmt(median(ratios), 2),
+      perCreate(h, requests),
+      perCreate(f, requests),
+      perCreate(h, (x) => x.cancelled),
+      perCreate(f, (x) => x.cancelled),
+    ]);
+  };
+  row('c=1', 1, 'handler');
+  row(`c=16 (${INSTANCES} instances)`, 16, 'handler');
+  row('c=16 (1 process, queued)', 16, 'shared');
+  const head = ['concurrency', 'N', 'handler/s', 'floor/s', 'ratio', 'handler req/create', 'floor req/create', 'handler retries/create', 'floor retries/create'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => '  ' + cells.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('  ');
+  console.log(`\nSummary: creates per second, median of ${rounds} round${rounds === 1 ? '' : 's'}; ratio = median of the per-round handler/floor ratios`);
+  console.log(line(head));
+  console.log('  ' + widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+  console.log('  (req = DynamoDB requests; retries = cancelled TransactWriteItems)');
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** The guard item for a number names its invoice: the way from a number back to its item. */
+async function invoiceItemByNumber(db: DynamoDBDocumentClient, accountId: string, number: string): Promise<Record<string, unknown>> {
+  const guard = await db.send(new GetCommand({ TableName: TABLE, Key: keys.invoiceNumber(accountId, number), ConsistentRead: true }));
+  if (typeof guard.Item?.invoiceId !== 'string') throw new BenchFailure(`no guard item for ${number}`);
+  const { Item } = await db.send(new GetCommand({ TableName: TABLE, Key: keys.invoice(accountId, guard.Item.invoiceId), ConsistentRead: true }));
+  if (!Item) throw new BenchFailure(`invoice ${guard.Item.invoiceId} (${number}) is not in the table`);
+  return Item;
+}
+
+async function main(dynamo: { current: DynamoLocal | undefined; pool: InstancePool | undefined }): Promise<boolean> {
+  const ROUNDS = envInt('BENCH_ROUNDS') ?? 3;
+  const N: Record<Concurrency, number> = {
+    1: envInt('BENCH_N1') ?? envInt('BENCH_N') ?? 120,
+    16: envInt('BENCH_N16') ?? envInt('BENCH_N') ?? 120,
+  };
+  const shared = process.env.BENCH_SHARED !== '0';
   const tStart = performance.now();
-  const port = await freePort();
-  dynamo.current = await startDynamoLocal({ port });
+
+  dynamo.current = await startDynamoLocal({ port: await freePort() });
   const endpoint = dynamo.current.endpoint;
   await ensureTable(endpoint, TABLE);
-  const since = (t: number) => `${fmt((performance.now() - t) / 1000)} s`;
-  console.log(`DynamoDB Local (in memory) on ${endpoint} up in ${since(tStart)}, table ${TABLE}; Node ${process.version}; ${ROUNDS} rounds, N=${N[1]} at c=1, N=${N[16]} at c=16`);
-  const tImport = performance.now();
+  console.log(`DynamoDB Local (in memory) on ${endpoint}, up in ${since(tStart)}; Node ${process.version}; ${ROUNDS} round(s), N=${N[1]} at c=1, N=${N[16]} at c=16`);
 
   // The handler reads its environment once, at import: set it first, as Lambda does before a cold start.
   Object.assign(process.env, { TABLE_NAME: TABLE, DYNAMODB_ENDPOINT: endpoint, AWS_REGION: REGION, PUBLIC_BASE_URL: 'http://bench.local' });
-  const { handler } = (await import('../functions/http/invoices.handler.js')) as unknown as { handler: Handler };
-  const wiring = await import('../functions/wiring.js');
-  // Same module instance as the handler's, so this is the handler's own document client. It is a
-  // private field of the store; reaching it only lets us count requests, it changes nothing.
-  const handlerDb = (wiring.app().deps.invoices as unknown as { db?: DynamoDBDocumentClient }).db;
-  const handlerCounts = handlerDb ? countRequests(handlerDb) : zero();
-  if (!handlerDb) console.log('(the handler store has no `db` field any more: handler request counts will read 0)');
-
-  // The floor's client is built by the same factory with the same settings.
+  const tWarm = performance.now();
+  const local = await loadHandler();
+  if (!local.counted) console.log('(the store has no `db` field any more: handler request counts will read 0)');
+  const handlerOne = (accountId: string) => handlerCreate(local.handler, accountId);
+  // The floor's client comes from the same factory with the same settings as the handler's.
   const floorDb = documentClient({ tableName: TABLE, endpoint, region: REGION });
   const floorCounts = countRequests(floorDb);
+  dynamo.pool = await InstancePool.start(INSTANCES);
+  const pool = dynamo.pool;
+  const coldStarts = since(tWarm);
 
-  const handlerPath = (accountId: string) => handlerCreate(handler, accountId);
-  const importTime = since(tImport);
-  const tWarm = performance.now();
+  // Warm-up: the SDK's sockets, V8's and DynamoDB Local's JIT, on every path. The floor's item
+  // template is an invoice the handler wrote.
+  const warm = newAccount('warm');
+  const template = await invoiceItemByNumber(floorDb, warm, await handlerOne(warm));
+  const floorOne = floorCreator(floorDb, template, local.newInvoiceId);
+  const warmFloor = newAccount('warm_floor');
+  const warmRuns = [
+    await drive(1, 20, () => handlerOne(warm), local.counts),
+    await drive(16, 32, () => handlerOne(warm), local.counts),
+    await pool.drive(48, newAccount('warm_pool')),
+    await drive(1, 20, () => floorOne(warmFloor), floorCounts),
+    await drive(16, 32, () => floorOne(warmFloor), floorCounts),
+  ];
+  const warmErrors = warmRuns.flatMap((d) => d.errors);
+  if (warmErrors.length) throw new BenchFailure(`${warmErrors.length} warm-up creates failed; first: ${warmErrors[0]}`);
+  console.log(`cold starts (1 + ${INSTANCES} instances) ${coldStarts}, warm-up ${since(tWarm)}; invoice item ≈ ${Buffer.byteLength(JSON.stringify(template))} bytes as JSON\n`);
 
-  // Warm-up: the handler's cold start, the SDK's sockets, and DynamoDB Local's JIT, on both paths.
-  const warmAccount = newAccount('warm_handler');
-  const first = await handlerPath(warmAccount);
-  const created = await floorDb.send(
-    new GetCommand({ TableName: TABLE, Key: keys.invoice(warmAccount, await invoiceIdByNumber(floorDb, warmAccount, first)), ConsistentRead: true }),
-  );
-  if (!created.Item) throw new BenchFailure('the warm-up invoice is not in the table');
-  const template = created.Item;
-  const floorPath = floorCreator(floorDb, template, () => wiring.ulidIds.id('inv'));
-  const floorAccount = newAccount('warm_floor');
-  const warmTimes: string[] = [];
-  for (const [path, create, account] of [
-    ['handler', handlerPath, warmAccount],
-    ['floor', floorPath, floorAccount],
-  ] as const) {
-    const w1 = await drive(1, 20, () => create(account));
-    const w16 = await drive(16, 48, () => create(account));
-    const errs = [...w1.errors, ...w16.errors];
-    warmTimes.push(`${path} ${fmt(w1.seconds, 2)} s + ${fmt(w16.seconds, 2)} s`);
-    if (errs.length) throw new BenchFailure(`warm-up of the ${path} failed: ${errs[0]}`);
-  }
-  const itemBytes = Buffer.byteLength(JSON.stringify(template));
-  console.log(`handler imported in ${importTime}; warm-up ${since(tWarm)} (20 at c=1 + 48 at c=16: ${warmTimes.join(', ')}); invoice item ≈ ${itemBytes} bytes as JSON\n`);
-
+  const runners: Record<Path, Record<Concurrency, (accountId: string) => Promise<Drive>>> = {
+    handler: { 1: (a) => drive(1, N[1], () => handlerOne(a), local.counts), 16: (a) => pool.drive(N[16], a) },
+    floor: { 1: (a) => drive(1, N[1], () => floorOne(a), floorCounts), 16: (a) => drive(16, N[16], () => floorOne(a), floorCounts) },
+    shared: { 1: () => Promise.reject(new Error('no c=1 shared phase')), 16: (a) => drive(16, N[16], () => handlerOne(a), local.counts) },
+  };
   const results: PhaseResult[] = [];
   for (let round = 0; round < ROUNDS; round++) {
     console.log(`round ${round + 1}/${ROUNDS}`);
     for (const c of CONCURRENCIES) {
-      const order: Path[] = round % 2 === 0 ? ['handler', 'floor'] : ['floor', 'handler'];
-      for (const path of order) {
-        const r =
-          path === 'handler'
-            ? await phase('handler', c, N[c], handlerPath, handlerCounts, floorDb)
-            : await phase('floor', c, N[c], floorPath, floorCounts, floorDb);
+      const paths: Path[] = c === 16 && shared ? ['handler', 'floor', 'shared'] : ['handler', 'floor'];
+      if (round % 2 === 1) paths.reverse();
+      for (const path of paths) {
+        const r = await phase(path, c, N[c], runners[path][c], floorDb);
         printPhase(r);
         results.push(r);
       }
     }
   }
 
-  // Summary.
-  const totalSeconds = (performance.now() - tStart) / 1000;
-  console.log(`\nSummary (median of ${ROUNDS} rounds; ratio = median of per-round handler/floor)`);
-  const head = ['conc', 'N', 'handler/s', 'floor/s', 'ratio', 'handler GetItem/create', 'floor GetItem/create', 'handler retries/create', 'floor retries/create'];
-  const rows: string[][] = [];
-  for (const c of CONCURRENCIES) {
-    const of = (p: Path) => results.filter((r) => r.concurrency === c && r.path === p);
-    const h = of('handler');
-    const f = of('floor');
-    const ratios = h.map((r, i) => r.rate / f[i]!.rate);
-    const perCreate = (rs: PhaseResult[], k: keyof Counts) => rs.reduce((s, r) => s + r.counts[k], 0) / rs.reduce((s, r) => s + r.n, 0);
-    rows.push([
-      String(c),
-      String(N[c]),
-      fmt(median(h.map((r) => r.rate))),
-      fmt(median(f.map((r) => r.rate))),
-      fmt(median(ratios), 2),
-      fmt(perCreate(h, 'get'), 2),
-      fmt(perCreate(f, 'get'), 2),
-      fmt(perCreate(h, 'cancelled'), 2),
-      fmt(perCreate(f, 'cancelled'), 2),
-    ]);
-  }
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => '  ' + cells.map((x, i) => x.padStart(widths[i]!)).join('  ');
-  console.log(line(head));
-  console.log('  ' + widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of rows) console.log(line(r));
-
+  printSummary(results, ROUNDS, N);
+  console.log(`\ntotal runtime ${since(tStart)}`);
   const failed = results.filter((r) => r.problems.length);
-  console.log(`\ntotal runtime ${fmt(totalSeconds)} s`);
   if (failed.length) {
     console.log(`CORRECTNESS FAILED in ${failed.length} phase(s):`);
-    for (const r of failed) for (const p of r.problems) console.log(`  ${r.path} c=${r.concurrency}: ${p}`);
+    for (const r of failed) for (const p of r.problems) console.log(`  ${LABEL[r.path]} c=${r.concurrency}: ${p}`);
     return false;
   }
-  console.log(`all ${results.length} phases: every create 201, numbers exactly ${formatInvoiceNumber(PREFIX, START)}..${PREFIX}-(${START - 1}+N), no duplicates, counters agree`);
+  console.log(`correctness: all ${results.length} phases answered 201 to every create and issued exactly ${PREFIX}-${START}..${PREFIX}-(${START - 1}+N), no duplicates, counters agree`);
   return true;
-}
-
-/** The guard item for a number names its invoice: the way from a number back to the id. */
-async function invoiceIdByNumber(db: DynamoDBDocumentClient, accountId: string, number: string): Promise<string> {
-  const { Item } = await db.send(new GetCommand({ TableName: TABLE, Key: keys.invoiceNumber(accountId, number), ConsistentRead: true }));
-  if (typeof Item?.invoiceId !== 'string') throw new BenchFailure(`no guard item for ${number}`);
-  return Item.invoiceId;
 }
 
 async function stopDynamo(d: DynamoLocal | undefined) {
   if (!d || d.process.exitCode !== null || d.process.signalCode !== null) return;
-  const exited = new Promise<void>((r) => d.process.once('exit', () => r()));
+  const exited = once(d.process, 'exit');
   d.stop();
   const timer = setTimeout(() => d.process.kill('SIGKILL'), 5_000);
   await exited;
   clearTimeout(timer);
 }
 
-const dynamo: { current: DynamoLocal | undefined } = { current: undefined };
-// However the process ends (an uncaught error, a closed stdout pipe), DynamoDB Local must not outlive it.
-process.on('exit', () => dynamo.current?.stop());
-process.stdout.on('error', () => process.exit(1));
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: stopping DynamoDB Local`);
-    void stopDynamo(dynamo.current).finally(() => process.exit(130));
-  });
+if (!isMainThread) {
+  await instanceMain();
+} else {
+  const running: { current: DynamoLocal | undefined; pool: InstancePool | undefined } = { current: undefined, pool: undefined };
+  // However the process ends (an uncaught error, a closed stdout pipe), DynamoDB Local must not outlive it.
+  process.on('exit', () => running.current?.stop());
+  process.stdout.on('error', () => process.exit(1));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      console.error(`\n${signal}: stopping DynamoDB Local`);
+      void stopDynamo(running.current).finally(() => process.exit(130));
+    });
+  }
+  let ok = false;
+  try {
+    ok = await main(running);
+  } catch (e) {
+    console.error(e instanceof BenchFailure ? `BENCHMARK FAILED: ${e.message}` : e);
+  } finally {
+    await running.pool?.stop();
+    await stopDynamo(running.current);
+  }
+  // The SDK clients keep sockets open; nothing is left to do.
+  process.exit(ok ? 0 : 1);
 }
-
-let ok = false;
-try {
-  ok = await main(dynamo);
-} catch (e) {
-  console.error(e instanceof BenchFailure ? `BENCHMARK FAILED: ${e.message}` : e);
-} finally {
-  await stopDynamo(dynamo.current);
-}
-// The SDK clients keep sockets open; nothing else is left to do.
-process.exit(ok ? 0 : 1);

@@ -1,7 +1,7 @@
 import type { Actor } from '../auth/actor.js';
 import { conflict, fieldError, notFound, validationError, type FieldError } from '../errors.js';
 import { mutate } from '../optimistic.js';
-import { startOfDayInstant, toInstant, todayIn } from '../dates/calendar.js';
+import { isCalendarDate, startOfDayInstant, toInstant, todayIn } from '../dates/calendar.js';
 import type { Clock, CompanyStore, ContactStore, IdGenerator, InvoiceStore, NumberRequest, Page, SettingsStore } from '../ports.js';
 import { getSettings } from '../settings/settings-use-cases.js';
 import type { StoredSettings } from '../settings/settings.js';
@@ -114,7 +114,7 @@ export async function markInvoicePaid(deps: InvoiceDeps, actor: Actor, id: strin
   const now = deps.clock.now();
   const paidAt = !input.paidAt
     ? toInstant(now)
-    : input.paidAt.length === 10
+    : isCalendarDate(input.paidAt)
       ? startOfDayInstant(input.paidAt, settings.timeZone)
       : toInstant(new Date(input.paidAt));
   if (new Date(paidAt).getTime() > now.getTime() + 5 * 60_000) throw fieldError('paidAt', 'must not be in the future');

@@ -8,6 +8,8 @@ import type { ApiRequest, ApiResult, HttpEvent, HttpResponse, Operation } from '
 import { actorFromClaims, parseIfMatch, parseJsonBody } from './request.js';
 import { problem, toProblem } from './problem.js';
 
+const ID_SHAPE = /^[a-z]{2,5}_[0-9A-Za-z]{1,40}$/;
+
 const ROUTE_BY_KEY = new Map(ROUTES.map((r) => [routeKey(r), r]));
 
 function toResponse(result: ApiResult): HttpResponse {
@@ -41,8 +43,14 @@ async function idempotent(store: DynamoIdempotencyStore, accountId: string, key:
   } catch (e) {
     response = toProblem(e, requestId);
   }
-  if (response.statusCode < 500) await store.complete(accountId, key, response satisfies StoredResponse);
-  else await store.abandon(accountId, key);
+  try {
+    if (response.statusCode < 500) await store.complete(accountId, key, response satisfies StoredResponse);
+    else await store.abandon(accountId, key);
+  } catch (e) {
+    // The work is done and its answer is right; failing to remember it must not turn it into a 5xx.
+    console.warn(JSON.stringify({ level: 'warn', requestId, message: 'idempotency record not completed', error: (e as Error).name }));
+    await store.abandon(accountId, key).catch(() => undefined);
+  }
   return response;
 }
 
@@ -59,6 +67,9 @@ export function httpHandler(operations: Record<string, Operation>, options: Hand
     const operation = operations[event.routeKey];
     if (!route || !operation) return problem(404, 'Not found', `No route ${event.routeKey}`);
     const requestId = event.requestContext.requestId;
+    // Ids are opaque but have one shape; anything else cannot name an object, so it is not found.
+    const id = event.pathParameters?.id;
+    if (id !== undefined && !ID_SHAPE.test(id)) throw new DomainError('not_found', `No object ${id.slice(0, 64)}`);
     const actor = route.permission ? actorFromClaims(event) : null;
     if (actor && route.permission && !can(actor, route.permission)) {
       throw new DomainError('forbidden', `This action needs the ${route.permission} permission`);
@@ -79,7 +90,7 @@ export function httpHandler(operations: Record<string, Operation>, options: Hand
     return run();
   };
 
-  return middy<HttpEvent, HttpResponse>({ timeoutEarlyInMillis: 0 })
+  return middy<HttpEvent, HttpResponse>()
     .handler(core)
     .use({
       onError: (request) => {

@@ -23,14 +23,19 @@ const compiled = ROUTES.map((route) => {
   return { route, regex: new RegExp(`^${pattern}$`), names, literals };
 }).sort((a, b) => b.literals - a.literals);
 
-function match(method: string, path: string): { route: RouteDef; params: Record<string, string> } | 'method' | null {
+function match(method: string, path: string): { route: RouteDef; params: Record<string, string> } | 'method' | 'bad path' | null {
   let pathMatched = false;
   for (const c of compiled) {
     const m = c.regex.exec(path);
     if (!m) continue;
     pathMatched = true;
     if (c.route.method !== method) continue;
-    const params = Object.fromEntries(c.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
+    let params: Record<string, string>;
+    try {
+      params = Object.fromEntries(c.names.map((n, i) => [n, decodeURIComponent(m[i + 1]!)]));
+    } catch {
+      return 'bad path';
+    }
     return { route: c.route, params };
   }
   return pathMatched ? 'method' : null;
@@ -103,6 +108,7 @@ export function createApiServer(opts: { keys: SigningKeys }): Server {
       const method = (req.method ?? 'GET').toUpperCase();
       const found = match(method, url.pathname);
       if (found === null) return send(res, problem(404, 'Not found', `No route for ${url.pathname}`));
+      if (found === 'bad path') return send(res, problem(400, 'Bad request', 'The path is not validly encoded'));
       if (found === 'method') return send(res, problem(405, 'Method not allowed', `${method} is not allowed on ${url.pathname}`));
       const body = await readBody(req);
       if (body === 'too large') return send(res, problem(413, 'Payload too large', 'The request body is over 10 MB'));

@@ -90,3 +90,12 @@ test('an unknown route is 404 and a wrong method 405, both problem+json', async 
   expect(missing.headers.get('content-type')).toContain('application/problem+json');
   expect((await api('PATCH', '/invoices')).status).toBe(405);
 });
+
+test('ids of the wrong shape are 404, not a lookup', async () => {
+  for (const id of ['inv_1%23INV', 'x'.repeat(100), '..', 'INV-1001']) {
+    const res = await api('GET', `/invoices/${id}`);
+    expect(res.status, id).toBe(404);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+  }
+  expect((await api('GET', '/invoices/%E0%A4%A')).status).toBe(400);
+});
