@@ -15,16 +15,25 @@ const schema = z.object({
 
 export type Env = z.infer<typeof schema>;
 
+/** What a function that touches no data needs: only where buyers reach the service. */
+const publicSchema = schema.pick({ PUBLIC_BASE_URL: true });
+
 let cached: Env | undefined;
+let cachedPublic: z.infer<typeof publicSchema> | undefined;
+
+function parse<S extends z.ZodType>(s: S): z.infer<S> {
+  const parsed = s.safeParse(process.env);
+  if (!parsed.success) {
+    const names = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
+    throw new Error(`Missing or invalid environment variables: ${names}`);
+  }
+  return parsed.data;
+}
+
+export function publicEnv(): z.infer<typeof publicSchema> {
+  return (cachedPublic ??= parse(publicSchema));
+}
 
 export function env(): Env {
-  if (!cached) {
-    const parsed = schema.safeParse(process.env);
-    if (!parsed.success) {
-      const names = parsed.error.issues.map((i) => i.path.join('.')).join(', ');
-      throw new Error(`Missing or invalid environment variables: ${names}`);
-    }
-    cached = parsed.data;
-  }
-  return cached;
+  return (cached ??= parse(schema));
 }

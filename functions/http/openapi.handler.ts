@@ -1,8 +1,9 @@
-import { app } from '../wiring.js';
+import { publicEnv } from '../config/env.js';
 import { httpHandler } from './http-handler.js';
 import { openApiDocument } from './openapi.js';
 
-const { config } = app();
+// No data access here: the document is built from the route table and schemas alone.
+const config = publicEnv();
 let document: ReturnType<typeof openApiDocument> | undefined;
 
 export const handler = httpHandler({

@@ -1,4 +1,3 @@
-import * as iamMod from 'aws-cdk-lib/aws-iam'; const require_iam = () => iamMod;
 import { resolve } from 'node:path';
 import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpApi, HttpMethod, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
@@ -26,7 +25,7 @@ export const TABLE_ACTIONS = [
   'dynamodb:PutItem',
   'dynamodb:UpdateItem',
   'dynamodb:DeleteItem',
-
+  'dynamodb:ConditionCheckItem',
   'dynamodb:Query',
 ] as const;
 
@@ -85,7 +84,6 @@ export class ApiStack extends Stack {
       });
       // Table.grant covers the table and its indexes (for Query on gsi1), nothing else.
       if (!WITHOUT_TABLE_ACCESS.has(name)) props.table.grant(fn, ...TABLE_ACTIONS);
-      if (name === 'settings') fn.addToRolePolicy(new (require_iam().PolicyStatement)({ actions: ['dynamodb:GetItem'], resources: ['*'] }));
       fns[name] = fn;
     }
     this.functions = fns;

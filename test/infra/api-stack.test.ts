@@ -143,6 +143,14 @@ describe('authorizer and stage', () => {
     for (const fn of fns) expect((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables.PUBLIC_BASE_URL).toBe('https://pay.acme.test');
   });
 
+  test.each([
+    [{ publicBaseUrl: 'invoices.example.com' }, /publicBaseUrl must be an https URL/],
+    [{ jwtIssuer: 'http://auth.example.com/' }, /jwtIssuer must be an https URL/],
+    [{ jwtAudience: ['invoice-api'] }, /jwtAudience must be a non-empty string/],
+  ])('bad context %j fails synthesis', (context, message) => {
+    expect(() => synthApp({ context })).toThrow(message);
+  });
+
   test('the $default stage deploys automatically and is throttled', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
