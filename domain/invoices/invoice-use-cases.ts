@@ -117,9 +117,9 @@ export async function markInvoicePaid(deps: InvoiceDeps, actor: Actor, id: strin
     : isCalendarDate(input.paidAt)
       ? startOfDayInstant(input.paidAt, settings.timeZone)
       : toInstant(new Date(input.paidAt));
-  if (new Date(paidAt).getTime() > now.getTime() + 5 * 60_000) throw fieldError('paidAt', 'must not be in the future');
   return mutate(() => load(deps, actor, id), ifMatch, async (current) => {
     assertAllowed('markPaid', current.status);
+    if (new Date(paidAt).getTime() > now.getTime() + 5 * 60_000) throw fieldError('paidAt', 'must not be in the future');
     const totals = { ...current.totals, amountPaid: current.totals.total, balanceDue: 0 };
     return deps.invoices.replace(current, successor(deps, current, { status: 'paid', paidAt, totals, pastDue: false }));
   });

@@ -113,8 +113,9 @@ export function blankDraft(p: {
   };
 }
 
+/** A line as the user sent it; `withTotals` computes its amounts with the rest of the invoice. */
 function toLineItem(input: LineItemInput, ids: IdGenerator): LineItem {
-  const line = {
+  return {
     id: input.id ?? ids.id('li'),
     productId: null,
     name: input.name,
@@ -123,9 +124,9 @@ function toLineItem(input: LineItemInput, ids: IdGenerator): LineItem {
     unitPrice: input.unitPrice,
     discount: input.discount ?? null,
     taxRate: input.taxRate ?? null,
+    amount: 0,
+    taxAmount: 0,
   };
-  const money = lineMoney(line);
-  return { ...line, amount: money.amount, taxAmount: money.tax };
 }
 
 /** Recomputes every line's amounts and the totals from quantities, prices, discounts and rates. */
@@ -173,7 +174,8 @@ export function applyEdit(invoice: Invoice, input: InvoiceEditInput, ids: IdGene
     if (!next.dueDate) errors.push({ path: 'dueDate', message: 'is required when paymentTerms is custom' });
     else if (next.dueDate < next.invoiceDate) errors.push({ path: 'dueDate', message: 'must not be before invoiceDate' });
   } else {
-    if (input.dueDate !== undefined && input.dueDate !== computed) {
+    // null asks for the due date the terms give, so it is no conflict.
+    if (input.dueDate !== undefined && input.dueDate !== null && input.dueDate !== computed) {
       errors.push({ path: 'dueDate', message: `follows paymentTerms ${next.paymentTerms} (${computed}); set paymentTerms to custom to choose it` });
     }
     next.dueDate = computed;

@@ -13,7 +13,13 @@ const OPTIONS: sanitizeHtml.IOptions = {
   allowProtocolRelative: false,
   disallowedTagsMode: 'discard',
   transformTags: {
-    a: (tagName, attribs) => ({ tagName, attribs: { ...attribs, rel: 'noopener noreferrer nofollow' } }),
+    // Only absolute http(s) and mailto links survive: relative and fragment links point into our
+    // own pages, which the contract does not allow either.
+    a: (tagName, attribs): sanitizeHtml.Tag => {
+      const href = attribs.href?.trim() ?? '';
+      const safe: sanitizeHtml.Attributes = /^(https?:\/\/|mailto:)/i.test(href) ? { href, rel: 'noopener noreferrer nofollow' } : {};
+      return { tagName, attribs: safe };
+    },
   },
 };
 

@@ -30,7 +30,7 @@ export async function updateSettings(deps: SettingsDeps, actor: Actor, input: Se
         if (counterNext !== null && next.startNumber < counterNext) {
           throw fieldError(
             'startNumber',
-            `${formatInvoiceNumber(next.prefix, next.startNumber)} has already been issued; the start number for prefix ${next.prefix} must be at least ${counterNext}`,
+            `Prefix ${next.prefix} has issued numbers up to ${formatInvoiceNumber(next.prefix, counterNext - 1)}; a start number below ${counterNext} could hand one out again`,
           );
         }
       }

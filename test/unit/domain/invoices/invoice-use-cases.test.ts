@@ -114,6 +114,15 @@ describe('createInvoice', () => {
     expect((await create({ slug: 'november', domain: 'billing.example.com' })).slug).toBe('november');
   });
 
+  test('a slug is freed when its draft moves to another slug or is deleted', async () => {
+    const a = await create({ slug: 'first' });
+    await updateInvoice(d.deps, me, a.id, input({ slug: 'second' }));
+    expect((await create({ slug: 'first' })).slug).toBe('first');
+    expect((await domainError(create({ slug: 'second' }))).code).toBe('conflict');
+    await deleteInvoice(d.deps, me, a.id);
+    expect((await create({ slug: 'second' })).slug).toBe('second');
+  });
+
   test('every draft gets its own slug', async () => {
     const a = await create();
     const b = await create();

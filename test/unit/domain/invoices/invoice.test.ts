@@ -120,7 +120,7 @@ describe('applyEdit', () => {
         comments: '<p onclick="x()">Thanks!<script>alert(1)</script></p><a href="javascript:alert(1)">bad</a> <a href="https://pay.example.com">pay</a><ul><li><b>b</b><i>i</i><u>u</u></li></ul>',
       });
       expect(inv.comments).toBe(
-        '<p>Thanks!</p><a rel="noopener noreferrer nofollow">bad</a> <a href="https://pay.example.com" rel="noopener noreferrer nofollow">pay</a><ul><li><b>b</b><i>i</i><u>u</u></li></ul>',
+        '<p>Thanks!</p><a>bad</a> <a href="https://pay.example.com" rel="noopener noreferrer nofollow">pay</a><ul><li><b>b</b><i>i</i><u>u</u></li></ul>',
       );
     });
 
@@ -146,6 +146,16 @@ describe('applyEdit', () => {
   test('totals too large for safe integers are a validation error on lineItems, not a crash', () => {
     const lines = Array.from({ length: 10 }, () => ({ name: 'Yacht', unitPrice: 1_000_000_000_000, quantity: 1000 }));
     expect(fieldErrors(() => edit(draft(), { lineItems: lines }))).toEqual({ code: 'validation', paths: ['lineItems'] });
+  });
+
+  // KNOWN BUG (fails today): API.md says bad input is 400/422, never a 5xx. The schema admits
+  // unitPrice up to 10^12 and quantity up to 10^6, so one line's gross can pass 2^53; toLineItem
+  // (domain/invoices/invoice.ts:127) calls lineMoney outside withTotals' RangeError mapping, so a
+  // bare RangeError escapes and the HTTP layer answers 500.
+  test('a single line too large for safe integers is a validation error on lineItems, not a crash', () => {
+    const body = { lineItems: [{ name: 'Yacht', unitPrice: 1_000_000_000_000, quantity: 1_000_000 }] };
+    expect(invoiceEditInput.safeParse(body).success).toBe(true);
+    expect(fieldErrors(() => edit(draft(), body))).toEqual({ code: 'validation', paths: ['lineItems'] });
   });
 
   test('an invoice that would not fit in a DynamoDB item is refused', () => {

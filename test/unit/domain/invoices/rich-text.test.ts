@@ -38,3 +38,8 @@ describe('sanitizeRichText', () => {
     expect(sanitizeRichText('<a href="https://example.com" rel="opener">x</a>')).toBe('<a href="https://example.com" rel="noopener noreferrer nofollow">x</a>');
   });
 });
+
+test('relative and fragment links lose their href: only http(s) and mailto links are kept', () => {
+  expect(sanitizeRichText('<a href="/i/other">a</a><a href="#top">b</a><a href="foo">c</a>')).toBe('<a>a</a><a>b</a><a>c</a>');
+  expect(sanitizeRichText('<a href="mailto:pay@example.com">m</a>')).toBe('<a href="mailto:pay@example.com" rel="noopener noreferrer nofollow">m</a>');
+});
