@@ -7,12 +7,13 @@
  * Two concurrencies, each phase on a fresh account (so it numbers from INV-1001):
  * - c=1: one caller.
  * - c=16: 16 callers racing for one account's counter. A Lambda instance serves one request at a
- *   time, so 16 concurrent requests are 16 instances, each with its own store and client: the
- *   handler runs in 16 worker threads, each importing it afresh (its own cold start) and calling
- *   it one request at a time. The floor runs 16 async callers in this thread. An extra row runs
- *   16 concurrent callers through the single in-process handler, as the local runtime does; the
- *   store queues numbering writes per counter inside one process, so that row shows the queue,
- *   not the race.
+ *   time, so 16 concurrent requests are 16 instances, each with its own module state (store,
+ *   client, sockets). The handler is bundled with esbuild (packages left external, as shared code)
+ *   and the bundle imported 16 times under distinct URLs: 16 cold starts, 16 independent
+ *   instances, each called one request at a time, all in this thread like the floor's 16 async
+ *   callers. An extra row runs 16 concurrent callers through the one in-process handler, as the
+ *   local runtime does; the store queues numbering writes per counter inside a process, so that
+ *   row shows the queue, not the race.
  *
  * Every response must be a 201, and the numbers a phase issued must be exactly
  * INV-1001..INV-(1000+N), once each, with the counter at 1001+N; otherwise the run exits 1.
@@ -25,9 +26,12 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { Worker, isMainThread, parentPort } from 'node:worker_threads';
+import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
 import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { formatInvoiceNumber, nextNumber } from '../domain/invoices/numbering.js';
@@ -40,7 +44,7 @@ import { ensureTable, startDynamoLocal, type DynamoLocal } from '../infra/local/
 
 type Handler = (event: HttpEvent, context: Context) => Promise<HttpResponse>;
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
-/** `handler` at c=16 is 16 instances (worker threads); `shared` is 16 callers on one instance. */
+/** `handler` at c=16 is 16 instances (one request at a time each); `shared` is 16 callers on one instance. */
 type Path = 'handler' | 'floor' | 'shared';
 
 const TABLE = 'bench_numbering';
@@ -163,16 +167,64 @@ async function handlerCreate(handler: Handler, accountId: string): Promise<strin
   return number;
 }
 
+type HandlerModule = { handler: Handler } & Pick<typeof import('../functions/wiring.js'), 'app' | 'ulidIds'>;
+type Instance = { handler: Handler; counts: Counts; counted: boolean; newInvoiceId: () => string };
+
 /**
- * A cold start: the handler module and its wiring, imported after the environment is set (the
- * caller sets it; a worker gets a copy of it). The wiring module is the handler's own instance, so
- * its store's client is the handler's; that client is a private field, reached only to count requests.
+ * One handler instance from its modules, imported after the environment is set. The store's
+ * client is a private field, reached only to count requests.
  */
-async function loadHandler() {
+function instance(mod: HandlerModule): Instance {
+  const db = (mod.app().deps.invoices as unknown as { db?: DynamoDBDocumentClient }).db;
+  return { handler: mod.handler, counts: db ? countRequests(db) : zero(), counted: db !== undefined, newInvoiceId: () => mod.ulidIds.id('inv') };
+}
+
+/** The handler as the local runtime and the tests load it: its own source modules. */
+async function sourceInstance(): Promise<Instance> {
   const { handler } = (await import('../functions/http/invoices.handler.js')) as unknown as { handler: Handler };
-  const wiring = await import('../functions/wiring.js');
-  const db = (wiring.app().deps.invoices as unknown as { db?: DynamoDBDocumentClient }).db;
-  return { handler, counts: db ? countRequests(db) : zero(), counted: db !== undefined, newInvoiceId: () => wiring.ulidIds.id('inv') };
+  const { app, ulidIds } = await import('../functions/wiring.js');
+  return instance({ handler, app, ulidIds });
+}
+
+/**
+ * `count` independent instances: one esbuild bundle of the handler and its wiring (packages stay
+ * external, resolved to the same files the source uses), imported under `count` distinct URLs so
+ * each evaluates its own copy of the project's modules.
+ */
+async function bundledInstances(count: number): Promise<Instance[]> {
+  const { build } = await import('esbuild');
+  const dir = mkdtempSync(join(tmpdir(), 'bench-numbering-'));
+  try {
+    const outfile = join(dir, 'handler-instance.mjs');
+    await build({
+      stdin: {
+        contents: "export { handler } from '../functions/http/invoices.handler.js';\nexport { app, ulidIds } from '../functions/wiring.js';\n",
+        resolveDir: import.meta.dirname,
+        sourcefile: 'handler-instance.ts',
+        loader: 'ts',
+      },
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node22',
+      outfile,
+      logLevel: 'warning',
+      plugins: [
+        {
+          name: 'packages-by-url',
+          setup(b) {
+            b.onResolve({ filter: /^[^./]/ }, (args) => ({ path: args.path.startsWith('node:') ? args.path : import.meta.resolve(args.path), external: true }));
+          },
+        },
+      ],
+    });
+    const url = pathToFileURL(outfile).href;
+    const instances: Instance[] = [];
+    for (let i = 0; i < count; i++) instances.push(instance((await import(`${url}?instance=${i}`)) as HandlerModule));
+    return instances;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -221,13 +273,12 @@ function floorCreator(db: DynamoDBDocumentClient, template: Record<string, unkno
 }
 
 // ---------------------------------------------------------------------------------------------
-// Driving creates: callers take the next index from a shared counter until N are started. The
-// counter is a SharedArrayBuffer so that callers in worker threads draw from the same one.
+// Driving creates: each caller takes the next index until N are started.
 
 type Drive = { numbers: string[]; errors: string[]; latencies: number[]; counts: Counts };
 
-async function callerLoop(next: Int32Array, n: number, create: () => Promise<string>, out: Drive) {
-  while (Atomics.add(next, 0, 1) < n) {
+async function callerLoop(started: { count: number }, n: number, create: () => Promise<string>, out: Drive) {
+  while (started.count++ < n) {
     const t0 = performance.now();
     try {
       out.numbers.push(await create());
@@ -238,71 +289,24 @@ async function callerLoop(next: Int32Array, n: number, create: () => Promise<str
   }
 }
 
+/** `concurrency` callers on one handler instance (or on the floor). */
 async function drive(concurrency: number, n: number, create: () => Promise<string>, counts: Counts): Promise<Drive> {
-  const next = new Int32Array(new SharedArrayBuffer(4));
+  const started = { count: 0 };
   const before = { ...counts };
   const out: Drive = { numbers: [], errors: [], latencies: [], counts: zero() };
-  await Promise.all(Array.from({ length: concurrency }, () => callerLoop(next, n, create, out)));
+  await Promise.all(Array.from({ length: concurrency }, () => callerLoop(started, n, create, out)));
   out.counts = combine(counts, before, -1);
   return out;
 }
 
-type RunMessage = { accountId: string; n: number; next: SharedArrayBuffer };
-
-/** 16 handler instances, one request at a time each, as Lambda runs them. */
-class InstancePool {
-  private constructor(private readonly workers: Worker[]) {}
-
-  static async start(size: number): Promise<InstancePool> {
-    const workers = Array.from({ length: size }, () => new Worker(new URL(import.meta.url)));
-    const pool = new InstancePool(workers);
-    try {
-      // Each posts one message once its handler is imported: its cold start.
-      await Promise.all(workers.map((w) => once(w, 'message')));
-    } catch (e) {
-      await pool.stop();
-      throw e;
-    }
-    return pool;
-  }
-
-  async drive(n: number, accountId: string): Promise<Drive> {
-    const next = new SharedArrayBuffer(4);
-    const replies = await Promise.all(
-      this.workers.map((w) => {
-        const reply = once(w, 'message') as Promise<[Drive]>;
-        w.postMessage({ accountId, n, next } satisfies RunMessage);
-        return reply;
-      }),
-    );
-    const out: Drive = { numbers: [], errors: [], latencies: [], counts: zero() };
-    for (const [d] of replies) {
-      out.numbers.push(...d.numbers);
-      out.errors.push(...d.errors);
-      out.latencies.push(...d.latencies);
-      out.counts = combine(out.counts, d.counts, 1);
-    }
-    return out;
-  }
-
-  async stop() {
-    await Promise.all(this.workers.map((w) => w.terminate()));
-  }
-}
-
-/** A worker thread: one handler instance. */
-async function instanceMain() {
-  const port = parentPort!;
-  const { handler, counts } = await loadHandler();
-  port.on('message', (msg: RunMessage) => {
-    const before = { ...counts };
-    const out: Drive = { numbers: [], errors: [], latencies: [], counts: zero() };
-    void callerLoop(new Int32Array(msg.next), msg.n, () => handlerCreate(handler, msg.accountId), out).then(() => {
-      out.counts = combine(counts, before, -1);
-      port.postMessage(out);
-    });
-  });
-  port.postMessage('ready');
+/** One caller per instance, each instance serving one request at a time, as Lambda runs them. */
+async function driveInstances(instances: Instance[], n: number, accountId: string): Promise<Drive> {
+  const started = { count: 0 };
+  const before = instances.map((i) => ({ ...i.counts }));
+  const out: Drive = { numbers: [], errors: [], latencies: [], counts: zero() };
+  await Promise.all(instances.map((i) => callerLoop(started, n, () => handlerCreate(i.handler, accountId), out)));
+  out.counts = instances.reduce((sum, i, k) => combine(sum, combine(i.counts, before[k]!, -1), 1), zero());
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -317,7 +321,7 @@ type PhaseResult = {
   p50: number;
   p95: number;
   counts: Counts;
-  /** This process's CPU (all threads: handler or floor code, SDK, sockets) per create, in ms. */
+  /** This process's CPU (handler or floor code, SDK, sockets) per create, in ms. */
   cpuMs: number;
   problems: string[];
 };
@@ -452,11 +456,11 @@ async function invoiceItemByNumber(db: DynamoDBDocumentClient, accountId: string
   return Item;
 }
 
-async function main(dynamo: { current: DynamoLocal | undefined; pool: InstancePool | undefined }): Promise<boolean> {
+async function main(dynamo: { current: DynamoLocal | undefined }): Promise<boolean> {
   const ROUNDS = envInt('BENCH_ROUNDS') ?? 3;
   const N: Record<Concurrency, number> = {
-    1: envInt('BENCH_N1') ?? envInt('BENCH_N') ?? 120,
-    16: envInt('BENCH_N16') ?? envInt('BENCH_N') ?? 120,
+    1: envInt('BENCH_N1') ?? envInt('BENCH_N') ?? 150,
+    16: envInt('BENCH_N16') ?? envInt('BENCH_N') ?? 96,
   };
   const shared = process.env.BENCH_SHARED !== '0';
   const tStart = performance.now();
@@ -469,15 +473,15 @@ async function main(dynamo: { current: DynamoLocal | undefined; pool: InstancePo
   // The handler reads its environment once, at import: set it first, as Lambda does before a cold start.
   Object.assign(process.env, { TABLE_NAME: TABLE, DYNAMODB_ENDPOINT: endpoint, AWS_REGION: REGION, PUBLIC_BASE_URL: 'http://bench.local' });
   const tWarm = performance.now();
-  const local = await loadHandler();
+  const local = await sourceInstance();
+  const tInstances = performance.now();
+  const instances = await bundledInstances(INSTANCES);
+  const instanceTime = since(tInstances);
   if (!local.counted) console.log('(the store has no `db` field any more: handler request counts will read 0)');
   const handlerOne = (accountId: string) => handlerCreate(local.handler, accountId);
   // The floor's client comes from the same factory with the same settings as the handler's.
   const floorDb = documentClient({ tableName: TABLE, endpoint, region: REGION });
   const floorCounts = countRequests(floorDb);
-  dynamo.pool = await InstancePool.start(INSTANCES);
-  const pool = dynamo.pool;
-  const coldStarts = since(tWarm);
 
   // Warm-up: the SDK's sockets, V8's and DynamoDB Local's JIT, on every path. The floor's item
   // template is an invoice the handler wrote.
@@ -486,18 +490,20 @@ async function main(dynamo: { current: DynamoLocal | undefined; pool: InstancePo
   const floorOne = floorCreator(floorDb, template, local.newInvoiceId);
   const warmFloor = newAccount('warm_floor');
   const warmRuns = [
-    await drive(1, 20, () => handlerOne(warm), local.counts),
-    await drive(16, 32, () => handlerOne(warm), local.counts),
-    await pool.drive(48, newAccount('warm_pool')),
-    await drive(1, 20, () => floorOne(warmFloor), floorCounts),
-    await drive(16, 32, () => floorOne(warmFloor), floorCounts),
+    await drive(1, 30, () => handlerOne(warm), local.counts),
+    await drive(16, 16, () => handlerOne(warm), local.counts),
+    await driveInstances(instances, 32, newAccount('warm_instances')),
+    await drive(1, 30, () => floorOne(warmFloor), floorCounts),
+    await drive(16, 16, () => floorOne(warmFloor), floorCounts),
   ];
   const warmErrors = warmRuns.flatMap((d) => d.errors);
   if (warmErrors.length) throw new BenchFailure(`${warmErrors.length} warm-up creates failed; first: ${warmErrors[0]}`);
-  console.log(`cold starts (1 + ${INSTANCES} instances) ${coldStarts}, warm-up ${since(tWarm)}; invoice item ≈ ${Buffer.byteLength(JSON.stringify(template))} bytes as JSON\n`);
+  console.log(
+    `handler cold start + ${INSTANCES} bundled instances (${instanceTime}) + warm-up: ${since(tWarm)}; invoice item ≈ ${Buffer.byteLength(JSON.stringify(template))} bytes as JSON\n`,
+  );
 
   const runners: Record<Path, Record<Concurrency, (accountId: string) => Promise<Drive>>> = {
-    handler: { 1: (a) => drive(1, N[1], () => handlerOne(a), local.counts), 16: (a) => pool.drive(N[16], a) },
+    handler: { 1: (a) => drive(1, N[1], () => handlerOne(a), local.counts), 16: (a) => driveInstances(instances, N[16], a) },
     floor: { 1: (a) => drive(1, N[1], () => floorOne(a), floorCounts), 16: (a) => drive(16, N[16], () => floorOne(a), floorCounts) },
     shared: { 1: () => Promise.reject(new Error('no c=1 shared phase')), 16: (a) => drive(16, N[16], () => handlerOne(a), local.counts) },
   };
@@ -536,28 +542,23 @@ async function stopDynamo(d: DynamoLocal | undefined) {
   clearTimeout(timer);
 }
 
-if (!isMainThread) {
-  await instanceMain();
-} else {
-  const running: { current: DynamoLocal | undefined; pool: InstancePool | undefined } = { current: undefined, pool: undefined };
-  // However the process ends (an uncaught error, a closed stdout pipe), DynamoDB Local must not outlive it.
-  process.on('exit', () => running.current?.stop());
-  process.stdout.on('error', () => process.exit(1));
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      console.error(`\n${signal}: stopping DynamoDB Local`);
-      void stopDynamo(running.current).finally(() => process.exit(130));
-    });
-  }
-  let ok = false;
-  try {
-    ok = await main(running);
-  } catch (e) {
-    console.error(e instanceof BenchFailure ? `BENCHMARK FAILED: ${e.message}` : e);
-  } finally {
-    await running.pool?.stop();
-    await stopDynamo(running.current);
-  }
-  // The SDK clients keep sockets open; nothing is left to do.
-  process.exit(ok ? 0 : 1);
+const running: { current: DynamoLocal | undefined } = { current: undefined };
+// However the process ends (an uncaught error, a closed stdout pipe), DynamoDB Local must not outlive it.
+process.on('exit', () => running.current?.stop());
+process.stdout.on('error', () => process.exit(1));
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    console.error(`\n${signal}: stopping DynamoDB Local`);
+    void stopDynamo(running.current).finally(() => process.exit(130));
+  });
 }
+let ok = false;
+try {
+  ok = await main(running);
+} catch (e) {
+  console.error(e instanceof BenchFailure ? `BENCHMARK FAILED: ${e.message}` : e);
+} finally {
+  await stopDynamo(running.current);
+}
+// The SDK clients keep sockets open; nothing is left to do.
+process.exit(ok ? 0 : 1);
