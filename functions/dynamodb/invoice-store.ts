@@ -6,11 +6,19 @@ import { VersionConflict, type InvoiceStore, type NumberRequest, type Page } fro
 import { queryCollection } from './cursor.js';
 import { cancellationReasons, isConditionFailure, isTransactionConflict, jitter, unavailable } from './dynamo-errors.js';
 import { fromItem } from './items.js';
-import { collections, keys } from './keys.js';
+import { collections, keys, overdueIndexKeys } from './keys.js';
 
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
 
 const MAX_NUMBERING_ATTEMPTS = 60;
+
+/** The counter's current value from a cancelled transaction (the item comes back in DynamoDB JSON). */
+function reportedCounter(e: unknown, index: number): number | undefined {
+  const item = (e as { CancellationReasons?: { Item?: { next?: { N?: string } | number } }[] }).CancellationReasons?.[index]?.Item;
+  const next = item?.next;
+  const n = typeof next === 'number' ? next : Number(next?.N);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
 
 /**
  * Invoices in DynamoDB. A number is handed out by one TransactWriteItems that bumps the prefix's
@@ -38,8 +46,15 @@ export class DynamoInvoiceStore implements InvoiceStore {
       ...keys.invoice(invoice.accountId, invoice.id),
       gsi1pk: collections.invoices(invoice.accountId),
       gsi1sk: invoice.id,
+      ...overdueIndexKeys(invoice),
       entity: 'invoice',
     };
+  }
+
+  /** The invoice a buyer-facing slug names (slugs are global, so no account is needed). */
+  async getBySlug(domain: string | null, slug: string): Promise<Invoice | null> {
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.slug(domain, slug) }));
+    return Item ? this.get(Item.accountId as string, Item.invoiceId as string) : null;
   }
 
   async get(accountId: string, id: string): Promise<Invoice | null> {
@@ -130,13 +145,20 @@ export class DynamoInvoiceStore implements InvoiceStore {
   }
 
   private async attemptWrites(invoice: Invoice, items: (inv: Invoice) => TransactItem[], numbering: NumberRequest | undefined, mode: 'create' | 'replace'): Promise<Invoice> {
+    // The counter value a lost race reported back; saves re-reading it before the next attempt.
+    let reported: number | undefined;
     for (let attempt = 0; attempt < MAX_NUMBERING_ATTEMPTS; attempt++) {
       let inv = invoice;
       const numberItems: TransactItem[] = [];
       if (numbering) {
         const counterKey = keys.invoiceCounter(invoice.accountId, numbering.prefix);
-        const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: counterKey, ConsistentRead: true }));
-        const stored = Item ? (Item.next as number) : null;
+        let stored: number | null;
+        if (reported !== undefined) stored = reported;
+        else {
+          const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: counterKey, ConsistentRead: true }));
+          stored = Item ? (Item.next as number) : null;
+        }
+        reported = undefined;
         const n = nextNumber(stored, numbering.startNumber);
         inv = { ...invoice, number: formatInvoiceNumber(numbering.prefix, n) };
         numberItems.push(
@@ -148,6 +170,7 @@ export class DynamoInvoiceStore implements InvoiceStore {
               ConditionExpression: stored === null ? 'attribute_not_exists(pk)' : '#next = :read',
               ExpressionAttributeNames: { '#next': 'next' },
               ExpressionAttributeValues: { ':after': n + 1, ':entity': 'counter', ...(stored === null ? {} : { ':read': stored }) },
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             },
           },
           {
@@ -182,6 +205,7 @@ export class DynamoInvoiceStore implements InvoiceStore {
         // Counter moved (another invoice took the number) or a transient transaction conflict: retry.
         const counterLost = reasons.slice(own.length).some((r) => r === 'ConditionalCheckFailed');
         if (!counterLost && !isTransactionConflict(reasons)) throw e;
+        if (reasons[own.length] === 'ConditionalCheckFailed') reported = reportedCounter(e, own.length);
         await jitter(attempt);
       }
     }
