@@ -21,6 +21,8 @@ export interface InvoiceStore {
   replace(previous: Invoice, next: Invoice, numbering?: NumberRequest): Promise<Invoice>;
   remove(invoice: Invoice): Promise<void>;
   list(accountId: string, limit: number, cursor: string | null): Promise<Page<Invoice>>;
+  /** The invoice behind a buyer-facing URL: a connected domain (or null for the service's own) and slug. */
+  getBySlug(domain: string | null, slug: string): Promise<Invoice | null>;
 }
 
 /** Account settings and the counters they govern. */
@@ -59,4 +61,54 @@ export class VersionConflict extends Error {
     super('the object was changed by a concurrent write');
     this.name = 'VersionConflict';
   }
+}
+
+/** PDFs and exports in object storage (S3), handed out as short-lived signed links. */
+export interface DocumentStore {
+  put(key: string, body: Uint8Array, contentType: string): Promise<void>;
+  /**
+   * A signed GET link valid for `expiresInSeconds` (at most 15 minutes; more is refused). With a
+   * `filename`, the download is served under that name instead of the key's last segment.
+   */
+  signedUrl(key: string, expiresInSeconds: number, options?: { filename?: string }): Promise<{ url: string; expiresAt: string }>;
+}
+
+/** Turns one HTML document into a PDF (headless Chromium). */
+export interface PdfRenderer {
+  render(html: string, options: { format: 'A4' | 'Letter' }): Promise<Uint8Array>;
+}
+
+/** Email to a buyer: one RFC 5322 message per recipient. */
+export type MailMessage = { to: string; subject: string; text: string; html: string };
+export interface Mailer {
+  send(message: MailMessage): Promise<void>;
+}
+
+/** The PDF last rendered for an invoice: for which status and version, where it is, its SHA-256. */
+export type PdfRecord = { key: string; sha256: string; status: Invoice['status']; version: number };
+
+/** Kept beside the invoice; `put` only ever moves to a higher version (a replay cannot regress it). */
+export interface PdfRecordStore {
+  get(accountId: string, invoiceId: string): Promise<PdfRecord | null>;
+  put(accountId: string, invoiceId: string, record: PdfRecord): Promise<void>;
+}
+
+/** An open invoice in the past-due index: not yet flagged, with its due date. */
+export type OverdueCandidate = { accountId: string; invoiceId: string; dueDate: string };
+
+/** One page read from the past-due index: what it held, and how many items storage read for it. */
+export type OverduePage = { candidates: OverdueCandidate[]; itemsRead: number };
+
+/**
+ * The sparse index of open invoices not yet flagged past due (only they carry an entry, so reading
+ * it costs what is due, never the table). Flagging an invoice takes it out of the index.
+ */
+export interface OverdueIndex {
+  /** Every entry, over all partitions, whose due date is before `dueBefore` (`YYYY-MM-DD`), page by page. */
+  read(dueBefore: string): AsyncIterable<OverduePage>;
+  /**
+   * Sets `pastDue` (bumping the version and `updatedAt` to `now`) if the invoice is still open and
+   * not flagged; false when it is not (paid, voided or flagged by a concurrent run meanwhile).
+   */
+  flag(accountId: string, invoiceId: string, now: string): Promise<boolean>;
 }

@@ -2,13 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 import type { Company, Contact } from '../domain/crm/records.js';
 import type { InvoiceDeps } from '../domain/invoices/invoice-use-cases.js';
-import type { Clock, IdGenerator } from '../domain/ports.js';
-import { env } from './config/env.js';
+import type { Clock, DocumentStore, IdGenerator, Mailer } from '../domain/ports.js';
+import { env, type Env } from './config/env.js';
 import { documentClient } from './dynamodb/client.js';
 import { DynamoIdempotencyStore } from './dynamodb/idempotency-store.js';
 import { DynamoInvoiceStore } from './dynamodb/invoice-store.js';
+import { DynamoPdfRecordStore } from './dynamodb/pdf-record-store.js';
 import { DynamoRecordStore } from './dynamodb/record-store.js';
 import { DynamoSettingsStore } from './dynamodb/settings-store.js';
+import { OutboxMailer } from './mail/outbox-mailer.js';
+import type { FlagPastDueDeps } from '../domain/jobs/flag-past-due.js';
+import { DynamoOverdueIndex } from './dynamodb/overdue-index.js';
 
 const ulid = monotonicFactory();
 
@@ -32,8 +36,53 @@ export function wire() {
     clock: systemClock,
     ids: ulidIds,
   };
-  return { config, deps, idempotency: new DynamoIdempotencyStore(db, config.TABLE_NAME) };
+  // Locally mail goes to an outbox folder; in AWS through SES, whose client loads on the first send.
+  const ses = once(async () => new (await import('./mail/ses-mailer.js')).SesMailer(config.MAIL_FROM));
+  const mailer: Mailer = config.OUTBOX_DIR ? new OutboxMailer(config.OUTBOX_DIR, config.MAIL_FROM) : { send: async (m) => (await ses()).send(m) };
+  return { config, db, deps, mailer, idempotency: new DynamoIdempotencyStore(db, config.TABLE_NAME), ...documentAdapters(config, db) };
 }
 
 let wired: ReturnType<typeof wire> | undefined;
 export const app = () => (wired ??= wire());
+
+// ---- The past-due job (functions/jobs/overdue.handler.ts) ----
+/** Its adapters: the sparse past-due index and the settings (each account's time zone). */
+export function wireOverdueJob(): FlagPastDueDeps & { clock: Clock } {
+  const config = env();
+  const db = documentClient({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION });
+  return { overdue: new DynamoOverdueIndex(db, config.TABLE_NAME), settings: new DynamoSettingsStore(db, config.TABLE_NAME), clock: systemClock };
+}
+
+// ---- Documents: the PDF records, the bucket and the renderer ----
+/** Builds once, on first use; a failed build is not kept, so the next call tries again. */
+function once<T>(build: () => Promise<T>): () => Promise<T> {
+  let built: Promise<T> | undefined;
+  return () => {
+    if (!built) {
+      const attempt = build();
+      built = attempt;
+      attempt.catch(() => {
+        if (built === attempt) built = undefined;
+      });
+    }
+    return built;
+  };
+}
+
+/**
+ * The S3 store is loaded on first use (dynamic import): a function that never signs a link never
+ * loads the S3 client. The Chromium renderer is not here: only the stream function renders, and
+ * wiring it here would put puppeteer into every API bundle.
+ */
+export function documentAdapters(config: Env, db: ReturnType<typeof documentClient>) {
+  const store = once(async () => {
+    if (!config.BUCKET_NAME) throw new Error('BUCKET_NAME is not set: this function has no PDF bucket');
+    const { S3DocumentStore } = await import('./s3/s3-document-store.js');
+    return new S3DocumentStore({ bucket: config.BUCKET_NAME, region: config.AWS_REGION, endpoint: config.S3_ENDPOINT });
+  });
+  const documents: DocumentStore = {
+    put: async (key, body, contentType) => (await store()).put(key, body, contentType),
+    signedUrl: async (key, seconds, options) => (await store()).signedUrl(key, seconds, options),
+  };
+  return { pdfRecords: new DynamoPdfRecordStore(db, config.TABLE_NAME), documents };
+}

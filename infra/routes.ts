@@ -9,7 +9,7 @@ import { settingsInput } from '../domain/settings/settings.js';
  * permission is needed) for each entry; the local runtime matches requests against it; the
  * handlers check the permission named here; the OpenAPI document is generated from it.
  */
-export type ApiFunction = 'invoices' | 'settings' | 'contacts' | 'companies' | 'docs';
+export type ApiFunction = 'invoices' | 'settings' | 'contacts' | 'companies' | 'docs' | 'buyer';
 
 export type RouteDef = {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -48,8 +48,14 @@ export const ROUTES: RouteDef[] = [
   r('POST', '/invoices/{id}/mark-paid', 'invoices', 'invoices:write', 'Mark an open invoice paid (cannot be undone)', 200, markPaidInput),
   r('POST', '/invoices/{id}/void', 'invoices', 'invoices:write', 'Void an open invoice (cannot be undone)'),
   r('POST', '/invoices/{id}/clone', 'invoices', 'invoices:write', 'Clone an invoice into a new draft', 201),
+  r('POST', '/invoices/{id}/send', 'invoices', 'invoices:write', "Email the invoice's contacts a link to it (open or paid invoices)"),
+  r('GET', '/invoices/{id}/pdf', 'invoices', 'invoices:read', 'A signed link to the PDF, valid at most 15 minutes'),
+  r('GET', '/invoices/{id}/preview', 'invoices', 'invoices:read', 'The invoice as the buyer will see it (HTML), drafts included'),
   r('PUT', '/invoices/{id}/associations/{type}/{targetId}', 'invoices', 'invoices:write', 'Associate a contact or company with a draft'),
   r('DELETE', '/invoices/{id}/associations/{type}/{targetId}', 'invoices', 'invoices:write', 'Detach a contact or company from a draft'),
+
+  r('GET', '/i/{slug}', 'buyer', null, 'The hosted invoice page for buyers'),
+  r('GET', '/i/{slug}/pdf', 'buyer', null, 'Redirect (302) to a fresh signed link to the PDF'),
 
   r('POST', '/contacts', 'contacts', 'crm:write', 'Create a contact', 201, contactInput),
   r('GET', '/contacts', 'contacts', 'crm:read', 'List contacts, newest first'),
@@ -75,4 +81,9 @@ export const FUNCTION_ENTRY: Record<ApiFunction, string> = {
   contacts: 'functions/http/contacts.handler.ts',
   companies: 'functions/http/companies.handler.ts',
   docs: 'functions/http/openapi.handler.ts',
+  buyer: 'functions/http/buyer.handler.ts',
 };
+
+/** Functions not behind the API: the stream consumer (it renders PDFs) and the scheduled job. */
+export const STREAM_FUNCTION_ENTRY = 'functions/stream/invoice-stream.handler.ts';
+export const OVERDUE_JOB_ENTRY = 'functions/jobs/overdue.handler.ts';

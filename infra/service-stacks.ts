@@ -7,12 +7,17 @@ export const CONTEXT_DEFAULTS = {
   publicBaseUrl: 'https://invoices.example.com',
   jwtIssuer: 'https://auth.example.com/',
   jwtAudience: 'invoice-api',
+  /** The From address of invoice emails. */
+  mailFrom: 'invoices@example.com',
 } as const;
 
+/** A plain address (no display name): SES and the IAM grant need the address itself. */
+const EMAIL_ADDRESS = /^[^\s@<>"]+@([^\s@<>"]+\.[^\s@<>"]+)$/;
+
 /**
- * Adds the service's stacks to an app: the stateful stack (table) and the stateless one
- * (functions, API) that receives the table. Shared by infra/app.ts and the infra tests, so the
- * tests check the app that is deployed.
+ * Adds the service's stacks to an app: the stateful stack (table, PDF bucket) and the stateless
+ * one (functions, API, stream consumer, event bus, past-due schedule) that receives them. Shared
+ * by infra/app.ts and the infra tests, so the tests check the app that is deployed.
  */
 export function defineServiceStacks(app: App) {
   // A misspelt or mistyped value fails synthesis, not the functions' cold start (env.ts wants
@@ -28,10 +33,21 @@ export function defineServiceStacks(app: App) {
     if (!URL.canParse(value) || new URL(value).protocol !== 'https:') throw new Error(`CDK context ${name} must be an https URL, got ${value}`);
     return value;
   };
-  const stateful = new StatefulStack(app, 'InvoiceStateful', { description: 'Invoice service: data (DynamoDB table)' });
+  // SES checks the identity that verifies the From address: the address itself, or (by default)
+  // its domain; context `mailIdentity` says which. The invoices function may send as it only.
+  const mailFrom = context('mailFrom');
+  const domain = EMAIL_ADDRESS.exec(mailFrom)?.[1];
+  if (!domain) throw new Error(`CDK context mailFrom must be a plain email address (no display name), got ${mailFrom}`);
+  const identity: unknown = app.node.tryGetContext('mailIdentity') ?? domain;
+  if (identity !== domain && identity !== mailFrom) throw new Error(`CDK context mailIdentity must be ${mailFrom} or ${domain}, got ${String(identity)}`);
+
+  const stateful = new StatefulStack(app, 'InvoiceStateful', { description: 'Invoice service: data (DynamoDB table, PDF bucket)' });
   const api = new ApiStack(app, 'InvoiceApi', {
-    description: 'Invoice service: functions and HTTP API',
+    description: 'Invoice service: functions, HTTP API, stream consumer, event bus and past-due schedule',
     table: stateful.table,
+    pdfBucket: stateful.pdfBucket,
+    mailFrom,
+    mailIdentity: identity,
     publicBaseUrl: httpsUrl('publicBaseUrl'),
     jwtIssuer: httpsUrl('jwtIssuer'),
     // Several audiences may be given comma-separated.

@@ -12,6 +12,12 @@ export const TABLE_DEFINITION = {
   globalSecondaryIndexes: [
     /** Per-account collections, newest first: an account's invoices, contacts, companies. */
     { indexName: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    /**
+     * Sparse: only open invoices not yet flagged past due carry gsi2 keys (a shard and their due
+     * date), so the past-due job reads what is due, never the table. Paying, voiding or flagging
+     * an invoice removes it from the index.
+     */
+    { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
   ],
 } as const;
 

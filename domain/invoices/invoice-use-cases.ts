@@ -69,6 +69,9 @@ export async function listInvoices(deps: InvoiceDeps, actor: Actor, limit: numbe
   return deps.invoices.list(actor.accountId, limit, cursor);
 }
 
+/** A status change means a new PDF (with its PAID or VOID mark); the stream renders it. */
+const PDF_PENDING: Invoice['pdf'] = { status: 'pending', sha256: null };
+
 /** Moves a read invoice to its next state, with version and timestamp bumped, behind a conditional write. */
 function successor(deps: InvoiceDeps, current: Invoice, changes: Partial<Invoice>): Invoice {
   return { ...current, ...changes, version: current.version + 1, updatedAt: toInstant(deps.clock.now()) };
@@ -102,7 +105,7 @@ export async function finalizeInvoice(deps: InvoiceDeps, actor: Actor, id: strin
     if (current.contacts.length === 0) errors.push({ path: 'contacts', message: 'at least one contact is required to finalize' });
     if (current.lineItems.length === 0) errors.push({ path: 'lineItems', message: 'at least one line item is required to finalize' });
     if (errors.length) throw validationError('The invoice is not complete enough to finalize', errors);
-    const next = successor(deps, current, { status: 'open', finalizedAt: toInstant(deps.clock.now()) });
+    const next = successor(deps, current, { status: 'open', finalizedAt: toInstant(deps.clock.now()), pdf: PDF_PENDING });
     const numbering = current.number === null ? { prefix: settings.prefix, startNumber: settings.startNumber } : undefined;
     return deps.invoices.replace(current, next, numbering);
   });
@@ -121,7 +124,7 @@ export async function markInvoicePaid(deps: InvoiceDeps, actor: Actor, id: strin
     assertAllowed('markPaid', current.status);
     if (new Date(paidAt).getTime() > now.getTime() + 5 * 60_000) throw fieldError('paidAt', 'must not be in the future');
     const totals = { ...current.totals, amountPaid: current.totals.total, balanceDue: 0 };
-    return deps.invoices.replace(current, successor(deps, current, { status: 'paid', paidAt, totals, pastDue: false }));
+    return deps.invoices.replace(current, successor(deps, current, { status: 'paid', paidAt, totals, pastDue: false, pdf: PDF_PENDING }));
   });
 }
 
@@ -130,7 +133,7 @@ export async function voidInvoice(deps: InvoiceDeps, actor: Actor, id: string, i
   return mutate(() => load(deps, actor, id), ifMatch, async (current) => {
     assertAllowed('void', current.status);
     const totals = { ...current.totals, balanceDue: 0 };
-    return deps.invoices.replace(current, successor(deps, current, { status: 'voided', voidedAt: toInstant(deps.clock.now()), totals, pastDue: false }));
+    return deps.invoices.replace(current, successor(deps, current, { status: 'voided', voidedAt: toInstant(deps.clock.now()), totals, pastDue: false, pdf: PDF_PENDING }));
   });
 }
 

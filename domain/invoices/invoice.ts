@@ -220,7 +220,7 @@ export function cloneContent(source: Invoice, ids: IdGenerator, today: string): 
   };
 }
 
-/** The buyer-facing URL: the connected domain and slug, or the service's own `/i/{slug}`. */
+/** The buyer-facing URL: `/i/{slug}` on the connected domain, or on the service's own host. */
 export function invoiceUrl(invoice: Pick<Invoice, 'domain' | 'slug'>, publicBaseUrl: string): string {
-  return invoice.domain ? `https://${invoice.domain}/${invoice.slug}` : `${publicBaseUrl.replace(/\/$/, '')}/i/${invoice.slug}`;
+  return invoice.domain ? `https://${invoice.domain}/i/${invoice.slug}` : `${publicBaseUrl.replace(/\/$/, '')}/i/${invoice.slug}`;
 }

@@ -14,6 +14,7 @@ const ALLOWED_FROM = {
   finalize: ['draft'],
   markPaid: ['open'],
   void: ['open'],
+  send: ['open', 'paid'],
 } as const satisfies Record<string, readonly InvoiceStatus[]>;
 
 export type InvoiceAction = keyof typeof ALLOWED_FROM;
@@ -24,6 +25,7 @@ const VERB: Record<InvoiceAction, string> = {
   finalize: 'finalize',
   markPaid: 'mark as paid',
   void: 'void',
+  send: 'send',
 };
 
 export function assertAllowed(action: InvoiceAction, status: InvoiceStatus): void {

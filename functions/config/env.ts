@@ -11,6 +11,18 @@ const schema = z.object({
   DYNAMODB_ENDPOINT: z.url().optional(),
   /** Where buyers reach the service: invoice URLs without a connected domain are built on it. */
   PUBLIC_BASE_URL: z.url(),
+  /** The PDF bucket. */
+  BUCKET_NAME: z.string().min(1).optional(),
+  /** Set only locally: the S3 emulator's URL (path-style addressing). */
+  S3_ENDPOINT: z.url().optional(),
+  /** Where events go in AWS (EventBridge). */
+  EVENT_BUS_NAME: z.string().min(1).optional(),
+  /** Set only locally: events are appended to this JSON-lines file instead. */
+  EVENTS_LOG: z.string().min(1).optional(),
+  /** The sender of invoice emails (an SES-verified identity in AWS). */
+  MAIL_FROM: z.string().min(3).default('invoices@example.com'),
+  /** Set only locally: each email is written to this folder as an RFC 5322 .eml file instead of SES. */
+  OUTBOX_DIR: z.string().min(1).optional(),
 });
 
 export type Env = z.infer<typeof schema>;

@@ -16,7 +16,24 @@ export const keys = {
   slug: (domain: string | null, slug: string): Key => ({ pk: `SLUG#${domain ?? '-'}#${slug}`, sk: 'SLUG' }),
   record: (accountId: string, kind: string, id: string): Key => ({ pk: `${acc(accountId)}#${kind.toUpperCase()}#${id}`, sk: kind.toUpperCase() }),
   idempotency: (accountId: string, key: string): Key => ({ pk: `${acc(accountId)}#IDEM#${key}`, sk: 'IDEM' }),
+  /** Beside its invoice: the PDF last rendered (for which status and version, where in S3, its hash). */
+  invoicePdf: (accountId: string, id: string): Key => ({ pk: `${acc(accountId)}#INV#${id}`, sk: 'PDF' }),
+  /** Beside its invoice: the mark that an event was published, so a replayed record publishes nothing. */
+  publishedEvent: (accountId: string, invoiceId: string, eventId: string): Key => ({ pk: `${acc(accountId)}#INV#${invoiceId}`, sk: `EVENT#${eventId}` }),
 };
+
+/** The past-due index is split over a few partitions so no one partition takes every open invoice. */
+export const OVERDUE_SHARDS = 8;
+
+export const overdueShardKey = (shard: number) => `OPEN#${shard}`;
+
+/** gsi2 keys for an invoice that is open and not yet flagged past due; none otherwise (sparse). */
+export function overdueIndexKeys(inv: { accountId: string; id: string; status: string; pastDue: boolean; dueDate: string | null }): { gsi2pk: string; gsi2sk: string } | Record<string, never> {
+  if (inv.status !== 'open' || inv.pastDue || !inv.dueDate) return {};
+  let hash = 0;
+  for (const ch of inv.id) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  return { gsi2pk: overdueShardKey(hash % OVERDUE_SHARDS), gsi2sk: `${inv.dueDate}#${inv.accountId}#${inv.id}` };
+}
 
 /** The gsi1 collections: an account's objects of one kind, sorted by id (ULIDs sort by time). */
 export const collections = {
@@ -24,4 +41,4 @@ export const collections = {
   records: (accountId: string, kind: string) => `${acc(accountId)}#${kind.toUpperCase()}S`,
 };
 
-export const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'entity', 'expiresAt'] as const;
+export const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'entity', 'expiresAt'] as const;

@@ -14,6 +14,7 @@ const ROUTE_BY_KEY = new Map(ROUTES.map((r) => [routeKey(r), r]));
 
 function toResponse(result: ApiResult): HttpResponse {
   const headers: Record<string, string> = { ...result.headers };
+  if (result.html !== undefined) return { statusCode: result.status, headers: { 'content-type': 'text/html; charset=utf-8', ...headers }, body: result.html };
   if (result.body === undefined) return { statusCode: result.status, headers, body: '' };
   const version = (result.body as { version?: unknown }).version;
   if (typeof version === 'number') headers.etag = `"${version}"`;
@@ -81,6 +82,7 @@ export function httpHandler(operations: Record<string, Operation>, options: Hand
       body: parseJsonBody(event),
       ifMatch: parseIfMatch(event),
       requestId,
+      host: event.headers?.host ?? event.requestContext.domainName,
     };
     const run = async () => toResponse(await operation(request));
     const key = event.headers?.['idempotency-key'];

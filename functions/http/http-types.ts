@@ -14,9 +14,14 @@ export type ApiRequest = {
   body: unknown;
   ifMatch: number | undefined;
   requestId: string;
+  /** The Host the request was sent to (the buyer page tells connected domains apart by it). */
+  host: string | undefined;
 };
 
-/** What an operation returns: a status and an object (with a version, for the ETag) or nothing. */
-export type ApiResult = { status: number; body?: unknown; headers?: Record<string, string> };
+/**
+ * What an operation returns: a status and an object (JSON, with a version for the ETag), an HTML
+ * document (`html`), or nothing (a 204, or a redirect whose `headers` carry the location).
+ */
+export type ApiResult = { status: number; body?: unknown; html?: string; headers?: Record<string, string> };
 
 export type Operation = (req: ApiRequest) => Promise<ApiResult>;

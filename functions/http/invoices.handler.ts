@@ -15,13 +15,16 @@ import {
 } from '../../domain/invoices/invoice-use-cases.js';
 import { emptyInput, invoiceEditInput, markPaidInput } from '../../domain/invoices/invoice-input.js';
 import type { Invoice } from '../../domain/invoices/invoice.js';
+import { invoicePdfLink, previewInvoice } from '../../domain/documents/document-use-cases.js';
+import { sendInvoice } from '../../domain/invoices/send-invoice.js';
 import { app } from '../wiring.js';
+import { invoiceHtml, signedLink } from './document-responses.js';
 import { httpHandler } from './http-handler.js';
 import type { ApiRequest } from './http-types.js';
 import { presentInvoice, presentPage } from './presenters.js';
 import { parseLimit, validate } from './request.js';
 
-const { config, deps } = app();
+const { config, deps, mailer, pdfRecords, documents } = app();
 const show = (i: Invoice) => presentInvoice(i, config.PUBLIC_BASE_URL);
 const ok = (status: number) => (i: Invoice) => ({ status, body: show(i) });
 const associationParams = z.object({ type: z.enum(ASSOCIATION_TYPES), targetId: z.string().min(1).max(64) });
@@ -46,6 +49,9 @@ export const handler = httpHandler(
     'POST /invoices/{id}/mark-paid': (req) => markInvoicePaid(deps, req.actor, req.params.id!, validate(markPaidInput, req.body), req.ifMatch).then(ok(200)),
     'POST /invoices/{id}/void': (req) => (noBody(req), voidInvoice(deps, req.actor, req.params.id!, req.ifMatch).then(ok(200))),
     'POST /invoices/{id}/clone': (req) => (noBody(req), cloneInvoice(deps, req.actor, req.params.id!).then(ok(201))),
+    'POST /invoices/{id}/send': (req) => (noBody(req), sendInvoice({ ...deps, mailer, publicBaseUrl: config.PUBLIC_BASE_URL }, req.actor, req.params.id!, req.ifMatch).then(ok(200))),
+    'GET /invoices/{id}/pdf': (req) => invoicePdfLink({ ...deps, pdfRecords, documents }, req.actor, req.params.id!).then(signedLink),
+    'GET /invoices/{id}/preview': (req) => previewInvoice(deps, req.actor, req.params.id!).then(invoiceHtml),
     'PUT /invoices/{id}/associations/{type}/{targetId}': (req) => {
       const p = validate(associationParams, req.params);
       return associate(deps, req.actor, req.params.id!, p.type, p.targetId, req.ifMatch).then(ok(200));

@@ -7,8 +7,10 @@ const schema = z.object({
   HOST: z.string().default('127.0.0.1'),
   DATA_DIR: z.string().default('.data'),
   DYNAMODB_PORT: z.coerce.number().int().min(1).max(65535).default(8000),
-  /** The S3 emulator's port; the emulator arrives with PDFs (documents issue). */
+  /** The S3 emulator's port (s3rver, holding the PDFs). */
   S3_PORT: z.coerce.number().int().min(1).max(65535).default(4569),
+  /** How often the past-due job runs locally (hourly in AWS). */
+  OVERDUE_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   TABLE_NAME: z.string().default('invoices'),
   DEMO_ACCOUNT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('acc_demo'),
 });

@@ -1,5 +1,10 @@
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { STREAM_FUNCTION_ENTRY } from '../routes.js';
+import { appendDeadLetter, localFiles } from './local-files.js';
+import { startS3Emulator, type S3Emulator } from './s3-emulator.js';
+import { startStreamPoller, type StreamHandler } from './stream-poller.js';
 import { createApiServer, listen } from './api-server.js';
 import { ensureTable, startDynamoLocal, type DynamoLocal } from './dynamodb-local.js';
 import { loadSigningKeys, mintToken } from './local-auth.js';
@@ -14,14 +19,19 @@ function assertPortFree(port: number, host: string, name: string): Promise<void>
   });
 }
 
+const ROOT = resolve(import.meta.dirname, '../..');
+
 async function main() {
   const config = localConfig();
   await assertPortFree(config.PORT, config.HOST, 'PORT');
   await assertPortFree(config.DYNAMODB_PORT, '127.0.0.1', 'DYNAMODB_PORT');
+  await assertPortFree(config.S3_PORT, '127.0.0.1', 'S3_PORT');
 
   let dynamo: DynamoLocal | undefined;
+  let s3: S3Emulator | undefined;
   const shutdown = (code: number) => {
     dynamo?.stop();
+    void s3?.stop();
     process.exit(code);
   };
   process.on('SIGINT', () => shutdown(0));
@@ -35,15 +45,33 @@ async function main() {
     process.exit(1);
   });
   await ensureTable(dynamo.endpoint, config.TABLE_NAME);
+  s3 = await startS3Emulator({ port: config.S3_PORT, dir: resolve(config.DATA_DIR, 's3') });
 
   const baseUrl = `http://${config.HOST}:${config.PORT}`;
+  const files = localFiles(config.DATA_DIR);
   // The handlers read these once, at their cold start, exactly as in Lambda.
   Object.assign(process.env, {
     TABLE_NAME: config.TABLE_NAME,
     DYNAMODB_ENDPOINT: dynamo.endpoint,
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
     PUBLIC_BASE_URL: baseUrl,
+    BUCKET_NAME: s3.bucket,
+    S3_ENDPOINT: s3.endpoint,
+    EVENTS_LOG: files.eventsLog,
+    OUTBOX_DIR: files.outbox,
   });
+
+  // The stream's event source mapping and the hourly schedule, played on this machine.
+  const { handler: streamHandler } = (await import(pathToFileURL(resolve(ROOT, STREAM_FUNCTION_ENTRY)).href)) as { handler: StreamHandler };
+  startStreamPoller({
+    endpoint: dynamo.endpoint,
+    tableName: config.TABLE_NAME,
+    handler: streamHandler,
+    deadLetter: (record, error) => appendDeadLetter(files.deadLetters, record, error),
+    log: (line) => console.error(JSON.stringify(line)),
+  });
+  const { startOverdueSchedule } = await import('./overdue-schedule.js');
+  startOverdueSchedule({ intervalMs: config.OVERDUE_INTERVAL_MS });
 
   const keys = await loadSigningKeys(config.keyFile);
   await listen(createApiServer({ keys }), config.PORT, config.HOST);
@@ -53,6 +81,11 @@ async function main() {
 Invoice service running at ${baseUrl}
   OpenAPI document: ${baseUrl}/openapi.json
   DynamoDB Local:   ${dynamo.endpoint} (table ${config.TABLE_NAME})
+  S3 emulator:      ${s3.endpoint} (bucket ${s3.bucket})
+  Events log:       ${files.eventsLog}
+  Email outbox:     ${files.outbox}
+  Dead letters:     ${files.deadLetters}
+  Past-due job:     every ${Math.round(config.OVERDUE_INTERVAL_MS / 1000)} s, or now with 'npm run job:overdue'
   Account ${config.DEMO_ACCOUNT_ID}, user usr_demo, super admin. Token (valid 7 days):
 
 ${token}

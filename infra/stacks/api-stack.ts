@@ -1,40 +1,52 @@
-import { resolve } from 'node:path';
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import { HttpApi, HttpMethod, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { EventBus } from 'aws-cdk-lib/aws-events';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { API_FUNCTIONS, FUNCTION_ENTRY, ROUTES, type ApiFunction } from '../routes.js';
+import { PDF_PREFIX, SES_SEND_ACTIONS, TABLE_ACTIONS, TABLE_READ_ACTIONS } from './grants.js';
+import { OverdueJob } from './overdue-job.js';
+import { pascal, serviceFunction } from './service-function.js';
+import { StreamConsumer } from './stream-consumer.js';
 
-const REPO_ROOT = resolve(import.meta.dirname, '../..');
+export { TABLE_ACTIONS } from './grants.js';
 
-/** Functions that never touch the table (the OpenAPI document is built from code alone). */
-const WITHOUT_TABLE_ACCESS: ReadonlySet<ApiFunction> = new Set(['docs']);
-
-/**
- * The item operations the adapters in functions/dynamodb use (TransactWriteItems is authorized
- * per contained operation). Deliberately no Scan: no request path may scan, and IAM enforces it.
- * test/infra/api-stack.test.ts fails if an adapter starts using a command not covered here.
- */
-export const TABLE_ACTIONS = [
-  'dynamodb:GetItem',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:Query',
-] as const;
+/** What each API function may touch beyond writing its logs. Least privilege, per function. */
+type Access = {
+  /** readWrite: TABLE_ACTIONS on the table and its indexes; read: GetItem and Query only. */
+  table: 'none' | 'read' | 'readWrite';
+  /** s3:GetObject under the PDF prefix: the function presigns links to PDFs (a presigned link carries its signer's permissions). */
+  readsPdfs: boolean;
+  /** Sends email through SES as the sender identity. */
+  sendsMail: boolean;
+};
+export const API_FUNCTION_ACCESS: Record<ApiFunction, Access> = {
+  invoices: { table: 'readWrite', readsPdfs: true, sendsMail: true },
+  settings: { table: 'readWrite', readsPdfs: false, sendsMail: false },
+  contacts: { table: 'readWrite', readsPdfs: false, sendsMail: false },
+  companies: { table: 'readWrite', readsPdfs: false, sendsMail: false },
+  // The buyer page is public: it reads an invoice by slug and presigns its PDF, nothing more.
+  buyer: { table: 'read', readsPdfs: true, sendsMail: false },
+  // The OpenAPI document is built from code alone.
+  docs: { table: 'none', readsPdfs: false, sendsMail: false },
+};
 
 export type ApiStackProps = StackProps & {
   table: ITable;
+  pdfBucket: IBucket;
   /** Where buyers reach the service; invoice URLs are built on it. */
   publicBaseUrl: string;
   jwtIssuer: string;
   jwtAudience: string[];
+  /** The From address of invoice emails. */
+  mailFrom: string;
+  /** The SES identity that verifies it: the address itself or its domain. */
+  mailIdentity: string;
   /** Requests per second (steady) and burst for the whole default stage. */
   throttle?: { rateLimit: number; burstLimit: number };
 };
@@ -42,48 +54,44 @@ export type ApiStackProps = StackProps & {
 /**
  * The stateless half: one Lambda per API function and the HTTP API that routes to them, both
  * generated from the shared route table (infra/routes.ts) so the cloud and the local runtime
- * cannot drift.
+ * cannot drift; the table's stream consumer (PDFs, events) with the event bus; the hourly
+ * past-due job.
  */
 export class ApiStack extends Stack {
   readonly functions: Record<ApiFunction, NodejsFunction>;
   readonly api: HttpApi;
   readonly stage: HttpStage;
+  readonly bus: EventBus;
+  readonly streamConsumer: StreamConsumer;
+  readonly overdueJob: OverdueJob;
+  /** arn:aws:ses:<region>:<account>:identity/<mailIdentity> */
+  readonly mailIdentityArn: string;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
 
+    this.mailIdentityArn = this.formatArn({ service: 'ses', resource: 'identity', resourceName: props.mailIdentity });
+    const pdfObjects = props.pdfBucket.arnForObjects(`${PDF_PREFIX}*`);
+
     const fns = {} as Record<ApiFunction, NodejsFunction>;
     for (const name of API_FUNCTIONS) {
-      const fn = new NodejsFunction(this, `${pascal(name)}Function`, {
-        entry: resolve(REPO_ROOT, FUNCTION_ENTRY[name]),
-        handler: 'handler',
-        projectRoot: REPO_ROOT,
-        depsLockFilePath: resolve(REPO_ROOT, 'package-lock.json'),
-        runtime: Runtime.NODEJS_22_X,
-        architecture: Architecture.ARM_64,
-        memorySize: 512,
-        timeout: Duration.seconds(10),
-        logGroup: new LogGroup(this, `${pascal(name)}Logs`, { retention: RetentionDays.ONE_MONTH }),
+      const access = API_FUNCTION_ACCESS[name];
+      const fn = serviceFunction(this, pascal(name), {
+        entry: FUNCTION_ENTRY[name],
         environment: {
           TABLE_NAME: props.table.tableName,
           PUBLIC_BASE_URL: props.publicBaseUrl,
-          NODE_OPTIONS: '--enable-source-maps',
-        },
-        bundling: {
-          format: OutputFormat.ESM,
-          // Prefer packages' ESM builds; fall back to CommonJS.
-          mainFields: ['module', 'main'],
-          // CommonJS dependencies bundled into an ES module still call require(); ESM has none,
-          // so define one at the top of the bundle.
-          banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-          minify: true,
-          sourceMap: true,
-          // The Lambda runtime ships the AWS SDK v3.
-          externalModules: ['@aws-sdk/*'],
+          ...(access.readsPdfs ? { BUCKET_NAME: props.pdfBucket.bucketName } : {}),
+          ...(access.sendsMail ? { MAIL_FROM: props.mailFrom } : {}),
         },
       });
       // Table.grant covers the table and its indexes (for Query on gsi1), nothing else.
-      if (!WITHOUT_TABLE_ACCESS.has(name)) props.table.grant(fn, ...TABLE_ACTIONS);
+      if (access.table === 'readWrite') props.table.grant(fn, ...TABLE_ACTIONS);
+      if (access.table === 'read') props.table.grant(fn, ...TABLE_READ_ACTIONS);
+      if (access.readsPdfs) fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [pdfObjects] }));
+      // Only as the sender identity. (While the SES account is in the sandbox, SES also checks
+      // the recipients' identities: production access lifts that.)
+      if (access.sendsMail) fn.addToRolePolicy(new PolicyStatement({ actions: [...SES_SEND_ACTIONS], resources: [this.mailIdentityArn] }));
       fns[name] = fn;
     }
     this.functions = fns;
@@ -113,7 +121,18 @@ export class ApiStack extends Stack {
     }
 
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the invoice API' });
+
+    // The invoice events (invoice.finalized, invoice.paid, ...; source invoice-service). Only the
+    // stream consumer may put events on it.
+    this.bus = new EventBus(this, 'InvoiceEvents', { description: 'Invoice lifecycle events from the invoice service' });
+    new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName, description: 'EventBridge bus of the invoice events' });
+
+    this.streamConsumer = new StreamConsumer(this, 'InvoiceStream', {
+      table: props.table,
+      bucket: props.pdfBucket,
+      bus: this.bus,
+      publicBaseUrl: props.publicBaseUrl,
+    });
+    this.overdueJob = new OverdueJob(this, 'PastDue', { table: props.table, publicBaseUrl: props.publicBaseUrl });
   }
 }
-
-const pascal = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -1,14 +1,17 @@
-import { RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption, type ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { TABLE_DEFINITION } from '../table-definition.js';
 
 /**
- * What outlives a deployment: the table. Kept apart from the functions and the API so that a
- * stateless change (or tearing the API stack down) can never replace or delete data.
+ * What outlives a deployment: the table and the PDF bucket. Kept apart from the functions and the
+ * API so that a stateless change (or tearing the API stack down) can never replace or delete data.
  */
 export class StatefulStack extends Stack {
-  readonly table: ITable;
+  /** A Table, not an ITable: the stream consumer needs its stream ARN. */
+  readonly table: Table;
+  readonly pdfBucket: Bucket;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -33,5 +36,27 @@ export class StatefulStack extends Stack {
       table.addGlobalSecondaryIndex({ indexName: g.indexName, partitionKey: key(g.partitionKey), sortKey: key(g.sortKey) });
     }
     this.table = table;
+
+    // Invoice PDFs (pdfs/<account>/<invoice>/v<version>-<status>.pdf). Never public: buyers get
+    // presigned links that expire within 15 minutes.
+    this.pdfBucket = new Bucket(this, 'PdfBucket', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      // ACLs off: the bucket owner owns every object, and access is IAM (and the policy) only.
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      // A bucket policy denies any request not over TLS.
+      enforceSSL: true,
+      // SSE-S3: presigned GETs need no KMS permissions (a KMS key would have to grant decrypt to
+      // every signer) and the objects are encrypted at rest all the same.
+      encryption: BucketEncryption.S3_MANAGED,
+      // Each PDF version has its own key already; versioning guards against an overwrite or a
+      // delete by mistake, and old versions go after a while.
+      versioned: true,
+      lifecycleRules: [
+        { id: 'expire-noncurrent-versions', noncurrentVersionExpiration: Duration.days(90) },
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+      ],
+      // The PDFs of issued invoices are records too.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
   }
 }

@@ -53,7 +53,7 @@ async function portOpen(port: number): Promise<boolean> {
 }
 
 test('npm start: token, API, Ctrl-C stops DynamoDB Local, a restart keeps the data', async () => {
-  const env = { PORT: String(await freePort()), DYNAMODB_PORT: String(await freePort()), DATA_DIR: mkdtempSync(join(tmpdir(), 'inv-data-')) };
+  const env = { PORT: String(await freePort()), DYNAMODB_PORT: String(await freePort()), S3_PORT: String(await freePort()), DATA_DIR: mkdtempSync(join(tmpdir(), 'inv-data-')) };
   const baseUrl = `http://127.0.0.1:${env.PORT}`;
 
   const first = await start(env);
@@ -69,6 +69,7 @@ test('npm start: token, API, Ctrl-C stops DynamoDB Local, a restart keeps the da
   const second = await start(env);
   // The signing key lives in the data folder, so the first token still works.
   const again = await client(baseUrl, first.token)('GET', `/invoices/${created.body.id}`);
+  expect(second.output()).toContain(`S3 emulator:      http://127.0.0.1:${env.S3_PORT}`);
   expect(again.status).toBe(200);
   expect(again.body.number).toBe('INV-1001');
   second.child.kill('SIGTERM');

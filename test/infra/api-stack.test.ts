@@ -4,49 +4,43 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
 import { API_FUNCTIONS, ROUTES, routeKey, type ApiFunction } from '../../infra/routes.js';
 import { CONTEXT_DEFAULTS } from '../../infra/service-stacks.js';
-import { REPO_ROOT, logicalId, resourcesOf, synthApp } from './synth-app.js';
+import { REPO_ROOT, actionsOf, crossStackRef, isJoined, logicalId, resourcesOf, resourcesOfStatement, roleStatements, synthApp } from './synth-app.js';
 
 const { stateful, api, statefulTemplate, apiTemplate: template } = synthApp();
 const resources = (type: string) => resourcesOf(template, type);
 const fnId = (name: ApiFunction) => logicalId(api, api.functions[name]);
 const roleId = (name: ApiFunction) => logicalId(api, api.functions[name].role!);
-const TABLE_FUNCTIONS = API_FUNCTIONS.filter((f) => f !== 'docs');
+const statementsOf = (name: ApiFunction) => roleStatements(template, roleId(name));
 
-/**
- * How the API stack names a value the stateful stack publishes. CDK passes it through an Output of
- * the stateful stack, read either by Fn::ImportValue (export name) or Fn::GetStackOutput (output
- * name) depending on the cross-stack reference strength; both are accepted.
- */
-function crossStackRef(producerValue: unknown) {
-  const outputs = (statefulTemplate.toJSON().Outputs ?? {}) as Record<string, { Value: unknown; Export?: { Name: string } }>;
-  const names = Object.entries(outputs)
-    .filter(([, o]) => JSON.stringify(o.Value) === JSON.stringify(producerValue))
-    .flatMap(([id, o]) => [id, ...(o.Export ? [o.Export.Name] : [])]);
-  expect(names.length, `the stateful stack publishes ${JSON.stringify(producerValue)}`).toBeGreaterThan(0);
-  return (value: unknown): boolean => {
-    if (typeof value !== 'object' || value === null) return false;
-    const [key, ...more] = Object.keys(value);
-    if (more.length || (key !== 'Fn::ImportValue' && key !== 'Fn::GetStackOutput')) return false;
-    const inner = (value as Record<string, unknown>)[key];
-    const name = key === 'Fn::ImportValue' ? inner : (inner as { StackName?: string; OutputName?: string }).OutputName;
-    return names.includes(name as string) && (key === 'Fn::ImportValue' || (inner as { StackName?: string }).StackName === stateful.stackName);
-  };
-}
 const tableLogicalId = logicalId(stateful, stateful.table);
-const isTableName = crossStackRef({ Ref: tableLogicalId });
-const isTableArn = crossStackRef({ 'Fn::GetAtt': [tableLogicalId, 'Arn'] });
-const isIndexArns = (v: unknown) => {
-  const join = (v as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join'];
-  return !!join && join[0] === '' && join[1].length === 2 && isTableArn(join[1][0]) && join[1][1] === '/index/*';
+const bucketLogicalId = logicalId(stateful, stateful.pdfBucket);
+const isTableName = crossStackRef(stateful, statefulTemplate, { Ref: tableLogicalId });
+const isTableArn = crossStackRef(stateful, statefulTemplate, { 'Fn::GetAtt': [tableLogicalId, 'Arn'] });
+const isIndexArns = isJoined(isTableArn, '/index/*');
+const isBucketName = crossStackRef(stateful, statefulTemplate, { Ref: bucketLogicalId });
+const isPdfObjects = isJoined(crossStackRef(stateful, statefulTemplate, { 'Fn::GetAtt': [bucketLogicalId, 'Arn'] }), '/pdfs/*');
+
+/** The API functions that keep full item access to the table (and its indexes). */
+const READ_WRITE_FUNCTIONS: ApiFunction[] = ['invoices', 'settings', 'contacts', 'companies'];
+
+/** The environment of each API function beyond NODE_OPTIONS, PUBLIC_BASE_URL and TABLE_NAME. */
+const EXTRA_ENV: Record<ApiFunction, string[]> = {
+  invoices: ['BUCKET_NAME', 'MAIL_FROM'],
+  buyer: ['BUCKET_NAME'],
+  settings: [],
+  contacts: [],
+  companies: [],
+  docs: [],
 };
 
 describe('functions', () => {
-  test('one Lambda per API function, nothing else', () => {
-    template.resourceCountIs('AWS::Lambda::Function', API_FUNCTIONS.length);
+  test('one Lambda per API function, plus the stream consumer and the past-due job, nothing else', () => {
     expect(Object.keys(api.functions).sort()).toEqual([...API_FUNCTIONS].sort());
+    const expected = [...API_FUNCTIONS.map(fnId), logicalId(api, api.streamConsumer.fn), logicalId(api, api.overdueJob.fn)];
+    expect(Object.keys(resources('AWS::Lambda::Function')).sort()).toEqual(expected.sort());
   });
 
-  test.each(API_FUNCTIONS)('%s runs on nodejs22.x arm64 with the table name, public URL and source maps', (name) => {
+  test.each(API_FUNCTIONS)('%s runs on nodejs22.x arm64 with the table name, public URL, source maps and what it needs besides', (name) => {
     const props = resources('AWS::Lambda::Function')[fnId(name)]?.Properties;
     expect(props).toMatchObject({
       Runtime: 'nodejs22.x',
@@ -57,10 +51,27 @@ describe('functions', () => {
     });
     const vars = (props?.Environment as { Variables: Record<string, unknown> }).Variables;
     // functions/config/env.ts refuses to start without these.
-    expect(Object.keys(vars).sort()).toEqual(['NODE_OPTIONS', 'PUBLIC_BASE_URL', 'TABLE_NAME']);
+    expect(Object.keys(vars).sort()).toEqual(['NODE_OPTIONS', 'PUBLIC_BASE_URL', 'TABLE_NAME', ...EXTRA_ENV[name]].sort());
     expect(isTableName(vars.TABLE_NAME), JSON.stringify(vars.TABLE_NAME)).toBe(true);
     expect(vars.PUBLIC_BASE_URL).toBe(CONTEXT_DEFAULTS.publicBaseUrl);
     expect(vars.NODE_OPTIONS).toBe('--enable-source-maps');
+    if (vars.BUCKET_NAME !== undefined) expect(isBucketName(vars.BUCKET_NAME), JSON.stringify(vars.BUCKET_NAME)).toBe(true);
+    if (vars.MAIL_FROM !== undefined) expect(vars.MAIL_FROM).toBe(CONTEXT_DEFAULTS.mailFrom);
+  });
+
+  test('every variable set on any function is one functions/config/env.ts reads, and none of the local-only ones', () => {
+    const envSource = readFileSync(join(REPO_ROOT, 'functions/config/env.ts'), 'utf8');
+    const localOnly = ['DYNAMODB_ENDPOINT', 'S3_ENDPOINT', 'EVENTS_LOG', 'OUTBOX_DIR'];
+    for (const local of localOnly) expect(envSource, `env.ts still declares ${local}`).toMatch(new RegExp(`\\b${local}:`));
+    const fns = Object.entries(resources('AWS::Lambda::Function'));
+    expect(fns.length).toBe(API_FUNCTIONS.length + 2);
+    for (const [id, fn] of fns) {
+      const names = Object.keys((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables);
+      for (const n of names) {
+        expect(localOnly, `${id} sets ${n}`).not.toContain(n);
+        if (n !== 'NODE_OPTIONS') expect(envSource, `${id} sets ${n}, which env.ts does not read`).toMatch(new RegExp(`\\b${n}:`));
+      }
+    }
   });
 
   test.each(API_FUNCTIONS)('%s logs to its own log group with a retention', (name) => {
@@ -99,9 +110,10 @@ describe('routes', () => {
     });
   });
 
-  test('GET /openapi.json is the only public route', () => {
+  test('the OpenAPI document and the buyer page are the only public routes', () => {
     const open = Object.values(routes).filter((r) => (r.Properties!.AuthorizationType ?? 'NONE') === 'NONE');
-    expect(open.map((r) => r.Properties!.RouteKey)).toEqual(['GET /openapi.json']);
+    expect(open.map((r) => r.Properties!.RouteKey).sort()).toEqual(['GET /i/{slug}', 'GET /i/{slug}/pdf', 'GET /openapi.json']);
+    for (const r of open) expect(ROUTES.find((x) => routeKey(x) === r.Properties!.RouteKey)?.function).toMatch(/^(docs|buyer)$/);
   });
 
   test('API Gateway may invoke each function on the paths of its routes, from this API only', () => {
@@ -138,8 +150,9 @@ describe('authorizer and stage', () => {
     apiTemplate.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       JwtConfiguration: { Issuer: 'https://id.acme.test/', Audience: ['invoices', 'invoices-admin'] },
     });
+    // Every function, the stream consumer and the past-due job included.
     const fns = Object.values(resourcesOf(apiTemplate, 'AWS::Lambda::Function'));
-    expect(fns).toHaveLength(API_FUNCTIONS.length);
+    expect(fns).toHaveLength(API_FUNCTIONS.length + 2);
     for (const fn of fns) expect((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables.PUBLIC_BASE_URL).toBe('https://pay.acme.test');
   });
 
@@ -167,13 +180,6 @@ describe('authorizer and stage', () => {
 });
 
 describe('least privilege', () => {
-  type Statement = { Effect: string; Action: string | string[]; Resource: unknown };
-  const statementsOf = (name: ApiFunction): Statement[] =>
-    Object.values(resources('AWS::IAM::Policy'))
-      .filter((p) => (p.Properties!.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleId(name) })))
-      .flatMap((p) => (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement);
-  const actionsOf = (s: Statement) => [s.Action].flat();
-
   test.each(API_FUNCTIONS)('%s role has only the basic execution managed policy', (name) => {
     const role = resources('AWS::IAM::Role')[roleId(name)]?.Properties;
     expect(JSON.stringify(role?.ManagedPolicyArns)).toMatch(/service-role\/AWSLambdaBasicExecutionRole"/);
@@ -186,23 +192,84 @@ describe('least privilege', () => {
     expect(JSON.stringify(resources('AWS::IAM::Role')[roleId('docs')])).not.toMatch(/dynamodb/i);
   });
 
-  test.each(TABLE_FUNCTIONS)('%s may use the table and its indexes and nothing else', (name) => {
-    const statements = statementsOf(name);
-    expect(statements.length).toBeGreaterThan(0);
-    for (const s of statements) {
+  /** Every statement of a function, by service; each one Allow, no wildcard actions or resources. */
+  const byService = (name: ApiFunction) => {
+    const out: Record<string, { actions: string[]; resources: unknown[] }[]> = {};
+    for (const s of statementsOf(name)) {
       expect(s.Effect).toBe('Allow');
-      for (const a of actionsOf(s)) {
-        expect(a).toMatch(/^dynamodb:[A-Z][A-Za-z]+$/); // no wildcards, no other services
-      }
+      expect(s.Condition).toBeUndefined();
+      for (const a of actionsOf(s)) expect(a).toMatch(/^[a-z0-9]+:[A-Z][A-Za-z]+$/);
+      expect(resourcesOfStatement(s)).not.toContain('*');
+      const services = new Set(actionsOf(s).map((a) => a.split(':')[0]!));
+      expect(services.size, JSON.stringify(s.Action)).toBe(1);
+      (out[[...services][0]!] ??= []).push({ actions: actionsOf(s).sort(), resources: resourcesOfStatement(s) });
+    }
+    return out;
+  };
+
+  test.each(API_FUNCTIONS)('%s may use exactly the services it needs', (name) => {
+    const services = Object.keys(byService(name)).sort();
+    const expected: Record<ApiFunction, string[]> = {
+      invoices: ['dynamodb', 's3', 'ses'],
+      buyer: ['dynamodb', 's3'],
+      settings: ['dynamodb'],
+      contacts: ['dynamodb'],
+      companies: ['dynamodb'],
+      docs: [],
+    };
+    expect(services).toEqual(expected[name]);
+  });
+
+  test.each(API_FUNCTIONS.filter((f) => f !== 'docs'))('%s uses DynamoDB only on the table and its indexes, never Scan', (name) => {
+    for (const { actions, resources: targets } of byService(name).dynamodb ?? []) {
       // No Scan: request paths read by key or Query only (DESIGN.md), and IAM holds them to it.
-      expect(actionsOf(s)).not.toContain('dynamodb:Scan');
-      const targets = [s.Resource].flat();
-      expect(targets).not.toContain('*');
+      expect(actions).not.toContain('dynamodb:Scan');
       for (const t of targets) expect(isTableArn(t) || isIndexArns(t), JSON.stringify(t)).toBe(true);
     }
   });
 
-  test('every DynamoDB command the adapters send is allowed', () => {
+  test('the buyer page can only read the table: GetItem and Query, nothing that writes', () => {
+    const actions = (byService('buyer').dynamodb ?? []).flatMap((s) => s.actions);
+    expect([...new Set(actions)].sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
+  });
+
+  test.each(['invoices', 'buyer'] as const)('%s may only read PDFs: s3:GetObject under pdfs/ of the bucket (to presign links)', (name) => {
+    const s3 = byService(name).s3!;
+    expect(s3).toHaveLength(1);
+    expect(s3[0]!.actions).toEqual(['s3:GetObject']);
+    expect(s3[0]!.resources).toHaveLength(1);
+    expect(isPdfObjects(s3[0]!.resources[0]), JSON.stringify(s3[0]!.resources[0])).toBe(true);
+  });
+
+  test('invoices may send email only as the sender identity (the domain of the default mailFrom)', () => {
+    const ses = byService('invoices').ses!;
+    expect(ses).toHaveLength(1);
+    expect(ses[0]!.actions).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
+    expect(ses[0]!.resources).toEqual([
+      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':identity/example.com']] },
+    ]);
+  });
+
+  test.each([
+    [{ mailFrom: 'billing@acme.test' }, 'billing@acme.test', 'identity/acme.test'],
+    [{ mailFrom: 'billing@acme.test', mailIdentity: 'billing@acme.test' }, 'billing@acme.test', 'identity/billing@acme.test'],
+  ])('context %j sets MAIL_FROM and the SES identity', (context, from, identity) => {
+    const app = synthApp({ context });
+    const fn = resourcesOf(app.apiTemplate, 'AWS::Lambda::Function')[logicalId(app.api, app.api.functions.invoices)]!;
+    expect((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables.MAIL_FROM).toBe(from);
+    const ses = roleStatements(app.apiTemplate, logicalId(app.api, app.api.functions.invoices.role!)).filter((s) => actionsOf(s).some((a) => a.startsWith('ses:')));
+    expect(JSON.stringify(ses.map((s) => s.Resource))).toContain(`:${identity}"`);
+  });
+
+  test.each([
+    [{ mailFrom: 'Invoices <invoices@example.com>' }, /mailFrom must be a plain email address/],
+    [{ mailFrom: 'invoices' }, /mailFrom must be a plain email address/],
+    [{ mailIdentity: 'other.example' }, /mailIdentity must be invoices@example.com or example.com/],
+  ])('bad mail context %j fails synthesis', (context, message) => {
+    expect(() => synthApp({ context })).toThrow(message);
+  });
+
+  test('every DynamoDB command the adapters send is allowed to the read-write functions and the stream consumer', () => {
     // The local runtime does not enforce IAM, so a new command would only fail in AWS. Each
     // DocumentClient / client command maps to the IAM actions it needs.
     const needs: Record<string, string[]> = {
@@ -227,8 +294,9 @@ describe('least privilege', () => {
       for (const m of text.matchAll(sdkCommand)) used.add(m[1]!);
     }
     expect(used.size).toBeGreaterThan(0);
-    for (const name of TABLE_FUNCTIONS) {
-      const granted = new Set(statementsOf(name).flatMap(actionsOf));
+    const roles = [...READ_WRITE_FUNCTIONS.map((f) => [f, roleId(f)] as const), ['stream', logicalId(api, api.streamConsumer.fn.role!)] as const];
+    for (const [name, role] of roles) {
+      const granted = new Set(roleStatements(template, role).flatMap(actionsOf));
       for (const command of used) {
         expect(needs[command], `unknown command ${command}Command: add its IAM actions here and to TABLE_ACTIONS`).toBeDefined();
         for (const action of needs[command]!) expect([...granted], `${name} needs dynamodb:${action} for ${command}Command`).toContain(`dynamodb:${action}`);

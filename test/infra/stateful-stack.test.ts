@@ -1,20 +1,24 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
+import { pdfKey } from '../../domain/documents/pdf-key.js';
+import { PDF_PREFIX } from '../../infra/stacks/grants.js';
 import { TABLE_DEFINITION } from '../../infra/table-definition.js';
-import { resourcesOf, synthApp } from './synth-app.js';
+import { logicalId, resourcesOf, synthApp, type Statement } from './synth-app.js';
 
-const { statefulTemplate: template, apiTemplate } = synthApp();
+const { stateful, statefulTemplate: template, apiTemplate } = synthApp();
 const d = TABLE_DEFINITION;
 
 describe('the table', () => {
-  test('is the only stateful resource, and it lives only in the stateful stack', () => {
+  test('the table and the PDF bucket are the only stateful resources, and they live only in the stateful stack', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.resourceCountIs('AWS::S3::Bucket', 1);
     // Nothing stateless here (CDK's version-reporting metadata aside): redeploying functions and
     // the API must never touch this stack.
     const types = Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
-    expect(types.filter((t) => t !== 'AWS::CDK::Metadata')).toEqual(['AWS::DynamoDB::Table']);
+    expect(types.filter((t) => t !== 'AWS::CDK::Metadata').sort()).toEqual(['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::S3::BucketPolicy']);
     apiTemplate.resourceCountIs('AWS::DynamoDB::Table', 0);
     apiTemplate.resourceCountIs('AWS::DynamoDB::GlobalTable', 0);
+    apiTemplate.resourceCountIs('AWS::S3::Bucket', 0);
   });
 
   test('has the key schema of TABLE_DEFINITION, all keys strings', () => {
@@ -34,7 +38,10 @@ describe('the table', () => {
     });
   });
 
-  test('has every GSI of TABLE_DEFINITION, projecting all attributes', () => {
+  test('has every GSI of TABLE_DEFINITION (the sparse past-due index gsi2 among them), projecting all attributes', () => {
+    expect(d.globalSecondaryIndexes.map((g) => g.indexName)).toEqual(['gsi1', 'gsi2']);
+    const [table] = Object.values(resourcesOf(template, 'AWS::DynamoDB::Table'));
+    expect((table!.Properties!.GlobalSecondaryIndexes as unknown[]).length).toBe(d.globalSecondaryIndexes.length);
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       GlobalSecondaryIndexes: d.globalSecondaryIndexes.map((g) => ({
         IndexName: g.indexName,
@@ -63,5 +70,60 @@ describe('the table', () => {
 
   test('survives stack deletion and replacement', () => {
     template.hasResource('AWS::DynamoDB::Table', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+});
+
+describe('the PDF bucket', () => {
+  const bucketId = logicalId(stateful, stateful.pdfBucket);
+  const bucket = resourcesOf(template, 'AWS::S3::Bucket')[bucketId]!;
+  const props = bucket.Properties!;
+
+  test('blocks every kind of public access and disables ACLs', () => {
+    expect(props.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(props.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
+    expect(props.AccessControl).toBeUndefined();
+    expect(props.WebsiteConfiguration).toBeUndefined();
+  });
+
+  test('its policy denies every request not made over TLS, on the bucket and its objects, and allows nothing', () => {
+    const policies = Object.values(resourcesOf(template, 'AWS::S3::BucketPolicy')).filter((p) => JSON.stringify(p.Properties!.Bucket) === JSON.stringify({ Ref: bucketId }));
+    expect(policies).toHaveLength(1);
+    const statements = (policies[0]!.Properties!.PolicyDocument as { Statement: Statement[] }).Statement;
+    // A bucket policy that allowed anything would be a second way in beside IAM.
+    expect(statements.filter((s) => s.Effect !== 'Deny')).toEqual([]);
+    const tls = statements.find((s) => JSON.stringify(s.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } }));
+    expect(tls).toMatchObject({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' } });
+    expect(tls!.Resource).toEqual([{ 'Fn::GetAtt': [bucketId, 'Arn'] }, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] }]);
+  });
+
+  test('encrypts objects at rest', () => {
+    const rules = (props.BucketEncryption as { ServerSideEncryptionConfiguration: { ServerSideEncryptionByDefault: { SSEAlgorithm: string } }[] }).ServerSideEncryptionConfiguration;
+    expect(rules).toHaveLength(1);
+    expect(['AES256', 'aws:kms', 'aws:kms:dsse']).toContain(rules[0]!.ServerSideEncryptionByDefault.SSEAlgorithm);
+  });
+
+  test('is versioned, expires noncurrent versions and never the current ones', () => {
+    expect(props.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    const rules = (props.LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;
+    const noncurrent = rules.filter((r) => r.Status === 'Enabled' && r.NoncurrentVersionExpiration);
+    expect(noncurrent).toHaveLength(1);
+    const days = (noncurrent[0]!.NoncurrentVersionExpiration as { NoncurrentDays: number }).NoncurrentDays;
+    expect(days).toBeGreaterThanOrEqual(30);
+    expect(days).toBeLessThanOrEqual(365);
+    // The PDFs of issued invoices are records: no rule expires current objects.
+    for (const r of rules) {
+      expect(r.ExpirationInDays).toBeUndefined();
+      expect(r.ExpirationDate).toBeUndefined();
+    }
+    expect(rules.some((r) => (r.AbortIncompleteMultipartUpload as { DaysAfterInitiation?: number } | undefined)?.DaysAfterInitiation)).toBe(true);
+  });
+
+  test('survives stack deletion and replacement', () => {
+    expect(bucket).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  test('PDF keys start with the prefix every S3 grant is limited to', () => {
+    expect(PDF_PREFIX).toBe('pdfs/');
+    expect(pdfKey({ accountId: 'acc_1', id: 'inv_1', version: 3, status: 'open' }).startsWith(PDF_PREFIX)).toBe(true);
   });
 });

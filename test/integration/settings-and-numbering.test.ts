@@ -36,7 +36,7 @@ test('prefix and start number changes touch only invoices numbered afterwards', 
   const refused = await api('PUT', '/settings/invoices', { startNumber: 1002 });
   expect(refused.status).toBe(422);
   expect(refused.body.errors[0].path).toBe('startNumber');
-  expect(refused.body.detail).toContain('INV-1002');
+  expect(refused.body.detail).toContain('up to INV-1003');
   expect((await api('GET', '/settings/invoices')).body).toEqual(before);
 
   expect((await api('PUT', '/settings/invoices', { startNumber: 5000 })).status).toBe(200);
@@ -77,12 +77,12 @@ test('connected domains and slugs make the invoice URL; a slug is unique per dom
   await api('PUT', '/settings/invoices', { domains: ['billing.example.com'] });
   const a = await api('POST', '/invoices', { domain: 'billing.example.com', slug: 'november-retainer' });
   expect(a.status).toBe(201);
-  expect(a.body.url).toBe('https://billing.example.com/november-retainer');
+  expect(a.body.url).toBe('https://billing.example.com/i/november-retainer');
   const b = await api('POST', '/invoices', { domain: 'billing.example.com', slug: 'november-retainer' });
   expect(b.status).toBe(409);
   expect(b.body.errors[0].path).toBe('slug');
   const moved = await api('PATCH', `/invoices/${a.body.id}`, { slug: 'december-retainer' });
-  expect(moved.body.url).toBe('https://billing.example.com/december-retainer');
+  expect(moved.body.url).toBe('https://billing.example.com/i/december-retainer');
   // The old slug was released with the move.
   expect((await api('POST', '/invoices', { domain: 'billing.example.com', slug: 'november-retainer' })).status).toBe(201);
   const plain = (await api('POST', '/invoices', {})).body;

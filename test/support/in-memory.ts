@@ -66,6 +66,12 @@ export class InMemoryInvoiceStore implements InvoiceStore {
     return found ? copy(found) : null;
   }
 
+  async getBySlug(domain: string | null, slug: string): Promise<Invoice | null> {
+    const id = this.slugs.get(slugKey(domain, slug));
+    const found = id === undefined ? undefined : [...this.invoices.values()].find((i) => i.id === id);
+    return found ? copy(found) : null;
+  }
+
   async list(accountId: string, limit: number, cursor: string | null): Promise<Page<Invoice>> {
     return page([...this.invoices.values()].filter((i) => i.accountId === accountId), limit, cursor);
   }

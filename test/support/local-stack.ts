@@ -1,24 +1,30 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { join, resolve } from 'node:path';
 import { inject } from 'vitest';
 import type { Permission } from '../../domain/auth/actor.js';
 import { createApiServer, listen } from '../../infra/local/api-server.js';
 import { ensureTable } from '../../infra/local/dynamodb-local.js';
 import { mintToken, newSigningKeys, type SigningKeys } from '../../infra/local/local-auth.js';
+import { startS3Emulator } from '../../infra/local/s3-emulator.js';
 
 export type Stack = {
   baseUrl: string;
   tableName: string;
   endpoint: string;
   keys: SigningKeys;
+  /** The S3 emulator (s3rver) and its PDF bucket, as the handlers see them (S3_ENDPOINT, BUCKET_NAME). */
+  s3: { endpoint: string; bucket: string };
   token: (accountId: string, opts?: { permissions?: Permission[]; sub?: string }) => Promise<string>;
   close: () => Promise<void>;
 };
 
 /**
- * The local runtime for one test file: its own table on the run's DynamoDB Local and the local
- * API server (JWT check, route table, the real handlers) on a free port. Env is set before the
- * handlers' first import, as Lambda sets it before a cold start.
+ * The local runtime for one test file: its own table on the run's DynamoDB Local, its own S3
+ * emulator (objects in a folder under test-output/, removed on close) and the local API server
+ * (JWT check, route table, the real handlers) on a free port. Env is set before the handlers'
+ * first import, as Lambda sets it before a cold start.
  */
 export async function startStack(): Promise<Stack> {
   const endpoint = inject('dynamodbEndpoint');
@@ -28,7 +34,18 @@ export async function startStack(): Promise<Stack> {
   const server: Server = createApiServer({ keys });
   const port = await listen(server, 0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${port}`;
-  Object.assign(process.env, { TABLE_NAME: tableName, DYNAMODB_ENDPOINT: endpoint, AWS_REGION: 'us-east-1', PUBLIC_BASE_URL: baseUrl });
+  const outputDir = resolve(import.meta.dirname, '../../test-output');
+  mkdirSync(outputDir, { recursive: true });
+  const s3Dir = mkdtempSync(join(outputDir, 's3-'));
+  const s3 = await startS3Emulator({ port: 0, dir: s3Dir });
+  Object.assign(process.env, {
+    TABLE_NAME: tableName,
+    DYNAMODB_ENDPOINT: endpoint,
+    AWS_REGION: 'us-east-1',
+    PUBLIC_BASE_URL: baseUrl,
+    BUCKET_NAME: s3.bucket,
+    S3_ENDPOINT: s3.endpoint,
+  });
   return {
     baseUrl,
     tableName,
@@ -36,7 +53,12 @@ export async function startStack(): Promise<Stack> {
     keys,
     token: (accountId, opts = {}) =>
       mintToken(keys, { accountId, sub: opts.sub ?? 'usr_test', ...(opts.permissions ? { permissions: opts.permissions } : { role: 'superAdmin' }) }),
-    close: () => new Promise((r) => server.close(() => r())),
+    s3: { endpoint: s3.endpoint, bucket: s3.bucket },
+    close: async () => {
+      await new Promise<void>((r) => server.close(() => r()));
+      await s3.stop();
+      rmSync(s3Dir, { recursive: true, force: true });
+    },
   };
 }
 

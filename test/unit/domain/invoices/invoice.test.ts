@@ -195,7 +195,7 @@ describe('cloneContent', () => {
 
 describe('invoiceUrl', () => {
   test('uses the connected domain, or the service’s /i/ path', () => {
-    expect(invoiceUrl({ domain: 'billing.example.com', slug: 'abc' }, 'https://api.example.net')).toBe('https://billing.example.com/abc');
+    expect(invoiceUrl({ domain: 'billing.example.com', slug: 'abc' }, 'https://api.example.net')).toBe('https://billing.example.com/i/abc');
     expect(invoiceUrl({ domain: null, slug: 'abc' }, 'https://api.example.net/')).toBe('https://api.example.net/i/abc');
   });
 });

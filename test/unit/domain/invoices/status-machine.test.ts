@@ -8,6 +8,7 @@ const ALLOWED: Record<InvoiceAction, InvoiceStatus[]> = {
   finalize: ['draft'],
   markPaid: ['open'],
   void: ['open'],
+  send: ['open', 'paid'],
 };
 
 const cases = (Object.keys(ALLOWED) as InvoiceAction[]).flatMap((action) => INVOICE_STATUSES.map((status) => [action, status] as const));
@@ -29,9 +30,13 @@ describe('assertAllowed', () => {
     }
   });
 
-  test('paid and voided are final: no action leads out of them', () => {
+  test('paid and voided are final: no action that changes the status starts from them', () => {
+    const transitions: InvoiceAction[] = ['edit', 'delete', 'finalize', 'markPaid', 'void'];
     for (const status of ['paid', 'voided'] as const) {
-      for (const action of Object.keys(ALLOWED) as InvoiceAction[]) expect(() => assertAllowed(action, status)).toThrow(DomainError);
+      for (const action of transitions) expect(() => assertAllowed(action, status)).toThrow(DomainError);
     }
+    // Sending a paid invoice again (as a receipt) changes nothing about it; a voided one is never sent.
+    expect(() => assertAllowed('send', 'paid')).not.toThrow();
+    expect(() => assertAllowed('send', 'voided')).toThrow(DomainError);
   });
 });

@@ -1,0 +1,100 @@
+import type { Actor } from '../auth/actor.js';
+import type { Company, Contact } from '../crm/records.js';
+import { DomainError, conflict, notFound } from '../errors.js';
+import type { Invoice } from '../invoices/invoice.js';
+import type { CompanyStore, ContactStore, DocumentStore, InvoiceStore, PdfRecordStore, SettingsStore } from '../ports.js';
+import { slug as slugSchema } from '../shared/schemas.js';
+import { renderInvoiceHtml, type DocumentMode } from './invoice-template.js';
+
+export type DocumentDeps = {
+  invoices: InvoiceStore;
+  contacts: ContactStore;
+  companies: CompanyStore;
+  settings: SettingsStore;
+  pdfRecords: PdfRecordStore;
+  documents: DocumentStore;
+};
+
+export type SignedLink = { url: string; expiresAt: string };
+
+/**
+ * How long a signed PDF link lives. The contract allows 15 minutes; five is ample to start a
+ * download (the buyer's redirect is followed at once) and a leaked link dies sooner.
+ */
+export const PDF_LINK_SECONDS = 300;
+
+/** What a buyer's request says about where it arrived: the slug, the Host it was sent to, and the service's own host. */
+export type BuyerRequest = { slug: string; host: string | undefined; serviceHost: string };
+
+async function parties(deps: Pick<DocumentDeps, 'contacts' | 'companies'>, invoice: Invoice): Promise<{ contacts: Contact[]; company: Company | null }> {
+  const [contacts, company] = await Promise.all([
+    Promise.all(invoice.contacts.map((id) => deps.contacts.get(invoice.accountId, id))),
+    invoice.company ? deps.companies.get(invoice.accountId, invoice.company) : Promise.resolve(null),
+  ]);
+  // A contact deleted after it was billed simply drops off the bill-to.
+  return { contacts: contacts.filter((c): c is Contact => c !== null), company };
+}
+
+async function html(deps: Pick<DocumentDeps, 'contacts' | 'companies'>, invoice: Invoice, mode: DocumentMode): Promise<string> {
+  return renderInvoiceHtml({ invoice, ...(await parties(deps, invoice)), mode });
+}
+
+/** The newest PDF's signed link; a draft has none (it has a preview), and a new PDF may still be rendering. */
+async function signedPdfLink(deps: Pick<DocumentDeps, 'pdfRecords' | 'documents'>, invoice: Invoice): Promise<SignedLink> {
+  if (invoice.status === 'draft') {
+    throw conflict(`An invoice whose status is draft has no PDF; its preview shows it`, { currentStatus: invoice.status });
+  }
+  const record = await deps.pdfRecords.get(invoice.accountId, invoice.id);
+  // Until the first PDF exists there is nothing to link to. After a later transition the previous
+  // PDF is served until the new one (with its PAID or VOID mark) replaces it a few seconds later.
+  if (!record) throw conflict('The PDF is being rendered; retry in a few seconds', { currentStatus: invoice.status });
+  return deps.documents.signedUrl(record.key, PDF_LINK_SECONDS, { filename: `${invoice.number ?? invoice.id}.pdf` });
+}
+
+async function load(deps: Pick<DocumentDeps, 'invoices'>, actor: Actor, id: string): Promise<Invoice> {
+  const invoice = await deps.invoices.get(actor.accountId, id);
+  if (!invoice) throw notFound('Invoice', id);
+  return invoice;
+}
+
+/** `GET /invoices/{id}/preview`: the invoice as the buyer will see it, drafts included, as HTML. */
+export async function previewInvoice(deps: Pick<DocumentDeps, 'invoices' | 'contacts' | 'companies'>, actor: Actor, id: string): Promise<string> {
+  return html(deps, await load(deps, actor, id), 'preview');
+}
+
+/** `GET /invoices/{id}/pdf`: a signed link to the invoice's PDF. */
+export async function invoicePdfLink(deps: Pick<DocumentDeps, 'invoices' | 'pdfRecords' | 'documents'>, actor: Actor, id: string): Promise<SignedLink> {
+  return signedPdfLink(deps, await load(deps, actor, id));
+}
+
+const NOT_HERE = () => new DomainError('not_found', 'There is no invoice at this address');
+
+/**
+ * The invoice a buyer's URL names. On a connected domain the slug is looked up under that domain
+ * (and only while the account still has the domain connected); on the service's own host, and as
+ * the fallback for any other host, under no domain. Drafts are not published: they are as absent
+ * as an unknown slug, with the same answer, so a slug's existence leaks nothing.
+ */
+async function buyerInvoice(deps: Pick<DocumentDeps, 'invoices' | 'settings'>, req: BuyerRequest): Promise<Invoice> {
+  if (!slugSchema.safeParse(req.slug).success) throw NOT_HERE();
+  const host = req.host?.trim().toLowerCase();
+  let invoice: Invoice | null = null;
+  if (host && host !== req.serviceHost.toLowerCase()) {
+    const domain = host.replace(/:\d+$/, '');
+    const onDomain = await deps.invoices.getBySlug(domain, req.slug);
+    if (onDomain && (await deps.settings.get(onDomain.accountId))?.domains.includes(domain)) invoice = onDomain;
+  }
+  invoice ??= await deps.invoices.getBySlug(null, req.slug);
+  if (!invoice || invoice.status === 'draft') throw NOT_HERE();
+  return invoice;
+}
+
+/** `GET /i/{slug}`: the hosted invoice page. */
+export async function buyerInvoicePage(deps: Pick<DocumentDeps, 'invoices' | 'settings' | 'contacts' | 'companies'>, req: BuyerRequest): Promise<string> {
+  return html(deps, await buyerInvoice(deps, req), 'page');
+}
+
+/** `GET /i/{slug}/pdf`: a fresh signed link for the buyer's redirect. */
+export async function buyerPdfLink(deps: Pick<DocumentDeps, 'invoices' | 'settings' | 'pdfRecords' | 'documents'>, req: BuyerRequest): Promise<SignedLink> {
+  return signedPdfLink(deps, await buyerInvoice(deps, req));
+}

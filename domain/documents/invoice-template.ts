@@ -1,0 +1,205 @@
+import { createHash } from 'node:crypto';
+import type { Company, Contact } from '../crm/records.js';
+import type { Invoice, LineItem } from '../invoices/invoice.js';
+import { sanitizeRichText } from '../invoices/rich-text.js';
+import { addressLines } from './address-lines.js';
+import { escapeHtml as esc } from './html.js';
+import { catalogFor, fill, type Catalog } from './i18n/catalogs.js';
+import { localeFormat, type LocaleFormat } from './locale-format.js';
+
+/**
+ * Where the document is shown. One template serves all three so they cannot disagree; the mode
+ * changes only what belongs to the medium: the buyer's page links to the PDF, the others do not.
+ */
+export type DocumentMode = 'page' | 'preview' | 'pdf';
+
+export type InvoiceView = {
+  invoice: Invoice;
+  /** The invoice's contacts that still exist, in the invoice's order. */
+  contacts: Contact[];
+  company: Company | null;
+  mode: DocumentMode;
+};
+
+/**
+ * All of the document's CSS, in the one <style> block. The Content-Security-Policy allows exactly
+ * this block by its hash, so the page can carry no other style, inline attribute or script.
+ */
+const CSS = `
+@page { margin: 16mm 14mm; }
+* { box-sizing: border-box; }
+html { font-family: "Open Sans", "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 10.5pt; color: #1f2328; background: #fff; }
+body { margin: 0; }
+main { position: relative; max-width: 820px; margin: 0 auto; padding: 32px 28px; }
+@media print { main { max-width: none; padding: 0; } }
+h1 { font-size: 22pt; margin: 0; font-weight: 700; letter-spacing: .01em; }
+h2 { font-size: 9pt; text-transform: uppercase; letter-spacing: .08em; color: #57606a; margin: 0 0 6px; font-weight: 700; }
+header { display: flex; justify-content: space-between; align-items: flex-start; gap: 16px; border-bottom: 2px solid #1f2328; padding-bottom: 14px; margin-bottom: 18px; }
+.number { font-size: 13pt; margin: 4px 0 0; }
+.badges { display: flex; gap: 6px; margin-top: 8px; }
+.badge { display: inline-block; padding: 2px 8px; border-radius: 10px; font-size: 8.5pt; font-weight: 700; background: #eaeef2; }
+.badge.status-paid { background: #dafbe1; color: #116329; }
+.badge.status-voided { background: #ffebe9; color: #a40e26; }
+.badge.past-due { background: #fff1e5; color: #953800; }
+.download { display: inline-block; padding: 8px 14px; border-radius: 6px; background: #1f2328; color: #fff; text-decoration: none; font-weight: 700; white-space: nowrap; }
+.notice { padding: 10px 12px; border-radius: 6px; margin: 0 0 18px; font-weight: 700; }
+.notice.voided { background: #ffebe9; color: #a40e26; }
+.notice.paid { background: #dafbe1; color: #116329; }
+.parties { display: flex; justify-content: space-between; gap: 24px; margin-bottom: 22px; }
+.parties p { margin: 0; }
+.bill-to .company { font-weight: 700; }
+.bill-to .contact { margin-top: 4px; }
+.bill-to .email { color: #57606a; }
+.bill-to .address { margin-top: 6px; }
+dl.facts { display: grid; grid-template-columns: auto auto; gap: 4px 14px; margin: 0; }
+dl.facts dt { color: #57606a; }
+dl.facts dd { margin: 0; text-align: right; }
+table { width: 100%; border-collapse: collapse; }
+table.items th { text-align: left; font-size: 8.5pt; text-transform: uppercase; letter-spacing: .06em; color: #57606a; border-bottom: 1px solid #d0d7de; padding: 6px 6px; }
+table.items td { border-bottom: 1px solid #eaeef2; padding: 8px 6px; vertical-align: top; }
+table.items tr { break-inside: avoid; }
+.num, table.items th.num { text-align: right; white-space: nowrap; }
+.item-name { font-weight: 700; }
+.item-description { color: #57606a; font-size: 9.5pt; margin-top: 2px; white-space: pre-line; }
+table.totals { width: auto; min-width: 45%; margin: 14px 0 0 auto; }
+table.totals th { text-align: left; font-weight: 400; color: #57606a; padding: 4px 6px; }
+table.totals td { padding: 4px 6px; }
+table.totals tr.total th, table.totals tr.total td { font-weight: 700; color: #1f2328; border-top: 1px solid #1f2328; }
+table.totals tr.balance th, table.totals tr.balance td { font-weight: 700; color: #1f2328; font-size: 12pt; }
+section.comments, section.payment { margin-top: 22px; break-inside: avoid; }
+.rich p { margin: 0 0 6px; }
+.rich a { color: #0969da; }
+.payment ul { margin: 0; padding-left: 18px; }
+.mark { position: fixed; top: 38%; left: 0; right: 0; text-align: center; font-size: 88pt; font-weight: 700; letter-spacing: .08em; color: rgba(164, 14, 38, .16); transform: rotate(-24deg); pointer-events: none; z-index: 10; }
+.mark.draft { color: rgba(87, 96, 106, .16); }
+.mark.paid { color: rgba(17, 99, 41, .16); }
+@media (max-width: 600px) { header, .parties { flex-direction: column; } .mark { font-size: 48pt; } }
+`;
+
+const STYLE_HASH = `sha256-${createHash('sha256').update(CSS, 'utf8').digest('base64')}`;
+
+const POLICY = ["default-src 'none'", `style-src '${STYLE_HASH}'`, 'img-src data:', "base-uri 'none'", "form-action 'none'"];
+
+/**
+ * The Content-Security-Policy to send with the page and the preview: nothing loads or runs but
+ * the one style block (by its hash) and data: images; no frame may embed the page.
+ */
+export const INVOICE_CSP = [...POLICY, "frame-ancestors 'none'"].join('; ');
+
+/**
+ * The same policy inside the document, so it also holds where no header is sent (the PDF render).
+ * frame-ancestors is left out: browsers ignore it in a <meta> policy.
+ */
+const META_CSP = POLICY.join('; ');
+
+/** The invoice as an HTML document, in its language (labels) and locale (dates, numbers, money, addresses). */
+export function renderInvoiceHtml(view: InvoiceView): string {
+  const { invoice, mode } = view;
+  const t = catalogFor(invoice.language);
+  const f = localeFormat(invoice.locale, invoice.currency);
+  const title = invoice.number ? `${t.invoice} ${invoice.number}` : t.draftInvoice;
+  const mark = invoice.status === 'open' ? null : t.marks[invoice.status];
+  // Nothing is payable on a void or settled invoice, so no payment options are offered there.
+  const payable = invoice.status === 'draft' || invoice.status === 'open';
+
+  return `<!DOCTYPE html>
+<html lang="${esc(invoice.language)}">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="${esc(META_CSP)}">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex, nofollow">
+<meta name="referrer" content="no-referrer">
+<title>${esc(title)}</title>
+<style>${CSS}</style>
+</head>
+<body class="mode-${mode}">
+<main>
+${mark ? `<div class="mark ${invoice.status}" aria-hidden="true">${esc(mark)}</div>` : ''}
+<header>
+<div>
+<h1>${esc(invoice.number ? t.invoice : t.draftInvoice)}</h1>
+${invoice.number ? `<p class="number">${esc(invoice.number)}</p>` : ''}
+<div class="badges"><span class="badge status-${invoice.status}">${esc(t.statuses[invoice.status])}</span>${invoice.pastDue && invoice.status === 'open' ? `<span class="badge past-due">${esc(t.pastDue)}</span>` : ''}</div>
+</div>
+${mode === 'page' && invoice.status !== 'draft' ? `<a class="download" href="${esc(encodeURIComponent(invoice.slug))}/pdf" rel="nofollow">${esc(t.downloadPdf)}</a>` : ''}
+</header>
+${invoice.status === 'voided' ? `<p class="notice voided">${esc(t.voidNotice)}</p>` : ''}
+${invoice.status === 'paid' ? `<p class="notice paid">${esc(t.paidNotice)}</p>` : ''}
+<div class="parties">
+${billTo(view, t)}
+${facts(invoice, t, f)}
+</div>
+${lineItems(invoice.lineItems, t, f)}
+${totals(invoice, t, f)}
+${invoice.comments ? `<section class="comments"><h2>${esc(t.comments)}</h2><div class="rich">${sanitizeRichText(invoice.comments)}</div></section>` : ''}
+${payable && invoice.billing.paymentMethods.length ? `<section class="payment"><h2>${esc(t.paymentMethods)}</h2><ul>${invoice.billing.paymentMethods.map((m) => `<li>${esc(t.paymentMethod[m])}</li>`).join('')}</ul></section>` : ''}
+</main>
+</body>
+</html>
+`;
+}
+
+function billTo(view: InvoiceView, t: Catalog): string {
+  const { invoice, contacts, company } = view;
+  // The invoice's own billing address, else the company's: the one the buyer is billed at.
+  const address = invoice.billingAddress ?? company?.address ?? null;
+  const people = contacts.map((c) => {
+    const name = [c.firstName, c.lastName].filter(Boolean).join(' ');
+    const parts = [name ? `<div class="name">${esc(name)}</div>` : '', c.email ? `<div class="email">${esc(c.email)}</div>` : ''].join('');
+    return parts ? `<div class="contact">${parts}</div>` : '';
+  });
+  return `<section class="bill-to">
+<h2>${esc(t.billTo)}</h2>
+${company ? `<p class="company">${esc(company.name)}</p>` : ''}
+${people.join('\n')}
+${address ? `<p class="address">${addressLines(address, invoice.language).map(esc).join('<br>')}</p>` : ''}
+</section>`;
+}
+
+function facts(invoice: Invoice, t: Catalog, f: LocaleFormat): string {
+  const rows: [string, string][] = [];
+  if (invoice.number) rows.push([t.invoiceNumber, invoice.number]);
+  rows.push([t.invoiceDate, f.date(invoice.invoiceDate)]);
+  if (invoice.dueDate) rows.push([t.dueDate, f.date(invoice.dueDate)]);
+  if (invoice.poNumber) rows.push([t.poNumber, invoice.poNumber]);
+  return `<dl class="facts">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>`;
+}
+
+function discountText(line: LineItem, t: Catalog, f: LocaleFormat): string {
+  if (!line.discount || line.discount.value === 0) return '';
+  if (line.discount.type === 'percent') return esc(f.percent(line.discount.value));
+  return fill(esc(t.perUnit), { amount: esc(f.money(line.discount.value)) });
+}
+
+function lineItems(lines: LineItem[], t: Catalog, f: LocaleFormat): string {
+  const rows = lines.map(
+    (l) => `<tr>
+<td><div class="item-name">${esc(l.name)}</div>${l.description ? `<div class="item-description">${esc(l.description)}</div>` : ''}</td>
+<td class="num">${esc(f.quantity(l.quantity))}</td>
+<td class="num">${esc(f.money(l.unitPrice))}</td>
+<td class="num">${discountText(l, t, f)}</td>
+<td class="num">${l.taxRate ? esc(f.percent(l.taxRate)) : ''}</td>
+<td class="num">${esc(f.money(l.amount))}</td>
+</tr>`,
+  );
+  return `<table class="items">
+<thead><tr><th>${esc(t.item)}</th><th class="num">${esc(t.quantity)}</th><th class="num">${esc(t.unitPrice)}</th><th class="num">${esc(t.discount)}</th><th class="num">${esc(t.tax)}</th><th class="num">${esc(t.amount)}</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table>`;
+}
+
+function totals(invoice: Invoice, t: Catalog, f: LocaleFormat): string {
+  const { subtotal, discount, tax, total, amountPaid, balanceDue } = invoice.totals;
+  const row = (cls: string, label: string, minor: number) => `<tr class="${cls}"><th>${esc(label)}</th><td class="num">${esc(f.money(minor))}</td></tr>`;
+  return `<table class="totals">
+${row('subtotal', t.subtotal, subtotal)}
+${discount ? row('discount', t.discount, -discount) : ''}
+${row('tax', t.tax, tax)}
+${row('total', t.total, total)}
+${row('paid', t.amountPaid, amountPaid)}
+${row('balance', t.balanceDue, balanceDue)}
+</table>`;
+}

@@ -1,0 +1,61 @@
+import type { Invoice } from '../invoices/invoice.js';
+
+export const EVENT_TYPES = [
+  'invoice.created',
+  'invoice.updated',
+  'invoice.finalized',
+  'invoice.sent',
+  'invoice.paid',
+  'invoice.voided',
+  'invoice.pastDue',
+  'invoice.deleted',
+] as const;
+export type EventType = (typeof EVENT_TYPES)[number];
+
+/** What the contract publishes: `{ id, type, accountId, invoiceId, occurredAt, data }`. */
+export type InvoiceEvent = {
+  id: string;
+  type: EventType;
+  accountId: string;
+  invoiceId: string;
+  occurredAt: string;
+  data: Record<string, unknown>;
+};
+
+export interface EventPublisher {
+  publish(events: InvoiceEvent[]): Promise<void>;
+}
+
+/**
+ * The events one change of an invoice item means, from its old and new image. Event ids are
+ * derived from the invoice and its version, so a replayed stream record yields the same ids and a
+ * consumer (or our own dedupe marker) can drop the repeat.
+ */
+export function eventsFor(oldImage: Invoice | null, newImage: Invoice | null): InvoiceEvent[] {
+  const inv = newImage ?? oldImage;
+  if (!inv) return [];
+  const version = newImage?.version ?? (oldImage!.version + 1);
+  const types: EventType[] = [];
+  if (!oldImage && newImage) types.push('invoice.created');
+  else if (oldImage && !newImage) types.push('invoice.deleted');
+  else if (oldImage && newImage) {
+    if (oldImage.version === newImage.version) return []; // not a change of the invoice itself
+    if (oldImage.status !== newImage.status) {
+      if (newImage.status === 'open') types.push('invoice.finalized');
+      if (newImage.status === 'paid') types.push('invoice.paid');
+      if (newImage.status === 'voided') types.push('invoice.voided');
+    }
+    if (!oldImage.sentAt && newImage.sentAt) types.push('invoice.sent');
+    if (!oldImage.pastDue && newImage.pastDue) types.push('invoice.pastDue');
+    if (types.length === 0) types.push('invoice.updated');
+  }
+  const occurredAt = newImage?.updatedAt ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return types.map((type) => ({
+    id: `evt_${inv.id}_${version}_${type.split('.')[1]}`,
+    type,
+    accountId: inv.accountId,
+    invoiceId: inv.id,
+    occurredAt,
+    data: { number: inv.number, status: (newImage ?? oldImage)!.status, version, total: inv.totals.total, currency: inv.currency },
+  }));
+}

@@ -1,0 +1,46 @@
+import type { Actor } from '../auth/actor.js';
+import { fieldError, notFound } from '../errors.js';
+import { mutate } from '../optimistic.js';
+import { toInstant } from '../dates/calendar.js';
+import type { Mailer } from '../ports.js';
+import { invoiceUrl, type Invoice } from './invoice.js';
+import type { InvoiceDeps } from './invoice-use-cases.js';
+import { assertAllowed } from './status-machine.js';
+
+export type SendDeps = InvoiceDeps & { mailer: Mailer; publicBaseUrl: string };
+
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * Emails each associated contact that has an address a link to the invoice, then records
+ * `sentAt` (its stream record publishes `invoice.sent`). Open and paid invoices can be sent (a
+ * paid one as a receipt); a draft has nothing to send yet and a voided one nothing to ask for.
+ */
+export async function sendInvoice(deps: SendDeps, actor: Actor, id: string, ifMatch?: number): Promise<Invoice> {
+  return mutate(
+    async () => {
+      const invoice = await deps.invoices.get(actor.accountId, id);
+      if (!invoice) throw notFound('Invoice', id);
+      return invoice;
+    },
+    ifMatch,
+    async (current) => {
+      assertAllowed('send', current.status);
+      const contacts = (await Promise.all(current.contacts.map((c) => deps.contacts.get(actor.accountId, c)))).filter((c) => c?.email);
+      if (contacts.length === 0) throw fieldError('contacts', 'no contact of this invoice has an email address');
+      const url = invoiceUrl(current, deps.publicBaseUrl);
+      const subject = `Invoice ${current.number}`;
+      for (const contact of contacts) {
+        const name = [contact!.firstName, contact!.lastName].filter(Boolean).join(' ') || contact!.email!;
+        await deps.mailer.send({
+          to: contact!.email!,
+          subject,
+          text: `Hello ${name},\n\nYour invoice ${current.number} is ready: ${url}\n`,
+          html: `<p>Hello ${escapeHtml(name)},</p><p>Your invoice ${escapeHtml(current.number ?? '')} is ready: <a href="${escapeHtml(url)}">${escapeHtml(url)}</a></p>`,
+        });
+      }
+      const now = toInstant(deps.clock.now());
+      return deps.invoices.replace(current, { ...current, sentAt: now, version: current.version + 1, updatedAt: now });
+    },
+  );
+}

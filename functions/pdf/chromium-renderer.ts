@@ -1,0 +1,84 @@
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import chromium from '@sparticuz/chromium';
+import puppeteer, { type Browser } from 'puppeteer-core';
+import type { PdfRenderer } from '../../domain/ports.js';
+
+// Printing needs no WebGL: skipping the graphics stack skips unpacking SwiftShader at cold start.
+chromium.setGraphicsMode = false;
+
+/**
+ * Starts the Chromium that ships with @sparticuz/chromium, in Lambda and locally alike. Its fonts
+ * (Open Sans, unpacked beside the binary; Latin with accents and €, which covers the five
+ * languages) are the only ones it sees, so a PDF looks the same on this machine as in AWS.
+ */
+export async function launchChromium(): Promise<Browser> {
+  const executablePath = await chromium.executablePath();
+  const fonts = join(tmpdir(), 'fonts');
+  const env = existsSync(join(fonts, 'fonts.conf')) ? { ...process.env, FONTCONFIG_PATH: fonts } : process.env;
+  return puppeteer.launch({
+    executablePath,
+    args: await puppeteer.defaultArgs({ args: chromium.args, headless: 'shell' }),
+    headless: 'shell',
+    defaultViewport: { width: 1240, height: 1754, deviceScaleFactor: 1 },
+    env: env as Record<string, string>,
+  });
+}
+
+const RENDER_TIMEOUT_MS = 30_000;
+
+/**
+ * HTML to PDF in headless Chromium. One browser serves every render of a warm process (launching
+ * costs seconds, a page tens of milliseconds); each render gets a page of its own, closed
+ * afterwards, so nothing of one invoice can be left in the next one's page. A browser that
+ * crashed or was closed is launched again on the next render.
+ */
+export class ChromiumPdfRenderer implements PdfRenderer {
+  private browser: Promise<Browser> | undefined;
+
+  constructor(private readonly launch: () => Promise<Browser> = launchChromium) {}
+
+  private async connectedBrowser(): Promise<Browser> {
+    const current = this.browser;
+    if (current) {
+      const browser = await current.catch(() => undefined);
+      if (browser?.connected) return browser;
+      if (this.browser === current) this.browser = undefined;
+    }
+    const launching = this.launch().then((browser) => {
+      browser.once('disconnected', () => {
+        if (this.browser === launching) this.browser = undefined;
+      });
+      return browser;
+    });
+    this.browser = launching;
+    // A failed launch is not kept: the next render tries again.
+    launching.catch(() => {
+      if (this.browser === launching) this.browser = undefined;
+    });
+    return launching;
+  }
+
+  async render(html: string, options: { format: 'A4' | 'Letter' }): Promise<Uint8Array> {
+    const browser = await this.connectedBrowser();
+    const page = await browser.newPage();
+    try {
+      // The document has no script and its CSP forbids any; with JavaScript off nothing can run
+      // even if a bug let some through.
+      await page.setJavaScriptEnabled(false);
+      await page.setContent(html, { waitUntil: 'load', timeout: RENDER_TIMEOUT_MS });
+      return await page.pdf({ format: options.format, printBackground: true, timeout: RENDER_TIMEOUT_MS });
+    } finally {
+      await page.close().catch(() => undefined);
+    }
+  }
+
+  /** Closes the browser (tests, benchmarks); a later render launches a new one. */
+  async close(): Promise<void> {
+    const current = this.browser;
+    this.browser = undefined;
+    const browser = await current?.catch(() => undefined);
+    await browser?.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,30 @@
+import { invoiceDocuments } from '../../domain/documents/invoice-documents.js';
+import type { SideEffectDeps } from '../../domain/stream/invoice-side-effects.js';
+import { DynamoInvoicePdfState, DynamoPublishedEvents } from '../dynamodb/published-events.js';
+import { EventBridgePublisher, FileEventPublisher } from '../events/event-publishers.js';
+import { ChromiumPdfRenderer } from '../pdf/chromium-renderer.js';
+import { app } from '../wiring.js';
+import { createStreamHandler } from './stream-handler.js';
+
+let deps: SideEffectDeps | undefined;
+
+/** Built at the first batch, once per process: the renderer's browser then serves every later record. */
+function sideEffectDeps(): SideEffectDeps {
+  if (deps) return deps;
+  const { config, db, deps: core, pdfRecords, documents } = app();
+  if (!config.EVENTS_LOG && !config.EVENT_BUS_NAME) throw new Error('Set EVENT_BUS_NAME (or EVENTS_LOG locally): events have nowhere to go');
+  deps = {
+    events: config.EVENTS_LOG ? new FileEventPublisher(config.EVENTS_LOG) : new EventBridgePublisher(config.EVENT_BUS_NAME!),
+    published: new DynamoPublishedEvents(db, config.TABLE_NAME),
+    pdfRecords,
+    pdfState: new DynamoInvoicePdfState(db, config.TABLE_NAME),
+    documents,
+    renderer: new ChromiumPdfRenderer(),
+    templates: invoiceDocuments,
+    contacts: core.contacts,
+    companies: core.companies,
+  };
+  return deps;
+}
+
+export const handler = createStreamHandler(sideEffectDeps);

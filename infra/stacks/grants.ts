@@ -1,0 +1,25 @@
+/**
+ * The item operations the adapters in functions/dynamodb use (TransactWriteItems is authorized
+ * per contained operation). Deliberately no Scan: no request path may scan, and IAM enforces it.
+ * test/infra/api-stack.test.ts fails if an adapter starts using a command not covered here.
+ */
+export const TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:Query',
+] as const;
+
+/** What a function that only reads (the buyer page) may do: key lookups and Query. */
+export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'] as const;
+
+/**
+ * Where the PDFs live in the bucket (domain/documents/pdf-key.ts builds the keys; a test checks
+ * they start with this). Every S3 grant is limited to it.
+ */
+export const PDF_PREFIX = 'pdfs/';
+
+/** The SES actions sending one message needs (SES v2 SendEmail is authorized as either). */
+export const SES_SEND_ACTIONS = ['ses:SendEmail', 'ses:SendRawEmail'] as const;

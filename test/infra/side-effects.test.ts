@@ -1,0 +1,325 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { API_FUNCTIONS } from '../../infra/routes.js';
+import { CONTEXT_DEFAULTS } from '../../infra/service-stacks.js';
+import {
+  REPO_ROOT,
+  actionsOf,
+  crossStackRef,
+  isJoined,
+  logicalId,
+  resourcesOf,
+  resourcesOfStatement,
+  roleStatements,
+  rolesGranted,
+  synthApp,
+  type Statement,
+} from './synth-app.js';
+
+const { stateful, api, statefulTemplate, apiTemplate: template } = synthApp();
+const resources = (type: string) => resourcesOf(template, type);
+const only = (type: string) => {
+  const all = Object.entries(resources(type));
+  expect(all, type).toHaveLength(1);
+  return { id: all[0]![0], props: all[0]![1].Properties! };
+};
+
+const tableId = logicalId(stateful, stateful.table);
+const bucketId = logicalId(stateful, stateful.pdfBucket);
+const isTableName = crossStackRef(stateful, statefulTemplate, { Ref: tableId });
+const isTableArn = crossStackRef(stateful, statefulTemplate, { 'Fn::GetAtt': [tableId, 'Arn'] });
+const isStreamArn = crossStackRef(stateful, statefulTemplate, { 'Fn::GetAtt': [tableId, 'StreamArn'] });
+const isBucketName = crossStackRef(stateful, statefulTemplate, { Ref: bucketId });
+const isPdfObjects = isJoined(crossStackRef(stateful, statefulTemplate, { 'Fn::GetAtt': [bucketId, 'Arn'] }), '/pdfs/*');
+
+const streamFnId = logicalId(api, api.streamConsumer.fn);
+const streamRoleId = logicalId(api, api.streamConsumer.fn.role!);
+const jobFnId = logicalId(api, api.overdueJob.fn);
+const jobRoleId = logicalId(api, api.overdueJob.fn.role!);
+const queueId = logicalId(api, api.streamConsumer.deadLetterQueue);
+const busId = logicalId(api, api.bus);
+const layerId = logicalId(api, api.streamConsumer.layer);
+const apiRoleId = (name: (typeof API_FUNCTIONS)[number]) => logicalId(api, api.functions[name].role!);
+
+const fnProps = (id: string) => resources('AWS::Lambda::Function')[id]!.Properties!;
+const envOf = (id: string) => (fnProps(id).Environment as { Variables: Record<string, unknown> }).Variables;
+
+/** Does a stream record match a Lambda event filter pattern (leaves: lists of allowed values)? */
+function matches(pattern: unknown, value: unknown): boolean {
+  if (Array.isArray(pattern)) return pattern.some((p) => JSON.stringify(p) === JSON.stringify(value));
+  if (typeof pattern !== 'object' || pattern === null || typeof value !== 'object' || value === null) return false;
+  return Object.entries(pattern).every(([k, p]) => matches(p, (value as Record<string, unknown>)[k]));
+}
+
+describe('the stream consumer', () => {
+  const mapping = only('AWS::Lambda::EventSourceMapping');
+
+  test('reads the table stream from the start (TRIM_HORIZON) into the stream function', () => {
+    expect(mapping.props.FunctionName).toEqual({ Ref: streamFnId });
+    expect(isStreamArn(mapping.props.EventSourceArn), JSON.stringify(mapping.props.EventSourceArn)).toBe(true);
+    expect(mapping.props.StartingPosition).toBe('TRIM_HORIZON');
+    expect(mapping.props.Enabled ?? true).toBe(true);
+  });
+
+  test('in small batches, bisecting on error and reporting partial batch failures', () => {
+    expect(mapping.props.BatchSize).toBeGreaterThanOrEqual(1);
+    expect(mapping.props.BatchSize).toBeLessThanOrEqual(25);
+    expect(mapping.props.BisectBatchOnFunctionError).toBe(true);
+    expect(mapping.props.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+  });
+
+  test('retries a bounded number of times over a bounded age, then sends the record to the dead-letter queue', () => {
+    // Unset or -1 would retry until the record expires (24 h), holding its shard back.
+    expect(mapping.props.MaximumRetryAttempts).toBeGreaterThanOrEqual(1);
+    expect(mapping.props.MaximumRetryAttempts).toBeLessThanOrEqual(10);
+    expect(mapping.props.MaximumRecordAgeInSeconds).toBeGreaterThanOrEqual(60);
+    expect(mapping.props.MaximumRecordAgeInSeconds).toBeLessThan(24 * 3600);
+    expect(mapping.props.DestinationConfig).toEqual({ OnFailure: { Destination: { 'Fn::GetAtt': [queueId, 'Arn'] } } });
+    expect(resources('AWS::SQS::Queue')[queueId]).toBeDefined();
+  });
+
+  test('is invoked for invoice items only, whether the record has a new image, an old one or both', () => {
+    const patterns = (mapping.props.FilterCriteria as { Filters: { Pattern: string }[] }).Filters.map((f) => JSON.parse(f.Pattern) as unknown);
+    const record = (eventName: string, images: { NewImage?: string; OldImage?: string }) => ({
+      eventName,
+      dynamodb: Object.fromEntries(Object.entries(images).map(([k, entity]) => [k, { pk: { S: 'x' }, entity: { S: entity } }])),
+    });
+    const passes = (r: unknown) => patterns.some((p) => matches(p, r));
+    expect(passes(record('INSERT', { NewImage: 'invoice' }))).toBe(true);
+    expect(passes(record('MODIFY', { NewImage: 'invoice', OldImage: 'invoice' }))).toBe(true);
+    // REMOVE records carry only the old image.
+    expect(passes(record('REMOVE', { OldImage: 'invoice' }))).toBe(true);
+    // Counters, number guards, PDF records, event marks, contacts...
+    expect(passes(record('INSERT', { NewImage: 'counter' }))).toBe(false);
+    expect(passes(record('MODIFY', { NewImage: 'contact', OldImage: 'contact' }))).toBe(false);
+    expect(passes(record('REMOVE', { OldImage: 'publishedEvent' }))).toBe(false);
+  });
+
+  test('its dead-letter queue is encrypted, TLS only, and keeps messages 14 days', () => {
+    const queue = resources('AWS::SQS::Queue')[queueId]!.Properties!;
+    expect(queue.SqsManagedSseEnabled === true || queue.KmsMasterKeyId !== undefined).toBe(true);
+    expect(queue.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    const policies = Object.values(resources('AWS::SQS::QueuePolicy')).filter((p) => JSON.stringify(p.Properties!.Queues) === JSON.stringify([{ Ref: queueId }]));
+    const statements = policies.flatMap((p) => (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement);
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Effect: 'Deny', Action: 'sqs:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+    );
+  });
+
+  test('the stream function has the memory and time Chromium needs, on the architecture of the Chromium it ships', () => {
+    const props = fnProps(streamFnId);
+    expect(props.Runtime).toBe('nodejs22.x');
+    expect(props.MemorySize as number).toBeGreaterThanOrEqual(2048);
+    expect(props.Timeout as number).toBeGreaterThanOrEqual(30);
+    expect(props.Timeout as number).toBeLessThanOrEqual(900);
+    // The npm package carries x64 binaries only (arm64 ones come from its GitHub releases).
+    const bin = join(REPO_ROOT, 'node_modules/@sparticuz/chromium/bin');
+    expect(existsSync(join(bin, 'chromium.br'))).toBe(true);
+    expect(readdirSync(bin).filter((f) => /arm64|aarch64/i.test(f))).toEqual([]);
+    expect(props.Architectures).toEqual(['x86_64']);
+    expect(props.Layers).toEqual([{ Ref: layerId }]);
+    const layer = resources('AWS::Lambda::LayerVersion')[layerId]!.Properties!;
+    expect(layer.CompatibleArchitectures).toEqual(['x86_64']);
+    expect(layer.CompatibleRuntimes).toContain('nodejs22.x');
+  });
+
+  test('the stream function gets the table, bucket and bus names, and nothing local-only', () => {
+    const vars = envOf(streamFnId);
+    expect(Object.keys(vars).sort()).toEqual(['BUCKET_NAME', 'EVENT_BUS_NAME', 'NODE_OPTIONS', 'PUBLIC_BASE_URL', 'TABLE_NAME']);
+    expect(isTableName(vars.TABLE_NAME)).toBe(true);
+    expect(isBucketName(vars.BUCKET_NAME)).toBe(true);
+    expect(vars.EVENT_BUS_NAME).toEqual({ Ref: busId });
+    expect(vars.PUBLIC_BASE_URL).toBe(CONTEXT_DEFAULTS.publicBaseUrl);
+  });
+
+  test('the stream function may use the table, read its stream, put PDFs, put events on the bus and fail records to its queue, nothing else', () => {
+    const statements = roleStatements(template, streamRoleId);
+    for (const s of statements) {
+      expect(s.Effect).toBe('Allow');
+      const actions = actionsOf(s);
+      const targets = resourcesOfStatement(s);
+      const ok =
+        // Items: what the API functions have, on the table and its indexes (no Scan).
+        (actions.every((a) => /^dynamodb:(GetItem|PutItem|UpdateItem|DeleteItem|ConditionCheckItem|Query)$/.test(a)) &&
+          targets.every((t) => isTableArn(t) || isJoined(isTableArn, '/index/*')(t))) ||
+        // The stream, for the event source mapping (ListStreams cannot be scoped to a resource).
+        (actions.every((a) => /^dynamodb:(DescribeStream|GetRecords|GetShardIterator)$/.test(a)) && targets.every(isStreamArn)) ||
+        (JSON.stringify(actions) === '["dynamodb:ListStreams"]' && JSON.stringify(targets) === '["*"]') ||
+        (JSON.stringify(actions) === '["s3:PutObject"]' && targets.length === 1 && isPdfObjects(targets[0])) ||
+        (JSON.stringify(actions) === '["events:PutEvents"]' && JSON.stringify(targets) === JSON.stringify([{ 'Fn::GetAtt': [busId, 'Arn'] }])) ||
+        (actions.every((a) => /^sqs:(SendMessage|GetQueueAttributes|GetQueueUrl)$/.test(a)) && JSON.stringify(targets) === JSON.stringify([{ 'Fn::GetAtt': [queueId, 'Arn'] }]));
+      expect(ok, JSON.stringify(s)).toBe(true);
+    }
+    const granted = new Set(statements.flatMap(actionsOf));
+    for (const a of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetRecords', 's3:PutObject', 'events:PutEvents', 'sqs:SendMessage']) expect([...granted]).toContain(a);
+  });
+});
+
+describe('the event bus', () => {
+  test('exists, and only the stream function may put events, on that bus only', () => {
+    const bus = only('AWS::Events::EventBus');
+    expect(bus.id).toBe(busId);
+    expect(rolesGranted(template, 'events:PutEvents')).toEqual([streamRoleId]);
+    const putEvents = roleStatements(template, streamRoleId).filter((s) => actionsOf(s).some((a) => a.startsWith('events:')));
+    expect(putEvents.map((s) => [actionsOf(s), s.Resource])).toEqual([[['events:PutEvents'], { 'Fn::GetAtt': [busId, 'Arn'] }]]);
+    template.hasOutput('EventBusName', { Value: { Ref: busId } });
+  });
+});
+
+describe('S3 and SES grants across the whole stack', () => {
+  const s3Statements = (roleId: string) => roleStatements(template, roleId).filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+
+  test('only the stream function may put objects, only the invoices and buyer functions may get them, and nothing else in S3', () => {
+    expect(rolesGranted(template, 's3:PutObject')).toEqual([streamRoleId]);
+    expect(rolesGranted(template, 's3:GetObject')).toEqual([apiRoleId('buyer'), apiRoleId('invoices')].sort());
+    for (const action of ['s3:DeleteObject', 's3:ListBucket', 's3:PutBucketPolicy', 's3:GetObjectVersion']) expect(rolesGranted(template, action), action).toEqual([]);
+  });
+
+  test('every S3 grant is one action on the pdfs/ prefix of the PDF bucket', () => {
+    const roles = [streamRoleId, apiRoleId('invoices'), apiRoleId('buyer')];
+    for (const role of roles) {
+      const statements = s3Statements(role);
+      expect(statements, role).toHaveLength(1);
+      expect(actionsOf(statements[0]!)).toHaveLength(1);
+      expect(resourcesOfStatement(statements[0]!)).toHaveLength(1);
+      expect(isPdfObjects(resourcesOfStatement(statements[0]!)[0]), JSON.stringify(statements[0]!.Resource)).toBe(true);
+    }
+  });
+
+  test('only the invoices function may send email, and only as the sender identity', () => {
+    for (const action of ['ses:SendEmail', 'ses:SendRawEmail']) expect(rolesGranted(template, action), action).toEqual([apiRoleId('invoices')]);
+    const ses = roleStatements(template, apiRoleId('invoices')).filter((s) => actionsOf(s).some((a) => a.startsWith('ses:')));
+    expect(ses).toHaveLength(1);
+    expect(JSON.stringify(ses[0]!.Resource)).toMatch(/":identity\/example\.com"\]\]\}$/);
+    expect(JSON.stringify(ses[0]!.Resource)).not.toContain('*');
+  });
+
+  test('every S3, SES and EventBridge command the adapters send is granted, to the functions that send it', () => {
+    // The local runtime enforces no IAM (s3rver, the outbox, the events log), so a new command
+    // would only fail in AWS. Each command maps to the IAM action it needs; presigning a
+    // GetObject needs s3:GetObject from the signer.
+    const needs: Record<string, Record<string, string>> = {
+      '@aws-sdk/client-s3': { PutObject: 's3:PutObject', GetObject: 's3:GetObject' },
+      '@aws-sdk/client-sesv2': { SendEmail: 'ses:SendEmail' },
+      '@aws-sdk/client-eventbridge': { PutEvents: 'events:PutEvents' },
+    };
+    const sources = readdirSync(join(REPO_ROOT, 'functions'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const used = new Map<string, string>();
+    for (const file of sources) {
+      const text = readFileSync(join(REPO_ROOT, 'functions', file), 'utf8');
+      for (const [client, commands] of Object.entries(needs)) {
+        if (!text.includes(`'${client}'`)) continue;
+        for (const m of text.matchAll(/\bnew (\w+)Command\(/g)) {
+          expect(commands[m[1]!], `${file}: ${m[1]}Command of ${client} needs an IAM action here and a grant in infra/stacks`).toBeDefined();
+          used.set(m[1]!, commands[m[1]!]!);
+        }
+      }
+    }
+    const grantedTo: Record<string, string[]> = {
+      's3:PutObject': [streamRoleId],
+      's3:GetObject': [apiRoleId('buyer'), apiRoleId('invoices')].sort(),
+      'ses:SendEmail': [apiRoleId('invoices')],
+      'events:PutEvents': [streamRoleId],
+    };
+    for (const action of used.values()) expect(rolesGranted(template, action), action).toEqual(grantedTo[action]);
+  });
+
+  test('every Lambda role has only the basic execution managed policy, no inline role policies', () => {
+    for (const fn of Object.values(resources('AWS::Lambda::Function'))) {
+      const roleId = (fn.Properties!.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+      const role = resources('AWS::IAM::Role')[roleId]!.Properties!;
+      expect(role.ManagedPolicyArns).toHaveLength(1);
+      expect(JSON.stringify(role.ManagedPolicyArns)).toMatch(/service-role\/AWSLambdaBasicExecutionRole"/);
+      expect(role.Policies).toBeUndefined();
+    }
+  });
+});
+
+describe('the past-due job', () => {
+  const schedule = only('AWS::Scheduler::Schedule');
+  const target = schedule.props.Target as { Arn: unknown; RoleArn: { 'Fn::GetAtt': [string, string] }; RetryPolicy?: { MaximumRetryAttempts: number; MaximumEventAgeInSeconds: number } };
+  const schedulerRoleId = target.RoleArn['Fn::GetAtt'][0];
+
+  test('runs hourly on an EventBridge Scheduler schedule that invokes the job function', () => {
+    expect(schedule.props.ScheduleExpression).toBe('rate(1 hour)');
+    expect(schedule.props.State ?? 'ENABLED').toBe('ENABLED');
+    expect(target.Arn).toEqual({ 'Fn::GetAtt': [jobFnId, 'Arn'] });
+    expect(target.RoleArn['Fn::GetAtt'][1]).toBe('Arn');
+    expect(target.RetryPolicy!.MaximumRetryAttempts).toBeLessThanOrEqual(5);
+    expect(target.RetryPolicy!.MaximumEventAgeInSeconds).toBeLessThanOrEqual(3600);
+  });
+
+  test('the schedule has a role of its own, assumable by the scheduler of this account only, that may invoke the job function and nothing else', () => {
+    const role = resources('AWS::IAM::Role')[schedulerRoleId]!.Properties!;
+    const trust = (role.AssumeRolePolicyDocument as { Statement: Statement[] }).Statement;
+    expect(trust).toHaveLength(1);
+    expect(trust[0]).toMatchObject({ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'scheduler.amazonaws.com' } });
+    expect(trust[0]!.Condition).toMatchObject({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } });
+    expect(role.ManagedPolicyArns).toBeUndefined();
+    expect(role.Policies).toBeUndefined();
+    const statements = roleStatements(template, schedulerRoleId);
+    expect(statements.flatMap(actionsOf)).toEqual(['lambda:InvokeFunction']);
+    const jobArn = { 'Fn::GetAtt': [jobFnId, 'Arn'] };
+    for (const r of resourcesOfStatement(statements[0]!)) {
+      expect([JSON.stringify(jobArn), JSON.stringify({ 'Fn::Join': ['', [jobArn, ':*']] })]).toContain(JSON.stringify(r));
+    }
+    // No other role may invoke any function, and nothing else may invoke the job.
+    expect(rolesGranted(template, 'lambda:InvokeFunction')).toEqual([schedulerRoleId]);
+    const permissions = Object.values(resources('AWS::Lambda::Permission')).filter((p) => JSON.stringify(p.Properties!.FunctionName).includes(jobFnId));
+    expect(permissions).toEqual([]);
+  });
+
+  test('the job may Query only the past-due index (gsi2) and GetItem/UpdateItem only on the table', () => {
+    const statements = roleStatements(template, jobRoleId);
+    const grants = statements.map((s) => ({ actions: actionsOf(s).sort(), resources: resourcesOfStatement(s) }));
+    expect(grants).toHaveLength(2);
+    const query = grants.find((g) => g.actions.includes('dynamodb:Query'))!;
+    expect(query.actions).toEqual(['dynamodb:Query']);
+    expect(query.resources).toHaveLength(1);
+    expect(isJoined(isTableArn, '/index/gsi2')(query.resources[0]), JSON.stringify(query.resources)).toBe(true);
+    const items = grants.find((g) => g !== query)!;
+    expect(items.actions).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(items.resources).toHaveLength(1);
+    expect(isTableArn(items.resources[0])).toBe(true);
+    for (const s of statements) expect(s.Effect).toBe('Allow');
+  });
+
+  test('the job function runs on nodejs22.x with the table name and public URL only', () => {
+    const props = fnProps(jobFnId);
+    expect(props.Runtime).toBe('nodejs22.x');
+    expect(props.Timeout as number).toBeGreaterThanOrEqual(60);
+    expect(Object.keys(envOf(jobFnId)).sort()).toEqual(['NODE_OPTIONS', 'PUBLIC_BASE_URL', 'TABLE_NAME']);
+    expect(isTableName(envOf(jobFnId).TABLE_NAME)).toBe(true);
+  });
+});
+
+describe('alarms', () => {
+  const alarms = Object.values(resources('AWS::CloudWatch::Alarm')).map((a) => a.Properties!);
+  const alarmOn = (namespace: string, metric: string) => {
+    const found = alarms.filter((a) => a.Namespace === namespace && a.MetricName === metric);
+    expect(found, `${namespace} ${metric}`).toHaveLength(1);
+    return found[0]!;
+  };
+
+  test('any message on the dead-letter queue raises an alarm', () => {
+    const alarm = alarmOn('AWS/SQS', 'ApproximateNumberOfMessagesVisible');
+    expect(alarm.Dimensions).toEqual([{ Name: 'QueueName', Value: { 'Fn::GetAtt': [queueId, 'QueueName'] } }]);
+    expect(alarm).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 0 });
+    expect(alarm.EvaluationPeriods).toBe(1);
+  });
+
+  test('the stream consumer falling behind (IteratorAge over a minute) raises an alarm', () => {
+    const alarm = alarmOn('AWS/Lambda', 'IteratorAge');
+    expect(alarm.Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: streamFnId } }]);
+    expect(alarm.ComparisonOperator).toBe('GreaterThanThreshold');
+    expect(alarm.Threshold).toBe(60_000);
+    expect(alarm.Statistic).toBe('Maximum');
+  });
+
+  test('a failed past-due run raises an alarm', () => {
+    const alarm = alarmOn('AWS/Lambda', 'Errors');
+    expect(alarm.Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: jobFnId } }]);
+    expect(alarm).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 0 });
+  });
+});

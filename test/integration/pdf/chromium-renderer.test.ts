@@ -1,0 +1,72 @@
+import type { Browser } from 'puppeteer-core';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { invoiceDocuments } from '../../../domain/documents/invoice-documents.js';
+import type { Invoice } from '../../../domain/invoices/invoice.js';
+import { ChromiumPdfRenderer, launchChromium } from '../../../functions/pdf/chromium-renderer.js';
+import { parsePdf } from '../../support/pdf-text.js';
+import { sampleCompany, sampleContact, sampleInvoice } from '../../support/sample-invoice.js';
+
+// One browser for the file, counted, so the tests can see it is reused and relaunched.
+const launched: Browser[] = [];
+const renderer = new ChromiumPdfRenderer(async () => {
+  const browser = await launchChromium();
+  launched.push(browser);
+  return browser;
+});
+afterAll(() => renderer.close());
+
+const parties = { contacts: [sampleContact()], company: sampleCompany() };
+const pdfOf = async (invoice: Invoice) => renderer.render(invoiceDocuments.html(invoice, parties), { format: invoiceDocuments.format(invoice) });
+
+let first: Uint8Array;
+beforeAll(async () => {
+  first = await pdfOf(sampleInvoice());
+}, 60_000);
+
+test('an en-US invoice: a real PDF with the number, the total in US format and the buyer’s name, on Letter paper', async () => {
+  expect(Buffer.from(first.subarray(0, 5)).toString()).toBe('%PDF-');
+  const pdf = await parsePdf(first);
+  expect(pdf.text).toContain('INV-1001');
+  expect(pdf.text).toContain('$1,325.73');
+  expect(pdf.text).toContain('Ada Lovelace');
+  expect(pdf.text).toContain('Analytical Engines B.V.');
+  // Letter is 8.5 × 11 in = 612 × 792 pt.
+  expect(pdf.size.width).toBeCloseTo(612, 0);
+  expect(pdf.size.height).toBeCloseTo(792, 0);
+});
+
+test('an nl-NL invoice in Dutch: Dutch labels and € 1.234,56-style amounts, on A4', async () => {
+  const pdf = await parsePdf(await pdfOf(sampleInvoice({ language: 'nl', locale: 'nl-NL', currency: 'EUR' })));
+  // Section headings are set in capitals by the stylesheet, so labels are compared without case.
+  for (const label of ['Factuur', 'Factuur aan', 'Factuurdatum', 'Vervaldatum', 'Inkoopordernummer', 'Subtotaal', 'Totaal', 'Openstaand bedrag', 'Betaalmethoden']) {
+    expect(pdf.text.toLowerCase()).toContain(label.toLowerCase());
+  }
+  expect(pdf.text).toContain('€ 1.325,73');
+  expect(pdf.text).toContain('€ 1.351,84');
+  expect(pdf.text).toContain('27 november 2026');
+  expect(pdf.text).toContain('Ada Lovelace');
+  // A4 is 210 × 297 mm ≈ 595 × 842 pt.
+  expect(pdf.size.width).toBeCloseTo(595.3, -1);
+  expect(pdf.size.height).toBeCloseTo(841.9, -1);
+});
+
+test('a paid invoice’s PDF carries the PAID mark; a voided one VOID (in its language)', async () => {
+  expect((await parsePdf(await pdfOf(sampleInvoice({ status: 'paid' })))).text).toMatch(/\bPAID\b/);
+  expect((await parsePdf(await pdfOf(sampleInvoice({ status: 'voided', language: 'de', locale: 'de-DE', currency: 'EUR' })))).text).toMatch(/\bSTORNIERT\b/);
+});
+
+test('one browser serves every render, each on its own page that is closed afterwards', async () => {
+  await Promise.all([pdfOf(sampleInvoice()), pdfOf(sampleInvoice({ language: 'fr', locale: 'fr-FR' }))]);
+  expect(launched).toHaveLength(1);
+  // Only the blank tab a browser starts with is left.
+  expect((await launched[0]!.pages()).length).toBeLessThanOrEqual(1);
+});
+
+test('a browser that crashed is launched again on the next render', async () => {
+  const before = launched.length;
+  launched.at(-1)!.process()!.kill('SIGKILL');
+  await new Promise((r) => setTimeout(r, 200));
+  const pdf = await parsePdf(await pdfOf(sampleInvoice()));
+  expect(pdf.text).toContain('INV-1001');
+  expect(launched.length).toBe(before + 1);
+});
