@@ -25,9 +25,7 @@
  * BENCH_ROUNDS (default 3), BENCH_SHARED=0 to skip the one-process row.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -40,7 +38,9 @@ import { documentClient } from '../functions/dynamodb/client.js';
 import { cancellationReasons, isTransactionConflict, jitter } from '../functions/dynamodb/dynamo-errors.js';
 import { collections, keys } from '../functions/dynamodb/keys.js';
 import type { HttpEvent, HttpResponse } from '../functions/http/http-types.js';
-import { ensureTable, startDynamoLocal, type DynamoLocal } from '../infra/local/dynamodb-local.js';
+import { ensureTable, startDynamoLocal } from '../infra/local/dynamodb-local.js';
+import { freePort } from '../infra/local/free-port.js';
+import { BenchFailure, runBench, type RunningDynamo } from './support/bench-runner.js';
 
 type Handler = (event: HttpEvent, context: Context) => Promise<HttpResponse>;
 type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
@@ -74,7 +74,6 @@ const CREATE_BODY = JSON.stringify({
   ],
 });
 
-class BenchFailure extends Error {}
 
 const newAccount = (label: string) => `acc_${label}_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
 const errorText = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
@@ -436,16 +435,6 @@ function printSummary(results: PhaseResult[], rounds: number, N: Record<Concurre
 
 // ---------------------------------------------------------------------------------------------
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The guard item for a number names its invoice: the way from a number back to its item. */
 async function invoiceItemByNumber(db: DynamoDBDocumentClient, accountId: string, number: string): Promise<Record<string, unknown>> {
@@ -456,7 +445,7 @@ async function invoiceItemByNumber(db: DynamoDBDocumentClient, accountId: string
   return Item;
 }
 
-async function main(dynamo: { current: DynamoLocal | undefined }): Promise<boolean> {
+async function main(dynamo: RunningDynamo): Promise<boolean> {
   const ROUNDS = envInt('BENCH_ROUNDS') ?? 3;
   const N: Record<Concurrency, number> = {
     1: envInt('BENCH_N1') ?? envInt('BENCH_N') ?? 150,
@@ -533,32 +522,4 @@ async function main(dynamo: { current: DynamoLocal | undefined }): Promise<boole
   return true;
 }
 
-async function stopDynamo(d: DynamoLocal | undefined) {
-  if (!d || d.process.exitCode !== null || d.process.signalCode !== null) return;
-  const exited = once(d.process, 'exit');
-  d.stop();
-  const timer = setTimeout(() => d.process.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-const running: { current: DynamoLocal | undefined } = { current: undefined };
-// However the process ends (an uncaught error, a closed stdout pipe), DynamoDB Local must not outlive it.
-process.on('exit', () => running.current?.stop());
-process.stdout.on('error', () => process.exit(1));
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: stopping DynamoDB Local`);
-    void stopDynamo(running.current).finally(() => process.exit(130));
-  });
-}
-let ok = false;
-try {
-  ok = await main(running);
-} catch (e) {
-  console.error(e instanceof BenchFailure ? `BENCHMARK FAILED: ${e.message}` : e);
-} finally {
-  await stopDynamo(running.current);
-}
-// The SDK clients keep sockets open; nothing is left to do.
-process.exit(ok ? 0 : 1);
+await runBench(main);

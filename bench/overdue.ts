@@ -14,38 +14,27 @@
  * Env: BENCH_PAST_DUE (default 50), BENCH_SIZES (default "1000,20000").
  */
 import { randomUUID } from 'node:crypto';
-import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { DEFAULT_SETTINGS } from '../domain/settings/settings.js';
 import { documentClient } from '../functions/dynamodb/client.js';
 import { DynamoSettingsStore } from '../functions/dynamodb/settings-store.js';
-import { ensureTable, startDynamoLocal, type DynamoLocal } from '../infra/local/dynamodb-local.js';
+import { ensureTable, startDynamoLocal } from '../infra/local/dynamodb-local.js';
+import { freePort } from '../infra/local/free-port.js';
+import { BenchFailure, runBench, type RunningDynamo } from './support/bench-runner.js';
 import { bulkSeedInvoices, planSeed, readItems } from '../test/support/overdue-seed.js';
 
 const TABLE = 'bench_overdue';
 const REGION = 'us-east-1';
 const ZONES = [null, 'Europe/Amsterdam', 'Asia/Tokyo', 'Pacific/Kiritimati', 'Pacific/Honolulu', 'America/Los_Angeles'] as const;
 
-class BenchFailure extends Error {}
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
 const seconds = (t: number) => `${fmt((performance.now() - t) / 1000)} s`;
 
 type Row = { total: number; pastDue: number; itemsRead: number; flagged: number; ms: number; againRead: number; againMs: number };
 
-async function main(dynamo: { current: DynamoLocal | undefined }): Promise<boolean> {
+async function main(dynamo: RunningDynamo): Promise<boolean> {
   const pastDue = Number(process.env.BENCH_PAST_DUE ?? 50);
   const sizes = (process.env.BENCH_SIZES ?? '1000,20000').split(',').map(Number);
   if (!Number.isInteger(pastDue) || pastDue < 1) throw new BenchFailure('BENCH_PAST_DUE must be a positive whole number');
@@ -130,31 +119,4 @@ async function main(dynamo: { current: DynamoLocal | undefined }): Promise<boole
   return true;
 }
 
-async function stopDynamo(d: DynamoLocal | undefined) {
-  if (!d || d.process.exitCode !== null || d.process.signalCode !== null) return;
-  const exited = once(d.process, 'exit');
-  d.stop();
-  const timer = setTimeout(() => d.process.kill('SIGKILL'), 5_000);
-  await exited;
-  clearTimeout(timer);
-}
-
-const running: { current: DynamoLocal | undefined } = { current: undefined };
-// However the process ends, DynamoDB Local must not outlive it.
-process.on('exit', () => running.current?.stop());
-process.stdout.on('error', () => process.exit(1));
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    console.error(`\n${signal}: stopping DynamoDB Local`);
-    void stopDynamo(running.current).finally(() => process.exit(130));
-  });
-}
-let ok = false;
-try {
-  ok = await main(running);
-} catch (e) {
-  console.error(e instanceof BenchFailure ? `BENCHMARK FAILED: ${e.message}` : e);
-} finally {
-  await stopDynamo(running.current);
-}
-process.exit(ok ? 0 : 1);
+await runBench(main);

@@ -4,18 +4,11 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { expect, test } from 'vitest';
+import { freePort } from '../../infra/local/free-port.js';
 import { client } from '../support/local-stack.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-function freePort(): Promise<number> {
-  return new Promise((ok) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => ok(port));
-    });
-  });
-}
 
 /** Runs `npm start`'s entry as a user would, and waits for the printed token. */
 function start(env: Record<string, string>): Promise<{ child: ChildProcess; token: string; output: () => string }> {

@@ -1,6 +1,6 @@
-import { createServer, type AddressInfo } from 'node:net';
 import type { TestProject } from 'vitest/node';
 import { startDynamoLocal, type DynamoLocal } from '../../infra/local/dynamodb-local.js';
+import { freePort } from '../../infra/local/free-port.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -8,16 +8,6 @@ declare module 'vitest' {
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 let dynamo: DynamoLocal | undefined;
 
