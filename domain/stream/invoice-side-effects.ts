@@ -61,6 +61,8 @@ export async function applySideEffects(deps: SideEffectDeps, oldImage: Invoice |
 async function ensurePdf(deps: SideEffectDeps, invoice: Invoice): Promise<boolean> {
   if (invoice.status === 'draft' || (invoice.pdf.status === 'ready' && invoice.pdf.sha256)) return false;
   const existing = await deps.pdfRecords.get(invoice.accountId, invoice.id);
+  // A stale record replayed after the invoice moved on: its PDF would be for a status long left.
+  if (existing && existing.version > invoice.version) return false;
   // A status is never left and re-entered, and what is printed does not change within one, so a
   // PDF rendered for this status is the one: a replayed record, or a later write (`sentAt`) that
   // carried an older `pending` mark, only needs the ready mark set again.
