@@ -1,12 +1,18 @@
 import type { Invoice } from './invoices/invoice.js';
 import type { InvoiceSettings, StoredSettings } from './settings/settings.js';
 import type { Company, Contact, CrmRecord } from './crm/records.js';
+import type { Payment } from './payments/payment.js';
+import type { CreditNote } from './credit-notes/credit-note.js';
+import type { Deal, Product, Quote } from './crm/sales-records.js';
 
 /** A page of results and the opaque cursor of the next page, if any. */
 export type Page<T> = { items: T[]; next: string | null };
 
 /** How an invoice write hands out a number: in the same atomic write, from the prefix's counter. */
 export type NumberRequest = { prefix: string; startNumber: number };
+
+/** Number series with counters of their own: an invoice prefix and a credit note prefix never share one. */
+export type NumberSeries = 'invoice' | 'creditNote';
 
 /**
  * Invoices, persisted with their numbers and slugs. Every write is conditional: `create` fails with
@@ -28,8 +34,8 @@ export interface InvoiceStore {
 /** Account settings and the counters they govern. */
 export interface SettingsStore {
   get(accountId: string): Promise<StoredSettings | null>;
-  /** The next number the counter of `prefix` would hand out, or null if it never has. */
-  counterNext(accountId: string, prefix: string): Promise<number | null>;
+  /** The next number the counter of `prefix` would hand out, or null if it never has (credit notes count apart from invoices). */
+  counterNext(accountId: string, prefix: string, series?: NumberSeries): Promise<number | null>;
   /** Writes the settings if the stored version is still `expectedVersion` (0: none stored). */
   save(accountId: string, settings: InvoiceSettings, expectedVersion: number, now: string): Promise<StoredSettings>;
 }
@@ -44,6 +50,27 @@ export interface RecordStore<T extends CrmRecord> {
 }
 export type ContactStore = RecordStore<Contact>;
 export type CompanyStore = RecordStore<Company>;
+export type DealStore = RecordStore<Deal>;
+export type QuoteStore = RecordStore<Quote>;
+export type ProductStore = RecordStore<Product>;
+
+/** The CRM records an invoice names, and so the ones whose invoices can be listed. */
+export type LinkedKind = 'contact' | 'company' | 'deal' | 'quote';
+
+/**
+ * One invoice that names a record, and whether it has been issued (finalized: open, paid or
+ * voided, all of which keep their records) or is still a draft.
+ */
+export type InvoiceLink = { invoiceId: string; issued: boolean };
+
+/**
+ * The record → invoices side of associations: one entry per (record, invoice), kept by the
+ * invoice store in the same write as the invoice, so it never disagrees with the invoices.
+ */
+export interface InvoiceLinkIndex {
+  /** A page of the invoices naming the record, newest first (reads grow with the page, not the account). */
+  list(accountId: string, kind: LinkedKind, recordId: string, limit: number, cursor: string | null): Promise<Page<InvoiceLink>>;
+}
 
 export interface Clock {
   now(): Date;
@@ -84,8 +111,11 @@ export interface Mailer {
   send(message: MailMessage): Promise<void>;
 }
 
-/** The PDF last rendered for an invoice: for which status and version, where it is, its SHA-256. */
-export type PdfRecord = { key: string; sha256: string; status: Invoice['status']; version: number };
+/**
+ * The PDF last rendered for an invoice: for which status and version, where it is, its SHA-256, and
+ * (`content`) a fingerprint of the money it shows, since payments and credits change it within `open`.
+ */
+export type PdfRecord = { key: string; sha256: string; status: Invoice['status']; version: number; content?: string };
 
 /** Kept beside the invoice; `put` only ever moves to a higher version (a replay cannot regress it). */
 export interface PdfRecordStore {
@@ -111,4 +141,23 @@ export interface OverdueIndex {
    * not flagged; false when it is not (paid, voided or flagged by a concurrent run meanwhile).
    */
   flag(accountId: string, invoiceId: string, now: string): Promise<boolean>;
+}
+
+/**
+ * Payments and credit notes, each an item beside its invoice. Each is written in ONE transaction
+ * with the invoice's new totals, conditional on the invoice's version, so two racing writers cannot
+ * both spend the same balance: the loser gets a `VersionConflict`, re-reads and decides again.
+ */
+export interface LedgerStore {
+  /** Writes the payment and `next` over `previous`, if the stored invoice is still `previous.version`. */
+  recordPayment(previous: Invoice, next: Invoice, payment: Payment): Promise<void>;
+  /** The same for a credit note, which takes the next number of its own series in that transaction. */
+  issueCreditNote(previous: Invoice, next: Invoice, creditNote: CreditNote, numbering: NumberRequest): Promise<CreditNote>;
+  /** Oldest first. */
+  payments(accountId: string, invoiceId: string): Promise<Payment[]>;
+  /** Oldest first. */
+  creditNotes(accountId: string, invoiceId: string): Promise<CreditNote[]>;
+  getCreditNote(accountId: string, id: string): Promise<CreditNote | null>;
+  /** Sets the credit note's `pdf` to ready (a derived fact: its content never changes). */
+  markCreditNotePdfReady(creditNote: CreditNote, sha256: string): Promise<void>;
 }

@@ -7,12 +7,14 @@ import { env, type Env } from './config/env.js';
 import { documentClient } from './dynamodb/client.js';
 import { DynamoIdempotencyStore } from './dynamodb/idempotency-store.js';
 import { DynamoInvoiceStore } from './dynamodb/invoice-store.js';
+import { DynamoLedgerStore } from './dynamodb/ledger-store.js';
 import { DynamoPdfRecordStore } from './dynamodb/pdf-record-store.js';
 import { DynamoRecordStore } from './dynamodb/record-store.js';
 import { DynamoSettingsStore } from './dynamodb/settings-store.js';
 import { OutboxMailer } from './mail/outbox-mailer.js';
 import type { FlagPastDueDeps } from '../domain/jobs/flag-past-due.js';
 import { DynamoOverdueIndex } from './dynamodb/overdue-index.js';
+import { crmAdapters } from './crm-wiring.js';
 
 const ulid = monotonicFactory();
 
@@ -28,18 +30,20 @@ export const ulidIds: IdGenerator = {
 export function wire() {
   const config = env();
   const db = documentClient({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION });
+  const invoices = new DynamoInvoiceStore(db, config.TABLE_NAME);
   const deps: InvoiceDeps = {
-    invoices: new DynamoInvoiceStore(db, config.TABLE_NAME),
+    invoices,
     settings: new DynamoSettingsStore(db, config.TABLE_NAME),
     contacts: new DynamoRecordStore<Contact>(db, config.TABLE_NAME, 'contact'),
     companies: new DynamoRecordStore<Company>(db, config.TABLE_NAME, 'company'),
     clock: systemClock,
     ids: ulidIds,
+    ledger: new DynamoLedgerStore(db, config.TABLE_NAME, invoices),
   };
   // Locally mail goes to an outbox folder; in AWS through SES, whose client loads on the first send.
   const ses = once(async () => new (await import('./mail/ses-mailer.js')).SesMailer(config.MAIL_FROM));
   const mailer: Mailer = config.OUTBOX_DIR ? new OutboxMailer(config.OUTBOX_DIR, config.MAIL_FROM) : { send: async (m) => (await ses()).send(m) };
-  return { config, db, deps, mailer, idempotency: new DynamoIdempotencyStore(db, config.TABLE_NAME), ...documentAdapters(config, db) };
+  return { config, db, deps, mailer, idempotency: new DynamoIdempotencyStore(db, config.TABLE_NAME), ...documentAdapters(config, db), crm: crmAdapters(db, config.TABLE_NAME) };
 }
 
 let wired: ReturnType<typeof wire> | undefined;

@@ -1,15 +1,18 @@
 import type { z } from 'zod';
 import type { Permission } from '../domain/auth/actor.js';
 import { companyCreateInput, companyInput, contactInput } from '../domain/crm/records.js';
-import { invoiceEditInput, markPaidInput } from '../domain/invoices/invoice-input.js';
+import { invoiceCreateRequest, invoiceEditRequest, markPaidInput } from '../domain/invoices/invoice-input.js';
+import { dealCreateInput, dealInput, productCreateInput, productInput, quoteCreateInput, quoteInput } from '../domain/crm/sales-records.js';
 import { settingsInput } from '../domain/settings/settings.js';
+import { creditNoteInput } from '../domain/credit-notes/credit-note.js';
+import { paymentInput } from '../domain/payments/payment.js';
 
 /**
  * The one route table. The CDK stack makes an HTTP API route (and JWT authorizer where a
  * permission is needed) for each entry; the local runtime matches requests against it; the
  * handlers check the permission named here; the OpenAPI document is generated from it.
  */
-export type ApiFunction = 'invoices' | 'settings' | 'contacts' | 'companies' | 'docs' | 'buyer';
+export type ApiFunction = 'invoices' | 'settings' | 'contacts' | 'companies' | 'crm' | 'docs' | 'buyer';
 
 export type RouteDef = {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -39,10 +42,10 @@ export const ROUTES: RouteDef[] = [
   r('GET', '/settings/invoices', 'settings', 'invoices:read', 'Read the invoice settings'),
   r('PUT', '/settings/invoices', 'settings', 'settings:write', 'Change the invoice settings (fields left out keep their values)', 200, settingsInput),
 
-  r('POST', '/invoices', 'invoices', 'invoices:write', 'Create a draft invoice', 201, invoiceEditInput),
+  r('POST', '/invoices', 'invoices', 'invoices:write', 'Create a draft invoice; `from` copies a deal or published quote, or associates a contact or company', 201, invoiceCreateRequest),
   r('GET', '/invoices', 'invoices', 'invoices:read', 'List invoices, newest first'),
   r('GET', '/invoices/{id}', 'invoices', 'invoices:read', 'Read an invoice'),
-  r('PATCH', '/invoices/{id}', 'invoices', 'invoices:write', 'Edit a draft invoice', 200, invoiceEditInput),
+  r('PATCH', '/invoices/{id}', 'invoices', 'invoices:write', 'Edit a draft invoice', 200, invoiceEditRequest),
   r('DELETE', '/invoices/{id}', 'invoices', 'invoices:write', 'Delete a draft invoice', 204),
   r('POST', '/invoices/{id}/finalize', 'invoices', 'invoices:write', 'Finalize a draft: it becomes open and immutable'),
   r('POST', '/invoices/{id}/mark-paid', 'invoices', 'invoices:write', 'Mark an open invoice paid (cannot be undone)', 200, markPaidInput),
@@ -51,8 +54,15 @@ export const ROUTES: RouteDef[] = [
   r('POST', '/invoices/{id}/send', 'invoices', 'invoices:write', "Email the invoice's contacts a link to it (open or paid invoices)"),
   r('GET', '/invoices/{id}/pdf', 'invoices', 'invoices:read', 'A signed link to the PDF, valid at most 15 minutes'),
   r('GET', '/invoices/{id}/preview', 'invoices', 'invoices:read', 'The invoice as the buyer will see it (HTML), drafts included'),
-  r('PUT', '/invoices/{id}/associations/{type}/{targetId}', 'invoices', 'invoices:write', 'Associate a contact or company with a draft'),
-  r('DELETE', '/invoices/{id}/associations/{type}/{targetId}', 'invoices', 'invoices:write', 'Detach a contact or company from a draft'),
+  r('PUT', '/invoices/{id}/associations/{type}/{targetId}', 'invoices', 'invoices:write', 'Associate a contact or company (drafts only), or a deal or quote (any status)'),
+  r('DELETE', '/invoices/{id}/associations/{type}/{targetId}', 'invoices', 'invoices:write', 'Detach a contact or company (drafts only), or a deal or quote (any status)'),
+
+  r('POST', '/invoices/{id}/payments', 'invoices', 'invoices:write', 'Record a payment on an open invoice (partial only where allowPartialPayments)', 201, paymentInput),
+  r('GET', '/invoices/{id}/payments', 'invoices', 'invoices:read', 'The payments recorded on an invoice, oldest first'),
+  r('POST', '/invoices/{id}/credit-notes', 'invoices', 'invoices:write', 'Issue a credit note on an open or paid invoice', 201, creditNoteInput),
+  r('GET', '/invoices/{id}/credit-notes', 'invoices', 'invoices:read', "An invoice's credit notes, oldest first"),
+  r('GET', '/credit-notes/{id}', 'invoices', 'invoices:read', 'Read a credit note'),
+  r('GET', '/credit-notes/{id}/pdf', 'invoices', 'invoices:read', "A signed link to the credit note's PDF, valid at most 15 minutes"),
 
   r('GET', '/i/{slug}', 'buyer', null, 'The hosted invoice page for buyers'),
   r('GET', '/i/{slug}/pdf', 'buyer', null, 'Redirect (302) to a fresh signed link to the PDF'),
@@ -61,13 +71,35 @@ export const ROUTES: RouteDef[] = [
   r('GET', '/contacts', 'contacts', 'crm:read', 'List contacts, newest first'),
   r('GET', '/contacts/{id}', 'contacts', 'crm:read', 'Read a contact'),
   r('PATCH', '/contacts/{id}', 'contacts', 'crm:write', 'Edit a contact', 200, contactInput),
-  r('DELETE', '/contacts/{id}', 'contacts', 'crm:write', 'Delete a contact', 204),
+  r('DELETE', '/contacts/{id}', 'contacts', 'crm:write', 'Delete a contact (409 while an issued invoice names it)', 204),
+  r('GET', '/contacts/{id}/invoices', 'contacts', 'invoices:read', "A contact's invoices, newest first"),
 
   r('POST', '/companies', 'companies', 'crm:write', 'Create a company', 201, companyCreateInput),
   r('GET', '/companies', 'companies', 'crm:read', 'List companies, newest first'),
   r('GET', '/companies/{id}', 'companies', 'crm:read', 'Read a company'),
   r('PATCH', '/companies/{id}', 'companies', 'crm:write', 'Edit a company', 200, companyInput),
-  r('DELETE', '/companies/{id}', 'companies', 'crm:write', 'Delete a company', 204),
+  r('DELETE', '/companies/{id}', 'companies', 'crm:write', 'Delete a company (409 while an issued invoice names it)', 204),
+  r('GET', '/companies/{id}/invoices', 'companies', 'invoices:read', "A company's invoices, newest first"),
+
+  r('POST', '/deals', 'crm', 'crm:write', 'Create a deal', 201, dealCreateInput),
+  r('GET', '/deals', 'crm', 'crm:read', 'List deals, newest first'),
+  r('GET', '/deals/{id}', 'crm', 'crm:read', 'Read a deal'),
+  r('PATCH', '/deals/{id}', 'crm', 'crm:write', 'Edit a deal', 200, dealInput),
+  r('DELETE', '/deals/{id}', 'crm', 'crm:write', 'Delete a deal (409 while an issued invoice names it)', 204),
+  r('GET', '/deals/{id}/invoices', 'crm', 'invoices:read', "A deal's invoices, newest first"),
+
+  r('POST', '/quotes', 'crm', 'crm:write', 'Create a quote', 201, quoteCreateInput),
+  r('GET', '/quotes', 'crm', 'crm:read', 'List quotes, newest first'),
+  r('GET', '/quotes/{id}', 'crm', 'crm:read', 'Read a quote'),
+  r('PATCH', '/quotes/{id}', 'crm', 'crm:write', 'Edit a quote', 200, quoteInput),
+  r('DELETE', '/quotes/{id}', 'crm', 'crm:write', 'Delete a quote (409 while an issued invoice names it)', 204),
+  r('GET', '/quotes/{id}/invoices', 'crm', 'invoices:read', "A quote's invoices, newest first"),
+
+  r('POST', '/products', 'crm', 'crm:write', 'Create a product', 201, productCreateInput),
+  r('GET', '/products', 'crm', 'crm:read', 'List products, newest first'),
+  r('GET', '/products/{id}', 'crm', 'crm:read', 'Read a product'),
+  r('PATCH', '/products/{id}', 'crm', 'crm:write', 'Edit a product (invoices keep the copies they took)', 200, productInput),
+  r('DELETE', '/products/{id}', 'crm', 'crm:write', 'Delete a product (invoices keep the copies they took)', 204),
 ];
 
 export const routeKey = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method} ${r.path}`;
@@ -80,6 +112,7 @@ export const FUNCTION_ENTRY: Record<ApiFunction, string> = {
   settings: 'functions/http/settings.handler.ts',
   contacts: 'functions/http/contacts.handler.ts',
   companies: 'functions/http/companies.handler.ts',
+  crm: 'functions/http/crm.handler.ts',
   docs: 'functions/http/openapi.handler.ts',
   buyer: 'functions/http/buyer.handler.ts',
 };

@@ -5,7 +5,7 @@ import { address, hostname, text } from '../shared/schemas.js';
 export type Versioned = { id: string; accountId: string; version: number; createdAt: string; updatedAt: string };
 
 export type CrmRecord = Versioned & { kind: CrmKind };
-export type CrmKind = 'contact' | 'company';
+export type CrmKind = 'contact' | 'company' | 'deal' | 'quote' | 'product';
 
 export const contactInput = z
   .strictObject({
@@ -41,7 +41,7 @@ export type Company = CrmRecord & {
 };
 
 /** Id prefixes by kind, as the contract names them. */
-export const ID_PREFIX: Record<CrmKind, string> = { contact: 'con', company: 'com' };
+export const ID_PREFIX: Record<CrmKind, string> = { contact: 'con', company: 'com', deal: 'deal', quote: 'quo', product: 'prod' };
 
 export const contactFields = (i: ContactInput): Omit<Contact, keyof CrmRecord> => ({
   firstName: i.firstName ?? null,

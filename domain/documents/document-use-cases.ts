@@ -2,7 +2,8 @@ import type { Actor } from '../auth/actor.js';
 import type { Company, Contact } from '../crm/records.js';
 import { DomainError, conflict, notFound } from '../errors.js';
 import type { Invoice } from '../invoices/invoice.js';
-import type { CompanyStore, ContactStore, DocumentStore, InvoiceStore, PdfRecordStore, SettingsStore } from '../ports.js';
+import type { CompanyStore, ContactStore, DocumentStore, InvoiceStore, LedgerStore, PdfRecordStore, SettingsStore } from '../ports.js';
+import { ledgerAt } from '../stream/ledger-side-effects.js';
 import { slug as slugSchema } from '../shared/schemas.js';
 import { renderInvoiceHtml, type DocumentMode } from './invoice-template.js';
 
@@ -13,6 +14,8 @@ export type DocumentDeps = {
   settings: SettingsStore;
   pdfRecords: PdfRecordStore;
   documents: DocumentStore;
+  /** Payments and credit notes, shown on the page and preview as on the PDF. */
+  ledger?: Pick<LedgerStore, 'payments' | 'creditNotes'>;
 };
 
 export type SignedLink = { url: string; expiresAt: string };
@@ -35,8 +38,10 @@ async function parties(deps: Pick<DocumentDeps, 'contacts' | 'companies'>, invoi
   return { contacts: contacts.filter((c): c is Contact => c !== null), company };
 }
 
-async function html(deps: Pick<DocumentDeps, 'contacts' | 'companies'>, invoice: Invoice, mode: DocumentMode): Promise<string> {
-  return renderInvoiceHtml({ invoice, ...(await parties(deps, invoice)), mode });
+async function html(deps: Pick<DocumentDeps, 'contacts' | 'companies' | 'ledger'>, invoice: Invoice, mode: DocumentMode): Promise<string> {
+  // A draft has nothing recorded against it; an issued invoice shows what its version knew of.
+  const ledger = deps.ledger && invoice.status !== 'draft' ? await ledgerAt(deps.ledger, invoice) : {};
+  return renderInvoiceHtml({ invoice, ...(await parties(deps, invoice)), ...ledger, mode });
 }
 
 /** The newest PDF's signed link; a draft has none (it has a preview), and a new PDF may still be rendering. */
@@ -58,7 +63,7 @@ async function load(deps: Pick<DocumentDeps, 'invoices'>, actor: Actor, id: stri
 }
 
 /** `GET /invoices/{id}/preview`: the invoice as the buyer will see it, drafts included, as HTML. */
-export async function previewInvoice(deps: Pick<DocumentDeps, 'invoices' | 'contacts' | 'companies'>, actor: Actor, id: string): Promise<string> {
+export async function previewInvoice(deps: Pick<DocumentDeps, 'invoices' | 'contacts' | 'companies' | 'ledger'>, actor: Actor, id: string): Promise<string> {
   return html(deps, await load(deps, actor, id), 'preview');
 }
 
@@ -90,7 +95,7 @@ async function buyerInvoice(deps: Pick<DocumentDeps, 'invoices' | 'settings'>, r
 }
 
 /** `GET /i/{slug}`: the hosted invoice page. */
-export async function buyerInvoicePage(deps: Pick<DocumentDeps, 'invoices' | 'settings' | 'contacts' | 'companies'>, req: BuyerRequest): Promise<string> {
+export async function buyerInvoicePage(deps: Pick<DocumentDeps, 'invoices' | 'settings' | 'contacts' | 'companies' | 'ledger'>, req: BuyerRequest): Promise<string> {
   return html(deps, await buyerInvoice(deps, req), 'page');
 }
 

@@ -6,6 +6,10 @@ import { addressLines } from './address-lines.js';
 import { escapeHtml as esc } from './html.js';
 import { catalogFor, fill, type Catalog } from './i18n/catalogs.js';
 import { localeFormat, type LocaleFormat } from './locale-format.js';
+import type { CreditNote } from '../credit-notes/credit-note.js';
+import type { Payment } from '../payments/payment.js';
+import { credited } from '../money/settlement.js';
+import { ledgerSections, refundOwed } from './ledger-sections.js';
 
 /**
  * Where the document is shown. One template serves all three so they cannot disagree; the mode
@@ -19,13 +23,16 @@ export type InvoiceView = {
   contacts: Contact[];
   company: Company | null;
   mode: DocumentMode;
+  /** What was recorded against the invoice (none on a draft); shown below the totals. */
+  payments?: Payment[] | undefined;
+  creditNotes?: CreditNote[] | undefined;
 };
 
 /**
  * All of the document's CSS, in the one <style> block. The Content-Security-Policy allows exactly
  * this block by its hash, so the page can carry no other style, inline attribute or script.
  */
-const CSS = `
+export const CSS = `
 @page { margin: 16mm 14mm; }
 * { box-sizing: border-box; }
 html { font-family: "Open Sans", "DejaVu Sans", "Liberation Sans", Arial, sans-serif; font-size: 10.5pt; color: #1f2328; background: #fff; }
@@ -66,7 +73,7 @@ table.totals th { text-align: left; font-weight: 400; color: #57606a; padding: 4
 table.totals td { padding: 4px 6px; }
 table.totals tr.total th, table.totals tr.total td { font-weight: 700; color: #1f2328; border-top: 1px solid #1f2328; }
 table.totals tr.balance th, table.totals tr.balance td { font-weight: 700; color: #1f2328; font-size: 12pt; }
-section.comments, section.payment { margin-top: 22px; break-inside: avoid; }
+section.comments, section.payment, section.ledger { margin-top: 22px; break-inside: avoid; }
 .rich p { margin: 0 0 6px; }
 .rich a { color: #0969da; }
 .payment ul { margin: 0; padding-left: 18px; }
@@ -132,6 +139,7 @@ ${facts(invoice, t, f)}
 </div>
 ${lineItems(invoice.lineItems, t, f)}
 ${totals(invoice, t, f)}
+${ledgerSections(view, t, f)}
 ${invoice.comments ? `<section class="comments"><h2>${esc(t.comments)}</h2><div class="rich">${sanitizeRichText(invoice.comments)}</div></section>` : ''}
 ${payable && invoice.billing.paymentMethods.length ? `<section class="payment"><h2>${esc(t.paymentMethods)}</h2><ul>${invoice.billing.paymentMethods.map((m) => `<li>${esc(t.paymentMethod[m])}</li>`).join('')}</ul></section>` : ''}
 </main>
@@ -140,7 +148,7 @@ ${payable && invoice.billing.paymentMethods.length ? `<section class="payment"><
 `;
 }
 
-function billTo(view: InvoiceView, t: Catalog): string {
+export function billTo(view: InvoiceView, t: Catalog): string {
   const { invoice, contacts, company } = view;
   // The invoice's own billing address, else the company's: the one the buyer is billed at.
   const address = invoice.billingAddress ?? company?.address ?? null;
@@ -199,7 +207,9 @@ ${row('subtotal', t.subtotal, subtotal)}
 ${discount ? row('discount', t.discount, -discount) : ''}
 ${row('tax', t.tax, tax)}
 ${row('total', t.total, total)}
+${credited(invoice.totals) ? row('credited', t.creditedAmount, -credited(invoice.totals)) : ''}
 ${row('paid', t.amountPaid, amountPaid)}
 ${row('balance', t.balanceDue, balanceDue)}
+${refundOwed(invoice.totals) ? row('refund', t.refundOwed, refundOwed(invoice.totals)) : ''}
 </table>`;
 }

@@ -9,6 +9,9 @@ export const EVENT_TYPES = [
   'invoice.voided',
   'invoice.pastDue',
   'invoice.deleted',
+  // From the payment and credit note items' own stream records (domain/stream/ledger-side-effects.ts).
+  'invoice.paymentRecorded',
+  'creditNote.issued',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
@@ -47,7 +50,9 @@ export function eventsFor(oldImage: Invoice | null, newImage: Invoice | null): I
     }
     if (!oldImage.sentAt && newImage.sentAt) types.push('invoice.sent');
     if (!oldImage.pastDue && newImage.pastDue) types.push('invoice.pastDue');
-    if (types.length === 0) types.push('invoice.updated');
+    // A payment or credit note has its own event, from its own item's record (ledger-side-effects.ts).
+    const moneyMoved = oldImage.totals.amountPaid !== newImage.totals.amountPaid || (oldImage.totals.creditedAmount ?? 0) !== (newImage.totals.creditedAmount ?? 0);
+    if (types.length === 0 && !moneyMoved) types.push('invoice.updated');
   }
   const occurredAt = newImage?.updatedAt ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   return types.map((type) => ({

@@ -14,6 +14,7 @@ import {
   text,
 } from '../shared/schemas.js';
 import { PAYMENT_TERMS } from '../dates/payment-terms.js';
+import { RECORDED_PAYMENT_METHODS } from '../payments/payment.js';
 
 /**
  * Line items per invoice are capped so that an invoice stays far inside DynamoDB's 400 KB item
@@ -35,6 +36,8 @@ export const discountInput = z.discriminatedUnion('type', [
 export const lineItemInput = z
   .strictObject({
     id: z.string().regex(/^li_[0-9A-Za-z]{1,40}$/, 'must be a line item id (li_…)').optional(),
+    /** The product the line was copied from (its details are a copy: later product changes do not reach it). */
+    productId: recordId('prod').nullish(),
     name: text(200).min(1, 'is required'),
     description: text(500).nullish(),
     quantity: decimal(4).pipe(z.number().gt(0, 'must be greater than 0').max(1_000_000)).default(1),
@@ -56,6 +59,12 @@ export type LineItemInput = z.infer<typeof lineItemInput>;
 
 const uniqueIds = (ids: string[]) => new Set(ids).size === ids.length;
 
+/**
+ * Deals and quotes an invoice may name. Each association is an item written in the invoice's own
+ * transaction (functions/dynamodb/invoice-links.ts), so the cap keeps that under DynamoDB's 100.
+ */
+export const MAX_LINKED_SALES_RECORDS = 10;
+
 const billingInput = z
   .strictObject({
     paymentMethods,
@@ -75,11 +84,14 @@ export const invoiceEditInput = z
     billingAddress: address.nullable(),
     contacts: z.array(recordId('con')).max(50).refine(uniqueIds, { message: 'must not repeat a contact' }),
     company: recordId('com').nullable(),
+    deals: z.array(recordId('deal')).max(MAX_LINKED_SALES_RECORDS).refine(uniqueIds, { message: 'must not repeat a deal' }),
+    quotes: z.array(recordId('quo')).max(MAX_LINKED_SALES_RECORDS).refine(uniqueIds, { message: 'must not repeat a quote' }),
     lineItems: z
       .array(lineItemInput)
       .max(MAX_LINE_ITEMS, `must have at most ${MAX_LINE_ITEMS} line items per invoice`),
     comments: text(10_000).nullable(),
     billing: billingInput,
+    allowPartialPayments: z.boolean(),
     language,
     locale,
     domain: hostname.nullable(),
@@ -91,7 +103,42 @@ export type InvoiceEditInput = z.infer<typeof invoiceEditInput>;
 
 export const markPaidInput = z.strictObject({
   paidAt: z.union([instant, calendarDate]).optional(),
+  // mark-paid records one payment of the remaining balance; these describe it (default `other`).
+  method: z.enum(RECORDED_PAYMENT_METHODS).optional(),
+  reference: text(200).nullish(),
 });
 export type MarkPaidInput = z.infer<typeof markPaidInput>;
 
 export const emptyInput = z.strictObject({});
+
+/**
+ * A line item as clients send it: with a `productId`, name and unit price may be left out and are
+ * copied from the product (domain/crm/line-item-products.ts resolves them into `lineItemInput`).
+ */
+export const lineItemRequest = z
+  .strictObject({ ...lineItemInput.shape, name: lineItemInput.shape.name.optional(), unitPrice: lineItemInput.shape.unitPrice.optional() })
+  .superRefine((line, ctx) => {
+    if (line.productId) return;
+    if (line.name === undefined) ctx.addIssue({ code: 'custom', path: ['name'], message: 'is required (or give a productId)' });
+    if (line.unitPrice === undefined) ctx.addIssue({ code: 'custom', path: ['unitPrice'], message: 'is required (or give a productId)' });
+  });
+export type LineItemRequest = z.infer<typeof lineItemRequest>;
+
+export const lineItemsRequest = z.array(lineItemRequest).max(MAX_LINE_ITEMS, `must have at most ${MAX_LINE_ITEMS} line items per invoice`);
+
+/** PATCH /invoices/{id}: the edit input, with line items that may name a product. */
+export const invoiceEditRequest = invoiceEditInput.extend({ lineItems: lineItemsRequest.optional() });
+export type InvoiceEditRequest = z.infer<typeof invoiceEditRequest>;
+
+/** Where a new invoice's details come from: a deal or a published quote (copied), or a contact or company (associated). */
+export const invoiceSource = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('deal'), id: recordId('deal') }),
+  z.strictObject({ type: z.literal('quote'), id: recordId('quo') }),
+  z.strictObject({ type: z.literal('contact'), id: recordId('con') }),
+  z.strictObject({ type: z.literal('company'), id: recordId('com') }),
+]);
+export type InvoiceSource = z.infer<typeof invoiceSource>;
+
+/** POST /invoices: the edit request plus `from`; fields set beside `from` override what it copies. */
+export const invoiceCreateRequest = invoiceEditRequest.extend({ from: invoiceSource.optional() });
+export type InvoiceCreateRequest = z.infer<typeof invoiceCreateRequest>;

@@ -1,13 +1,15 @@
 import type { Actor } from '../auth/actor.js';
 import { conflict, fieldError, notFound, validationError, type FieldError } from '../errors.js';
 import { mutate } from '../optimistic.js';
-import { isCalendarDate, startOfDayInstant, toInstant, todayIn } from '../dates/calendar.js';
+import { toInstant, todayIn } from '../dates/calendar.js';
+import type { LedgerStore } from '../ports.js';
 import type { Clock, CompanyStore, ContactStore, IdGenerator, InvoiceStore, NumberRequest, Page, SettingsStore } from '../ports.js';
 import { getSettings } from '../settings/settings-use-cases.js';
 import type { StoredSettings } from '../settings/settings.js';
 import { applyEdit, blankDraft, cloneContent, type Invoice } from './invoice.js';
 import type { InvoiceEditInput, MarkPaidInput } from './invoice-input.js';
 import { assertAllowed } from './status-machine.js';
+import { payInFull } from '../payments/payment-use-cases.js';
 
 export type InvoiceDeps = {
   invoices: InvoiceStore;
@@ -16,6 +18,8 @@ export type InvoiceDeps = {
   companies: CompanyStore;
   clock: Clock;
   ids: IdGenerator;
+  /** Payments and credit notes (domain/payments, domain/credit-notes). */
+  ledger: LedgerStore;
 };
 
 const numberingOnCreate = (s: StoredSettings): NumberRequest | undefined =>
@@ -111,21 +115,12 @@ export async function finalizeInvoice(deps: InvoiceDeps, actor: Actor, id: strin
   });
 }
 
-/** open → paid, with the payment date (an instant, or a date taken as the start of that day in the account's zone). */
+/**
+ * open → paid, with the payment date (an instant, or a date taken as the start of that day in the
+ * account's zone): records one payment of the remaining balance (domain/payments holds the rules).
+ */
 export async function markInvoicePaid(deps: InvoiceDeps, actor: Actor, id: string, input: MarkPaidInput, ifMatch?: number): Promise<Invoice> {
-  const settings = await getSettings(deps, actor.accountId);
-  const now = deps.clock.now();
-  const paidAt = !input.paidAt
-    ? toInstant(now)
-    : isCalendarDate(input.paidAt)
-      ? startOfDayInstant(input.paidAt, settings.timeZone)
-      : toInstant(new Date(input.paidAt));
-  return mutate(() => load(deps, actor, id), ifMatch, async (current) => {
-    assertAllowed('markPaid', current.status);
-    if (new Date(paidAt).getTime() > now.getTime() + 5 * 60_000) throw fieldError('paidAt', 'must not be in the future');
-    const totals = { ...current.totals, amountPaid: current.totals.total, balanceDue: 0 };
-    return deps.invoices.replace(current, successor(deps, current, { status: 'paid', paidAt, totals, pastDue: false, pdf: PDF_PENDING }));
-  });
+  return payInFull(deps, actor, id, input, ifMatch);
 }
 
 /** open → voided: nothing is owed any more. */

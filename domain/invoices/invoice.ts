@@ -48,6 +48,8 @@ export type Invoice = Versioned & {
   totals: Totals;
   comments: string | null;
   billing: BillingOptions;
+  /** Whether payments below the balance due are accepted; from the account's settings when created. */
+  allowPartialPayments: boolean;
   language: InvoiceSettings['defaultLanguage'];
   locale: string;
   domain: string | null;
@@ -100,6 +102,7 @@ export function blankDraft(p: {
       collectBillingAddress: p.settings.collectBillingAddress,
       collectShippingAddress: p.settings.collectShippingAddress,
     },
+    allowPartialPayments: p.settings.allowPartialPayments,
     language: p.settings.defaultLanguage,
     locale: p.settings.defaultLocale,
     domain: null,
@@ -117,7 +120,7 @@ export function blankDraft(p: {
 function toLineItem(input: LineItemInput, ids: IdGenerator): LineItem {
   return {
     id: input.id ?? ids.id('li'),
-    productId: null,
+    productId: input.productId ?? null,
     name: input.name,
     description: input.description ?? null,
     quantity: input.quantity,
@@ -151,9 +154,10 @@ export function applyEdit(invoice: Invoice, input: InvoiceEditInput, ids: IdGene
   const errors: FieldError[] = [];
   const next: Invoice = { ...invoice };
 
-  for (const key of ['currency', 'invoiceDate', 'paymentTerms', 'poNumber', 'billingAddress', 'contacts', 'company', 'language', 'locale', 'domain', 'owner'] as const) {
+  for (const key of ['currency', 'invoiceDate', 'paymentTerms', 'poNumber', 'billingAddress', 'contacts', 'company', 'deals', 'quotes', 'language', 'locale', 'domain', 'owner'] as const) {
     if (input[key] !== undefined) (next as Record<string, unknown>)[key] = input[key];
   }
+  if (input.allowPartialPayments !== undefined) next.allowPartialPayments = input.allowPartialPayments;
   if (input.slug !== undefined) next.slug = input.slug ?? ids.slug();
   if (input.billing) next.billing = { ...invoice.billing, ...input.billing };
   if (input.comments !== undefined) next.comments = input.comments === null ? null : sanitizeRichText(input.comments) || null;
@@ -204,6 +208,7 @@ export function cloneContent(source: Invoice, ids: IdGenerator, today: string): 
     company: source.company,
     lineItems: source.lineItems.map((l) => ({
       id: ids.id('li'),
+      productId: l.productId,
       name: l.name,
       description: l.description,
       quantity: l.quantity,
@@ -213,6 +218,7 @@ export function cloneContent(source: Invoice, ids: IdGenerator, today: string): 
     })),
     comments: source.comments,
     billing: source.billing,
+    ...(source.allowPartialPayments !== undefined ? { allowPartialPayments: source.allowPartialPayments } : {}),
     language: source.language,
     locale: source.locale,
     domain: source.domain,

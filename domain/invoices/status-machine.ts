@@ -15,6 +15,9 @@ const ALLOWED_FROM = {
   markPaid: ['open'],
   void: ['open'],
   send: ['open', 'paid'],
+  recordPayment: ['open'],
+  // A paid invoice can still be credited: the credit becomes a refund owed.
+  issueCreditNote: ['open', 'paid'],
 } as const satisfies Record<string, readonly InvoiceStatus[]>;
 
 export type InvoiceAction = keyof typeof ALLOWED_FROM;
@@ -26,6 +29,8 @@ const VERB: Record<InvoiceAction, string> = {
   markPaid: 'mark as paid',
   void: 'void',
   send: 'send',
+  recordPayment: 'record a payment on',
+  issueCreditNote: 'issue a credit note on',
 };
 
 export function assertAllowed(action: InvoiceAction, status: InvoiceStatus): void {

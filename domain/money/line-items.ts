@@ -29,6 +29,8 @@ export type Totals = {
   tax: number;
   total: number;
   amountPaid: number;
+  /** What credit notes took off the invoice (domain/money/settlement.ts); 0 until one is issued. */
+  creditedAmount: number;
   balanceDue: number;
 };
 
@@ -57,7 +59,7 @@ export function lineMoney(line: LineMoneyInput): LineMoney {
   return { gross, discount, amount, tax };
 }
 
-export function sumTotals(lines: LineMoney[], amountPaid = 0): Totals {
+export function sumTotals(lines: LineMoney[], amountPaid = 0, creditedAmount = 0): Totals {
   let subtotal = 0;
   let discount = 0;
   let tax = 0;
@@ -70,5 +72,5 @@ export function sumTotals(lines: LineMoney[], amountPaid = 0): Totals {
   for (const n of [subtotal, discount, tax, total]) {
     if (!Number.isSafeInteger(n)) throw new RangeError('total exceeds the largest safe integer');
   }
-  return { subtotal, discount, tax, total, amountPaid, balanceDue: total - amountPaid };
+  return { subtotal, discount, tax, total, amountPaid, creditedAmount, balanceDue: total - amountPaid - creditedAmount };
 }

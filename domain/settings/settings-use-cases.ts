@@ -4,13 +4,15 @@ import { mutate } from '../optimistic.js';
 import { toInstant } from '../dates/calendar.js';
 import type { Clock, SettingsStore } from '../ports.js';
 import { formatInvoiceNumber } from '../invoices/numbering.js';
-import { defaultSettings, type InvoiceSettings, type SettingsInput, type StoredSettings } from './settings.js';
+import { DEFAULT_SETTINGS, defaultSettings, type InvoiceSettings, type SettingsInput, type StoredSettings } from './settings.js';
 
 export type SettingsDeps = { settings: SettingsStore; clock: Clock };
 
 /** The account's settings, or the defaults if none were ever saved. */
 export async function getSettings(deps: Pick<SettingsDeps, 'settings'>, accountId: string): Promise<StoredSettings> {
-  return (await deps.settings.get(accountId)) ?? defaultSettings(accountId);
+  const stored = await deps.settings.get(accountId);
+  // Settings saved before a field existed take that field's default.
+  return stored ? { ...DEFAULT_SETTINGS, ...stored } : defaultSettings(accountId);
 }
 
 /**
@@ -34,7 +36,28 @@ export async function updateSettings(deps: SettingsDeps, actor: Actor, input: Se
           );
         }
       }
+      await checkCreditNoteNumbering(deps, actor.accountId, current, next, input);
       return deps.settings.save(actor.accountId, next, current.version, toInstant(deps.clock.now()));
     },
   );
+}
+
+/**
+ * The credit note series follows the invoice series' rules: a start number that would hand out a
+ * number again is refused. A credit note prefix equal to the invoice prefix is refused too: the two
+ * series count apart, so they would print the same numbers on different documents.
+ */
+async function checkCreditNoteNumbering(deps: SettingsDeps, accountId: string, current: InvoiceSettings, next: InvoiceSettings, input: SettingsInput) {
+  if ((input.prefix !== undefined || input.creditNotePrefix !== undefined) && next.creditNotePrefix.toUpperCase() === next.prefix.toUpperCase()) {
+    throw fieldError(input.creditNotePrefix !== undefined ? 'creditNotePrefix' : 'prefix', 'the credit note prefix must differ from the invoice prefix');
+  }
+  if (input.creditNoteStartNumber !== undefined && input.creditNoteStartNumber !== current.creditNoteStartNumber) {
+    const counterNext = await deps.settings.counterNext(accountId, next.creditNotePrefix, 'creditNote');
+    if (counterNext !== null && next.creditNoteStartNumber < counterNext) {
+      throw fieldError(
+        'creditNoteStartNumber',
+        `Credit note prefix ${next.creditNotePrefix} has issued numbers up to ${formatInvoiceNumber(next.creditNotePrefix, counterNext - 1)}; a start number below ${counterNext} could hand one out again`,
+      );
+    }
+  }
 }

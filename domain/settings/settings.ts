@@ -25,6 +25,11 @@ export type InvoiceSettings = {
   collectBillingAddress: boolean;
   collectShippingAddress: boolean;
   shippingCountries: string[];
+  /** The default of new invoices' `allowPartialPayments` (off, as in HubSpot). */
+  allowPartialPayments: boolean;
+  /** Credit notes have a number series of their own: `CN-1001`, `CN-1002`. */
+  creditNotePrefix: string;
+  creditNoteStartNumber: number;
 };
 
 export type StoredSettings = InvoiceSettings & { accountId: string; version: number; updatedAt: string | null };
@@ -42,6 +47,9 @@ export const DEFAULT_SETTINGS: InvoiceSettings = {
   collectBillingAddress: false,
   collectShippingAddress: false,
   shippingCountries: [],
+  allowPartialPayments: false,
+  creditNotePrefix: 'CN',
+  creditNoteStartNumber: 1001,
 };
 
 export const defaultSettings = (accountId: string): StoredSettings => ({
@@ -52,13 +60,16 @@ export const defaultSettings = (accountId: string): StoredSettings => ({
 });
 
 /** `PUT /settings/invoices`: the fields given replace the current ones; fields left out keep theirs. */
+const numberPrefix = z
+  .string()
+  .min(1)
+  .max(8, 'must be at most 8 characters')
+  .regex(/^[A-Za-z0-9]+$/, 'must be letters and digits only');
+const startNumber = z.int().min(1).max(999_999_999);
+
 export const settingsInput = z.strictObject({
-  prefix: z
-    .string()
-    .min(1)
-    .max(8, 'must be at most 8 characters')
-    .regex(/^[A-Za-z0-9]+$/, 'must be letters and digits only'),
-  startNumber: z.int().min(1).max(999_999_999),
+  prefix: numberPrefix,
+  startNumber,
   numbering: z.enum(NUMBERING_MODES),
   currency: currencyCode,
   timeZone: timeZone,
@@ -69,5 +80,8 @@ export const settingsInput = z.strictObject({
   collectBillingAddress: z.boolean(),
   collectShippingAddress: z.boolean(),
   shippingCountries: z.array(countryCode).max(250),
+  allowPartialPayments: z.boolean(),
+  creditNotePrefix: numberPrefix,
+  creditNoteStartNumber: startNumber,
 }).partial();
 export type SettingsInput = z.infer<typeof settingsInput>;

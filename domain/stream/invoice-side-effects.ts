@@ -3,6 +3,7 @@ import type { Company, Contact } from '../crm/records.js';
 import { eventsFor, type EventPublisher, type InvoiceEvent } from '../events/invoice-events.js';
 import type { Invoice } from '../invoices/invoice.js';
 import type { CompanyStore, ContactStore, DocumentStore, PdfRecordStore, PdfRenderer } from '../ports.js';
+import { ledgerAt, NO_MONEY_MOVED, pdfContent, type LedgerSideEffectDeps, type LedgerView } from './ledger-side-effects.js';
 
 /** Remembers which events went out, so a replayed stream record publishes nothing again. */
 export interface PublishedEvents {
@@ -20,7 +21,7 @@ export interface InvoicePdfState {
 
 /** How an invoice becomes a document: the shared template, the paper size and the S3 key. */
 export type InvoiceDocuments = {
-  html(invoice: Invoice, parties: { contacts: Contact[]; company: Company | null }): string;
+  html(invoice: Invoice, parties: { contacts: Contact[]; company: Company | null } & LedgerView): string;
   format(invoice: Invoice): 'A4' | 'Letter';
   key(invoice: Invoice): string;
 };
@@ -35,6 +36,8 @@ export type SideEffectDeps = {
   templates: InvoiceDocuments;
   contacts: ContactStore;
   companies: CompanyStore;
+  /** Payments and credit notes, printed on the invoice; and the credit notes' own documents (ledger-side-effects.ts). */
+  ledger?: LedgerSideEffectDeps;
 };
 
 export type SideEffectResult = { published: InvoiceEvent[]; rendered: boolean };
@@ -63,10 +66,12 @@ async function ensurePdf(deps: SideEffectDeps, invoice: Invoice): Promise<boolea
   const existing = await deps.pdfRecords.get(invoice.accountId, invoice.id);
   // A stale record replayed after the invoice moved on: its PDF would be for a status long left.
   if (existing && existing.version > invoice.version) return false;
-  // A status is never left and re-entered, and what is printed does not change within one, so a
-  // PDF rendered for this status is the one: a replayed record, or a later write (`sentAt`) that
-  // carried an older `pending` mark, only needs the ready mark set again.
-  if (existing && existing.status === invoice.status) {
+  // A status is never left and re-entered, and within one what is printed changes only with the
+  // money (payments, credit notes: `content`), so a PDF rendered for this status and money is the
+  // one: a replayed record, or a later write (`sentAt`) that carried an older `pending` mark, only
+  // needs the ready mark set again.
+  const content = pdfContent(invoice);
+  if (existing && existing.status === invoice.status && (existing.content ?? NO_MONEY_MOVED) === content) {
     await deps.pdfState.markReady(invoice, existing.sha256);
     return false;
   }
@@ -74,12 +79,13 @@ async function ensurePdf(deps: SideEffectDeps, invoice: Invoice): Promise<boolea
     Promise.all(invoice.contacts.map((id) => deps.contacts.get(invoice.accountId, id))),
     invoice.company ? deps.companies.get(invoice.accountId, invoice.company) : Promise.resolve(null),
   ]);
-  const html = deps.templates.html(invoice, { contacts: contacts.filter((c): c is Contact => c !== null), company });
+  const ledger = deps.ledger ? await ledgerAt(deps.ledger.store, invoice) : {};
+  const html = deps.templates.html(invoice, { contacts: contacts.filter((c): c is Contact => c !== null), company, ...ledger });
   const pdf = await deps.renderer.render(html, { format: deps.templates.format(invoice) });
   const sha256 = createHash('sha256').update(pdf).digest('hex');
   const key = deps.templates.key(invoice);
   await deps.documents.put(key, pdf, 'application/pdf');
-  await deps.pdfRecords.put(invoice.accountId, invoice.id, { key, sha256, status: invoice.status, version: invoice.version });
+  await deps.pdfRecords.put(invoice.accountId, invoice.id, { key, sha256, status: invoice.status, version: invoice.version, content });
   await deps.pdfState.markReady(invoice, sha256);
   return true;
 }

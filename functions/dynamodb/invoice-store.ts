@@ -1,24 +1,14 @@
-import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DomainError } from '../../domain/errors.js';
 import type { Invoice } from '../../domain/invoices/invoice.js';
-import { formatInvoiceNumber, nextNumber } from '../../domain/invoices/numbering.js';
+import { formatInvoiceNumber } from '../../domain/invoices/numbering.js';
 import { VersionConflict, type InvoiceStore, type NumberRequest, type Page } from '../../domain/ports.js';
 import { queryCollection } from './cursor.js';
-import { cancellationReasons, isConditionFailure, isTransactionConflict, jitter, unavailable } from './dynamo-errors.js';
+import { cancellationReasons } from './dynamo-errors.js';
 import { fromItem } from './items.js';
 import { collections, keys, overdueIndexKeys } from './keys.js';
-
-type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
-
-const MAX_NUMBERING_ATTEMPTS = 60;
-
-/** The counter's current value from a cancelled transaction (the item comes back in DynamoDB JSON). */
-function reportedCounter(e: unknown, index: number): number | undefined {
-  const item = (e as { CancellationReasons?: { Item?: { next?: { N?: string } | number } }[] }).CancellationReasons?.[index]?.Item;
-  const next = item?.next;
-  const n = typeof next === 'number' ? next : Number(next?.N);
-  return Number.isInteger(n) && n > 0 ? n : undefined;
-}
+import { NumberedWriter, type TransactItem } from './number-series.js';
+import { linkWrites } from './invoice-links.js';
 
 /**
  * Invoices in DynamoDB. A number is handed out by one TransactWriteItems that bumps the prefix's
@@ -27,18 +17,15 @@ function reportedCounter(e: unknown, index: number): number | undefined {
  * since the counter only moves when an invoice takes its number, never skipped.
  */
 export class DynamoInvoiceStore implements InvoiceStore {
-  /**
-   * Numbering writes for one counter run one at a time within this process. In Lambda an instance
-   * serves one request at a time, so this changes nothing there; where one process serves many
-   * requests (the local runtime) it keeps them from racing each other for the counter, leaving the
-   * conditional write to settle races between processes.
-   */
-  private readonly counterQueues = new Map<string, Promise<unknown>>();
+  /** The counter + guard mechanism (number-series.ts), with its per-counter queue in this process. */
+  private readonly writer: NumberedWriter;
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
+  ) {
+    this.writer = new NumberedWriter(db, tableName);
+  }
 
   private toItem(invoice: Invoice): Record<string, unknown> {
     return {
@@ -71,6 +58,7 @@ export class DynamoInvoiceStore implements InvoiceStore {
     const put = (inv: Invoice): TransactItem[] => [
       { Put: { TableName: this.tableName, Item: this.toItem(inv), ConditionExpression: 'attribute_not_exists(pk)' } },
       this.slugPut(inv),
+      ...linkWrites(this.tableName, null, inv),
     ];
     return this.write(invoice, put, numbering, 'create');
   }
@@ -88,6 +76,7 @@ export class DynamoInvoiceStore implements InvoiceStore {
         },
       },
       ...(slugMoved ? [this.slugPut(inv), { Delete: { TableName: this.tableName, Key: keys.slug(previous.domain, previous.slug) } }] : []),
+      ...linkWrites(this.tableName, previous, inv),
     ];
     return this.write(next, items, numbering, 'replace');
   }
@@ -107,6 +96,7 @@ export class DynamoInvoiceStore implements InvoiceStore {
               },
             },
             { Delete: { TableName: this.tableName, Key: keys.slug(invoice.domain, invoice.slug) } },
+            ...linkWrites(this.tableName, invoice, null),
           ],
         }),
       );
@@ -128,87 +118,47 @@ export class DynamoInvoiceStore implements InvoiceStore {
   }
 
   /**
-   * Writes the invoice's items, plus the counter and number guard when a number is to be handed
-   * out. The invoice's own put is always the first item, so its condition failing means a version
-   * conflict (replace); the slug put follows.
+   * The conditional put `replace` makes of `next` over `previous`, for a transaction another
+   * adapter composes around the invoice (payments and credit notes: functions/dynamodb/ledger-store.ts),
+   * so the invoice item is built in this one place.
    */
-  private write(invoice: Invoice, items: (inv: Invoice) => TransactItem[], numbering: NumberRequest | undefined, mode: 'create' | 'replace'): Promise<Invoice> {
-    if (!numbering) return this.attemptWrites(invoice, items, undefined, mode);
-    const queueKey = `${invoice.accountId}#${numbering.prefix}`;
-    const previous = this.counterQueues.get(queueKey) ?? Promise.resolve();
-    const run = previous.catch(() => undefined).then(() => this.attemptWrites(invoice, items, numbering, mode));
-    this.counterQueues.set(queueKey, run);
-    void run.finally(() => {
-      if (this.counterQueues.get(queueKey) === run) this.counterQueues.delete(queueKey);
-    }).catch(() => undefined);
-    return run;
+  versionedPut(previous: Invoice, next: Invoice): TransactItem {
+    return {
+      Put: {
+        TableName: this.tableName,
+        Item: this.toItem(next),
+        ConditionExpression: '#version = :expected',
+        ExpressionAttributeNames: { '#version': 'version' },
+        ExpressionAttributeValues: { ':expected': previous.version },
+      },
+    };
   }
 
-  private async attemptWrites(invoice: Invoice, items: (inv: Invoice) => TransactItem[], numbering: NumberRequest | undefined, mode: 'create' | 'replace'): Promise<Invoice> {
-    // The counter value a lost race reported back; saves re-reading it before the next attempt.
-    let reported: number | undefined;
-    for (let attempt = 0; attempt < MAX_NUMBERING_ATTEMPTS; attempt++) {
-      let inv = invoice;
-      const numberItems: TransactItem[] = [];
-      if (numbering) {
-        const counterKey = keys.invoiceCounter(invoice.accountId, numbering.prefix);
-        let stored: number | null;
-        if (reported !== undefined) stored = reported;
-        else {
-          const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: counterKey, ConsistentRead: true }));
-          stored = Item ? (Item.next as number) : null;
+  /**
+   * Writes the invoice's items, plus the counter and number guard when a number is to be handed
+   * out (number-series.ts). The invoice's own put is always the first item, so its condition
+   * failing means a version conflict (replace); the slug put follows.
+   */
+  private async write(invoice: Invoice, items: (inv: Invoice) => TransactItem[], numbering: NumberRequest | undefined, mode: 'create' | 'replace'): Promise<Invoice> {
+    const numbered = (n: string | null): Invoice => (n === null ? invoice : { ...invoice, number: n });
+    const number = await this.writer.write({
+      items: (n) => items(numbered(n)),
+      series: numbering && {
+        counterKey: keys.invoiceCounter(invoice.accountId, numbering.prefix),
+        startNumber: numbering.startNumber,
+        format: (n) => formatInvoiceNumber(numbering.prefix, n),
+        guard: (n) => ({ ...keys.invoiceNumber(invoice.accountId, n), entity: 'invoiceNumber', invoiceId: invoice.id }),
+      },
+      ownFailure: (reasons) => {
+        if (reasons[0] === 'ConditionalCheckFailed') return mode === 'replace' ? new VersionConflict() : new Error(`invoice ${invoice.id} already exists`);
+        if (reasons[1] === 'ConditionalCheckFailed' && reasons.length > 1) {
+          const detail = `The slug ${invoice.slug} is already used${invoice.domain ? ` on ${invoice.domain}` : ''}`;
+          return new DomainError('conflict', detail, [{ path: 'slug', message: 'is already used' }]);
         }
-        reported = undefined;
-        const n = nextNumber(stored, numbering.startNumber);
-        inv = { ...invoice, number: formatInvoiceNumber(numbering.prefix, n) };
-        numberItems.push(
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: counterKey,
-              UpdateExpression: 'SET #next = :after, entity = :entity',
-              ConditionExpression: stored === null ? 'attribute_not_exists(pk)' : '#next = :read',
-              ExpressionAttributeNames: { '#next': 'next' },
-              ExpressionAttributeValues: { ':after': n + 1, ':entity': 'counter', ...(stored === null ? {} : { ':read': stored }) },
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            },
-          },
-          {
-            Put: {
-              TableName: this.tableName,
-              Item: { ...keys.invoiceNumber(invoice.accountId, inv.number!), entity: 'invoiceNumber', invoiceId: invoice.id },
-              ConditionExpression: 'attribute_not_exists(pk)',
-            },
-          },
-        );
-      }
-      const own = items(inv);
-      try {
-        if (own.length === 1 && numberItems.length === 0) {
-          await this.db.send(new PutCommand(own[0]!.Put!));
-        } else {
-          await this.db.send(new TransactWriteCommand({ TransactItems: [...own, ...numberItems] }));
-        }
-        return inv;
-      } catch (e) {
-        if (isConditionFailure(e)) throw new VersionConflict();
-        const reasons = cancellationReasons(e);
-        if (!reasons) throw e;
-        if (reasons[0] === 'ConditionalCheckFailed') {
-          if (mode === 'replace') throw new VersionConflict();
-          throw new Error(`invoice ${invoice.id} already exists`);
-        }
-        if (reasons[1] === 'ConditionalCheckFailed' && own.length > 1) {
-          const detail = `The slug ${inv.slug} is already used${inv.domain ? ` on ${inv.domain}` : ''}`;
-          throw new DomainError('conflict', detail, [{ path: 'slug', message: 'is already used' }]);
-        }
-        // Counter moved (another invoice took the number) or a transient transaction conflict: retry.
-        const counterLost = reasons.slice(own.length).some((r) => r === 'ConditionalCheckFailed');
-        if (!counterLost && !isTransactionConflict(reasons)) throw e;
-        if (reasons[own.length] === 'ConditionalCheckFailed') reported = reportedCounter(e, own.length);
-        await jitter(attempt);
-      }
-    }
-    throw unavailable('Too many invoices are being numbered at once; retry shortly');
+        return undefined;
+      },
+      busy: 'Too many invoices are being numbered at once; retry shortly',
+    });
+    return numbered(number);
   }
 }

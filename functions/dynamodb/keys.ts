@@ -6,6 +6,9 @@ export type Key = { pk: string; sk: string };
 
 const acc = (accountId: string) => `ACC#${accountId}`;
 
+/** The sort-key prefix of a record's invoice links (invoice ids are ULIDs: they sort newest last). */
+export const INVOICE_LINK_PREFIX = 'INVOICE#';
+
 export const keys = {
   settings: (accountId: string): Key => ({ pk: acc(accountId), sk: 'SETTINGS' }),
   invoiceCounter: (accountId: string, prefix: string): Key => ({ pk: acc(accountId), sk: `COUNTER#INVOICE#${prefix}` }),
@@ -15,12 +18,31 @@ export const keys = {
   /** Slugs are global (the buyer page has no account in its path), unique per domain. */
   slug: (domain: string | null, slug: string): Key => ({ pk: `SLUG#${domain ?? '-'}#${slug}`, sk: 'SLUG' }),
   record: (accountId: string, kind: string, id: string): Key => ({ pk: `${acc(accountId)}#${kind.toUpperCase()}#${id}`, sk: kind.toUpperCase() }),
+  /**
+   * In the record's partition: one item per invoice naming the record (contact, company, deal,
+   * quote), written in the invoice's own transaction; a record's invoices are one Query away.
+   */
+  invoiceLink: (accountId: string, kind: string, recordId: string, invoiceId: string): Key => ({
+    pk: keys.record(accountId, kind, recordId).pk,
+    sk: `${INVOICE_LINK_PREFIX}${invoiceId}`,
+  }),
   idempotency: (accountId: string, key: string): Key => ({ pk: `${acc(accountId)}#IDEM#${key}`, sk: 'IDEM' }),
   /** Beside its invoice: the PDF last rendered (for which status and version, where in S3, its hash). */
   invoicePdf: (accountId: string, id: string): Key => ({ pk: `${acc(accountId)}#INV#${id}`, sk: 'PDF' }),
   /** Beside its invoice: the mark that an event was published, so a replayed record publishes nothing. */
   publishedEvent: (accountId: string, invoiceId: string, eventId: string): Key => ({ pk: `${acc(accountId)}#INV#${invoiceId}`, sk: `EVENT#${eventId}` }),
+  /** Beside its invoice (one Query reads them all, strongly consistent), sorted by id, so by time. */
+  payment: (accountId: string, invoiceId: string, paymentId: string): Key => ({ pk: `${acc(accountId)}#INV#${invoiceId}`, sk: `${LEDGER_SK.payment}${paymentId}` }),
+  creditNote: (accountId: string, invoiceId: string, id: string): Key => ({ pk: `${acc(accountId)}#INV#${invoiceId}`, sk: `${LEDGER_SK.creditNote}${id}` }),
+  /** `GET /credit-notes/{id}` has no invoice id: this item points from the credit note's id to its invoice. */
+  creditNoteRef: (accountId: string, id: string): Key => ({ pk: `${acc(accountId)}#CREDITNOTE#${id}`, sk: 'CREDITNOTE' }),
+  /** Credit notes number apart from invoices: their own counter per prefix and their own guards. */
+  creditNoteCounter: (accountId: string, prefix: string): Key => ({ pk: acc(accountId), sk: `COUNTER#CREDITNOTE#${prefix}` }),
+  creditNoteNumber: (accountId: string, number: string): Key => ({ pk: `${acc(accountId)}#CNNO#${number}`, sk: 'CNNO' }),
 };
+
+/** Sort key prefixes of the items kept beside an invoice, for `begins_with` queries. */
+export const LEDGER_SK = { payment: 'PAY#', creditNote: 'CN#' } as const;
 
 /** The past-due index is split over a few partitions so no one partition takes every open invoice. */
 export const OVERDUE_SHARDS = 8;

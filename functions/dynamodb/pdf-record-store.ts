@@ -16,7 +16,13 @@ export class DynamoPdfRecordStore implements PdfRecordStore {
   async get(accountId: string, invoiceId: string): Promise<PdfRecord | null> {
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.invoicePdf(accountId, invoiceId), ConsistentRead: true }));
     if (!Item) return null;
-    return { key: Item.objectKey as string, sha256: Item.sha256 as string, status: Item.status as PdfRecord['status'], version: Item.version as number };
+    return {
+      key: Item.objectKey as string,
+      sha256: Item.sha256 as string,
+      status: Item.status as PdfRecord['status'],
+      version: Item.version as number,
+      ...(typeof Item.content === 'string' ? { content: Item.content } : {}),
+    };
   }
 
   /**
@@ -38,6 +44,7 @@ export class DynamoPdfRecordStore implements PdfRecordStore {
             sha256: record.sha256,
             status: record.status,
             version: record.version,
+            ...(record.content !== undefined ? { content: record.content } : {}),
           },
           ConditionExpression: 'attribute_not_exists(pk) OR #version < :version',
           ExpressionAttributeNames: { '#version': 'version' },

@@ -30,7 +30,11 @@ export class DynamoPublishedEvents implements PublishedEvents {
   }
 }
 
-/** Sets `pdf` on the invoice item with no version bump, only while its status is the one rendered. */
+/**
+ * Sets `pdf` on the invoice item with no version bump, only while it is still the version rendered
+ * (within `open` a payment changes what the PDF shows, so the status alone no longer says the PDF
+ * is current: a later version brings its own PDF).
+ */
 export class DynamoInvoicePdfState implements InvoicePdfState {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -44,9 +48,9 @@ export class DynamoInvoicePdfState implements InvoicePdfState {
           TableName: this.tableName,
           Key: keys.invoice(invoice.accountId, invoice.id),
           UpdateExpression: 'SET pdf = :pdf',
-          ConditionExpression: '#status = :status',
-          ExpressionAttributeNames: { '#status': 'status' },
-          ExpressionAttributeValues: { ':pdf': { status: 'ready', sha256 }, ':status': invoice.status },
+          ConditionExpression: '#status = :status AND #version = :version',
+          ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
+          ExpressionAttributeValues: { ':pdf': { status: 'ready', sha256 }, ':status': invoice.status, ':version': invoice.version },
         }),
       );
     } catch (e) {

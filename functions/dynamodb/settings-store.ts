@@ -1,5 +1,5 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { VersionConflict, type SettingsStore } from '../../domain/ports.js';
+import { VersionConflict, type NumberSeries, type SettingsStore } from '../../domain/ports.js';
 import type { InvoiceSettings, StoredSettings } from '../../domain/settings/settings.js';
 import { isConditionFailure } from './dynamo-errors.js';
 import { fromItem } from './items.js';
@@ -16,10 +16,9 @@ export class DynamoSettingsStore implements SettingsStore {
     return Item ? fromItem<StoredSettings>(Item) : null;
   }
 
-  async counterNext(accountId: string, prefix: string): Promise<number | null> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.invoiceCounter(accountId, prefix), ConsistentRead: true }),
-    );
+  async counterNext(accountId: string, prefix: string, series: NumberSeries = 'invoice'): Promise<number | null> {
+    const Key = series === 'creditNote' ? keys.creditNoteCounter(accountId, prefix) : keys.invoiceCounter(accountId, prefix);
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }));
     return Item ? (Item.next as number) : null;
   }
 

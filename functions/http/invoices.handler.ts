@@ -1,19 +1,21 @@
 import { z } from 'zod';
 import {
-  ASSOCIATION_TYPES,
-  associate,
   cloneInvoice,
-  createInvoice,
   deleteInvoice,
-  dissociate,
   finalizeInvoice,
   getInvoice,
   listInvoices,
   markInvoicePaid,
-  updateInvoice,
   voidInvoice,
 } from '../../domain/invoices/invoice-use-cases.js';
-import { emptyInput, invoiceEditInput, markPaidInput } from '../../domain/invoices/invoice-input.js';
+import { emptyInput, invoiceCreateRequest, invoiceEditRequest, markPaidInput } from '../../domain/invoices/invoice-input.js';
+import {
+  INVOICE_ASSOCIATION_TYPES,
+  associateRecord,
+  createInvoiceFromRequest,
+  dissociateRecord,
+  updateInvoiceFromRequest,
+} from '../../domain/invoices/invoice-conversion.js';
 import type { Invoice } from '../../domain/invoices/invoice.js';
 import { invoicePdfLink, previewInvoice } from '../../domain/documents/document-use-cases.js';
 import { sendInvoice } from '../../domain/invoices/send-invoice.js';
@@ -23,24 +25,27 @@ import { httpHandler } from './http-handler.js';
 import type { ApiRequest } from './http-types.js';
 import { presentInvoice, presentPage } from './presenters.js';
 import { parseLimit, validate } from './request.js';
+import { ledgerOperations } from './ledger-routes.js';
 
 const { config, deps, mailer, pdfRecords, documents } = app();
+/** Creating, editing and associating also read deals, quotes and products. */
+const withCrm = { ...deps, ...app().crm };
 const show = (i: Invoice) => presentInvoice(i, config.PUBLIC_BASE_URL);
 const ok = (status: number) => (i: Invoice) => ({ status, body: show(i) });
-const associationParams = z.object({ type: z.enum(ASSOCIATION_TYPES), targetId: z.string().min(1).max(64) });
+const associationParams = z.object({ type: z.enum(INVOICE_ASSOCIATION_TYPES), targetId: z.string().min(1).max(64) });
 
 /** Actions take no body, or an empty object; anything else is a mistake worth reporting. */
 const noBody = (req: ApiRequest) => validate(emptyInput, req.body);
 
 export const handler = httpHandler(
   {
-    'POST /invoices': (req) => createInvoice(deps, req.actor, validate(invoiceEditInput, req.body)).then(ok(201)),
+    'POST /invoices': (req) => createInvoiceFromRequest(withCrm, req.actor, validate(invoiceCreateRequest, req.body)).then(ok(201)),
     'GET /invoices': async (req) => {
       const { limit, after } = parseLimit(req.query);
       return { status: 200, body: presentPage(await listInvoices(deps, req.actor, limit, after), show) };
     },
     'GET /invoices/{id}': (req) => getInvoice(deps, req.actor, req.params.id!).then(ok(200)),
-    'PATCH /invoices/{id}': (req) => updateInvoice(deps, req.actor, req.params.id!, validate(invoiceEditInput, req.body), req.ifMatch).then(ok(200)),
+    'PATCH /invoices/{id}': (req) => updateInvoiceFromRequest(withCrm, req.actor, req.params.id!, validate(invoiceEditRequest, req.body), req.ifMatch).then(ok(200)),
     'DELETE /invoices/{id}': async (req) => {
       await deleteInvoice(deps, req.actor, req.params.id!, req.ifMatch);
       return { status: 204 };
@@ -54,12 +59,13 @@ export const handler = httpHandler(
     'GET /invoices/{id}/preview': (req) => previewInvoice(deps, req.actor, req.params.id!).then(invoiceHtml),
     'PUT /invoices/{id}/associations/{type}/{targetId}': (req) => {
       const p = validate(associationParams, req.params);
-      return associate(deps, req.actor, req.params.id!, p.type, p.targetId, req.ifMatch).then(ok(200));
+      return associateRecord(withCrm, req.actor, req.params.id!, p.type, p.targetId, req.ifMatch).then(ok(200));
     },
     'DELETE /invoices/{id}/associations/{type}/{targetId}': (req) => {
       const p = validate(associationParams, req.params);
-      return dissociate(deps, req.actor, req.params.id!, p.type, p.targetId, req.ifMatch).then(ok(200));
+      return dissociateRecord(withCrm, req.actor, req.params.id!, p.type, p.targetId, req.ifMatch).then(ok(200));
     },
+    ...ledgerOperations({ ...deps, documents }, show),
   },
   { idempotency: () => app().idempotency },
 );

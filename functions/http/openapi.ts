@@ -28,7 +28,8 @@ export function openApiDocument(serverUrl: string) {
     const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
     const headers = route.method === 'POST' && route.permission ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }] : [];
     const ifMatch = ['PATCH', 'DELETE', 'PUT'].includes(route.method) || route.path.match(/\/(finalize|mark-paid|void)$/) ? [{ name: 'If-Match', in: 'header', required: false, schema: { type: 'string' } }] : [];
-    const paging = route.method === 'GET' && !route.path.includes('{') && route.permission
+    // Collections page: top-level lists and a record's invoices (`/contacts/{id}/invoices`).
+    const paging = route.method === 'GET' && (!route.path.includes('{') || route.path.endsWith('}/invoices')) && route.permission
       ? [
           { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
           { name: 'after', in: 'query', required: false, schema: { type: 'string' } },

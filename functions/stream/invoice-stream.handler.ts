@@ -1,4 +1,5 @@
 import { invoiceDocuments } from '../../domain/documents/invoice-documents.js';
+import { creditNoteDocuments } from '../../domain/documents/credit-note-documents.js';
 import type { SideEffectDeps } from '../../domain/stream/invoice-side-effects.js';
 import { DynamoInvoicePdfState, DynamoPublishedEvents } from '../dynamodb/published-events.js';
 import { EventBridgePublisher, FileEventPublisher } from '../events/event-publishers.js';
@@ -23,6 +24,7 @@ function sideEffectDeps(): SideEffectDeps {
     templates: invoiceDocuments,
     contacts: core.contacts,
     companies: core.companies,
+    ledger: { store: core.ledger, invoices: core.invoices, creditNoteDocuments },
   };
   return deps;
 }

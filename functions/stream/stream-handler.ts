@@ -4,6 +4,9 @@ import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 
 import type { Invoice } from '../../domain/invoices/invoice.js';
 import { applySideEffects, type SideEffectDeps } from '../../domain/stream/invoice-side-effects.js';
 import { fromItem } from '../dynamodb/items.js';
+import type { CreditNote } from '../../domain/credit-notes/credit-note.js';
+import type { Payment } from '../../domain/payments/payment.js';
+import { creditNoteSideEffects, paymentSideEffects } from '../../domain/stream/ledger-side-effects.js';
 
 function invoiceImage(image: Record<string, unknown> | undefined): Invoice | null {
   if (!image) return null;
@@ -14,8 +17,9 @@ function invoiceImage(image: Record<string, unknown> | undefined): Invoice | nul
 /**
  * The table's stream consumer. Records are handled in order; the first that fails is reported as
  * the batch item failure, so the event source mapping retries from it (the records before it are
- * done) and, after its retries, hands it to the dead-letter destination. Items other than invoices
- * (counters, guards, the PDF records and event marks this handler writes) are skipped.
+ * done) and, after its retries, hands it to the dead-letter destination. Items other than invoices,
+ * payments and credit notes (counters, guards, the PDF records and event marks this handler
+ * writes) are skipped.
  */
 export function createStreamHandler(deps: () => SideEffectDeps, log: (line: Record<string, unknown>) => void = (l) => console.log(JSON.stringify(l))) {
   return async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
@@ -32,6 +36,16 @@ export function createStreamHandler(deps: () => SideEffectDeps, log: (line: Reco
 }
 
 async function handleRecord(deps: SideEffectDeps, record: DynamoDBRecord, log: (line: Record<string, unknown>) => void) {
+  // Payments and credit notes are written once and never changed (their `pdf` mark aside): only
+  // their insertion sets anything off.
+  const inserted = !record.dynamodb?.OldImage && record.dynamodb?.NewImage ? unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>) : null;
+  if (inserted?.entity === 'payment' || inserted?.entity === 'creditNote') {
+    const result = inserted.entity === 'payment' ? await paymentSideEffects(deps, fromItem<Payment>(inserted)) : await creditNoteSideEffects(deps, fromItem<CreditNote>(inserted));
+    if (result.rendered || result.published.length) {
+      log({ level: 'info', message: `${inserted.entity} side effects`, invoiceId: inserted.invoiceId, id: inserted.id, rendered: result.rendered, events: result.published.map((e) => e.type) });
+    }
+    return;
+  }
   const oldImage = invoiceImage(record.dynamodb?.OldImage as Record<string, unknown> | undefined);
   const newImage = invoiceImage(record.dynamodb?.NewImage as Record<string, unknown> | undefined);
   if (!oldImage && !newImage) return;

@@ -30,6 +30,7 @@ export const API_FUNCTION_ACCESS: Record<ApiFunction, Access> = {
   settings: { table: 'readWrite', readsPdfs: false, sendsMail: false },
   contacts: { table: 'readWrite', readsPdfs: false, sendsMail: false },
   companies: { table: 'readWrite', readsPdfs: false, sendsMail: false },
+  crm: { table: 'readWrite', readsPdfs: false, sendsMail: false },
   // The buyer page is public: it reads an invoice by slug and presigns its PDF, nothing more.
   buyer: { table: 'read', readsPdfs: true, sendsMail: false },
   // The OpenAPI document is built from code alone.

@@ -21,7 +21,7 @@ const isBucketName = crossStackRef(stateful, statefulTemplate, { Ref: bucketLogi
 const isPdfObjects = isJoined(crossStackRef(stateful, statefulTemplate, { 'Fn::GetAtt': [bucketLogicalId, 'Arn'] }), '/pdfs/*');
 
 /** The API functions that keep full item access to the table (and its indexes). */
-const READ_WRITE_FUNCTIONS: ApiFunction[] = ['invoices', 'settings', 'contacts', 'companies'];
+const READ_WRITE_FUNCTIONS: ApiFunction[] = ['invoices', 'settings', 'contacts', 'companies', 'crm'];
 
 /** The environment of each API function beyond NODE_OPTIONS, PUBLIC_BASE_URL and TABLE_NAME. */
 const EXTRA_ENV: Record<ApiFunction, string[]> = {
@@ -30,6 +30,7 @@ const EXTRA_ENV: Record<ApiFunction, string[]> = {
   settings: [],
   contacts: [],
   companies: [],
+  crm: [],
   docs: [],
 };
 
@@ -215,6 +216,7 @@ describe('least privilege', () => {
       settings: ['dynamodb'],
       contacts: ['dynamodb'],
       companies: ['dynamodb'],
+      crm: ['dynamodb'],
       docs: [],
     };
     expect(services).toEqual(expected[name]);

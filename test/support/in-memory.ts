@@ -9,12 +9,16 @@ import {
   type Clock,
   type IdGenerator,
   type InvoiceStore,
+  type LedgerStore,
+  type NumberSeries,
   type NumberRequest,
   type Page,
   type RecordStore,
   type SettingsStore,
 } from '../../domain/ports.js';
 import type { InvoiceSettings, StoredSettings } from '../../domain/settings/settings.js';
+import type { CreditNote } from '../../domain/credit-notes/credit-note.js';
+import type { Payment } from '../../domain/payments/payment.js';
 
 /**
  * In-memory fakes of the domain's ports, with the same conditional-write semantics as the DynamoDB
@@ -153,8 +157,8 @@ export class InMemorySettingsStore implements SettingsStore {
     return found ? copy(found) : null;
   }
 
-  async counterNext(accountId: string, prefix: string): Promise<number | null> {
-    return this.counters.get(counterKey(accountId, prefix)) ?? null;
+  async counterNext(accountId: string, prefix: string, series: NumberSeries = 'invoice'): Promise<number | null> {
+    return this.counters.get(series === 'creditNote' ? creditNoteCounterKey(accountId, prefix) : counterKey(accountId, prefix)) ?? null;
   }
 
   async save(accountId: string, settings: InvoiceSettings, expectedVersion: number, now: string): Promise<StoredSettings> {
@@ -198,6 +202,66 @@ export class InMemoryRecordStore<T extends CrmRecord> implements RecordStore<T> 
   }
 }
 
+/** The credit note series counts apart from the invoice series, even under the same prefix. */
+const creditNoteCounterKey = (accountId: string, prefix: string) => `${accountId}#creditNote#${prefix}`;
+
+/**
+ * Payments and credit notes beside their invoices. The invoice half of each write goes through the
+ * invoice fake's `replace` (so `interleave` and its version check apply); the item is stored only
+ * if that succeeded, which is the all-or-nothing of the real store's one transaction.
+ */
+export class InMemoryLedgerStore implements LedgerStore {
+  readonly payments_ = new Map<string, Payment[]>();
+  readonly creditNotes_ = new Map<string, CreditNote[]>();
+  /** Credit note numbers issued, per account (the guard). */
+  readonly issuedCreditNotes = new Set<string>();
+
+  constructor(
+    private readonly invoices: InMemoryInvoiceStore,
+    readonly counters: Counters = new Map(),
+  ) {}
+
+  async recordPayment(previous: Invoice, next: Invoice, payment: Payment): Promise<void> {
+    await this.invoices.replace(previous, next);
+    const key = objectKey(payment.accountId, payment.invoiceId);
+    this.payments_.set(key, [...(this.payments_.get(key) ?? []), copy(payment)]);
+  }
+
+  async issueCreditNote(previous: Invoice, next: Invoice, creditNote: CreditNote, numbering: NumberRequest): Promise<CreditNote> {
+    const counter = creditNoteCounterKey(creditNote.accountId, numbering.prefix);
+    const n = nextNumber(this.counters.get(counter) ?? null, numbering.startNumber);
+    const number = formatInvoiceNumber(numbering.prefix, n);
+    const guard = objectKey(creditNote.accountId, number);
+    if (this.issuedCreditNotes.has(guard)) throw new Error(`credit note number ${number} was already issued`);
+    await this.invoices.replace(previous, next);
+    const stored = { ...copy(creditNote), number };
+    this.counters.set(counter, n + 1);
+    this.issuedCreditNotes.add(guard);
+    const key = objectKey(creditNote.accountId, creditNote.invoiceId);
+    this.creditNotes_.set(key, [...(this.creditNotes_.get(key) ?? []), stored]);
+    return copy(stored);
+  }
+
+  async payments(accountId: string, invoiceId: string): Promise<Payment[]> {
+    return copy(this.payments_.get(objectKey(accountId, invoiceId)) ?? []);
+  }
+
+  async creditNotes(accountId: string, invoiceId: string): Promise<CreditNote[]> {
+    return copy(this.creditNotes_.get(objectKey(accountId, invoiceId)) ?? []);
+  }
+
+  async getCreditNote(accountId: string, id: string): Promise<CreditNote | null> {
+    const found = [...this.creditNotes_.values()].flat().find((c) => c.accountId === accountId && c.id === id);
+    return found ? copy(found) : null;
+  }
+
+  async markCreditNotePdfReady(creditNote: CreditNote, sha256: string): Promise<void> {
+    const list = this.creditNotes_.get(objectKey(creditNote.accountId, creditNote.invoiceId)) ?? [];
+    const found = list.find((c) => c.id === creditNote.id);
+    if (found) found.pdf = { status: 'ready', sha256 };
+  }
+}
+
 /** A clock that stands still until a test moves it. */
 export class FakeClock implements Clock {
   private current: Date;
@@ -237,8 +301,9 @@ export function inMemoryDeps(clockStart?: string) {
   const companies = new InMemoryRecordStore<Company>();
   const clock = new FakeClock(clockStart);
   const ids = new SequentialIds();
-  const deps: InvoiceDeps = { invoices, settings, contacts, companies, clock, ids };
-  return { deps, invoices, settings, contacts, companies, clock, ids, counters };
+  const ledger = new InMemoryLedgerStore(invoices, counters);
+  const deps: InvoiceDeps = { invoices, settings, contacts, companies, clock, ids, ledger };
+  return { deps, invoices, settings, contacts, companies, clock, ids, counters, ledger };
 }
 export type InMemoryDeps = ReturnType<typeof inMemoryDeps>;
 

@@ -80,7 +80,7 @@ describe('createInvoice', () => {
 
   test('computes line amounts and totals', async () => {
     const inv = await create({ lineItems: [{ name: 'A', unitPrice: 333, quantity: 3, discount: { type: 'percent', value: 10 }, taxRate: 10 }] });
-    expect(inv.totals).toEqual({ subtotal: 999, discount: 100, tax: 90, total: 989, amountPaid: 0, balanceDue: 989 });
+    expect(inv.totals).toEqual({ subtotal: 999, discount: 100, tax: 90, total: 989, amountPaid: 0, creditedAmount: 0, balanceDue: 989 });
   });
 
   test('contacts that do not exist in the account are validation errors naming contacts.i', async () => {

@@ -49,7 +49,7 @@ describe('applyEdit', () => {
       ],
     });
     expect(inv.lineItems.map((l) => [l.amount, l.taxAmount])).toEqual([[899, 90], [1800, 0]]);
-    expect(inv.totals).toEqual({ subtotal: 2999, discount: 300, tax: 90, total: 2789, amountPaid: 0, balanceDue: 2789 });
+    expect(inv.totals).toEqual({ subtotal: 2999, discount: 300, tax: 90, total: 2789, amountPaid: 0, creditedAmount: 0, balanceDue: 2789 });
     expect(inv.lineItems.every((l) => /^li_/.test(l.id))).toBe(true);
   });
 
@@ -172,7 +172,7 @@ describe('withTotals', () => {
     const tampered = { ...inv, lineItems: inv.lineItems.map((l) => ({ ...l, amount: 1, taxAmount: 99 })), totals: { ...inv.totals, total: 5, amountPaid: 400 } };
     const fixed = withTotals(tampered);
     expect(fixed.lineItems[0]).toMatchObject({ amount: 1000, taxAmount: 0 });
-    expect(fixed.totals).toEqual({ subtotal: 1000, discount: 0, tax: 0, total: 1000, amountPaid: 400, balanceDue: 600 });
+    expect(fixed.totals).toEqual({ subtotal: 1000, discount: 0, tax: 0, total: 1000, amountPaid: 400, creditedAmount: 0, balanceDue: 600 });
   });
 });
 

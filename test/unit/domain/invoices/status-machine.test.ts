@@ -9,6 +9,8 @@ const ALLOWED: Record<InvoiceAction, InvoiceStatus[]> = {
   markPaid: ['open'],
   void: ['open'],
   send: ['open', 'paid'],
+  recordPayment: ['open'],
+  issueCreditNote: ['open', 'paid'],
 };
 
 const cases = (Object.keys(ALLOWED) as InvoiceAction[]).flatMap((action) => INVOICE_STATUSES.map((status) => [action, status] as const));

@@ -127,7 +127,7 @@ describe('rounding: half away from zero, once per line figure', () => {
   });
 
   test('an empty invoice totals zero', () => {
-    expect(sumTotals([])).toEqual({ subtotal: 0, discount: 0, tax: 0, total: 0, amountPaid: 0, balanceDue: 0 });
+    expect(sumTotals([])).toEqual({ subtotal: 0, discount: 0, tax: 0, total: 0, amountPaid: 0, creditedAmount: 0, balanceDue: 0 });
   });
 
   test('amounts beyond the safe integer range are refused, not rounded silently', () => {

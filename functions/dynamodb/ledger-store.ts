@@ -1,0 +1,124 @@
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { CreditNote } from '../../domain/credit-notes/credit-note.js';
+import type { Invoice } from '../../domain/invoices/invoice.js';
+import { formatInvoiceNumber } from '../../domain/invoices/numbering.js';
+import type { Payment } from '../../domain/payments/payment.js';
+import { VersionConflict, type LedgerStore, type NumberRequest } from '../../domain/ports.js';
+import { isConditionFailure } from './dynamo-errors.js';
+import type { DynamoInvoiceStore } from './invoice-store.js';
+import { fromItem } from './items.js';
+import { keys, LEDGER_SK } from './keys.js';
+import { NumberedWriter } from './number-series.js';
+
+/**
+ * Payments and credit notes in DynamoDB, beside their invoice. Every write is one
+ * TransactWriteItems: the invoice's put conditional on the version that was read (built by the
+ * invoice store, so the invoice item has one shape), plus the new item; a credit note also takes
+ * its number from its own series in that transaction (number-series.ts, as invoices do).
+ */
+export class DynamoLedgerStore implements LedgerStore {
+  private readonly writer: NumberedWriter;
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly invoices: DynamoInvoiceStore,
+  ) {
+    this.writer = new NumberedWriter(db, tableName);
+  }
+
+  async recordPayment(previous: Invoice, next: Invoice, payment: Payment): Promise<void> {
+    await this.writer.write({
+      items: () => [
+        this.invoices.versionedPut(previous, next),
+        { Put: { TableName: this.tableName, Item: { ...payment, ...keys.payment(payment.accountId, payment.invoiceId, payment.id), entity: 'payment' }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      ],
+      ownFailure: (reasons) => {
+        if (reasons[0] === 'ConditionalCheckFailed') return new VersionConflict();
+        if (reasons[1] === 'ConditionalCheckFailed') return new Error(`payment ${payment.id} already exists`);
+        return undefined;
+      },
+      busy: 'Too many payments are being recorded on this invoice at once; retry shortly',
+    });
+  }
+
+  async issueCreditNote(previous: Invoice, next: Invoice, creditNote: CreditNote, numbering: NumberRequest): Promise<CreditNote> {
+    const { accountId, invoiceId, id } = creditNote;
+    const numbered = (n: string | null): CreditNote => ({ ...creditNote, number: n ?? creditNote.number });
+    const number = await this.writer.write({
+      items: (n) => [
+        this.invoices.versionedPut(previous, next),
+        { Put: { TableName: this.tableName, Item: { ...numbered(n), ...keys.creditNote(accountId, invoiceId, id), entity: 'creditNote' }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        { Put: { TableName: this.tableName, Item: { ...keys.creditNoteRef(accountId, id), entity: 'creditNoteRef', accountId, invoiceId, creditNoteId: id }, ConditionExpression: 'attribute_not_exists(pk)' } },
+      ],
+      series: {
+        counterKey: keys.creditNoteCounter(accountId, numbering.prefix),
+        startNumber: numbering.startNumber,
+        format: (n) => formatInvoiceNumber(numbering.prefix, n),
+        guard: (n) => ({ ...keys.creditNoteNumber(accountId, n), entity: 'creditNoteNumber', creditNoteId: id, invoiceId }),
+      },
+      ownFailure: (reasons) => {
+        if (reasons[0] === 'ConditionalCheckFailed') return new VersionConflict();
+        if (reasons.slice(1).includes('ConditionalCheckFailed')) return new Error(`credit note ${id} already exists`);
+        return undefined;
+      },
+      busy: 'Too many credit notes are being numbered at once; retry shortly',
+    });
+    return numbered(number);
+  }
+
+  payments(accountId: string, invoiceId: string): Promise<Payment[]> {
+    return this.queryBeside<Payment>(keys.payment(accountId, invoiceId, '').pk, LEDGER_SK.payment);
+  }
+
+  creditNotes(accountId: string, invoiceId: string): Promise<CreditNote[]> {
+    return this.queryBeside<CreditNote>(keys.creditNote(accountId, invoiceId, '').pk, LEDGER_SK.creditNote);
+  }
+
+  async getCreditNote(accountId: string, id: string): Promise<CreditNote | null> {
+    const ref = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.creditNoteRef(accountId, id), ConsistentRead: true }));
+    if (!ref.Item) return null;
+    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.creditNote(accountId, ref.Item.invoiceId as string, id), ConsistentRead: true }));
+    return Item ? fromItem<CreditNote>(Item) : null;
+  }
+
+  async markCreditNotePdfReady(creditNote: CreditNote, sha256: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.creditNote(creditNote.accountId, creditNote.invoiceId, creditNote.id),
+          UpdateExpression: 'SET pdf = :pdf',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':pdf': { status: 'ready', sha256 } },
+        }),
+      );
+    } catch (e) {
+      if (!isConditionFailure(e)) throw e;
+    }
+  }
+
+  /**
+   * Every item of one kind beside an invoice, oldest first, strongly consistent: a payment written
+   * with invoice version N is seen by whoever then reads version N. An invoice's payments and credit
+   * notes are few (each moves the balance), so the pages are read to the end.
+   */
+  private async queryBeside<T>(pk: string, skPrefix: string): Promise<T[]> {
+    const out: T[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await this.db.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          ExpressionAttributeValues: { ':pk': pk, ':prefix': skPrefix },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      out.push(...(page.Items ?? []).map((i) => fromItem<T>(i)));
+      start = page.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+}

@@ -1,0 +1,130 @@
+import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { nextNumber } from '../../domain/invoices/numbering.js';
+import { cancellationReasons, isConditionFailure, isTransactionConflict, jitter, unavailable } from './dynamo-errors.js';
+import type { Key } from './keys.js';
+
+export type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
+
+/** Kept low enough that a caller gives up within a Lambda's timeout (bench/numbering.ts mirrors it). */
+export const MAX_NUMBERING_ATTEMPTS = 60;
+
+/** A number to hand out in the write: which counter, from where, how it reads, and its uniqueness guard. */
+export type SeriesRequest = {
+  counterKey: Key;
+  startNumber: number;
+  format: (n: number) => string;
+  /** The guard item (keys and attributes) for a number: a second write of the same number fails on it. */
+  guard: (number: string) => Record<string, unknown>;
+};
+
+export type NumberedWrite = {
+  /** The caller's own items, for the number handed out (null without a series); they come first in the transaction. */
+  items: (number: string | null) => TransactItem[];
+  series?: SeriesRequest;
+  /**
+   * The caller's error for a cancellation its own items caused (`reasons` has one entry per own
+   * item); undefined when none did, so the cause was the counter or a transient conflict.
+   */
+  ownFailure: (reasons: (string | undefined)[]) => Error | undefined;
+  /** What to say when contention does not settle. */
+  busy: string;
+};
+
+/** The counter's current value from a cancelled transaction (the item comes back in DynamoDB JSON). */
+function reportedCounter(e: unknown, index: number): number | undefined {
+  const item = (e as { CancellationReasons?: { Item?: { next?: { N?: string } | number } }[] }).CancellationReasons?.[index]?.Item;
+  const next = item?.next;
+  const n = typeof next === 'number' ? next : Number(next?.N);
+  return Number.isInteger(n) && n > 0 ? n : undefined;
+}
+
+/**
+ * Writes that may hand out a number from a counter: the counter bump (conditional on the value
+ * read), a guard item for the number and the caller's items commit in one TransactWriteItems; a
+ * lost race on the counter retries with jitter, taking the counter's value from the cancellation.
+ * So a number is never issued twice and, since the counter moves only with a write that takes its
+ * number, never skipped. Invoice numbers and credit note numbers are two series of this one mechanism.
+ */
+export class NumberedWriter {
+  /**
+   * Numbering writes for one counter run one at a time within this process. In Lambda an instance
+   * serves one request at a time, so this changes nothing there; where one process serves many
+   * requests (the local runtime) it keeps them from racing each other for the counter, leaving the
+   * conditional write to settle races between processes.
+   */
+  private readonly counterQueues = new Map<string, Promise<unknown>>();
+
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  /** Runs the write; resolves to the number handed out (null without a series). */
+  write(w: NumberedWrite): Promise<string | null> {
+    if (!w.series) return this.attempt(w);
+    const queueKey = `${w.series.counterKey.pk}#${w.series.counterKey.sk}`;
+    const previous = this.counterQueues.get(queueKey) ?? Promise.resolve();
+    const run = previous.catch(() => undefined).then(() => this.attempt(w));
+    this.counterQueues.set(queueKey, run);
+    void run.finally(() => {
+      if (this.counterQueues.get(queueKey) === run) this.counterQueues.delete(queueKey);
+    }).catch(() => undefined);
+    return run;
+  }
+
+  private async attempt(w: NumberedWrite): Promise<string | null> {
+    // The counter value a lost race reported back; saves re-reading it before the next attempt.
+    let reported: number | undefined;
+    for (let attempt = 0; attempt < MAX_NUMBERING_ATTEMPTS; attempt++) {
+      let number: string | null = null;
+      const numberItems: TransactItem[] = [];
+      if (w.series) {
+        const { counterKey } = w.series;
+        let stored: number | null;
+        if (reported !== undefined) stored = reported;
+        else {
+          const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: counterKey, ConsistentRead: true }));
+          stored = Item ? (Item.next as number) : null;
+        }
+        reported = undefined;
+        const n = nextNumber(stored, w.series.startNumber);
+        number = w.series.format(n);
+        numberItems.push(
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: counterKey,
+              UpdateExpression: 'SET #next = :after, entity = :entity',
+              ConditionExpression: stored === null ? 'attribute_not_exists(pk)' : '#next = :read',
+              ExpressionAttributeNames: { '#next': 'next' },
+              ExpressionAttributeValues: { ':after': n + 1, ':entity': 'counter', ...(stored === null ? {} : { ':read': stored }) },
+              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+            },
+          },
+          { Put: { TableName: this.tableName, Item: w.series.guard(number), ConditionExpression: 'attribute_not_exists(pk)' } },
+        );
+      }
+      const own = w.items(number);
+      try {
+        if (own.length === 1 && numberItems.length === 0 && own[0]!.Put) {
+          await this.db.send(new PutCommand(own[0]!.Put));
+        } else {
+          await this.db.send(new TransactWriteCommand({ TransactItems: [...own, ...numberItems] }));
+        }
+        return number;
+      } catch (e) {
+        if (isConditionFailure(e)) throw w.ownFailure(['ConditionalCheckFailed']) ?? e;
+        const reasons = cancellationReasons(e);
+        if (!reasons) throw e;
+        const mine = w.ownFailure(reasons.slice(0, own.length));
+        if (mine) throw mine;
+        // Counter moved (another write took the number) or a transient transaction conflict: retry.
+        const counterLost = reasons.slice(own.length).some((r) => r === 'ConditionalCheckFailed');
+        if (!counterLost && !isTransactionConflict(reasons)) throw e;
+        if (reasons[own.length] === 'ConditionalCheckFailed') reported = reportedCounter(e, own.length);
+        await jitter(attempt);
+      }
+    }
+    throw unavailable(w.busy);
+  }
+}
