@@ -70,8 +70,16 @@ const problem = (status: number, title: string, detail: string): HttpResponse =>
   body: JSON.stringify({ type: 'about:blank', title, status, detail }),
 });
 
-/** A Lambda context good enough for the handlers (they read the request id and nothing else). */
+/**
+ * How long a local invocation may run. Lambda behind API Gateway has 30 s, but here one process
+ * plays every concurrent Lambda, and numbering writes for one counter queue behind each other in
+ * it (see DynamoInvoiceStore), so a burst of creates waits longer than any one Lambda would.
+ */
+const LOCAL_TIMEOUT_MS = 120_000;
+
+/** A Lambda context good enough for the handlers (they read the request id and the time left). */
 function lambdaContext(fn: ApiFunction, requestId: string): Context {
+  const deadline = Date.now() + LOCAL_TIMEOUT_MS;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName: `local-${fn}`,
@@ -81,7 +89,7 @@ function lambdaContext(fn: ApiFunction, requestId: string): Context {
     awsRequestId: requestId,
     logGroupName: `/aws/lambda/local-${fn}`,
     logStreamName: 'local',
-    getRemainingTimeInMillis: () => 30_000,
+    getRemainingTimeInMillis: () => deadline - Date.now(),
     done: () => undefined,
     fail: () => undefined,
     succeed: () => undefined,
