@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { Actor } from '../auth/actor.js';
 import type { LineItem } from '../invoices/invoice.js';
-import { lineItemInput, lineItemsRequest } from '../invoices/invoice-input.js';
+import { lineItemInput, lineItemsRequest, MAX_CONTACTS } from '../invoices/invoice-input.js';
 import { sumTotals, type Totals } from '../money/line-items.js';
 import { address, calendarDate, recordId, text } from '../shared/schemas.js';
 import type { CrmRecord } from './records.js';
@@ -13,7 +13,7 @@ import type { CrmRecord } from './records.js';
  */
 
 const uniqueIds = (ids: string[]) => new Set(ids).size === ids.length;
-const contactIds = z.array(recordId('con')).max(50).refine(uniqueIds, { message: 'must not repeat a contact' });
+const contactIds = z.array(recordId('con')).max(MAX_CONTACTS).refine(uniqueIds, { message: 'must not repeat a contact' });
 /** A user id of the account, as the token's `sub` carries it. */
 export const ownerId = z.string().min(1).max(128);
 

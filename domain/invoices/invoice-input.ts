@@ -23,6 +23,13 @@ import { RECORDED_PAYMENT_METHODS } from '../payments/payment.js';
  */
 export const MAX_LINE_ITEMS = 100;
 
+/**
+ * Each associated record has a link item written in the invoice's own transaction, and replacing
+ * every association deletes the old links and puts the new ones: 2 × (20 contacts + 1 company +
+ * 10 deals + 10 quotes) plus the invoice's own items stays under DynamoDB's 100 items a transaction.
+ */
+export const MAX_CONTACTS = 20;
+
 const decimal = (places: number) =>
   z.number().refine((n) => Number.isFinite(n) && new Big(n).round(places).eq(n), {
     message: `must have at most ${places} decimal places`,
@@ -82,7 +89,7 @@ export const invoiceEditInput = z
     dueDate: calendarDate.nullable(),
     poNumber: text(100).nullable(),
     billingAddress: address.nullable(),
-    contacts: z.array(recordId('con')).max(50).refine(uniqueIds, { message: 'must not repeat a contact' }),
+    contacts: z.array(recordId('con')).max(MAX_CONTACTS, `must have at most ${MAX_CONTACTS} contacts`).refine(uniqueIds, { message: 'must not repeat a contact' }),
     company: recordId('com').nullable(),
     deals: z.array(recordId('deal')).max(MAX_LINKED_SALES_RECORDS).refine(uniqueIds, { message: 'must not repeat a deal' }),
     quotes: z.array(recordId('quo')).max(MAX_LINKED_SALES_RECORDS).refine(uniqueIds, { message: 'must not repeat a quote' }),

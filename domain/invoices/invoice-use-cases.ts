@@ -7,7 +7,7 @@ import type { Clock, CompanyStore, ContactStore, IdGenerator, InvoiceStore, Numb
 import { getSettings } from '../settings/settings-use-cases.js';
 import type { StoredSettings } from '../settings/settings.js';
 import { applyEdit, blankDraft, cloneContent, type Invoice } from './invoice.js';
-import type { InvoiceEditInput, MarkPaidInput } from './invoice-input.js';
+import { MAX_CONTACTS, type InvoiceEditInput, type MarkPaidInput } from './invoice-input.js';
 import { assertAllowed } from './status-machine.js';
 import { payInFull } from '../payments/payment-use-cases.js';
 
@@ -155,7 +155,7 @@ export async function associate(deps: InvoiceDeps, actor: Actor, id: string, typ
     assertAllowed('edit', current.status);
     if (type === 'contacts') {
       if (current.contacts.includes(targetId)) return current;
-      if (current.contacts.length >= 50) throw fieldError('contacts', 'an invoice has at most 50 contacts');
+      if (current.contacts.length >= MAX_CONTACTS) throw fieldError('contacts', `an invoice has at most ${MAX_CONTACTS} contacts`);
       return deps.invoices.replace(current, successor(deps, current, { contacts: [...current.contacts, targetId] }));
     }
     if (current.company === targetId) return current;

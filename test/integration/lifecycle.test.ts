@@ -143,3 +143,17 @@ test('list pages newest first with an opaque cursor', async () => {
   const third = await own('GET', `/invoices?limit=2&after=${second.body.paging.next.after}`);
   expect(third.body.results.map((i: { id: string }) => i.id)).toEqual([ids[0]]);
 });
+
+test('replacing every association at the caps fits one transaction', async () => {
+  const make = (n: number) => Promise.all(Array.from({ length: n }, (_, i) => api('POST', '/contacts', { firstName: `C${i}` }).then((r) => r.body.id as string)));
+  const [first, second] = [await make(20), await make(20)];
+  const inv = (await api('POST', '/invoices', { contacts: first, company: companyId })).body;
+  expect(inv.contacts).toHaveLength(20);
+  const other = (await api('POST', '/companies', { name: 'Other' })).body.id;
+  const swapped = await api('PATCH', `/invoices/${inv.id}`, { contacts: second, company: other });
+  expect(swapped.status).toBe(200);
+  expect(swapped.body.contacts).toEqual(second);
+  const tooMany = await api('PATCH', `/invoices/${inv.id}`, { contacts: [...second, contactId] });
+  expect(tooMany.status).toBe(422);
+  expect(tooMany.body.errors[0].path).toBe('contacts');
+});
