@@ -3,7 +3,7 @@ import { toInstant } from '../dates/calendar.js';
 import { PDF_LINK_SECONDS } from '../documents/document-use-cases.js';
 import { conflict, notFound } from '../errors.js';
 import type { Invoice } from '../invoices/invoice.js';
-import type { InvoiceDeps } from '../invoices/invoice-use-cases.js';
+import { loadInvoice, type InvoiceDeps } from '../invoices/invoice-use-cases.js';
 import { assertAllowed } from '../invoices/status-machine.js';
 import { applyCredit } from '../money/settlement.js';
 import { mutate, RETRY_WITH_JITTER } from '../optimistic.js';
@@ -13,11 +13,6 @@ import { creditLines, type CreditNote, type CreditNoteInput } from './credit-not
 
 const PDF_PENDING: Invoice['pdf'] = { status: 'pending', sha256: null };
 
-async function loadInvoice(deps: Pick<InvoiceDeps, 'invoices'>, actor: Actor, id: string): Promise<Invoice> {
-  const invoice = await deps.invoices.get(actor.accountId, id);
-  if (!invoice) throw notFound('Invoice', id);
-  return invoice;
-}
 
 /**
  * `POST /invoices/{id}/credit-notes`. Decided on the invoice version read (its credit notes so far

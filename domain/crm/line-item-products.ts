@@ -1,8 +1,8 @@
 import type { Actor } from '../auth/actor.js';
 import { validationError, type FieldError } from '../errors.js';
-import type { LineItem } from '../invoices/invoice.js';
+import { priceLineItems, toLineItem, type LineItem } from '../invoices/invoice.js';
 import { lineItemInput, type LineItemInput, type LineItemRequest } from '../invoices/invoice-input.js';
-import { lineMoney, sumTotals, type Totals } from '../money/line-items.js';
+import type { Totals } from '../money/line-items.js';
 import type { IdGenerator, ProductStore } from '../ports.js';
 
 /**
@@ -47,25 +47,7 @@ export async function resolveLineItems(products: ProductStore, actor: Actor, lin
 
 /** Lines with their amounts and the totals, by the same money rules as an invoice's. */
 export function priceLines(lines: LineItemInput[], ids: IdGenerator): { lineItems: LineItem[]; totals: Totals } {
-  try {
-    const money = lines.map(lineMoney);
-    const lineItems = lines.map((l, i) => ({
-      id: l.id ?? ids.id('li'),
-      productId: l.productId ?? null,
-      name: l.name,
-      description: l.description ?? null,
-      quantity: l.quantity,
-      unitPrice: l.unitPrice,
-      discount: l.discount ?? null,
-      taxRate: l.taxRate ?? null,
-      amount: money[i]!.amount,
-      taxAmount: money[i]!.tax,
-    }));
-    return { lineItems, totals: sumTotals(money) };
-  } catch (e) {
-    if (e instanceof RangeError) throw validationError('The total is too large', [{ path: 'lineItems', message: 'totals exceed the largest amount this service handles' }]);
-    throw e;
-  }
+  return priceLineItems(lines.map((l) => toLineItem(l, ids)));
 }
 
 /** Stored lines back as complete input, every field explicit, so nothing is re-read from a product. */

@@ -1,6 +1,7 @@
 import type { Actor } from '../auth/actor.js';
 import type { Company, Contact } from '../crm/records.js';
-import { DomainError, conflict, notFound } from '../errors.js';
+import { DomainError, conflict } from '../errors.js';
+import { loadInvoice } from '../invoices/invoice-use-cases.js';
 import type { Invoice } from '../invoices/invoice.js';
 import type { CompanyStore, ContactStore, DocumentStore, InvoiceStore, LedgerStore, PdfRecordStore, SettingsStore } from '../ports.js';
 import { ledgerAt } from '../stream/ledger-side-effects.js';
@@ -56,20 +57,15 @@ async function signedPdfLink(deps: Pick<DocumentDeps, 'pdfRecords' | 'documents'
   return deps.documents.signedUrl(record.key, PDF_LINK_SECONDS, { filename: `${invoice.number ?? invoice.id}.pdf` });
 }
 
-async function load(deps: Pick<DocumentDeps, 'invoices'>, actor: Actor, id: string): Promise<Invoice> {
-  const invoice = await deps.invoices.get(actor.accountId, id);
-  if (!invoice) throw notFound('Invoice', id);
-  return invoice;
-}
 
 /** `GET /invoices/{id}/preview`: the invoice as the buyer will see it, drafts included, as HTML. */
 export async function previewInvoice(deps: Pick<DocumentDeps, 'invoices' | 'contacts' | 'companies' | 'ledger'>, actor: Actor, id: string): Promise<string> {
-  return html(deps, await load(deps, actor, id), 'preview');
+  return html(deps, await loadInvoice(deps, actor, id), 'preview');
 }
 
 /** `GET /invoices/{id}/pdf`: a signed link to the invoice's PDF. */
 export async function invoicePdfLink(deps: Pick<DocumentDeps, 'invoices' | 'pdfRecords' | 'documents'>, actor: Actor, id: string): Promise<SignedLink> {
-  return signedPdfLink(deps, await load(deps, actor, id));
+  return signedPdfLink(deps, await loadInvoice(deps, actor, id));
 }
 
 const NOT_HERE = () => new DomainError('not_found', 'There is no invoice at this address');

@@ -25,7 +25,8 @@ export type InvoiceDeps = {
 const numberingOnCreate = (s: StoredSettings): NumberRequest | undefined =>
   s.numbering === 'onCreate' ? { prefix: s.prefix, startNumber: s.startNumber } : undefined;
 
-async function load(deps: InvoiceDeps, actor: Actor, id: string): Promise<Invoice> {
+/** The caller's invoice, or 404: another account's id finds nothing. */
+export async function loadInvoice(deps: Pick<InvoiceDeps, 'invoices'>, actor: Actor, id: string): Promise<Invoice> {
   const invoice = await deps.invoices.get(actor.accountId, id);
   if (!invoice) throw notFound('Invoice', id);
   return invoice;
@@ -66,7 +67,7 @@ export async function createInvoice(deps: InvoiceDeps, actor: Actor, input: Invo
 }
 
 export async function getInvoice(deps: InvoiceDeps, actor: Actor, id: string): Promise<Invoice> {
-  return load(deps, actor, id);
+  return loadInvoice(deps, actor, id);
 }
 
 export async function listInvoices(deps: InvoiceDeps, actor: Actor, limit: number, cursor: string | null): Promise<Page<Invoice>> {
@@ -83,7 +84,7 @@ function successor(deps: InvoiceDeps, current: Invoice, changes: Partial<Invoice
 
 export async function updateInvoice(deps: InvoiceDeps, actor: Actor, id: string, input: InvoiceEditInput, ifMatch?: number): Promise<Invoice> {
   const settings = await getSettings(deps, actor.accountId);
-  return mutate(() => load(deps, actor, id), ifMatch, async (current) => {
+  return mutate(() => loadInvoice(deps, actor, id), ifMatch, async (current) => {
     assertAllowed('edit', current.status);
     await checkReferences(deps, actor, input, settings);
     return deps.invoices.replace(current, successor(deps, applyEdit(current, input, deps.ids), {}));
@@ -91,7 +92,7 @@ export async function updateInvoice(deps: InvoiceDeps, actor: Actor, id: string,
 }
 
 export async function deleteInvoice(deps: InvoiceDeps, actor: Actor, id: string, ifMatch?: number): Promise<void> {
-  await mutate(() => load(deps, actor, id), ifMatch, async (current) => {
+  await mutate(() => loadInvoice(deps, actor, id), ifMatch, async (current) => {
     assertAllowed('delete', current.status);
     await deps.invoices.remove(current);
   });
@@ -103,7 +104,7 @@ export async function deleteInvoice(deps: InvoiceDeps, actor: Actor, id: string,
  */
 export async function finalizeInvoice(deps: InvoiceDeps, actor: Actor, id: string, ifMatch?: number): Promise<Invoice> {
   const settings = await getSettings(deps, actor.accountId);
-  return mutate(() => load(deps, actor, id), ifMatch, async (current) => {
+  return mutate(() => loadInvoice(deps, actor, id), ifMatch, async (current) => {
     assertAllowed('finalize', current.status);
     const errors: FieldError[] = [];
     if (current.contacts.length === 0) errors.push({ path: 'contacts', message: 'at least one contact is required to finalize' });
@@ -125,7 +126,7 @@ export async function markInvoicePaid(deps: InvoiceDeps, actor: Actor, id: strin
 
 /** open → voided: nothing is owed any more. */
 export async function voidInvoice(deps: InvoiceDeps, actor: Actor, id: string, ifMatch?: number): Promise<Invoice> {
-  return mutate(() => load(deps, actor, id), ifMatch, async (current) => {
+  return mutate(() => loadInvoice(deps, actor, id), ifMatch, async (current) => {
     assertAllowed('void', current.status);
     const totals = { ...current.totals, balanceDue: 0 };
     return deps.invoices.replace(current, successor(deps, current, { status: 'voided', voidedAt: toInstant(deps.clock.now()), totals, pastDue: false, pdf: PDF_PENDING }));
@@ -134,7 +135,7 @@ export async function voidInvoice(deps: InvoiceDeps, actor: Actor, id: string, i
 
 /** A new draft with the same content, dated today, with a new number (or none until finalized) and a new slug. */
 export async function cloneInvoice(deps: InvoiceDeps, actor: Actor, id: string): Promise<Invoice> {
-  const source = await load(deps, actor, id);
+  const source = await loadInvoice(deps, actor, id);
   const settings = await getSettings(deps, actor.accountId);
   const content = cloneContent(source, deps.ids, todayIn(settings.timeZone, deps.clock.now()));
   // Records deleted since the source was made would fail the reference check; the clone drops them.
@@ -151,7 +152,7 @@ export type AssociationType = (typeof ASSOCIATION_TYPES)[number];
 export async function associate(deps: InvoiceDeps, actor: Actor, id: string, type: AssociationType, targetId: string, ifMatch?: number): Promise<Invoice> {
   const target = type === 'contacts' ? await deps.contacts.get(actor.accountId, targetId) : await deps.companies.get(actor.accountId, targetId);
   if (!target) throw notFound(type === 'contacts' ? 'Contact' : 'Company', targetId);
-  return mutate(() => load(deps, actor, id), ifMatch, async (current) => {
+  return mutate(() => loadInvoice(deps, actor, id), ifMatch, async (current) => {
     assertAllowed('edit', current.status);
     if (type === 'contacts') {
       if (current.contacts.includes(targetId)) return current;
@@ -167,7 +168,7 @@ export async function associate(deps: InvoiceDeps, actor: Actor, id: string, typ
 }
 
 export async function dissociate(deps: InvoiceDeps, actor: Actor, id: string, type: AssociationType, targetId: string, ifMatch?: number): Promise<Invoice> {
-  return mutate(() => load(deps, actor, id), ifMatch, async (current) => {
+  return mutate(() => loadInvoice(deps, actor, id), ifMatch, async (current) => {
     const present = type === 'contacts' ? current.contacts.includes(targetId) : current.company === targetId;
     if (!present) throw notFound(type === 'contacts' ? 'Association with contact' : 'Association with company', targetId);
     assertAllowed('edit', current.status);

@@ -116,8 +116,8 @@ export function blankDraft(p: {
   };
 }
 
-/** A line as the user sent it; `withTotals` computes its amounts with the rest of the invoice. */
-function toLineItem(input: LineItemInput, ids: IdGenerator): LineItem {
+/** A line as the user sent it; `priceLineItems` computes its amounts. */
+export function toLineItem(input: LineItemInput, ids: IdGenerator): LineItem {
   return {
     id: input.id ?? ids.id('li'),
     productId: input.productId ?? null,
@@ -134,13 +134,19 @@ function toLineItem(input: LineItemInput, ids: IdGenerator): LineItem {
 
 /** Recomputes every line's amounts and the totals from quantities, prices, discounts and rates. */
 export function withTotals(invoice: Invoice): Invoice {
+  const { lineItems, totals } = priceLineItems(invoice.lineItems, invoice.totals.amountPaid);
+  return { ...invoice, lineItems, totals };
+}
+
+/** Lines with their amounts, and their totals: the one place line money is applied (invoices, deals, quotes). */
+export function priceLineItems(lines: LineItem[], amountPaid = 0): { lineItems: LineItem[]; totals: Totals } {
   try {
-    const money = invoice.lineItems.map(lineMoney);
-    const lineItems = invoice.lineItems.map((l, i) => ({ ...l, amount: money[i]!.amount, taxAmount: money[i]!.tax }));
-    return { ...invoice, lineItems, totals: sumTotals(money, invoice.totals.amountPaid) };
+    const money = lines.map(lineMoney);
+    const lineItems = lines.map((l, i) => ({ ...l, amount: money[i]!.amount, taxAmount: money[i]!.tax }));
+    return { lineItems, totals: sumTotals(money, amountPaid) };
   } catch (e) {
     if (e instanceof RangeError) {
-      throw validationError('The invoice total is too large', [{ path: 'lineItems', message: 'totals exceed the largest amount this service handles' }]);
+      throw validationError('The total is too large', [{ path: 'lineItems', message: 'totals exceed the largest amount this service handles' }]);
     }
     throw e;
   }

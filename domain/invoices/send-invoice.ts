@@ -1,10 +1,10 @@
 import type { Actor } from '../auth/actor.js';
-import { fieldError, notFound } from '../errors.js';
+import { fieldError } from '../errors.js';
 import { mutate } from '../optimistic.js';
 import { toInstant } from '../dates/calendar.js';
 import type { Mailer } from '../ports.js';
 import { invoiceUrl, type Invoice } from './invoice.js';
-import type { InvoiceDeps } from './invoice-use-cases.js';
+import { loadInvoice, type InvoiceDeps } from './invoice-use-cases.js';
 import { assertAllowed } from './status-machine.js';
 
 export type SendDeps = InvoiceDeps & { mailer: Mailer; publicBaseUrl: string };
@@ -18,11 +18,7 @@ const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt
  */
 export async function sendInvoice(deps: SendDeps, actor: Actor, id: string, ifMatch?: number): Promise<Invoice> {
   return mutate(
-    async () => {
-      const invoice = await deps.invoices.get(actor.accountId, id);
-      if (!invoice) throw notFound('Invoice', id);
-      return invoice;
-    },
+    () => loadInvoice(deps, actor, id),
     ifMatch,
     async (current) => {
       assertAllowed('send', current.status);

@@ -1,8 +1,8 @@
 import type { Actor } from '../auth/actor.js';
 import { isCalendarDate, startOfDayInstant, toInstant } from '../dates/calendar.js';
-import { fieldError, notFound } from '../errors.js';
+import { fieldError } from '../errors.js';
 import type { Invoice } from '../invoices/invoice.js';
-import type { InvoiceDeps } from '../invoices/invoice-use-cases.js';
+import { loadInvoice, type InvoiceDeps } from '../invoices/invoice-use-cases.js';
 import { assertAllowed, type InvoiceAction } from '../invoices/status-machine.js';
 import { applyPayment } from '../money/settlement.js';
 import { mutate, RETRY_WITH_JITTER } from '../optimistic.js';
@@ -53,11 +53,7 @@ type PaymentRequest = { amount: (current: Invoice) => number; paidAt: string; me
 async function pay(deps: InvoiceDeps, actor: Actor, id: string, req: PaymentRequest, ifMatch?: number): Promise<{ invoice: Invoice; payment: Payment | null }> {
   const now = deps.clock.now();
   return mutate(
-    async () => {
-      const invoice = await deps.invoices.get(actor.accountId, id);
-      if (!invoice) throw notFound('Invoice', id);
-      return invoice;
-    },
+    () => loadInvoice(deps, actor, id),
     ifMatch,
     async (current) => {
       assertAllowed(req.action, current.status);
@@ -120,7 +116,6 @@ export async function payInFull(
 
 /** `GET /invoices/{id}/payments`: oldest first. */
 export async function listPayments(deps: InvoiceDeps, actor: Actor, id: string): Promise<Payment[]> {
-  const invoice = await deps.invoices.get(actor.accountId, id);
-  if (!invoice) throw notFound('Invoice', id);
+  await loadInvoice(deps, actor, id);
   return deps.ledger.payments(actor.accountId, id);
 }
