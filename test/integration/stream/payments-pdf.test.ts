@@ -7,6 +7,7 @@ import { appendDeadLetter } from '../../../infra/local/local-files.js';
 import { startStreamPoller } from '../../../infra/local/stream-poller.js';
 import { client, startStack, uniqueAccount, type Stack } from '../../support/local-stack.js';
 import { parsePdf } from '../../support/pdf-text.js';
+import { until } from '../../support/until.js';
 
 const OUT = resolve(import.meta.dirname, '../../../test-output');
 let stack: Stack;
@@ -42,15 +43,6 @@ afterAll(async () => {
 const eventsOf = (invoiceId: string): InvoiceEvent[] =>
   existsSync(eventsFile) ? readFileSync(eventsFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as InvoiceEvent).filter((e) => e.invoiceId === invoiceId) : [];
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function download(path: string): Promise<string> {
   const link = await api('GET', path);

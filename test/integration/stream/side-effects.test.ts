@@ -11,6 +11,7 @@ import { localClient } from '../../../infra/local/dynamodb-local.js';
 import { startStreamPoller } from '../../../infra/local/stream-poller.js';
 import { client, startStack, uniqueAccount, type Stack } from '../../support/local-stack.js';
 import { parsePdf } from '../../support/pdf-text.js';
+import { until } from '../../support/until.js';
 
 const OUT = resolve(import.meta.dirname, '../../../test-output');
 let stack: Stack;
@@ -47,15 +48,6 @@ afterAll(async () => {
 const events = (): InvoiceEvent[] => (existsSync(files.events) ? readFileSync(files.events, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
 const eventsOf = (invoiceId: string) => events().filter((e) => e.invoiceId === invoiceId).map((e) => e.type);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await probe();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function pdfOf(id: string) {
   const link = await api('GET', `/invoices/${id}/pdf`);
