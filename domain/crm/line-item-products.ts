@@ -1,6 +1,6 @@
 import type { Actor } from '../auth/actor.js';
 import { validationError, type FieldError } from '../errors.js';
-import { priceLineItems, toLineItem, type LineItem } from '../invoices/invoice.js';
+import { lineAsInput, priceLineItems, toLineItem, type LineItem } from '../invoices/invoice.js';
 import { lineItemInput, type LineItemInput, type LineItemRequest } from '../invoices/invoice-input.js';
 import type { Totals } from '../money/line-items.js';
 import type { IdGenerator, ProductStore } from '../ports.js';
@@ -52,13 +52,5 @@ export function priceLines(lines: LineItemInput[], ids: IdGenerator): { lineItem
 
 /** Stored lines back as complete input, every field explicit, so nothing is re-read from a product. */
 export function asLineInputs(lines: LineItem[]): LineItemRequest[] {
-  return lines.map((l) => ({
-    productId: l.productId,
-    name: l.name,
-    description: l.description,
-    quantity: l.quantity,
-    unitPrice: l.unitPrice,
-    discount: l.discount,
-    taxRate: l.taxRate,
-  }));
+  return lines.map(lineAsInput);
 }

@@ -116,6 +116,19 @@ export function blankDraft(p: {
   };
 }
 
+/** A stored line back as complete input, every field explicit (its computed amounts left out). */
+export function lineAsInput(l: LineItem) {
+  return {
+    productId: l.productId,
+    name: l.name,
+    description: l.description,
+    quantity: l.quantity,
+    unitPrice: l.unitPrice,
+    discount: l.discount,
+    taxRate: l.taxRate,
+  };
+}
+
 /** A line as the user sent it; `priceLineItems` computes its amounts. */
 export function toLineItem(input: LineItemInput, ids: IdGenerator): LineItem {
   return {
@@ -212,16 +225,7 @@ export function cloneContent(source: Invoice, ids: IdGenerator, today: string): 
     billingAddress: source.billingAddress,
     contacts: source.contacts,
     company: source.company,
-    lineItems: source.lineItems.map((l) => ({
-      id: ids.id('li'),
-      productId: l.productId,
-      name: l.name,
-      description: l.description,
-      quantity: l.quantity,
-      unitPrice: l.unitPrice,
-      discount: l.discount,
-      taxRate: l.taxRate,
-    })),
+    lineItems: source.lineItems.map((l) => ({ ...lineAsInput(l), id: ids.id('li') })),
     comments: source.comments,
     billing: source.billing,
     ...(source.allowPartialPayments !== undefined ? { allowPartialPayments: source.allowPartialPayments } : {}),
