@@ -1,9 +1,13 @@
 import type { Invoice } from './invoices/invoice.js';
 import type { InvoiceSettings, StoredSettings } from './settings/settings.js';
-import type { Company, Contact, CrmRecord } from './crm/records.js';
+import type { Company, Contact, CrmRecord, Versioned } from './crm/records.js';
+
+/** What the generic record store keeps: a versioned object of one kind. */
+export type Stored = Versioned & { kind: string };
 import type { Payment } from './payments/payment.js';
 import type { CreditNote } from './credit-notes/credit-note.js';
 import type { Deal, Product, Quote } from './crm/sales-records.js';
+import type { InvoiceStatus } from './invoices/status-machine.js';
 
 /** A page of results and the opaque cursor of the next page, if any. */
 export type Page<T> = { items: T[]; next: string | null };
@@ -41,7 +45,8 @@ export interface SettingsStore {
 }
 
 /** CRM records of one kind (contacts, companies), with the same conditional-write rules as invoices. */
-export interface RecordStore<T extends CrmRecord> {
+/** Also saved views and export jobs: any versioned object of one kind, listed per account. */
+export interface RecordStore<T extends Stored> {
   create(record: T): Promise<T>;
   get(accountId: string, id: string): Promise<T | null>;
   replace(previous: T, next: T): Promise<T>;
@@ -160,4 +165,29 @@ export interface LedgerStore {
   getCreditNote(accountId: string, id: string): Promise<CreditNote | null>;
   /** Sets the credit note's `pdf` to ready (a derived fact: its content never changes). */
   markCreditNotePdfReady(creditNote: CreditNote, sha256: string): Promise<void>;
+}
+
+/**
+ * The indexes search reads (functions/dynamodb/invoice-search-index.ts). Each keeps one account's
+ * invoices in the order of one property's sort value (domain/search/invoice-properties.ts
+ * `sortValue`), then id: `created` and `owner` by createdAt, `status` by dueDate, `number` by number.
+ */
+export type IndexScan = (
+  | { index: 'created' }
+  | { index: 'owner'; owner: string }
+  | { index: 'status'; status: InvoiceStatus }
+  | { index: 'number' }
+) & { range?: { lo?: string; hi?: string } };
+
+/** Where a read resumes: the sort value and id of the last invoice taken. */
+export type SortPosition = { value: string; id: string };
+
+export interface InvoiceSearchIndex {
+  /**
+   * At most `limit` invoices of one index, in its order (reversed when `descending`), strictly after
+   * `after`, with sort values within `range` (inclusive). `done` once nothing is left.
+   */
+  read(accountId: string, scan: IndexScan, opts: { descending: boolean; after: SortPosition | null; limit: number }): Promise<{ items: Invoice[]; done: boolean }>;
+  /** The invoices naming a contact or company, at most `max` of them (`overflow` if there are more). */
+  linked(accountId: string, kind: 'contact' | 'company', recordId: string, max: number): Promise<{ items: Invoice[]; overflow: boolean }>;
 }

@@ -15,6 +15,7 @@ import { OutboxMailer } from './mail/outbox-mailer.js';
 import type { FlagPastDueDeps } from '../domain/jobs/flag-past-due.js';
 import { DynamoOverdueIndex } from './dynamodb/overdue-index.js';
 import { crmAdapters } from './crm-wiring.js';
+import { searchAdapters } from './search-wiring.js';
 
 const ulid = monotonicFactory();
 
@@ -43,7 +44,7 @@ export function wire() {
   // Locally mail goes to an outbox folder; in AWS through SES, whose client loads on the first send.
   const ses = once(async () => new (await import('./mail/ses-mailer.js')).SesMailer(config.MAIL_FROM));
   const mailer: Mailer = config.OUTBOX_DIR ? new OutboxMailer(config.OUTBOX_DIR, config.MAIL_FROM) : { send: async (m) => (await ses()).send(m) };
-  return { config, db, deps, mailer, idempotency: new DynamoIdempotencyStore(db, config.TABLE_NAME), ...documentAdapters(config, db), crm: crmAdapters(db, config.TABLE_NAME) };
+  return { config, db, deps, mailer, idempotency: new DynamoIdempotencyStore(db, config.TABLE_NAME), ...documentAdapters(config, db), crm: crmAdapters(db, config.TABLE_NAME), index: searchAdapters(db, config.TABLE_NAME) };
 }
 
 let wired: ReturnType<typeof wire> | undefined;

@@ -6,13 +6,16 @@ import { dealCreateInput, dealInput, productCreateInput, productInput, quoteCrea
 import { settingsInput } from '../domain/settings/settings.js';
 import { creditNoteInput } from '../domain/credit-notes/credit-note.js';
 import { paymentInput } from '../domain/payments/payment.js';
+import { searchInput } from '../domain/search/search-input.js';
+import { viewInput } from '../domain/search/views.js';
+import { exportInput } from '../domain/exports/invoice-exports.js';
 
 /**
  * The one route table. The CDK stack makes an HTTP API route (and JWT authorizer where a
  * permission is needed) for each entry; the local runtime matches requests against it; the
  * handlers check the permission named here; the OpenAPI document is generated from it.
  */
-export type ApiFunction = 'invoices' | 'settings' | 'contacts' | 'companies' | 'crm' | 'docs' | 'buyer';
+export type ApiFunction = 'invoices' | 'settings' | 'contacts' | 'companies' | 'crm' | 'docs' | 'buyer' | 'index';
 
 export type RouteDef = {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -63,6 +66,15 @@ export const ROUTES: RouteDef[] = [
   r('GET', '/invoices/{id}/credit-notes', 'invoices', 'invoices:read', "An invoice's credit notes, oldest first"),
   r('GET', '/credit-notes/{id}', 'invoices', 'invoices:read', 'Read a credit note'),
   r('GET', '/credit-notes/{id}/pdf', 'invoices', 'invoices:read', "A signed link to the credit note's PDF, valid at most 15 minutes"),
+
+  r('POST', '/invoices/search', 'index', 'invoices:read', 'Search invoices: filter groups (ORed) of filters (ANDed), one sort, chosen properties, cursor paging', 200, searchInput),
+  r('POST', '/invoices/exports', 'index', 'invoices:read', 'Export the invoices a search finds to CSV or XLSX; runs in the background', 201, exportInput),
+  r('GET', '/exports/{id}', 'index', 'invoices:read', 'An export: queued, running (with a count), done (with a signed link valid 15 minutes) or failed (with a reason)'),
+  r('GET', '/views', 'index', 'invoices:read', "Saved views: the caller's own and those shared with the account, newest first"),
+  r('POST', '/views', 'index', 'invoices:read', 'Save a view of the invoice index: name, filters, columns, sort; `shared` shows it to the account', 201, viewInput),
+  r('GET', '/views/{id}', 'index', 'invoices:read', 'Read a saved view'),
+  r('PUT', '/views/{id}', 'index', 'invoices:read', 'Replace a saved view (its owner only)', 200, viewInput),
+  r('DELETE', '/views/{id}', 'index', 'invoices:read', 'Delete a saved view (its owner only)', 204),
 
   r('GET', '/i/{slug}', 'buyer', null, 'The hosted invoice page for buyers'),
   r('GET', '/i/{slug}/pdf', 'buyer', null, 'Redirect (302) to a fresh signed link to the PDF'),
@@ -115,8 +127,11 @@ export const FUNCTION_ENTRY: Record<ApiFunction, string> = {
   crm: 'functions/http/crm.handler.ts',
   docs: 'functions/http/openapi.handler.ts',
   buyer: 'functions/http/buyer.handler.ts',
+  index: 'functions/http/invoice-index.handler.ts',
 };
 
 /** Functions not behind the API: the stream consumer (it renders PDFs) and the scheduled job. */
 export const STREAM_FUNCTION_ENTRY = 'functions/stream/invoice-stream.handler.ts';
 export const OVERDUE_JOB_ENTRY = 'functions/jobs/overdue.handler.ts';
+/** Runs queued exports: a second consumer of the table's stream, for inserted export jobs only. */
+export const EXPORT_FUNCTION_ENTRY = 'functions/stream/export-stream.handler.ts';

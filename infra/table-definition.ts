@@ -18,6 +18,15 @@ export const TABLE_DEFINITION = {
      * an invoice removes it from the index.
      */
     { indexName: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+    /**
+     * Search (functions/dynamodb/invoice-search-index.ts): an account's invoices by creation time,
+     * by owner then creation time, by status then due date, and by number. Each serves a filter
+     * and the sort it is ordered by, so a page reads about as many items as it returns.
+     */
+    { indexName: 'gsi3', partitionKey: 'gsi3pk', sortKey: 'gsi3sk' },
+    { indexName: 'gsi4', partitionKey: 'gsi4pk', sortKey: 'gsi4sk' },
+    { indexName: 'gsi5', partitionKey: 'gsi5pk', sortKey: 'gsi5sk' },
+    { indexName: 'gsi6', partitionKey: 'gsi6pk', sortKey: 'gsi6sk' },
   ],
 } as const;
 

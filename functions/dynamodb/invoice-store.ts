@@ -6,7 +6,7 @@ import { VersionConflict, type InvoiceStore, type NumberRequest, type Page } fro
 import { queryCollection } from './cursor.js';
 import { cancellationReasons } from './dynamo-errors.js';
 import { fromItem } from './items.js';
-import { collections, keys, overdueIndexKeys } from './keys.js';
+import { collections, keys, overdueIndexKeys, searchIndexKeys } from './keys.js';
 import { NumberedWriter, type TransactItem } from './number-series.js';
 import { linkWrites } from './invoice-links.js';
 
@@ -34,6 +34,7 @@ export class DynamoInvoiceStore implements InvoiceStore {
       gsi1pk: collections.invoices(invoice.accountId),
       gsi1sk: invoice.id,
       ...overdueIndexKeys(invoice),
+      ...searchIndexKeys(invoice),
       entity: 'invoice',
     };
   }

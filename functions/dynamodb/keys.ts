@@ -2,6 +2,11 @@
  * Every DynamoDB key string is built here and nowhere else. Each key that belongs to a tenant
  * starts with its account, so no lookup can reach another account's items.
  */
+import type { Invoice } from '../../domain/invoices/invoice.js';
+import type { IndexScan } from '../../domain/ports.js';
+import { sortValue } from '../../domain/search/invoice-properties.js';
+import { INDEX_ORDER } from '../../domain/search/search-plan.js';
+
 export type Key = { pk: string; sk: string };
 
 const acc = (accountId: string) => `ACC#${accountId}`;
@@ -63,4 +68,46 @@ export const collections = {
   records: (accountId: string, kind: string) => `${acc(accountId)}#${kind.toUpperCase()}S`,
 };
 
-export const KEY_ATTRIBUTES = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'entity', 'expiresAt'] as const;
+/**
+ * The search indexes (domain/search/search-plan.ts): each holds an account's invoices ordered by
+ * one property's sort value, then id, so a Query on a key range reads them in the order a search
+ * sorts by. Every invoice is in all four (none is sparse): drafts without a number or due date
+ * sort last there, as they do in memory.
+ */
+export const SEARCH_INDEX = { created: 'gsi3', owner: 'gsi4', status: 'gsi5', number: 'gsi6' } as const satisfies Record<IndexScan['index'], string>;
+
+/** The partition of an index scan (one account's invoices in one index). */
+export function searchPartition(accountId: string, scan: IndexScan): string {
+  switch (scan.index) {
+    case 'created':
+      return `${acc(accountId)}#INV#CREATED`;
+    case 'owner':
+      return `${acc(accountId)}#INV#OWNER#${scan.owner}`;
+    case 'status':
+      return `${acc(accountId)}#INV#STATUS#${scan.status}`;
+    case 'number':
+      return `${acc(accountId)}#INV#NUMBERS`;
+  }
+}
+
+/** An index sort key: the invoice's sort value on the index's property, then its id. */
+export const searchSortKey = (value: string, id: string) => `${value}#${id}`;
+
+export function searchIndexKeys(inv: Invoice): Record<string, string> {
+  const keyed = (scan: IndexScan) => {
+    const name = SEARCH_INDEX[scan.index];
+    return { [`${name}pk`]: searchPartition(inv.accountId, scan), [`${name}sk`]: searchSortKey(String(sortValue(inv, INDEX_ORDER[scan.index])), inv.id) };
+  };
+  return {
+    ...keyed({ index: 'created' }),
+    ...keyed({ index: 'owner', owner: inv.owner }),
+    ...keyed({ index: 'status', status: inv.status }),
+    ...keyed({ index: 'number' }),
+  };
+}
+
+export const KEY_ATTRIBUTES = [
+  'pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk',
+  ...Object.values(SEARCH_INDEX).flatMap((g) => [`${g}pk`, `${g}sk`]),
+  'entity', 'expiresAt',
+] as const;

@@ -1,13 +1,12 @@
 import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CrmRecord } from '../../domain/crm/records.js';
-import { VersionConflict, type Page, type RecordStore } from '../../domain/ports.js';
+import { VersionConflict, type Page, type RecordStore, type Stored } from '../../domain/ports.js';
 import { queryCollection } from './cursor.js';
 import { isConditionFailure } from './dynamo-errors.js';
 import { fromItem } from './items.js';
 import { collections, keys } from './keys.js';
 
-/** Contacts, companies (and later deals, quotes, products): one item each, listed through gsi1. */
-export class DynamoRecordStore<T extends CrmRecord> implements RecordStore<T> {
+/** CRM records, saved views and export jobs: one item each, listed through gsi1. */
+export class DynamoRecordStore<T extends Stored> implements RecordStore<T> {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,

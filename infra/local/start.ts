@@ -1,7 +1,7 @@
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { STREAM_FUNCTION_ENTRY } from '../routes.js';
+import { EXPORT_FUNCTION_ENTRY, STREAM_FUNCTION_ENTRY } from '../routes.js';
 import { appendDeadLetter, localFiles } from './local-files.js';
 import { startS3Emulator, type S3Emulator } from './s3-emulator.js';
 import { startStreamPoller, type StreamHandler } from './stream-poller.js';
@@ -67,6 +67,16 @@ async function main() {
     endpoint: dynamo.endpoint,
     tableName: config.TABLE_NAME,
     handler: streamHandler,
+    deadLetter: (record, error) => appendDeadLetter(files.deadLetters, record, error),
+    log: (line) => console.error(JSON.stringify(line)),
+  });
+  // The export runner: a second consumer of the same stream, as in AWS (it skips all but new export jobs).
+  const { handler: exportHandler } = (await import(pathToFileURL(resolve(ROOT, EXPORT_FUNCTION_ENTRY)).href)) as { handler: StreamHandler };
+  startStreamPoller({
+    endpoint: dynamo.endpoint,
+    tableName: config.TABLE_NAME,
+    handler: exportHandler,
+    batchSize: 1,
     deadLetter: (record, error) => appendDeadLetter(files.deadLetters, record, error),
     log: (line) => console.error(JSON.stringify(line)),
   });

@@ -9,7 +9,8 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { API_FUNCTIONS, FUNCTION_ENTRY, ROUTES, type ApiFunction } from '../routes.js';
-import { PDF_PREFIX, SES_SEND_ACTIONS, TABLE_ACTIONS, TABLE_READ_ACTIONS } from './grants.js';
+import { BATCH_READ_ACTIONS, EXPORT_PREFIX, PDF_PREFIX, SES_SEND_ACTIONS, TABLE_ACTIONS, TABLE_READ_ACTIONS } from './grants.js';
+import { ExportRunner } from './export-runner.js';
 import { OverdueJob } from './overdue-job.js';
 import { pascal, serviceFunction } from './service-function.js';
 import { StreamConsumer } from './stream-consumer.js';
@@ -24,6 +25,8 @@ type Access = {
   readsPdfs: boolean;
   /** Sends email through SES as the sender identity. */
   sendsMail: boolean;
+  /** Search: BatchGetItem, and s3:GetObject under the export prefix (to presign export links). */
+  searches?: boolean;
 };
 export const API_FUNCTION_ACCESS: Record<ApiFunction, Access> = {
   invoices: { table: 'readWrite', readsPdfs: true, sendsMail: true },
@@ -35,6 +38,8 @@ export const API_FUNCTION_ACCESS: Record<ApiFunction, Access> = {
   buyer: { table: 'read', readsPdfs: true, sendsMail: false },
   // The OpenAPI document is built from code alone.
   docs: { table: 'none', readsPdfs: false, sendsMail: false },
+  // Search, saved views and export jobs; export files are written by the export runner.
+  index: { table: 'readWrite', readsPdfs: false, sendsMail: false, searches: true },
 };
 
 export type ApiStackProps = StackProps & {
@@ -65,6 +70,7 @@ export class ApiStack extends Stack {
   readonly bus: EventBus;
   readonly streamConsumer: StreamConsumer;
   readonly overdueJob: OverdueJob;
+  readonly exportRunner: ExportRunner;
   /** arn:aws:ses:<region>:<account>:identity/<mailIdentity> */
   readonly mailIdentityArn: string;
 
@@ -82,7 +88,7 @@ export class ApiStack extends Stack {
         environment: {
           TABLE_NAME: props.table.tableName,
           PUBLIC_BASE_URL: props.publicBaseUrl,
-          ...(access.readsPdfs ? { BUCKET_NAME: props.pdfBucket.bucketName } : {}),
+          ...(access.readsPdfs || access.searches ? { BUCKET_NAME: props.pdfBucket.bucketName } : {}),
           ...(access.sendsMail ? { MAIL_FROM: props.mailFrom } : {}),
         },
       });
@@ -90,6 +96,10 @@ export class ApiStack extends Stack {
       if (access.table === 'readWrite') props.table.grant(fn, ...TABLE_ACTIONS);
       if (access.table === 'read') props.table.grant(fn, ...TABLE_READ_ACTIONS);
       if (access.readsPdfs) fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [pdfObjects] }));
+      if (access.searches) {
+        props.table.grant(fn, ...BATCH_READ_ACTIONS);
+        fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [props.pdfBucket.arnForObjects(`${EXPORT_PREFIX}*`)] }));
+      }
       // Only as the sender identity. (While the SES account is in the sandbox, SES also checks
       // the recipients' identities: production access lifts that.)
       if (access.sendsMail) fn.addToRolePolicy(new PolicyStatement({ actions: [...SES_SEND_ACTIONS], resources: [this.mailIdentityArn] }));
@@ -135,5 +145,6 @@ export class ApiStack extends Stack {
       publicBaseUrl: props.publicBaseUrl,
     });
     this.overdueJob = new OverdueJob(this, 'PastDue', { table: props.table, publicBaseUrl: props.publicBaseUrl });
+    this.exportRunner = new ExportRunner(this, 'Exports', { table: props.table, bucket: props.pdfBucket, publicBaseUrl: props.publicBaseUrl });
   }
 }

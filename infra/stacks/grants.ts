@@ -21,5 +21,14 @@ export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'] as cons
  */
 export const PDF_PREFIX = 'pdfs/';
 
+/**
+ * Where export files live (domain/exports/invoice-exports.ts `exportFileKey`): the export runner
+ * writes there, the index function presigns links there, nothing else touches it.
+ */
+export const EXPORT_PREFIX = 'exports/';
+
+/** Search reads a contact's or company's invoices in hundreds (BatchGetItem), beside TABLE_ACTIONS. */
+export const BATCH_READ_ACTIONS = ['dynamodb:BatchGetItem'] as const;
+
 /** The SES actions sending one message needs (SES v2 SendEmail is authorized as either). */
 export const SES_SEND_ACTIONS = ['ses:SendEmail', 'ses:SendRawEmail'] as const;

@@ -87,6 +87,8 @@ export class StreamConsumer extends Construct {
     });
 
     const invoiceImage = (image: 'NewImage' | 'OldImage') => FilterCriteria.filter({ dynamodb: { [image]: { entity: { S: FilterRule.isEqual('invoice') } } } });
+    // Payments and credit notes set off their PDFs and events when inserted (domain/stream/ledger-side-effects.ts).
+    const ledgerInsert = FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { entity: { S: FilterRule.or('payment', 'creditNote') } } } });
     this.eventSource = new DynamoEventSource(props.table, {
       startingPosition: StartingPosition.TRIM_HORIZON,
       batchSize: STREAM_SETTINGS.batchSize,
@@ -95,10 +97,10 @@ export class StreamConsumer extends Construct {
       retryAttempts: STREAM_SETTINGS.retryAttempts,
       maxRecordAge: STREAM_SETTINGS.maxRecordAge,
       onFailure: new SqsDlq(this.deadLetterQueue),
-      // Only invoice items matter (counters, guards, PDF records and event marks do not). A
+      // Only invoice, payment and credit note items matter (counters, guards, PDF records and event marks do not). A
       // record passes if either image is an invoice: REMOVE records carry only the old image,
       // INSERT records only the new one.
-      filters: [invoiceImage('NewImage'), invoiceImage('OldImage')],
+      filters: [invoiceImage('NewImage'), invoiceImage('OldImage'), ledgerInsert],
     });
     this.fn.addEventSource(this.eventSource);
 

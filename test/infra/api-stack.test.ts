@@ -21,7 +21,7 @@ const isBucketName = crossStackRef(stateful, statefulTemplate, { Ref: bucketLogi
 const isPdfObjects = isJoined(crossStackRef(stateful, statefulTemplate, { 'Fn::GetAtt': [bucketLogicalId, 'Arn'] }), '/pdfs/*');
 
 /** The API functions that keep full item access to the table (and its indexes). */
-const READ_WRITE_FUNCTIONS: ApiFunction[] = ['invoices', 'settings', 'contacts', 'companies', 'crm'];
+const READ_WRITE_FUNCTIONS: ApiFunction[] = ['invoices', 'settings', 'contacts', 'companies', 'crm', 'index'];
 
 /** The environment of each API function beyond NODE_OPTIONS, PUBLIC_BASE_URL and TABLE_NAME. */
 const EXTRA_ENV: Record<ApiFunction, string[]> = {
@@ -32,12 +32,13 @@ const EXTRA_ENV: Record<ApiFunction, string[]> = {
   companies: [],
   crm: [],
   docs: [],
+  index: ['BUCKET_NAME'],
 };
 
 describe('functions', () => {
   test('one Lambda per API function, plus the stream consumer and the past-due job, nothing else', () => {
     expect(Object.keys(api.functions).sort()).toEqual([...API_FUNCTIONS].sort());
-    const expected = [...API_FUNCTIONS.map(fnId), logicalId(api, api.streamConsumer.fn), logicalId(api, api.overdueJob.fn)];
+    const expected = [...API_FUNCTIONS.map(fnId), logicalId(api, api.streamConsumer.fn), logicalId(api, api.overdueJob.fn), logicalId(api, api.exportRunner.fn)];
     expect(Object.keys(resources('AWS::Lambda::Function')).sort()).toEqual(expected.sort());
   });
 
@@ -65,7 +66,7 @@ describe('functions', () => {
     const localOnly = ['DYNAMODB_ENDPOINT', 'S3_ENDPOINT', 'EVENTS_LOG', 'OUTBOX_DIR'];
     for (const local of localOnly) expect(envSource, `env.ts still declares ${local}`).toMatch(new RegExp(`\\b${local}:`));
     const fns = Object.entries(resources('AWS::Lambda::Function'));
-    expect(fns.length).toBe(API_FUNCTIONS.length + 2);
+    expect(fns.length).toBe(API_FUNCTIONS.length + 3);
     for (const [id, fn] of fns) {
       const names = Object.keys((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables);
       for (const n of names) {
@@ -153,7 +154,7 @@ describe('authorizer and stage', () => {
     });
     // Every function, the stream consumer and the past-due job included.
     const fns = Object.values(resourcesOf(apiTemplate, 'AWS::Lambda::Function'));
-    expect(fns).toHaveLength(API_FUNCTIONS.length + 2);
+    expect(fns).toHaveLength(API_FUNCTIONS.length + 3);
     for (const fn of fns) expect((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables.PUBLIC_BASE_URL).toBe('https://pay.acme.test');
   });
 
@@ -218,6 +219,7 @@ describe('least privilege', () => {
       companies: ['dynamodb'],
       crm: ['dynamodb'],
       docs: [],
+      index: ['dynamodb', 's3'],
     };
     expect(services).toEqual(expected[name]);
   });
@@ -296,10 +298,17 @@ describe('least privilege', () => {
       for (const m of text.matchAll(sdkCommand)) used.add(m[1]!);
     }
     expect(used.size).toBeGreaterThan(0);
+    // BatchGet is search's alone (functions/dynamodb/invoice-search-index.ts): the index function
+    // and the export runner have it, the other functions do not.
+    const searchOnly = new Set(['BatchGet']);
     const roles = [...READ_WRITE_FUNCTIONS.map((f) => [f, roleId(f)] as const), ['stream', logicalId(api, api.streamConsumer.fn.role!)] as const];
-    for (const [name, role] of roles) {
+    const searchRoles = [['index', roleId('index')], ['exports', logicalId(api, api.exportRunner.fn.role!)]] as const;
+    for (const [name, role] of [...roles, ...searchRoles]) {
       const granted = new Set(roleStatements(template, role).flatMap(actionsOf));
+      const searches = searchRoles.some(([n]) => n === name);
+      if (!searches) expect([...granted], `${name} has BatchGetItem`).not.toContain('dynamodb:BatchGetItem');
       for (const command of used) {
+        if (searchOnly.has(command) && !searches) continue;
         expect(needs[command], `unknown command ${command}Command: add its IAM actions here and to TABLE_ACTIONS`).toBeDefined();
         for (const action of needs[command]!) expect([...granted], `${name} needs dynamodb:${action} for ${command}Command`).toContain(`dynamodb:${action}`);
       }

@@ -40,6 +40,7 @@ const jobRoleId = logicalId(api, api.overdueJob.fn.role!);
 const queueId = logicalId(api, api.streamConsumer.deadLetterQueue);
 const busId = logicalId(api, api.bus);
 const layerId = logicalId(api, api.streamConsumer.layer);
+const exportRoleId = logicalId(api, api.exportRunner.fn.role!);
 const apiRoleId = (name: (typeof API_FUNCTIONS)[number]) => logicalId(api, api.functions[name].role!);
 
 const fnProps = (id: string) => resources('AWS::Lambda::Function')[id]!.Properties!;
@@ -52,8 +53,15 @@ function matches(pattern: unknown, value: unknown): boolean {
   return Object.entries(pattern).every(([k, p]) => matches(p, (value as Record<string, unknown>)[k]));
 }
 
+/** The event source mapping that feeds one function. */
+const mappingOf = (fnId: string) => {
+  const all = Object.entries(resources('AWS::Lambda::EventSourceMapping')).filter(([, r]) => JSON.stringify(r.Properties!.FunctionName) === JSON.stringify({ Ref: fnId }));
+  expect(all, fnId).toHaveLength(1);
+  return { id: all[0]![0], props: all[0]![1].Properties! };
+};
+
 describe('the stream consumer', () => {
-  const mapping = only('AWS::Lambda::EventSourceMapping');
+  const mapping = mappingOf(streamFnId);
 
   test('reads the table stream from the start (TRIM_HORIZON) into the stream function', () => {
     expect(mapping.props.FunctionName).toEqual({ Ref: streamFnId });
@@ -94,6 +102,11 @@ describe('the stream consumer', () => {
     expect(passes(record('INSERT', { NewImage: 'counter' }))).toBe(false);
     expect(passes(record('MODIFY', { NewImage: 'contact', OldImage: 'contact' }))).toBe(false);
     expect(passes(record('REMOVE', { OldImage: 'publishedEvent' }))).toBe(false);
+    // Payments and credit notes set off their PDFs and events when inserted, and only then.
+    expect(passes(record('INSERT', { NewImage: 'payment' }))).toBe(true);
+    expect(passes(record('INSERT', { NewImage: 'creditNote' }))).toBe(true);
+    expect(passes(record('MODIFY', { NewImage: 'payment', OldImage: 'payment' }))).toBe(false);
+    expect(passes(record('INSERT', { NewImage: 'export' }))).toBe(false);
   });
 
   test('its dead-letter queue is encrypted, TLS only, and keeps messages 14 days', () => {
@@ -170,10 +183,17 @@ describe('the event bus', () => {
 describe('S3 and SES grants across the whole stack', () => {
   const s3Statements = (roleId: string) => roleStatements(template, roleId).filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
 
-  test('only the stream function may put objects, only the invoices and buyer functions may get them, and nothing else in S3', () => {
-    expect(rolesGranted(template, 's3:PutObject')).toEqual([streamRoleId]);
-    expect(rolesGranted(template, 's3:GetObject')).toEqual([apiRoleId('buyer'), apiRoleId('invoices')].sort());
+  test('only the stream function and the export runner may put objects, only the invoices, buyer and index functions may get them, and nothing else in S3', () => {
+    expect(rolesGranted(template, 's3:PutObject')).toEqual([streamRoleId, exportRoleId].sort());
+    expect(rolesGranted(template, 's3:GetObject')).toEqual([apiRoleId('buyer'), apiRoleId('invoices'), apiRoleId('index')].sort());
     for (const action of ['s3:DeleteObject', 's3:ListBucket', 's3:PutBucketPolicy', 's3:GetObjectVersion']) expect(rolesGranted(template, action), action).toEqual([]);
+  });
+
+  test('the index function may only read exports: s3:GetObject under exports/ (to presign links)', () => {
+    const statements = s3Statements(apiRoleId('index'));
+    expect(statements).toHaveLength(1);
+    expect(actionsOf(statements[0]!)).toEqual(['s3:GetObject']);
+    expect(isJoined(crossStackRef(stateful, statefulTemplate, { 'Fn::GetAtt': [bucketId, 'Arn'] }), '/exports/*')(resourcesOfStatement(statements[0]!)[0])).toBe(true);
   });
 
   test('every S3 grant is one action on the pdfs/ prefix of the PDF bucket', () => {
@@ -217,8 +237,8 @@ describe('S3 and SES grants across the whole stack', () => {
       }
     }
     const grantedTo: Record<string, string[]> = {
-      's3:PutObject': [streamRoleId],
-      's3:GetObject': [apiRoleId('buyer'), apiRoleId('invoices')].sort(),
+      's3:PutObject': [streamRoleId, exportRoleId].sort(),
+      's3:GetObject': [apiRoleId('buyer'), apiRoleId('invoices'), apiRoleId('index')].sort(),
       'ses:SendEmail': [apiRoleId('invoices')],
       'events:PutEvents': [streamRoleId],
     };
@@ -296,8 +316,9 @@ describe('the past-due job', () => {
 
 describe('alarms', () => {
   const alarms = Object.values(resources('AWS::CloudWatch::Alarm')).map((a) => a.Properties!);
+  // The export runner's queue has its own alarm (see 'the export runner' above).
   const alarmOn = (namespace: string, metric: string) => {
-    const found = alarms.filter((a) => a.Namespace === namespace && a.MetricName === metric);
+    const found = alarms.filter((a) => a.Namespace === namespace && a.MetricName === metric && !JSON.stringify(a.Dimensions).includes(logicalId(api, api.exportRunner.deadLetterQueue)));
     expect(found, `${namespace} ${metric}`).toHaveLength(1);
     return found[0]!;
   };
@@ -321,5 +342,40 @@ describe('alarms', () => {
     const alarm = alarmOn('AWS/Lambda', 'Errors');
     expect(alarm.Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: jobFnId } }]);
     expect(alarm).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 0 });
+  });
+});
+
+describe('the export runner', () => {
+  const fnId = logicalId(api, api.exportRunner.fn);
+  const roleId = logicalId(api, api.exportRunner.fn.role!);
+  const mapping = mappingOf(fnId);
+  const dlqId = logicalId(api, api.exportRunner.deadLetterQueue);
+
+  test('is fed inserted export jobs only, one at a time, from the table stream', () => {
+    expect(isStreamArn(mapping.props.EventSourceArn)).toBe(true);
+    expect(mapping.props.BatchSize).toBe(1);
+    const patterns = (mapping.props.FilterCriteria as { Filters: { Pattern: string }[] }).Filters.map((f) => JSON.parse(f.Pattern) as unknown);
+    const passes = (eventName: string, entity: string) => patterns.some((p) => matches(p, { eventName, dynamodb: { NewImage: { entity: { S: entity } } } }));
+    expect(passes('INSERT', 'export')).toBe(true);
+    expect(passes('MODIFY', 'export')).toBe(false);
+    expect(passes('INSERT', 'invoice')).toBe(false);
+  });
+
+  test('retries a failed job twice, then sends it to its own encrypted dead-letter queue with an alarm', () => {
+    expect(mapping.props.MaximumRetryAttempts).toBe(2);
+    expect(mapping.props.DestinationConfig).toEqual({ OnFailure: { Destination: { 'Fn::GetAtt': [dlqId, 'Arn'] } } });
+    expect(resources('AWS::SQS::Queue')[dlqId]!.Properties!.SqsManagedSseEnabled).toBe(true);
+    const alarms = Object.values(resources('AWS::CloudWatch::Alarm')).filter((a) => JSON.stringify(a.Properties!.Dimensions ?? []).includes(dlqId));
+    expect(alarms).toHaveLength(1);
+  });
+
+  test('has up to 15 minutes, and writes files only under exports/ of the bucket', () => {
+    expect(fnProps(fnId).Timeout).toBe(900);
+    const statements = roleStatements(template, roleId);
+    const s3 = statements.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+    expect(s3.flatMap(actionsOf)).toEqual(['s3:PutObject']);
+    expect(JSON.stringify(s3[0]!.Resource)).toContain('/exports/*');
+    expect(statements.flatMap(actionsOf)).not.toContain('dynamodb:Scan');
+    expect(statements.flatMap(actionsOf)).toContain('dynamodb:BatchGetItem');
   });
 });

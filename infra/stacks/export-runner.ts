@@ -1,0 +1,71 @@
+import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { EXPORT_FUNCTION_ENTRY } from '../routes.js';
+import { BATCH_READ_ACTIONS, EXPORT_PREFIX, TABLE_ACTIONS } from './grants.js';
+import { serviceFunction } from './service-function.js';
+
+export type ExportRunnerProps = { table: ITable; bucket: IBucket; publicBaseUrl: string };
+
+/** How the export runner reads the stream; exported for the template tests. */
+export const EXPORT_STREAM_SETTINGS = {
+  // One job at a time: an export may take minutes, and a batch retries as a whole.
+  batchSize: 1,
+  retryAttempts: 2,
+  timeout: Duration.minutes(15),
+} as const;
+
+/**
+ * Runs export jobs off the request path: a second consumer of the table's stream that sees only
+ * inserted export items (the filter), searches page by page, writes the file under `exports/` and
+ * marks the job done. A job still failing after its retries goes to its own dead-letter queue.
+ */
+export class ExportRunner extends Construct {
+  readonly fn: NodejsFunction;
+  readonly deadLetterQueue: Queue;
+  readonly eventSource: DynamoEventSource;
+  readonly deadLetterAlarm: Alarm;
+
+  constructor(scope: Construct, id: string, props: ExportRunnerProps) {
+    super(scope, id);
+    this.fn = serviceFunction(this, 'ExportRunner', {
+      entry: EXPORT_FUNCTION_ENTRY,
+      description: 'Runs invoice exports (CSV, XLSX) into the bucket',
+      // 100,000 rows are held in memory while the file is built.
+      memorySize: 1536,
+      timeout: EXPORT_STREAM_SETTINGS.timeout,
+      environment: { TABLE_NAME: props.table.tableName, PUBLIC_BASE_URL: props.publicBaseUrl, BUCKET_NAME: props.bucket.bucketName },
+    });
+    // Reads invoices through the search indexes and links; writes the job's progress.
+    props.table.grant(this.fn, ...TABLE_ACTIONS, ...BATCH_READ_ACTIONS);
+    this.fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [props.bucket.arnForObjects(`${EXPORT_PREFIX}*`)] }));
+
+    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    this.eventSource = new DynamoEventSource(props.table, {
+      startingPosition: StartingPosition.TRIM_HORIZON,
+      batchSize: EXPORT_STREAM_SETTINGS.batchSize,
+      bisectBatchOnError: false,
+      reportBatchItemFailures: true,
+      retryAttempts: EXPORT_STREAM_SETTINGS.retryAttempts,
+      onFailure: new SqsDlq(this.deadLetterQueue),
+      filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { entity: { S: FilterRule.isEqual('export') } } } })],
+    });
+    this.fn.addEventSource(this.eventSource);
+
+    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
+      alarmDescription: 'An export job failed after all retries: see the export dead-letter queue.',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      threshold: 0,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+  }
+}
