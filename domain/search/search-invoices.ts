@@ -33,7 +33,10 @@ function comparePositions(a: Position, b: Position, descending: boolean): number
 
 /** A cursor is the position of the last invoice considered, tied to the query it came from. */
 function queryHash(q: Pick<SearchQuery, 'filterGroups' | 'sorts'>): string {
-  return createHash('sha256').update(JSON.stringify([q.filterGroups ?? [], q.sorts ?? []])).digest('base64url').slice(0, 16);
+  // Keys sorted: the same filters read back from storage (a saved view) may list them in another order.
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, canonical(x)])) : v;
+  return createHash('sha256').update(JSON.stringify(canonical([q.filterGroups ?? [], q.sorts ?? []]))).digest('base64url').slice(0, 16);
 }
 
 function encodeCursor(p: Position, hash: string): string {
