@@ -175,9 +175,9 @@ async function batchWrite(db: DynamoDBDocumentClient, tableName: string, items: 
 }
 
 /** Any invoices, written as `DynamoInvoiceStore.create` would write them (index keys, slugs, links), in bulk. */
-export async function bulkCreateInvoices(db: DynamoDBDocumentClient, tableName: string, invoices: Invoice[], parallel = 8): Promise<void> {
+export async function bulkCreateInvoices(db: DynamoDBDocumentClient, tableName: string, invoices: Invoice[], parallel = 8, only: (item: Record<string, unknown>) => boolean = () => true): Promise<void> {
   const capture = new CapturingClient();
   const store = new DynamoInvoiceStore(capture as unknown as DynamoDBDocumentClient, tableName);
   for (const inv of invoices) await store.create(inv);
-  await batchWrite(db, tableName, [...capture.items.values()], parallel);
+  await batchWrite(db, tableName, [...capture.items.values()].filter(only), parallel);
 }
