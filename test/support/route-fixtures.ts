@@ -25,6 +25,8 @@ export type Seeded = {
   invoices: { draft: string; open: string; paid: string; voided: string };
   /** Every id of the account, for "none of these appears in another account's responses". */
   allIds: string[];
+  /** The buyer-page slugs of the issued invoices (open, paid, voided). */
+  slugs: string[];
 };
 
 /**
@@ -94,6 +96,7 @@ const ASSOCIATION_TYPES = ['contacts', 'companies', 'deals', 'quotes'];
 export function pathsFor(route: RouteDef, seeded: Seeded): string[] {
   const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
   if (params.length === 0) return [route.path];
+  if (params.length === 1 && params[0] === 'slug') return seeded.slugs.map((slug) => route.path.replace('{slug}', slug));
   const unknown = params.filter((p) => !['id', 'type', 'targetId'].includes(p));
   if (unknown.length) throw new Error(`${routeKey(route)}: no fixture for path parameter(s) ${unknown.join(', ')}: teach pathsFor in test/support/route-fixtures.ts`);
   const ids = seeded.ids[collectionOf(route)];
@@ -127,14 +130,14 @@ export async function seedAccount(call: Call, accountId: string, marker: string)
     must('POST', '/invoices', { contacts: [contact.id], company: company.id, deals: [deal.id], quotes: [quote.id], poNumber: `PO ${marker}`, comments: `<p>${marker}</p>`, billingAddress: address, lineItems: [{ name: `Work ${marker}`, unitPrice: 10_000 }], ...extra });
   const draft = await invoice();
   const open = await invoice();
-  await must('POST', `/invoices/${open.id}/finalize`);
+  const issued = [await must('POST', `/invoices/${open.id}/finalize`)];
   const paid = await invoice();
-  await must('POST', `/invoices/${paid.id}/finalize`);
+  issued.push(await must('POST', `/invoices/${paid.id}/finalize`));
   const payment = await must('POST', `/invoices/${paid.id}/payments`, { amount: 10_000, paidAt: '2026-01-15', method: 'bankTransfer', reference: `Ref ${marker}` });
   const creditNote = await must('POST', `/invoices/${paid.id}/credit-notes`, { amount: 500, reason: `Goodwill ${marker}` });
   const voided = await invoice();
   await must('POST', `/invoices/${voided.id}/finalize`);
-  await must('POST', `/invoices/${voided.id}/void`);
+  issued.push(await must('POST', `/invoices/${voided.id}/void`));
 
   const seeded: Seeded = {
     accountId,
@@ -150,6 +153,7 @@ export async function seedAccount(call: Call, accountId: string, marker: string)
     },
     invoices: { draft: draft.id, open: open.id, paid: paid.id, voided: voided.id },
     allIds: [],
+    slugs: issued.map((i) => String(i.slug)),
   };
   // Any other collection a route names by id (views, exports, …): make one with its create route.
   for (const route of ROUTES.filter((r) => r.permission && r.path.includes('{id}'))) {
