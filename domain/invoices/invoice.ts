@@ -1,6 +1,6 @@
 import type { Versioned } from '../crm/records.js';
 import { validationError, type FieldError } from '../errors.js';
-import { daysBetween, addDays } from '../dates/calendar.js';
+import { daysBetween, addDays, isCalendarDate } from '../dates/calendar.js';
 import { dueDateFor, type PaymentTerms } from '../dates/payment-terms.js';
 import { lineMoney, sumTotals, type Discount, type Totals } from '../money/line-items.js';
 import type { Address } from '../shared/schemas.js';
@@ -195,13 +195,18 @@ export function applyEdit(invoice: Invoice, input: InvoiceEditInput, ids: IdGene
   if (next.paymentTerms === 'custom') {
     next.dueDate = input.dueDate !== undefined ? input.dueDate : invoice.paymentTerms === 'custom' ? invoice.dueDate : null;
     if (!next.dueDate) errors.push({ path: 'dueDate', message: 'is required when paymentTerms is custom' });
-    else if (next.dueDate < next.invoiceDate) errors.push({ path: 'dueDate', message: 'must not be before invoiceDate' });
+    else if (isCalendarDate(next.dueDate) && next.dueDate < next.invoiceDate) errors.push({ path: 'dueDate', message: 'must not be before invoiceDate' });
   } else {
     // null asks for the due date the terms give, so it is no conflict.
     if (input.dueDate !== undefined && input.dueDate !== null && input.dueDate !== computed) {
       errors.push({ path: 'dueDate', message: `follows paymentTerms ${next.paymentTerms} (${computed}); set paymentTerms to custom to choose it` });
     }
     next.dueDate = computed;
+  }
+  // Net terms (or a clone keeping a custom gap) can carry the due date past 9999-12-31, which has
+  // no YYYY-MM-DD form (Luxon writes +010000-03-30, and that sorts before every real date).
+  if (next.dueDate && !isCalendarDate(next.dueDate)) {
+    errors.push({ path: next.paymentTerms === 'custom' ? 'dueDate' : 'invoiceDate', message: 'gives a due date after 9999-12-31' });
   }
 
   if (errors.length) throw validationError('The invoice has invalid fields', errors);

@@ -33,6 +33,7 @@ const BAD: [string, string, string, unknown, number, string | null][] = [
   ['10,000 line items', 'POST', '/invoices', { lineItems: Array.from({ length: 10_000 }, () => line) }, 422, 'lineItems'],
   ['not a currency', 'POST', '/invoices', { currency: 'XYZ' }, 422, 'currency'],
   ['not a date', 'POST', '/invoices', { invoiceDate: '2026-02-30' }, 422, 'invoiceDate'],
+  ['net terms past 9999-12-31', 'POST', '/invoices', { invoiceDate: '9999-12-31', paymentTerms: 'net30' }, 422, 'invoiceDate'],
   ['unknown country', 'POST', '/invoices', { billingAddress: { line1: 'a', city: 'b', country: 'QQ' } }, 422, 'billingAddress.country'],
   ['domain not connected', 'POST', '/invoices', { domain: 'billing.example.com' }, 422, 'domain'],
   ['body is an array', 'POST', '/invoices', [1, 2], 422, '(body)'],
@@ -56,6 +57,16 @@ test.each(BAD)('%s → %i problem+json naming the field, nothing stored', async 
   expect(res.headers.get('content-type')).toContain('application/problem+json');
   expect(res.body).toMatchObject({ status, title: expect.any(String), detail: expect.any(String), type: expect.any(String) });
   if (field) expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(field);
+  expect(await snapshot()).toEqual(before);
+});
+
+test('a clone whose custom due date would land after 9999-12-31 is 422, not a +010000 date', async () => {
+  const far = await api('POST', '/invoices', { invoiceDate: '0001-01-01', paymentTerms: 'custom', dueDate: '9999-12-31' });
+  expect(far.status).toBe(201);
+  const before = await snapshot();
+  const clone = await api('POST', `/invoices/${far.body.id}/clone`);
+  expect(clone.status).toBe(422);
+  expect(clone.body.errors).toEqual([{ path: 'dueDate', message: 'gives a due date after 9999-12-31' }]);
   expect(await snapshot()).toEqual(before);
 });
 
