@@ -8,5 +8,12 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    // The handlers' request lines and EMF metrics would bury the test report: off unless asked
+    // for (`POWERTOOLS_LOG_LEVEL=INFO npm test`). test/integration/observability.test.ts turns
+    // them on for itself.
+    env: {
+      POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT',
+      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+    },
   },
 });

@@ -4,8 +4,8 @@ import type { Company, Contact } from '../domain/crm/records.js';
 import type { InvoiceDeps } from '../domain/invoices/invoice-use-cases.js';
 import type { Clock, DocumentStore, IdGenerator, Mailer } from '../domain/ports.js';
 import { env, type Env } from './config/env.js';
-import { documentClient } from './dynamodb/client.js';
-import { DynamoIdempotencyStore } from './dynamodb/idempotency-store.js';
+import { documentClient, dynamoDbClient } from './dynamodb/client.js';
+import { idempotencyRecords } from './dynamodb/idempotency-records.js';
 import { DynamoInvoiceStore } from './dynamodb/invoice-store.js';
 import { DynamoLedgerStore } from './dynamodb/ledger-store.js';
 import { DynamoPdfRecordStore } from './dynamodb/pdf-record-store.js';
@@ -30,7 +30,8 @@ export const ulidIds: IdGenerator = {
 /** The adapters every handler shares, built once per process (a Lambda's cold start). */
 export function wire() {
   const config = env();
-  const db = documentClient({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION });
+  const dynamo = dynamoDbClient({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION });
+  const db = documentClient(dynamo);
   const invoices = new DynamoInvoiceStore(db, config.TABLE_NAME);
   const deps: InvoiceDeps = {
     invoices,
@@ -44,7 +45,7 @@ export function wire() {
   // Locally mail goes to an outbox folder; in AWS through SES, whose client loads on the first send.
   const ses = once(async () => new (await import('./mail/ses-mailer.js')).SesMailer(config.MAIL_FROM));
   const mailer: Mailer = config.OUTBOX_DIR ? new OutboxMailer(config.OUTBOX_DIR, config.MAIL_FROM) : { send: async (m) => (await ses()).send(m) };
-  return { config, db, deps, mailer, idempotency: new DynamoIdempotencyStore(db, config.TABLE_NAME), ...documentAdapters(config, db), crm: crmAdapters(db, config.TABLE_NAME), index: searchAdapters(db, config.TABLE_NAME) };
+  return { config, db, deps, mailer, idempotency: idempotencyRecords(dynamo, config.TABLE_NAME), ...documentAdapters(config, db), crm: crmAdapters(db, config.TABLE_NAME), index: searchAdapters(db, config.TABLE_NAME) };
 }
 
 let wired: ReturnType<typeof wire> | undefined;

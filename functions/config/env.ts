@@ -23,6 +23,13 @@ const schema = z.object({
   MAIL_FROM: z.string().min(3).default('invoices@example.com'),
   /** Set only locally: each email is written to this folder as an RFC 5322 .eml file instead of SES. */
   OUTBOX_DIR: z.string().min(1).optional(),
+  // Powertools reads these itself when functions/observability/ loads (before any handler can
+  // call env()); they are declared here so a bad value fails the cold start like any other.
+  // AWS_LAMBDA_LOG_LEVEL (Lambda's advanced logging controls) overrides the level.
+  /** The service's name in log lines and metric dimensions. */
+  POWERTOOLS_SERVICE_NAME: z.string().min(1).default('invoice-service'),
+  /** DEBUG shows what each stream record did; SILENT is what the test run uses. */
+  POWERTOOLS_LOG_LEVEL: z.string().regex(/^(trace|debug|info|warn|error|critical|silent)$/i).optional(),
 });
 
 export type Env = z.infer<typeof schema>;

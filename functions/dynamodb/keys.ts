@@ -31,7 +31,8 @@ export const keys = {
     pk: keys.record(accountId, kind, recordId).pk,
     sk: `${INVOICE_LINK_PREFIX}${invoiceId}`,
   }),
-  idempotency: (accountId: string, key: string): Key => ({ pk: `${acc(accountId)}#IDEM#${key}`, sk: 'IDEM' }),
+  /** One partition per (account, Idempotency-Key); Powertools' hashed key is the sort key (idempotency-records.ts). */
+  idempotencyPartition: (accountId: string, key: string): string => `${acc(accountId)}#IDEM#${key}`,
   /** Beside its invoice: the PDF last rendered (for which status and version, where in S3, its hash). */
   invoicePdf: (accountId: string, id: string): Key => ({ pk: `${acc(accountId)}#INV#${id}`, sk: 'PDF' }),
   /** Beside its invoice: the mark that an event was published, so a replayed record publishes nothing. */

@@ -19,6 +19,7 @@ import {
 import type { Invoice } from '../../domain/invoices/invoice.js';
 import { invoicePdfLink, previewInvoice } from '../../domain/documents/document-use-cases.js';
 import { sendInvoice } from '../../domain/invoices/send-invoice.js';
+import { countMetric, METRIC, type MetricName } from '../observability/metrics.js';
 import { app } from '../wiring.js';
 import { invoiceHtml, signedLink } from './document-responses.js';
 import { httpHandler } from './http-handler.js';
@@ -34,12 +35,15 @@ const show = (i: Invoice) => presentInvoice(i, config.PUBLIC_BASE_URL);
 const ok = (status: number) => (i: Invoice) => ({ status, body: show(i) });
 const associationParams = z.object({ type: z.enum(INVOICE_ASSOCIATION_TYPES), targetId: z.string().min(1).max(64) });
 
+/** Counts what the use case did once it has done it (an idempotent replay never gets here). */
+const counted = (metric: MetricName) => (i: Invoice) => (countMetric(metric), i);
+
 /** Actions take no body, or an empty object; anything else is a mistake worth reporting. */
 const noBody = (req: ApiRequest) => validate(emptyInput, req.body);
 
 export const handler = httpHandler(
   {
-    'POST /invoices': (req) => createInvoiceFromRequest(withCrm, req.actor, validate(invoiceCreateRequest, req.body)).then(ok(201)),
+    'POST /invoices': (req) => createInvoiceFromRequest(withCrm, req.actor, validate(invoiceCreateRequest, req.body)).then(counted(METRIC.invoicesCreated)).then(ok(201)),
     'GET /invoices': async (req) => {
       const { limit, after } = parseLimit(req.query);
       return { status: 200, body: presentPage(await listInvoices(deps, req.actor, limit, after), show) };
@@ -50,10 +54,10 @@ export const handler = httpHandler(
       await deleteInvoice(deps, req.actor, req.params.id!, req.ifMatch);
       return { status: 204 };
     },
-    'POST /invoices/{id}/finalize': (req) => (noBody(req), finalizeInvoice(deps, req.actor, req.params.id!, req.ifMatch).then(ok(200))),
+    'POST /invoices/{id}/finalize': (req) => (noBody(req), finalizeInvoice(deps, req.actor, req.params.id!, req.ifMatch).then(counted(METRIC.invoicesFinalized)).then(ok(200))),
     'POST /invoices/{id}/mark-paid': (req) => markInvoicePaid(deps, req.actor, req.params.id!, validate(markPaidInput, req.body), req.ifMatch).then(ok(200)),
     'POST /invoices/{id}/void': (req) => (noBody(req), voidInvoice(deps, req.actor, req.params.id!, req.ifMatch).then(ok(200))),
-    'POST /invoices/{id}/clone': (req) => (noBody(req), cloneInvoice(deps, req.actor, req.params.id!).then(ok(201))),
+    'POST /invoices/{id}/clone': (req) => (noBody(req), cloneInvoice(deps, req.actor, req.params.id!).then(counted(METRIC.invoicesCreated)).then(ok(201))),
     'POST /invoices/{id}/send': (req) => (noBody(req), sendInvoice({ ...deps, mailer, publicBaseUrl: config.PUBLIC_BASE_URL }, req.actor, req.params.id!, req.ifMatch).then(ok(200))),
     'GET /invoices/{id}/pdf': (req) => invoicePdfLink({ ...deps, pdfRecords, documents }, req.actor, req.params.id!).then(signedLink),
     'GET /invoices/{id}/preview': (req) => previewInvoice(deps, req.actor, req.params.id!).then(invoiceHtml),

@@ -1,4 +1,5 @@
 import { DomainError, type DomainErrorCode } from '../../domain/errors.js';
+import { scopedLog, type ScopedLog } from '../observability/logger.js';
 import type { HttpResponse } from './http-types.js';
 
 const STATUS: Record<DomainErrorCode, number> = {
@@ -48,10 +49,10 @@ export function problem(status: number, title: string, detail: string, extra: Re
 
 /**
  * The one mapping from errors to problem+json: domain errors by their code; transient AWS errors
- * as 503 with Retry-After; anything else is a bug, logged and answered with a generic 500 that
- * exposes nothing.
+ * as 503 with Retry-After; anything else is a bug, logged with its stack at error level and
+ * answered with a generic 500 that exposes nothing (the request id in the body finds the log line).
  */
-export function toProblem(e: unknown, requestId: string): HttpResponse {
+export function toProblem(e: unknown, requestId: string, log: ScopedLog = scopedLog({ requestId })): HttpResponse {
   if (e instanceof DomainError) {
     const status = STATUS[e.code];
     const extra: Record<string, unknown> = { ...e.extra };
@@ -60,9 +61,9 @@ export function toProblem(e: unknown, requestId: string): HttpResponse {
     return problem(status, TITLE[e.code], e.message, extra, status === 503 ? { 'retry-after': '1' } : {});
   }
   if (isTransient(e)) {
-    console.warn(JSON.stringify({ level: 'warn', requestId, message: 'dependency unavailable', error: (e as Error).name }));
+    log.warn('dependency unavailable', { errorName: (e as Error).name });
     return problem(503, TITLE.unavailable, 'A dependency is briefly unavailable; retry shortly', {}, { 'retry-after': '1' });
   }
-  console.error(JSON.stringify({ level: 'error', requestId, message: 'unhandled error', error: e instanceof Error ? { name: e.name, message: e.message, stack: e.stack } : String(e) }));
+  log.error('unhandled error', {}, e);
   return problem(500, 'Internal error', 'Something went wrong on our side; the request id identifies it', { requestId });
 }

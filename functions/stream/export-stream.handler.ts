@@ -2,6 +2,7 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { runExport, type ExportDeps } from '../../domain/exports/invoice-exports.js';
+import { scopedLog } from '../observability/logger.js';
 import { app } from '../wiring.js';
 
 const exportDeps = (): ExportDeps => {
@@ -19,11 +20,13 @@ export const handler = async (event: DynamoDBStreamEvent): Promise<DynamoDBBatch
     const image = record.eventName === 'INSERT' ? record.dynamodb?.NewImage : undefined;
     const item = image ? unmarshall(image as Record<string, AttributeValue>) : null;
     if (item?.entity !== 'export') continue;
+    // The stream record's event id is the run's correlation id; the job's filters (personal data, maybe) are not logged.
+    const log = scopedLog({ correlation_id: record.eventID, exportId: item.id });
     try {
       const job = await runExport(exportDeps(), item.accountId as string, item.id as string);
-      console.log(JSON.stringify({ level: 'info', message: 'export finished', exportId: item.id, status: job?.status, count: job?.count }));
+      log.info('export finished', { status: job?.status, count: job?.count });
     } catch (e) {
-      console.log(JSON.stringify({ level: 'error', message: 'export failed', exportId: item.id, error: e instanceof Error ? e.message : String(e) }));
+      log.error('export failed; the stream retries it', {}, e);
       return { batchItemFailures: [{ itemIdentifier: record.dynamodb!.SequenceNumber! }] };
     }
   }

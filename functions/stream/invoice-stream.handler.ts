@@ -4,6 +4,7 @@ import type { SideEffectDeps } from '../../domain/stream/invoice-side-effects.js
 import { DynamoInvoicePdfState, DynamoPublishedEvents } from '../dynamodb/published-events.js';
 import { EventBridgePublisher, FileEventPublisher } from '../events/event-publishers.js';
 import { ChromiumPdfRenderer } from '../pdf/chromium-renderer.js';
+import { countedRenderer } from '../pdf/counted-renderer.js';
 import { app } from '../wiring.js';
 import { createStreamHandler } from './stream-handler.js';
 
@@ -20,7 +21,7 @@ function sideEffectDeps(): SideEffectDeps {
     pdfRecords,
     pdfState: new DynamoInvoicePdfState(db, config.TABLE_NAME),
     documents,
-    renderer: new ChromiumPdfRenderer(),
+    renderer: countedRenderer(new ChromiumPdfRenderer()),
     templates: invoiceDocuments,
     contacts: core.contacts,
     companies: core.companies,

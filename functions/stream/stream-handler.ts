@@ -1,12 +1,15 @@
+import { randomUUID } from 'node:crypto';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { Invoice } from '../../domain/invoices/invoice.js';
-import { applySideEffects, type SideEffectDeps } from '../../domain/stream/invoice-side-effects.js';
+import { applySideEffects, type SideEffectDeps, type SideEffectResult } from '../../domain/stream/invoice-side-effects.js';
 import { fromItem } from '../dynamodb/items.js';
 import type { CreditNote } from '../../domain/credit-notes/credit-note.js';
 import type { Payment } from '../../domain/payments/payment.js';
 import { creditNoteSideEffects, paymentSideEffects } from '../../domain/stream/ledger-side-effects.js';
+import { scopedLog, type ScopedLog } from '../observability/logger.js';
+import { countMetric, flushMetrics, METRIC } from '../observability/metrics.js';
 
 function invoiceImage(image: Record<string, unknown> | undefined): Invoice | null {
   if (!image) return null;
@@ -20,38 +23,62 @@ function invoiceImage(image: Record<string, unknown> | undefined): Invoice | nul
  * done) and, after its retries, hands it to the dead-letter destination. Items other than invoices,
  * payments and credit notes (counters, guards, the PDF records and event marks this handler
  * writes) are skipped.
+ *
+ * Logs one line per batch, its correlation id the first record's stream event id (a retried batch
+ * starts at the failed record, so its id names the retry too); what each record did is at DEBUG.
  */
-export function createStreamHandler(deps: () => SideEffectDeps, log: (line: Record<string, unknown>) => void = (l) => console.log(JSON.stringify(l))) {
+export function createStreamHandler(deps: () => SideEffectDeps) {
   return async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
-    for (const record of event.Records) {
+    const started = performance.now();
+    const log = scopedLog({ correlation_id: event.Records[0]?.eventID ?? randomUUID() });
+    let rendered = 0;
+    const published: Record<string, number> = {};
+    const done = (handled: number, failed?: DynamoDBRecord): DynamoDBBatchResponse => {
+      log.info('stream batch', {
+        records: event.Records.length,
+        handled,
+        pdfsRendered: rendered,
+        eventsPublished: published,
+        durationMs: Math.round(performance.now() - started),
+        ...(failed ? { failedEventId: failed.eventID, failedSequenceNumber: failed.dynamodb?.SequenceNumber } : {}),
+      });
+      flushMetrics();
+      return { batchItemFailures: failed ? [{ itemIdentifier: failed.dynamodb!.SequenceNumber! }] : [] };
+    };
+    for (const [i, record] of event.Records.entries()) {
       try {
-        await handleRecord(deps(), record, log);
+        const result = await handleRecord(deps(), record, log);
+        if (result?.rendered) rendered++;
+        for (const e of result?.published ?? []) published[e.type] = (published[e.type] ?? 0) + 1;
       } catch (e) {
-        log({ level: 'error', message: 'stream record failed', sequenceNumber: record.dynamodb?.SequenceNumber, error: e instanceof Error ? e.message : String(e) });
-        return { batchItemFailures: [{ itemIdentifier: record.dynamodb!.SequenceNumber! }] };
+        countMetric(METRIC.streamRecordFailures);
+        log.error('stream record failed', { eventId: record.eventID, sequenceNumber: record.dynamodb?.SequenceNumber }, e);
+        return done(i, record);
       }
     }
-    return { batchItemFailures: [] };
+    return done(event.Records.length);
   };
 }
 
-async function handleRecord(deps: SideEffectDeps, record: DynamoDBRecord, log: (line: Record<string, unknown>) => void) {
+async function handleRecord(deps: SideEffectDeps, record: DynamoDBRecord, log: ScopedLog): Promise<SideEffectResult | null> {
+  const detail = (message: string, fields: Record<string, unknown>, result: SideEffectResult) => {
+    if (result.rendered || result.published.length) {
+      log.debug(message, { ...fields, eventId: record.eventID, rendered: result.rendered, events: result.published.map((e) => e.type) });
+    }
+  };
   // Payments and credit notes are written once and never changed (their `pdf` mark aside): only
   // their insertion sets anything off.
   const inserted = !record.dynamodb?.OldImage && record.dynamodb?.NewImage ? unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>) : null;
   if (inserted?.entity === 'payment' || inserted?.entity === 'creditNote') {
     const result = inserted.entity === 'payment' ? await paymentSideEffects(deps, fromItem<Payment>(inserted)) : await creditNoteSideEffects(deps, fromItem<CreditNote>(inserted));
-    if (result.rendered || result.published.length) {
-      log({ level: 'info', message: `${inserted.entity} side effects`, invoiceId: inserted.invoiceId, id: inserted.id, rendered: result.rendered, events: result.published.map((e) => e.type) });
-    }
-    return;
+    detail(`${inserted.entity} side effects`, { invoiceId: inserted.invoiceId, id: inserted.id }, result);
+    return result;
   }
   const oldImage = invoiceImage(record.dynamodb?.OldImage as Record<string, unknown> | undefined);
   const newImage = invoiceImage(record.dynamodb?.NewImage as Record<string, unknown> | undefined);
-  if (!oldImage && !newImage) return;
+  if (!oldImage && !newImage) return null;
   const result = await applySideEffects(deps, oldImage, newImage);
-  if (result.rendered || result.published.length) {
-    const inv = (newImage ?? oldImage)!;
-    log({ level: 'info', message: 'invoice side effects', invoiceId: inv.id, version: inv.version, rendered: result.rendered, events: result.published.map((e) => e.type) });
-  }
+  const inv = (newImage ?? oldImage)!;
+  detail('invoice side effects', { invoiceId: inv.id, version: inv.version }, result);
+  return result;
 }

@@ -60,6 +60,9 @@ async function main() {
     EVENTS_LOG: files.eventsLog,
     OUTBOX_DIR: files.outbox,
   });
+  // Logs: one INFO line a request (POWERTOOLS_LOG_LEVEL to change). The EMF metric lines would
+  // double the output; POWERTOOLS_METRICS_DISABLED=false shows them.
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
   // The stream's event source mapping and the hourly schedule, played on this machine.
   const { handler: streamHandler } = (await import(pathToFileURL(resolve(ROOT, STREAM_FUNCTION_ENTRY)).href)) as { handler: StreamHandler };

@@ -7,6 +7,13 @@ import type { Construct } from 'constructs';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 
+/**
+ * What Powertools reads at every function's cold start (functions/observability/): the service
+ * name in log lines and metric dimensions, and the log level (INFO: one line per request, batch
+ * or run). Lambda's advanced logging controls (AWS_LAMBDA_LOG_LEVEL) would override the level.
+ */
+export const TELEMETRY_ENVIRONMENT = { POWERTOOLS_SERVICE_NAME: 'invoice-service', POWERTOOLS_LOG_LEVEL: 'INFO' } as const;
+
 export type ServiceFunctionProps = {
   /** The entry module, relative to the repository root. */
   entry: string;
@@ -37,7 +44,7 @@ export function serviceFunction(scope: Construct, id: string, props: ServiceFunc
     ...(props.ephemeralStorageSize ? { ephemeralStorageSize: props.ephemeralStorageSize } : {}),
     ...(props.description ? { description: props.description } : {}),
     logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH }),
-    environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+    environment: { ...props.environment, ...TELEMETRY_ENVIRONMENT, NODE_OPTIONS: '--enable-source-maps' },
     bundling: {
       format: OutputFormat.ESM,
       // Prefer packages' ESM builds; fall back to CommonJS.

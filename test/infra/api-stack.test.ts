@@ -23,7 +23,10 @@ const isPdfObjects = isJoined(crossStackRef(stateful, statefulTemplate, { 'Fn::G
 /** The API functions that keep full item access to the table (and its indexes). */
 const READ_WRITE_FUNCTIONS: ApiFunction[] = ['invoices', 'settings', 'contacts', 'companies', 'crm', 'index'];
 
-/** The environment of each API function beyond NODE_OPTIONS, PUBLIC_BASE_URL and TABLE_NAME. */
+/** What every function gets for Powertools (logs and metrics). */
+const TELEMETRY_ENV = ['POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME'];
+
+/** The environment of each API function beyond NODE_OPTIONS, PUBLIC_BASE_URL, TABLE_NAME and TELEMETRY_ENV. */
 const EXTRA_ENV: Record<ApiFunction, string[]> = {
   invoices: ['BUCKET_NAME', 'MAIL_FROM'],
   buyer: ['BUCKET_NAME'],
@@ -53,7 +56,8 @@ describe('functions', () => {
     });
     const vars = (props?.Environment as { Variables: Record<string, unknown> }).Variables;
     // functions/config/env.ts refuses to start without these.
-    expect(Object.keys(vars).sort()).toEqual(['NODE_OPTIONS', 'PUBLIC_BASE_URL', 'TABLE_NAME', ...EXTRA_ENV[name]].sort());
+    expect(Object.keys(vars).sort()).toEqual(['NODE_OPTIONS', 'PUBLIC_BASE_URL', 'TABLE_NAME', ...TELEMETRY_ENV, ...EXTRA_ENV[name]].sort());
+    expect(vars).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'invoice-service', POWERTOOLS_LOG_LEVEL: 'INFO' });
     expect(isTableName(vars.TABLE_NAME), JSON.stringify(vars.TABLE_NAME)).toBe(true);
     expect(vars.PUBLIC_BASE_URL).toBe(CONTEXT_DEFAULTS.publicBaseUrl);
     expect(vars.NODE_OPTIONS).toBe('--enable-source-maps');

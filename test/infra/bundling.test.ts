@@ -76,7 +76,13 @@ test('synthesis bundles every function with the local esbuild into a loadable ES
     encoding: 'utf8',
     timeout: 30_000,
   });
-  expect(JSON.parse(out)).toEqual({ statusCode: 200, openapi: '3.1.0' });
+  // The script's answer comes last, after the handler's own log lines (Powertools, on stdout): the
+  // request line shows the bundled logger at work.
+  const [answer, ...logLines] = out.trim().split('\n').reverse();
+  expect(JSON.parse(answer!)).toEqual({ statusCode: 200, openapi: '3.1.0' });
+  expect(logLines.map((l) => JSON.parse(l) as unknown)).toContainEqual(
+    expect.objectContaining({ level: 'INFO', message: 'request', routeKey: 'GET /openapi.json', status: 200, service: 'invoice-service', correlation_id: 'r1' }),
+  );
 });
 
 test('the stream function bundles puppeteer-core, imports @sparticuz/chromium from its layer, and the two load together as in Lambda', { timeout: 120_000 }, () => {

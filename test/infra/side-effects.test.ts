@@ -139,7 +139,7 @@ describe('the stream consumer', () => {
 
   test('the stream function gets the table, bucket and bus names, and nothing local-only', () => {
     const vars = envOf(streamFnId);
-    expect(Object.keys(vars).sort()).toEqual(['BUCKET_NAME', 'EVENT_BUS_NAME', 'NODE_OPTIONS', 'PUBLIC_BASE_URL', 'TABLE_NAME']);
+    expect(Object.keys(vars).sort()).toEqual(['BUCKET_NAME', 'EVENT_BUS_NAME', 'NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'PUBLIC_BASE_URL', 'TABLE_NAME']);
     expect(isTableName(vars.TABLE_NAME)).toBe(true);
     expect(isBucketName(vars.BUCKET_NAME)).toBe(true);
     expect(vars.EVENT_BUS_NAME).toEqual({ Ref: busId });
@@ -309,7 +309,7 @@ describe('the past-due job', () => {
     const props = fnProps(jobFnId);
     expect(props.Runtime).toBe('nodejs22.x');
     expect(props.Timeout as number).toBeGreaterThanOrEqual(60);
-    expect(Object.keys(envOf(jobFnId)).sort()).toEqual(['NODE_OPTIONS', 'PUBLIC_BASE_URL', 'TABLE_NAME']);
+    expect(Object.keys(envOf(jobFnId)).sort()).toEqual(['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'PUBLIC_BASE_URL', 'TABLE_NAME']);
     expect(isTableName(envOf(jobFnId).TABLE_NAME)).toBe(true);
   });
 });
