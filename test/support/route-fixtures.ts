@@ -59,13 +59,17 @@ export const SAMPLE_BODIES: Record<string, (s: Seeded) => unknown> = {
   'PATCH /quotes/{id}': () => ({ title: 'Renamed quote', status: 'draft' }),
   'POST /products': () => ({ name: 'Other product', unitPrice: 5 }),
   'PATCH /products/{id}': () => ({ unitPrice: 6 }),
+  'POST /invoices/search': () => ({ filterGroups: [{ filters: [{ propertyName: 'status', operator: 'IN', values: ['draft', 'open', 'paid', 'voided'] }] }], limit: 100 }),
+  'POST /invoices/exports': () => ({ properties: ['id', 'number', 'total'], format: 'csv' }),
+  'POST /views': () => ({ name: 'Open invoices', filterGroups: [{ filters: [{ propertyName: 'status', operator: 'EQ', value: 'open' }] }], properties: ['number'], shared: true }),
+  'PUT /views/{id}': () => ({ name: 'Renamed', filterGroups: [], properties: ['number'], shared: true }),
 };
 
 /**
  * Collections whose objects are made by a route other than `POST /{collection}` (the default), so
  * that seeding can make one: e.g. `exports: 'POST /invoices/exports'`.
  */
-export const CREATED_BY: Record<string, string> = {};
+export const CREATED_BY: Record<string, string> = { exports: 'POST /invoices/exports' };
 
 /** The body to send to a route: none, its sample, or one generated from its schema (or an error naming the route). */
 export function bodyFor(route: RouteDef, seeded: Seeded): unknown {
