@@ -15,6 +15,7 @@ import {
   type Page,
   type RecordStore,
   type SettingsStore,
+  type Stored,
 } from '../../domain/ports.js';
 import type { InvoiceSettings, StoredSettings } from '../../domain/settings/settings.js';
 import type { CreditNote } from '../../domain/credit-notes/credit-note.js';
@@ -169,7 +170,7 @@ export class InMemorySettingsStore implements SettingsStore {
   }
 }
 
-export class InMemoryRecordStore<T extends CrmRecord> implements RecordStore<T> {
+export class InMemoryRecordStore<T extends Stored> implements RecordStore<T> {
   readonly records = new Map<string, T>();
 
   async create(record: T): Promise<T> {
