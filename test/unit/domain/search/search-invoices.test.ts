@@ -122,6 +122,24 @@ describe('export jobs', () => {
     expect(put).toHaveLength(1);
   });
 
+  test('reports progress while it runs: running, with the rows so far, every thousand rows', async () => {
+    const many = variedInvoices(ACCOUNT, 2500, 'P', 9);
+    const { d } = exportDeps();
+    d.search = new InMemorySearchIndex(many);
+    const seen: Pick<ExportJob, 'status' | 'count'>[] = [];
+    const store = d.exports as InMemoryRecordStore<ExportJob>;
+    const replace = store.replace.bind(store);
+    store.replace = async (prev, next) => (seen.push({ status: next.status, count: next.count }), replace(prev, next));
+    const job = await requestExport(d, actor, { format: 'xlsx' });
+    await runExport(d, ACCOUNT, job.id);
+    expect(seen).toEqual([
+      { status: 'running', count: 0 },
+      { status: 'running', count: 1000 },
+      { status: 'running', count: 2000 },
+      { status: 'done', count: 2500 },
+    ]);
+  });
+
   test('currency joins the columns after the first amount', () => {
     expect(exportColumns(['number', 'balanceDue', 'total'])).toEqual(['number', 'balanceDue', 'currency', 'total']);
     expect(exportColumns(['number'])).toEqual(['number']);
