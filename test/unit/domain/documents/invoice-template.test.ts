@@ -1,3 +1,4 @@
+import { sanitizeRichText } from '../../../../domain/invoices/rich-text.js';
 import { createHash } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import { INVOICE_CSP, renderInvoiceHtml, type DocumentMode } from '../../../../domain/documents/invoice-template.js';
@@ -124,26 +125,69 @@ describe('marks and modes', () => {
 });
 
 describe('user text never becomes markup', () => {
-  const XSS = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "'><svg onload=alert(1)>", '</style><script>x()</script>'];
+  /** Known payloads (OWASP's XSS filter evasion cheat sheet and PortSwigger's list, abridged). */
+  const XSS = [
+    '<script>alert(1)</script>',
+    '"><img src=x onerror=alert(1)>',
+    "'><svg onload=alert(1)>",
+    '</style><script>x()</script>',
+    '<ScRiPt>alert(1)</sCrIpT>',
+    '<img src="x" onerror="&#97;lert(1)">',
+    '<svg><animate onbegin=alert(1) attributeName=x dur=1s>',
+    '<iframe src="javascript:alert(1)"></iframe>',
+    '<a href="jav&#x09;ascript:alert(1)">x</a>',
+    '<body onload=alert(1)>',
+    '<details open ontoggle=alert(1)>',
+    '<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>',
+    '<object data="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg=="></object>',
+    '<meta http-equiv="refresh" content="0;url=javascript:alert(1)">',
+    '<link rel=stylesheet href="https://evil.example/x.css">',
+    '<base href="https://evil.example/">',
+    '<form action="https://evil.example"><button>Pay</button></form>',
+    '"><style>@import "https://evil.example/x.css";</style>',
+    '<!--<img src="--><img src=x onerror=alert(1)//">',
+    '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
+  ];
 
-  test.each(XSS)('%s in every field a user fills in', (payload) => {
+  /** The elements of a document, in order: a payload that made markup would add to them. */
+  const tags = (html: string) => [...html.matchAll(/<([a-zA-Z][\w-]*)/g)].map((m) => m[1]!.toLowerCase());
+  const filled = (value: string, mode: 'page' | 'pdf') => {
     const inv = sampleInvoice();
-    const html = render(
+    return render(
       {
-        number: `INV-${payload}`,
-        poNumber: payload,
-        billingAddress: { line1: payload, line2: payload, city: payload, region: payload, postalCode: payload, country: 'US' },
-        lineItems: [{ ...inv.lineItems[0]!, name: payload, description: payload }],
+        number: `INV-${value}`,
+        poNumber: value,
+        billingAddress: { line1: value, line2: value, city: value, region: value, postalCode: value, country: 'US' },
+        lineItems: [{ ...inv.lineItems[0]!, name: value, description: value }],
       },
-      'page',
-      { contacts: [sampleContact({ firstName: payload, lastName: payload, email: `${payload}@x.test` })], company: sampleCompany({ name: payload }) },
+      mode,
+      { contacts: [sampleContact({ firstName: value, lastName: value, email: `${value}@x.test` })], company: sampleCompany({ name: value }) },
     );
+  };
+
+  test.each(XSS.flatMap((p) => (['page', 'pdf'] as const).map((mode) => [mode, p] as const)))('%s: %s in every field a user fills in', (mode, payload) => {
+    const html = filled(payload, mode);
     expect(html).not.toContain(payload);
-    // No element the payload would make, and no event-handler attribute inside any tag.
-    expect(html).not.toMatch(/<(script|img|svg)/i);
+    // No element beyond those plain text in the same fields gives (a plain email may become a
+    // link, so the payload's page can have fewer), and no event-handler attribute in any tag.
+    const count = (xs: string[]) => xs.reduce((m, t) => m.set(t, (m.get(t) ?? 0) + 1), new Map<string, number>());
+    const plain = count(tags(filled('plain', mode)));
+    for (const [tag, n] of count(tags(html))) expect(n, `<${tag}>`).toBeLessThanOrEqual(plain.get(tag) ?? 0);
     expect(html).not.toMatch(/<[^>]*\son\w+\s*=/i);
     // Still shown to the buyer, as text.
     expect(html).toContain('&lt;');
+  });
+
+  test.each(XSS)('comments: %s is sanitized away, on the page and in the PDF', (payload) => {
+    for (const mode of ['page', 'pdf'] as const) {
+      const html = render({ comments: sanitizeRichText(`<p>Thanks</p>${payload}`) }, mode);
+      // Only the allowed rich-text elements may come from a comment.
+      const extra = tags(html).filter((t) => !tags(render({ comments: '<p>Thanks</p>' }, mode)).includes(t));
+      expect(extra.every((t) => ['a', 'p', 'br', 'b', 'strong', 'i', 'em', 'u', 'ul', 'ol', 'li'].includes(t)), extra.join()).toBe(true);
+      expect(html).not.toMatch(/<[^>]*\son\w+\s*=/i);
+      expect(html).not.toMatch(/javascript:|data:text\/html|@import|evil\.example/i);
+      expect(html).toContain('Thanks');
+    }
   });
 
   test('comments are sanitized rich text: formatting and links stay, scripts and handlers go', () => {
