@@ -9,6 +9,7 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { API_FUNCTIONS, FUNCTION_ENTRY, ROUTES, type ApiFunction } from '../routes.js';
+import { API_THROTTLE, type Throttle } from '../throttle.js';
 import { PDF_PREFIX, SES_SEND_ACTIONS, TABLE_ACTIONS, TABLE_READ_ACTIONS } from './grants.js';
 import { OverdueJob } from './overdue-job.js';
 import { pascal, serviceFunction } from './service-function.js';
@@ -48,8 +49,8 @@ export type ApiStackProps = StackProps & {
   mailFrom: string;
   /** The SES identity that verifies it: the address itself or its domain. */
   mailIdentity: string;
-  /** Requests per second (steady) and burst for the whole default stage. */
-  throttle?: { rateLimit: number; burstLimit: number };
+  /** Requests per second (steady) and burst for the whole default stage; API_THROTTLE by default. */
+  throttle?: Throttle;
 };
 
 /**
@@ -104,7 +105,7 @@ export class ApiStack extends Stack {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
-      throttle: props.throttle ?? { rateLimit: 100, burstLimit: 200 },
+      throttle: props.throttle ?? API_THROTTLE,
     });
 
     // API Gateway verifies signature, issuer, audience and expiry before any function runs; the

@@ -4,6 +4,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
 import { API_FUNCTIONS, ROUTES, routeKey, type ApiFunction } from '../../infra/routes.js';
 import { CONTEXT_DEFAULTS } from '../../infra/service-stacks.js';
+import { API_THROTTLE } from '../../infra/throttle.js';
 import { REPO_ROOT, actionsOf, crossStackRef, isJoined, logicalId, resourcesOf, resourcesOfStatement, roleStatements, synthApp } from './synth-app.js';
 
 const { stateful, api, statefulTemplate, apiTemplate: template } = synthApp();
@@ -165,12 +166,13 @@ describe('authorizer and stage', () => {
     expect(() => synthApp({ context })).toThrow(message);
   });
 
-  test('the $default stage deploys automatically and is throttled', () => {
+  test('the $default stage deploys automatically and is throttled with API_THROTTLE, the limits the local API server applies', () => {
+    expect(API_THROTTLE).toEqual({ rateLimit: 100, burstLimit: 200 });
     template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+      DefaultRouteSettings: { ThrottlingRateLimit: API_THROTTLE.rateLimit, ThrottlingBurstLimit: API_THROTTLE.burstLimit },
     });
   });
 
