@@ -10,7 +10,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { API_FUNCTIONS, FUNCTION_ENTRY, ROUTES, type ApiFunction } from '../routes.js';
 import { API_THROTTLE, type Throttle } from '../throttle.js';
-import { PDF_PREFIX, SES_SEND_ACTIONS, TABLE_ACTIONS, TABLE_READ_ACTIONS } from './grants.js';
+import { grantTableAccess, PDF_PREFIX, SES_SEND_ACTIONS, TABLE_ACTIONS, TABLE_READ_ACTIONS, type IndexName } from './grants.js';
 import { OverdueJob } from './overdue-job.js';
 import { pascal, serviceFunction } from './service-function.js';
 import { StreamConsumer } from './stream-consumer.js';
@@ -19,23 +19,25 @@ export { TABLE_ACTIONS } from './grants.js';
 
 /** What each API function may touch beyond writing its logs. Least privilege, per function. */
 type Access = {
-  /** readWrite: TABLE_ACTIONS on the table and its indexes; read: GetItem and Query only. */
+  /** readWrite: TABLE_ACTIONS on the table; read: GetItem and Query only. */
   table: 'none' | 'read' | 'readWrite';
+  /** The indexes it may Query: gsi1 for the lists (newest first) of invoices and CRM records. */
+  indexes: IndexName[];
   /** s3:GetObject under the PDF prefix: the function presigns links to PDFs (a presigned link carries its signer's permissions). */
   readsPdfs: boolean;
   /** Sends email through SES as the sender identity. */
   sendsMail: boolean;
 };
 export const API_FUNCTION_ACCESS: Record<ApiFunction, Access> = {
-  invoices: { table: 'readWrite', readsPdfs: true, sendsMail: true },
-  settings: { table: 'readWrite', readsPdfs: false, sendsMail: false },
-  contacts: { table: 'readWrite', readsPdfs: false, sendsMail: false },
-  companies: { table: 'readWrite', readsPdfs: false, sendsMail: false },
-  crm: { table: 'readWrite', readsPdfs: false, sendsMail: false },
+  invoices: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: true, sendsMail: true },
+  settings: { table: 'readWrite', indexes: [], readsPdfs: false, sendsMail: false },
+  contacts: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: false, sendsMail: false },
+  companies: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: false, sendsMail: false },
+  crm: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: false, sendsMail: false },
   // The buyer page is public: it reads an invoice by slug and presigns its PDF, nothing more.
-  buyer: { table: 'read', readsPdfs: true, sendsMail: false },
+  buyer: { table: 'read', indexes: [], readsPdfs: true, sendsMail: false },
   // The OpenAPI document is built from code alone.
-  docs: { table: 'none', readsPdfs: false, sendsMail: false },
+  docs: { table: 'none', indexes: [], readsPdfs: false, sendsMail: false },
 };
 
 export type ApiStackProps = StackProps & {
@@ -87,9 +89,7 @@ export class ApiStack extends Stack {
           ...(access.sendsMail ? { MAIL_FROM: props.mailFrom } : {}),
         },
       });
-      // Table.grant covers the table and its indexes (for Query on gsi1), nothing else.
-      if (access.table === 'readWrite') props.table.grant(fn, ...TABLE_ACTIONS);
-      if (access.table === 'read') props.table.grant(fn, ...TABLE_READ_ACTIONS);
+      if (access.table !== 'none') grantTableAccess(fn, props.table, access.table === 'readWrite' ? TABLE_ACTIONS : TABLE_READ_ACTIONS, access.indexes);
       if (access.readsPdfs) fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [pdfObjects] }));
       // Only as the sender identity. (While the SES account is in the sandbox, SES also checks
       // the recipients' identities: production access lifts that.)

@@ -1,3 +1,7 @@
+import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { TableDefinition } from '../table-definition.js';
+
 /**
  * The item operations the adapters in functions/dynamodb use (TransactWriteItems is authorized
  * per contained operation). Deliberately no Scan: no request path may scan, and IAM enforces it.
@@ -23,3 +27,17 @@ export const PDF_PREFIX = 'pdfs/';
 
 /** The SES actions sending one message needs (SES v2 SendEmail is authorized as either). */
 export const SES_SEND_ACTIONS = ['ses:SendEmail', 'ses:SendRawEmail'] as const;
+
+export type IndexName = TableDefinition['globalSecondaryIndexes'][number]['indexName'];
+
+/**
+ * Item actions on the table, and Query on the named indexes only, each by its own ARN: unlike
+ * Table.grant, never on `<table>/index/*`, so a function cannot read through an index it does
+ * not use (the sparse past-due index, or any index added later).
+ */
+export function grantTableAccess(grantee: IGrantable, table: ITable, actions: readonly string[], indexes: readonly IndexName[]) {
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [...actions], resources: [table.tableArn] }));
+  if (indexes.length) {
+    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: indexes.map((i) => `${table.tableArn}/index/${i}`) }));
+  }
+}
