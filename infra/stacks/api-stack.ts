@@ -1,16 +1,20 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import { HttpApi, HttpMethod, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { API_FUNCTIONS, FUNCTION_ENTRY, ROUTES, type ApiFunction } from '../routes.js';
+import { API_FUNCTIONS, FUNCTION_ENTRY, ROUTES, routeKey, type ApiFunction } from '../routes.js';
 import { API_THROTTLE, type Throttle } from '../throttle.js';
 import { grantTableAccess, PDF_PREFIX, SES_SEND_ACTIONS, TABLE_ACTIONS, TABLE_READ_ACTIONS, type IndexName } from './grants.js';
+import { serverErrorRateAlarm } from './api-alarms.js';
 import { OverdueJob } from './overdue-job.js';
 import { pascal, serviceFunction } from './service-function.js';
 import { StreamConsumer } from './stream-consumer.js';
@@ -40,6 +44,27 @@ export const API_FUNCTION_ACCESS: Record<ApiFunction, Access> = {
   docs: { table: 'none', indexes: [], readsPdfs: false, sendsMail: false },
 };
 
+/** One JSON object per request in the stage's access log (HTTP API $context variables). */
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    requestTime: '$context.requestTime',
+    ip: '$context.identity.sourceIp',
+    userAgent: '$context.identity.userAgent',
+    routeKey: '$context.routeKey',
+    path: '$context.path',
+    status: '$context.status',
+    responseLength: '$context.responseLength',
+    latencyMs: '$context.responseLatency',
+    integrationLatencyMs: '$context.integrationLatency',
+    integrationStatus: '$context.integrationStatus',
+    integrationError: '$context.integrationErrorMessage',
+    authorizerError: '$context.authorizer.error',
+    accountId: '$context.authorizer.claims.accountId',
+    sub: '$context.authorizer.claims.sub',
+  }),
+);
+
 export type ApiStackProps = StackProps & {
   table: ITable;
   pdfBucket: IBucket;
@@ -65,6 +90,11 @@ export class ApiStack extends Stack {
   readonly functions: Record<ApiFunction, NodejsFunction>;
   readonly api: HttpApi;
   readonly stage: HttpStage;
+  /** The API's routes by route key (`GET /invoices/{id}`). */
+  readonly routes: Map<string, HttpRoute>;
+  /** Where the stage writes one JSON line per request. */
+  readonly accessLogs: LogGroup;
+  readonly serverErrorAlarm: Alarm;
   readonly bus: EventBus;
   readonly streamConsumer: StreamConsumer;
   readonly overdueJob: OverdueJob;
@@ -101,25 +131,31 @@ export class ApiStack extends Stack {
     // The default stage is made by hand: the L2 HttpApi has no throttle option for the stage it
     // would create itself.
     this.api = new HttpApi(this, 'HttpApi', { apiName: 'invoice-api', createDefaultStage: false });
+    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.THREE_MONTHS });
     this.stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
       throttle: props.throttle ?? API_THROTTLE,
+      // Who called what, with which outcome: the tenant and user from the token, never the token.
+      accessLogSettings: { destination: new LogGroupLogDestination(this.accessLogs), format: ACCESS_LOG_FORMAT },
     });
+    this.serverErrorAlarm = serverErrorRateAlarm(this, 'ServerErrorRateAlarm', this.stage);
 
     // API Gateway verifies signature, issuer, audience and expiry before any function runs; the
     // handlers then check the permission named in the route table against the token's claims.
     const authorizer = new HttpJwtAuthorizer('JwtAuthorizer', props.jwtIssuer, { jwtAudience: props.jwtAudience });
     const integrations = new Map(API_FUNCTIONS.map((name) => [name, new HttpLambdaIntegration(`${pascal(name)}Integration`, fns[name])]));
+    this.routes = new Map();
     for (const route of ROUTES) {
-      this.api.addRoutes({
+      const [added] = this.api.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: integrations.get(route.function)!,
         // Public routes (permission null) get no authorizer at all.
         ...(route.permission ? { authorizer } : {}),
       });
+      this.routes.set(routeKey(route), added!);
     }
 
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the invoice API' });

@@ -195,6 +195,38 @@ describe('authorizer and stage', () => {
   });
 });
 
+describe('access log and 5xx alarm', () => {
+  const [apiId] = Object.keys(resources('AWS::ApiGatewayV2::Api'));
+  const stage = Object.values(resources('AWS::ApiGatewayV2::Stage'))[0]!.Properties!;
+
+  test('the stage writes one JSON line per request to a log group with a retention, without the token', () => {
+    const settings = stage.AccessLogSettings as { DestinationArn: { 'Fn::GetAtt': [string, string] }; Format: string };
+    const groupId = settings.DestinationArn['Fn::GetAtt'][0];
+    expect(resources('AWS::Logs::LogGroup')[groupId]?.Properties).toMatchObject({ RetentionInDays: expect.any(Number) });
+    const format = JSON.parse(settings.Format) as Record<string, string>;
+    expect(format).toMatchObject({ requestId: '$context.requestId', routeKey: '$context.routeKey', status: '$context.status', accountId: '$context.authorizer.claims.accountId' });
+    expect(settings.Format).not.toMatch(/authorization|header/i);
+  });
+
+  test("an alarm watches the share of the stage's requests answered with a 5xx", () => {
+    const alarms = Object.values(resources('AWS::CloudWatch::Alarm')).map((a) => a.Properties!).filter((a) => a.Metrics);
+    expect(alarms).toHaveLength(1);
+    const alarm = alarms[0]! as { Metrics: { Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: unknown[] }; Period: number; Stat: string } }[] } & Record<string, unknown>;
+    const stat = (name: string) => alarm.Metrics.find((m) => m.MetricStat?.Metric.MetricName === name)!;
+    const dimensions = [
+      { Name: 'ApiId', Value: { Ref: apiId } },
+      { Name: 'Stage', Value: '$default' },
+    ];
+    for (const name of ['5xx', 'Count']) {
+      expect(stat(name).MetricStat).toEqual({ Metric: { Namespace: 'AWS/ApiGateway', MetricName: name, Dimensions: dimensions }, Period: 300, Stat: 'Sum' });
+      expect(stat(name).ReturnData).toBe(false);
+    }
+    const expression = alarm.Metrics.find((m) => m.Expression)!;
+    expect(expression.Expression).toBe(`IF(${stat('Count').Id} >= 20, 100 * ${stat('5xx').Id} / ${stat('Count').Id}, 0)`);
+    expect(alarm).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 5, EvaluationPeriods: 3, DatapointsToAlarm: 2, TreatMissingData: 'notBreaching' });
+  });
+});
+
 describe('least privilege', () => {
   test.each(API_FUNCTIONS)('%s has a role of its own, no managed policy, and may write logs only to its own log group', (name) => {
     const role = resources('AWS::IAM::Role')[roleId(name)]?.Properties;
