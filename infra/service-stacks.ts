@@ -1,4 +1,5 @@
 import type { App } from 'aws-cdk-lib';
+import { acknowledgeNagFindings } from './nag-suppressions.js';
 import { ApiStack } from './stacks/api-stack.js';
 import { StatefulStack } from './stacks/stateful-stack.js';
 
@@ -53,5 +54,7 @@ export function defineServiceStacks(app: App) {
     // Several audiences may be given comma-separated.
     jwtAudience: context('jwtAudience').split(',').map((a) => a.trim()).filter(Boolean),
   });
+  // The cdk-nag findings kept on purpose, each with its reason; infra/app.ts runs the checks.
+  acknowledgeNagFindings({ stateful, api });
   return { stateful, api };
 }

@@ -6,7 +6,9 @@ import { resolve } from 'node:path';
 import type { Context } from 'aws-lambda';
 import { FUNCTION_ENTRY, ROUTES, routeKey, type ApiFunction, type RouteDef } from '../routes.js';
 import type { HttpEvent, HttpResponse } from '../../functions/http/http-types.js';
+import { API_THROTTLE, type Throttle } from '../throttle.js';
 import { verifyBearer, type SigningKeys } from './local-auth.js';
+import { TokenBucket } from './token-bucket.js';
 
 /** API Gateway's HTTP API refuses bodies over 10 MB; locally we stop reading there too. */
 const MAX_REQUEST_BYTES = 10 * 1024 * 1024;
@@ -70,6 +72,18 @@ const problem = (status: number, title: string, detail: string): HttpResponse =>
   body: JSON.stringify({ type: 'about:blank', title, status, detail }),
 });
 
+/** What API Gateway answers a throttled request with, as problem details (a client retries after Retry-After). */
+const tooManyRequests = (retryAfterSeconds: number): HttpResponse => ({
+  statusCode: 429,
+  headers: { 'content-type': 'application/problem+json', 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+  body: JSON.stringify({
+    type: '/problems/too-many-requests',
+    title: 'Too many requests',
+    status: 429,
+    detail: 'The API is throttled; retry after the number of seconds in Retry-After',
+  }),
+});
+
 /**
  * How long a local invocation may run. Lambda behind API Gateway has 30 s, but here one process
  * plays every concurrent Lambda, and numbering writes for one counter queue behind each other in
@@ -96,12 +110,23 @@ function lambdaContext(fn: ApiFunction, requestId: string): Context {
   };
 }
 
+export type ApiServerOptions = {
+  keys: SigningKeys;
+  /**
+   * The stage's throttle (default: the one the CDK stack sets), applied to the whole server as
+   * one token bucket. Tests and benchmarks that send more than it allows pass a higher one.
+   */
+  throttle?: Throttle;
+};
+
 /**
- * The local API Gateway: matches a request against the route table, checks the bearer token as
- * the JWT authorizer would (401 before any function runs), builds the HTTP API payload v2 event
- * and calls the very handler module the Lambda runs.
+ * The local API Gateway: matches a request against the route table, throttles it as the stage
+ * does (429 before anything else runs), checks the bearer token as the JWT authorizer would (401
+ * before any function runs), builds the HTTP API payload v2 event and calls the very handler
+ * module the Lambda runs.
  */
-export function createApiServer(opts: { keys: SigningKeys }): Server {
+export function createApiServer(opts: ApiServerOptions): Server {
+  const bucket = new TokenBucket(opts.throttle ?? API_THROTTLE);
   const handlers = new Map<ApiFunction, Promise<Handler>>();
   const load = (fn: ApiFunction) => {
     if (!handlers.has(fn)) {
@@ -118,6 +143,8 @@ export function createApiServer(opts: { keys: SigningKeys }): Server {
       if (found === null) return send(res, problem(404, 'Not found', `No route for ${url.pathname}`));
       if (found === 'bad path') return send(res, problem(400, 'Bad request', 'The path is not validly encoded'));
       if (found === 'method') return send(res, problem(405, 'Method not allowed', `${method} is not allowed on ${url.pathname}`));
+      const wait = bucket.take();
+      if (wait > 0) return send(res, tooManyRequests(wait));
       const body = await readBody(req);
       if (body === 'too large') return send(res, problem(413, 'Payload too large', 'The request body is over 10 MB'));
 

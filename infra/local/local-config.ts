@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { API_THROTTLE } from '../throttle.js';
 
 /** The local runtime's settings, from the environment (all listed in the README). */
 const schema = z.object({
@@ -13,6 +14,9 @@ const schema = z.object({
   OVERDUE_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   TABLE_NAME: z.string().default('invoices'),
   DEMO_ACCOUNT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('acc_demo'),
+  /** The API's throttle: requests a second (steady) and burst; by default the stage's in AWS. */
+  API_RATE_LIMIT: z.coerce.number().positive().default(API_THROTTLE.rateLimit),
+  API_BURST_LIMIT: z.coerce.number().int().min(1).default(API_THROTTLE.burstLimit),
 });
 
 export type LocalConfig = z.infer<typeof schema> & { keyFile: string };

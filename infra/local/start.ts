@@ -87,7 +87,8 @@ async function main() {
   startOverdueSchedule({ intervalMs: config.OVERDUE_INTERVAL_MS });
 
   const keys = await loadSigningKeys(config.keyFile);
-  await listen(createApiServer({ keys }), config.PORT, config.HOST);
+  const throttle = { rateLimit: config.API_RATE_LIMIT, burstLimit: config.API_BURST_LIMIT };
+  await listen(createApiServer({ keys, throttle }), config.PORT, config.HOST);
   const token = await mintToken(keys, { accountId: config.DEMO_ACCOUNT_ID, sub: 'usr_demo', role: 'superAdmin' });
 
   console.log(`
@@ -99,6 +100,7 @@ Invoice service running at ${baseUrl}
   Email outbox:     ${files.outbox}
   Dead letters:     ${files.deadLetters}
   Past-due job:     every ${Math.round(config.OVERDUE_INTERVAL_MS / 1000)} s, or now with 'npm run job:overdue'
+  Throttle:         ${throttle.rateLimit} requests/s, bursts of ${throttle.burstLimit} (429 beyond)
   Account ${config.DEMO_ACCOUNT_ID}, user usr_demo, super admin. Token (valid 7 days):
 
 ${token}

@@ -1,15 +1,20 @@
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
-import { HttpApi, HttpMethod, HttpStage } from 'aws-cdk-lib/aws-apigatewayv2';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { API_FUNCTIONS, FUNCTION_ENTRY, ROUTES, type ApiFunction } from '../routes.js';
-import { BATCH_READ_ACTIONS, EXPORT_PREFIX, PDF_PREFIX, SES_SEND_ACTIONS, TABLE_ACTIONS, TABLE_READ_ACTIONS } from './grants.js';
+import { API_FUNCTIONS, FUNCTION_ENTRY, ROUTES, routeKey, type ApiFunction } from '../routes.js';
+import { API_THROTTLE, type Throttle } from '../throttle.js';
+import { BATCH_READ_ACTIONS, EXPORT_PREFIX, SEARCH_INDEXES, grantTableAccess, PDF_PREFIX, SES_SEND_ACTIONS, TABLE_ACTIONS, TABLE_READ_ACTIONS, type IndexName } from './grants.js';
+import { serverErrorRateAlarm } from './api-alarms.js';
 import { ExportRunner } from './export-runner.js';
 import { OverdueJob } from './overdue-job.js';
 import { pascal, serviceFunction } from './service-function.js';
@@ -19,8 +24,10 @@ export { TABLE_ACTIONS } from './grants.js';
 
 /** What each API function may touch beyond writing its logs. Least privilege, per function. */
 type Access = {
-  /** readWrite: TABLE_ACTIONS on the table and its indexes; read: GetItem and Query only. */
+  /** readWrite: TABLE_ACTIONS on the table; read: GetItem and Query only. */
   table: 'none' | 'read' | 'readWrite';
+  /** The indexes it may Query: gsi1 for the lists (newest first) of invoices and CRM records. */
+  indexes: IndexName[];
   /** s3:GetObject under the PDF prefix: the function presigns links to PDFs (a presigned link carries its signer's permissions). */
   readsPdfs: boolean;
   /** Sends email through SES as the sender identity. */
@@ -29,18 +36,39 @@ type Access = {
   searches?: boolean;
 };
 export const API_FUNCTION_ACCESS: Record<ApiFunction, Access> = {
-  invoices: { table: 'readWrite', readsPdfs: true, sendsMail: true },
-  settings: { table: 'readWrite', readsPdfs: false, sendsMail: false },
-  contacts: { table: 'readWrite', readsPdfs: false, sendsMail: false },
-  companies: { table: 'readWrite', readsPdfs: false, sendsMail: false },
-  crm: { table: 'readWrite', readsPdfs: false, sendsMail: false },
+  invoices: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: true, sendsMail: true },
+  settings: { table: 'readWrite', indexes: [], readsPdfs: false, sendsMail: false },
+  contacts: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: false, sendsMail: false },
+  companies: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: false, sendsMail: false },
+  crm: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: false, sendsMail: false },
   // The buyer page is public: it reads an invoice by slug and presigns its PDF, nothing more.
-  buyer: { table: 'read', readsPdfs: true, sendsMail: false },
+  buyer: { table: 'read', indexes: [], readsPdfs: true, sendsMail: false },
   // The OpenAPI document is built from code alone.
-  docs: { table: 'none', readsPdfs: false, sendsMail: false },
-  // Search, saved views and export jobs; export files are written by the export runner.
-  index: { table: 'readWrite', readsPdfs: false, sendsMail: false, searches: true },
+  docs: { table: 'none', indexes: [], readsPdfs: false, sendsMail: false },
+  // Search, saved views (listed through gsi1) and export jobs; the search indexes gsi3 to gsi6.
+  index: { table: 'readWrite', indexes: ['gsi1', ...SEARCH_INDEXES], readsPdfs: false, sendsMail: false, searches: true },
 };
+
+/** One JSON object per request in the stage's access log (HTTP API $context variables). */
+const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
+  JSON.stringify({
+    requestId: '$context.requestId',
+    requestTime: '$context.requestTime',
+    ip: '$context.identity.sourceIp',
+    userAgent: '$context.identity.userAgent',
+    routeKey: '$context.routeKey',
+    path: '$context.path',
+    status: '$context.status',
+    responseLength: '$context.responseLength',
+    latencyMs: '$context.responseLatency',
+    integrationLatencyMs: '$context.integrationLatency',
+    integrationStatus: '$context.integrationStatus',
+    integrationError: '$context.integrationErrorMessage',
+    authorizerError: '$context.authorizer.error',
+    accountId: '$context.authorizer.claims.accountId',
+    sub: '$context.authorizer.claims.sub',
+  }),
+);
 
 export type ApiStackProps = StackProps & {
   table: ITable;
@@ -53,8 +81,8 @@ export type ApiStackProps = StackProps & {
   mailFrom: string;
   /** The SES identity that verifies it: the address itself or its domain. */
   mailIdentity: string;
-  /** Requests per second (steady) and burst for the whole default stage. */
-  throttle?: { rateLimit: number; burstLimit: number };
+  /** Requests per second (steady) and burst for the whole default stage; API_THROTTLE by default. */
+  throttle?: Throttle;
 };
 
 /**
@@ -67,6 +95,11 @@ export class ApiStack extends Stack {
   readonly functions: Record<ApiFunction, NodejsFunction>;
   readonly api: HttpApi;
   readonly stage: HttpStage;
+  /** The API's routes by route key (`GET /invoices/{id}`). */
+  readonly routes: Map<string, HttpRoute>;
+  /** Where the stage writes one JSON line per request. */
+  readonly accessLogs: LogGroup;
+  readonly serverErrorAlarm: Alarm;
   readonly bus: EventBus;
   readonly streamConsumer: StreamConsumer;
   readonly overdueJob: OverdueJob;
@@ -92,12 +125,10 @@ export class ApiStack extends Stack {
           ...(access.sendsMail ? { MAIL_FROM: props.mailFrom } : {}),
         },
       });
-      // Table.grant covers the table and its indexes (for Query on gsi1), nothing else.
-      if (access.table === 'readWrite') props.table.grant(fn, ...TABLE_ACTIONS);
-      if (access.table === 'read') props.table.grant(fn, ...TABLE_READ_ACTIONS);
+      if (access.table !== 'none') grantTableAccess(fn, props.table, access.table === 'readWrite' ? TABLE_ACTIONS : TABLE_READ_ACTIONS, access.indexes);
       if (access.readsPdfs) fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [pdfObjects] }));
       if (access.searches) {
-        props.table.grant(fn, ...BATCH_READ_ACTIONS);
+        fn.addToRolePolicy(new PolicyStatement({ actions: [...BATCH_READ_ACTIONS], resources: [props.table.tableArn] }));
         fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [props.pdfBucket.arnForObjects(`${EXPORT_PREFIX}*`)] }));
       }
       // Only as the sender identity. (While the SES account is in the sandbox, SES also checks
@@ -110,25 +141,31 @@ export class ApiStack extends Stack {
     // The default stage is made by hand: the L2 HttpApi has no throttle option for the stage it
     // would create itself.
     this.api = new HttpApi(this, 'HttpApi', { apiName: 'invoice-api', createDefaultStage: false });
+    this.accessLogs = new LogGroup(this, 'AccessLogs', { retention: RetentionDays.THREE_MONTHS });
     this.stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
-      throttle: props.throttle ?? { rateLimit: 100, burstLimit: 200 },
+      throttle: props.throttle ?? API_THROTTLE,
+      // Who called what, with which outcome: the tenant and user from the token, never the token.
+      accessLogSettings: { destination: new LogGroupLogDestination(this.accessLogs), format: ACCESS_LOG_FORMAT },
     });
+    this.serverErrorAlarm = serverErrorRateAlarm(this, 'ServerErrorRateAlarm', this.stage);
 
     // API Gateway verifies signature, issuer, audience and expiry before any function runs; the
     // handlers then check the permission named in the route table against the token's claims.
     const authorizer = new HttpJwtAuthorizer('JwtAuthorizer', props.jwtIssuer, { jwtAudience: props.jwtAudience });
     const integrations = new Map(API_FUNCTIONS.map((name) => [name, new HttpLambdaIntegration(`${pascal(name)}Integration`, fns[name])]));
+    this.routes = new Map();
     for (const route of ROUTES) {
-      this.api.addRoutes({
+      const [added] = this.api.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: integrations.get(route.function)!,
         // Public routes (permission null) get no authorizer at all.
         ...(route.permission ? { authorizer } : {}),
       });
+      this.routes.set(routeKey(route), added!);
     }
 
     new CfnOutput(this, 'ApiUrl', { value: this.stage.url, description: 'Base URL of the invoice API' });

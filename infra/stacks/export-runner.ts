@@ -9,7 +9,7 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EXPORT_FUNCTION_ENTRY } from '../routes.js';
-import { BATCH_READ_ACTIONS, EXPORT_PREFIX, TABLE_ACTIONS } from './grants.js';
+import { BATCH_READ_ACTIONS, EXPORT_PREFIX, SEARCH_INDEXES, TABLE_ACTIONS, grantTableAccess } from './grants.js';
 import { serviceFunction } from './service-function.js';
 
 export type ExportRunnerProps = { table: ITable; bucket: IBucket; publicBaseUrl: string };
@@ -44,7 +44,7 @@ export class ExportRunner extends Construct {
       environment: { TABLE_NAME: props.table.tableName, PUBLIC_BASE_URL: props.publicBaseUrl, BUCKET_NAME: props.bucket.bucketName },
     });
     // Reads invoices through the search indexes and links; writes the job's progress.
-    props.table.grant(this.fn, ...TABLE_ACTIONS, ...BATCH_READ_ACTIONS);
+    grantTableAccess(this.fn, props.table, [...TABLE_ACTIONS, ...BATCH_READ_ACTIONS], SEARCH_INDEXES);
     this.fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [props.bucket.arnForObjects(`${EXPORT_PREFIX}*`)] }));
 
     this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });

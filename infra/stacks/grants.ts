@@ -1,3 +1,7 @@
+import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
+import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { TableDefinition } from '../table-definition.js';
+
 /**
  * The item operations the adapters in functions/dynamodb use (TransactWriteItems is authorized
  * per contained operation). Deliberately no Scan: no request path may scan, and IAM enforces it.
@@ -27,8 +31,25 @@ export const PDF_PREFIX = 'pdfs/';
  */
 export const EXPORT_PREFIX = 'exports/';
 
+/** The search indexes (functions/dynamodb/keys.ts SEARCH_INDEX): the index function and the export runner query them. */
+export const SEARCH_INDEXES = ['gsi3', 'gsi4', 'gsi5', 'gsi6'] as const satisfies readonly IndexName[];
+
 /** Search reads a contact's or company's invoices in hundreds (BatchGetItem), beside TABLE_ACTIONS. */
 export const BATCH_READ_ACTIONS = ['dynamodb:BatchGetItem'] as const;
 
 /** The SES actions sending one message needs (SES v2 SendEmail is authorized as either). */
 export const SES_SEND_ACTIONS = ['ses:SendEmail', 'ses:SendRawEmail'] as const;
+
+export type IndexName = TableDefinition['globalSecondaryIndexes'][number]['indexName'];
+
+/**
+ * Item actions on the table, and Query on the named indexes only, each by its own ARN: unlike
+ * Table.grant, never on `<table>/index/*`, so a function cannot read through an index it does
+ * not use (the sparse past-due index, or any index added later).
+ */
+export function grantTableAccess(grantee: IGrantable, table: ITable, actions: readonly string[], indexes: readonly IndexName[]) {
+  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [...actions], resources: [table.tableArn] }));
+  if (indexes.length) {
+    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: indexes.map((i) => `${table.tableArn}/index/${i}`) }));
+  }
+}

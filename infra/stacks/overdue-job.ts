@@ -1,7 +1,7 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
@@ -26,6 +26,8 @@ export type OverdueJobProps = {
 export class OverdueJob extends Construct {
   readonly fn: NodejsFunction;
   readonly schedule: Schedule;
+  /** The role EventBridge Scheduler invokes the job with. */
+  readonly scheduleRole: Role;
   readonly errorsAlarm: Alarm;
 
   constructor(scope: Construct, id: string, props: OverdueJobProps) {
@@ -47,12 +49,25 @@ export class OverdueJob extends Construct {
     this.fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.table.tableArn}/index/${OVERDUE_INDEX}`] }));
     this.fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [props.table.tableArn] }));
 
-    // LambdaInvoke gives the schedule a role of its own that the scheduler (of this account and
-    // schedule group only) may assume, allowed to invoke this function and nothing else.
+    // The schedule's role, that only the scheduler of this account and schedule group may assume,
+    // allowed to invoke this function and nothing else (LambdaInvoke grants that). Made here
+    // rather than left to LambdaInvoke so that the stack can name it.
+    const stack = Stack.of(this);
+    this.scheduleRole = new Role(this, 'ScheduleRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: {
+          StringEquals: {
+            'aws:SourceAccount': stack.account,
+            'aws:SourceArn': stack.formatArn({ service: 'scheduler', resource: 'schedule-group', resourceName: 'default' }),
+          },
+        },
+      }),
+    });
     this.schedule = new Schedule(this, 'Hourly', {
       description: 'Flags past-due invoices',
       schedule: ScheduleExpression.rate(Duration.hours(1)),
       target: new LambdaInvoke(this.fn, {
+        role: this.scheduleRole,
         input: ScheduleTargetInput.fromObject({ scheduledTime: ContextAttribute.scheduledTime }),
         // Delivery retries (throttling); a run an hour late is superseded by the next one.
         retryAttempts: 3,

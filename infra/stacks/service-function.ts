@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -26,11 +27,17 @@ export type ServiceFunctionProps = {
 } & Pick<NodejsFunctionProps, 'layers' | 'ephemeralStorageSize' | 'description'>;
 
 /**
- * A Lambda of this service: nodejs22.x, its own log group with a retention, and an ES module
- * bundle made by the local esbuild. Every function (API, stream consumer, past-due job) is built
- * here so they cannot differ in how they are bundled.
+ * A Lambda of this service: nodejs22.x, its own log group with a retention, a role of its own,
+ * and an ES module bundle made by the local esbuild. Every function (API, stream consumer,
+ * past-due job) is built here so they cannot differ in how they are bundled or what they may log to.
  */
 export function serviceFunction(scope: Construct, id: string, props: ServiceFunctionProps): NodejsFunction {
+  const logGroup = new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH });
+  // Instead of the AWSLambdaBasicExecutionRole managed policy, which lets a function create and
+  // write to any log group of the account: this one may write to its own log group only. The
+  // callers grant the rest.
+  const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
+  logGroup.grantWrite(role);
   return new NodejsFunction(scope, `${id}Function`, {
     entry: resolve(REPO_ROOT, props.entry),
     handler: 'handler',
@@ -43,7 +50,8 @@ export function serviceFunction(scope: Construct, id: string, props: ServiceFunc
     ...(props.layers ? { layers: props.layers } : {}),
     ...(props.ephemeralStorageSize ? { ephemeralStorageSize: props.ephemeralStorageSize } : {}),
     ...(props.description ? { description: props.description } : {}),
-    logGroup: new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH }),
+    logGroup,
+    role,
     environment: { ...props.environment, ...TELEMETRY_ENVIRONMENT, NODE_OPTIONS: '--enable-source-maps' },
     bundling: {
       format: OutputFormat.ESM,

@@ -4,6 +4,10 @@ import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aw
 import type { Construct } from 'constructs';
 import { TABLE_DEFINITION } from '../table-definition.js';
 
+/** Where the PDF bucket's access logs go in the access log bucket, and how long they are kept. */
+export const PDF_ACCESS_LOG_PREFIX = 'pdf-bucket/';
+const ACCESS_LOG_DAYS = 365;
+
 /**
  * What outlives a deployment: the table and the PDF bucket. Kept apart from the functions and the
  * API so that a stateless change (or tearing the API stack down) can never replace or delete data.
@@ -12,6 +16,8 @@ export class StatefulStack extends Stack {
   /** A Table, not an ITable: the stream consumer needs its stream ARN. */
   readonly table: Table;
   readonly pdfBucket: Bucket;
+  /** The PDF bucket's server access logs: which PDF was fetched (a buyer's presigned link, say), when and by whom. */
+  readonly accessLogBucket: Bucket;
 
   constructor(scope: Construct, id: string, props?: StackProps) {
     super(scope, id, props);
@@ -37,9 +43,22 @@ export class StatefulStack extends Stack {
     }
     this.table = table;
 
+    this.accessLogBucket = new Bucket(this, 'AccessLogBucket', {
+      blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
+      // ACLs off: S3's log delivery is allowed by the bucket policy CDK adds for it.
+      objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      // SSE-S3: log delivery cannot write to a bucket whose default key is a KMS one it may not use.
+      encryption: BucketEncryption.S3_MANAGED,
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(ACCESS_LOG_DAYS) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
     // Invoice PDFs (pdfs/<account>/<invoice>/v<version>-<status>.pdf). Never public: buyers get
     // presigned links that expire within 15 minutes.
     this.pdfBucket = new Bucket(this, 'PdfBucket', {
+      serverAccessLogsBucket: this.accessLogBucket,
+      serverAccessLogsPrefix: PDF_ACCESS_LOG_PREFIX,
       blockPublicAccess: BlockPublicAccess.BLOCK_ALL,
       // ACLs off: the bucket owner owns every object, and access is IAM (and the policy) only.
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,

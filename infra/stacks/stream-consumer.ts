@@ -11,7 +11,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { STREAM_FUNCTION_ENTRY } from '../routes.js';
 import { CHROMIUM_PACKAGE, ChromiumLayer } from './chromium-layer.js';
-import { TABLE_ACTIONS, PDF_PREFIX } from './grants.js';
+import { grantTableAccess, PDF_PREFIX, TABLE_ACTIONS } from './grants.js';
 import { serviceFunction } from './service-function.js';
 
 export type StreamConsumerProps = {
@@ -73,8 +73,9 @@ export class StreamConsumer extends Construct {
       },
     });
 
-    // Reads invoices and contacts; writes the PDF record, the event marks and the invoice's pdf field.
-    props.table.grant(this.fn, ...TABLE_ACTIONS);
+    // Reads invoices and contacts; writes the PDF record, the event marks and the invoice's pdf
+    // field. Key lookups and Query on the table only: it reads no index.
+    grantTableAccess(this.fn, props.table, TABLE_ACTIONS, []);
     // Writes PDFs, and only under their prefix.
     this.fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [props.bucket.arnForObjects(`${PDF_PREFIX}*`)] }));
     // Publishes to this bus only.

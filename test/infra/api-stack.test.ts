@@ -1,10 +1,14 @@
+import { SEARCH_INDEX } from '../../functions/dynamodb/keys.js';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
 import { API_FUNCTIONS, ROUTES, routeKey, type ApiFunction } from '../../infra/routes.js';
 import { CONTEXT_DEFAULTS } from '../../infra/service-stacks.js';
-import { REPO_ROOT, actionsOf, crossStackRef, isJoined, logicalId, resourcesOf, resourcesOfStatement, roleStatements, synthApp } from './synth-app.js';
+import { OVERDUE_INDEX } from '../../infra/stacks/overdue-job.js';
+import { TABLE_DEFINITION } from '../../infra/table-definition.js';
+import { API_THROTTLE } from '../../infra/throttle.js';
+import { REPO_ROOT, actionsOf, crossStackRef, isJoined, logicalId, resourcesOf, resourcesOfStatement, roleStatements, synthApp, type Statement } from './synth-app.js';
 
 const { stateful, api, statefulTemplate, apiTemplate: template } = synthApp();
 const resources = (type: string) => resourcesOf(template, type);
@@ -16,15 +20,27 @@ const tableLogicalId = logicalId(stateful, stateful.table);
 const bucketLogicalId = logicalId(stateful, stateful.pdfBucket);
 const isTableName = crossStackRef(stateful, statefulTemplate, { Ref: tableLogicalId });
 const isTableArn = crossStackRef(stateful, statefulTemplate, { 'Fn::GetAtt': [tableLogicalId, 'Arn'] });
-const isIndexArns = isJoined(isTableArn, '/index/*');
+const isIndexArn = (index: string) => isJoined(isTableArn, `/index/${index}`);
 const isBucketName = crossStackRef(stateful, statefulTemplate, { Ref: bucketLogicalId });
 const isPdfObjects = isJoined(crossStackRef(stateful, statefulTemplate, { 'Fn::GetAtt': [bucketLogicalId, 'Arn'] }), '/pdfs/*');
 
-/** The API functions that keep full item access to the table (and its indexes). */
+/** The API functions that keep full item access to the table. */
 const READ_WRITE_FUNCTIONS: ApiFunction[] = ['invoices', 'settings', 'contacts', 'companies', 'crm', 'index'];
 
 /** What every function gets for Powertools (logs and metrics). */
 const TELEMETRY_ENV = ['POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME'];
+
+/** The indexes each API function may Query: gsi1 where it lists (invoices, CRM records, views), the search indexes for search. */
+const INDEXES: Record<ApiFunction, string[]> = {
+  invoices: ['gsi1'],
+  contacts: ['gsi1'],
+  companies: ['gsi1'],
+  crm: ['gsi1'],
+  settings: [],
+  buyer: [],
+  docs: [],
+  index: ['gsi1', 'gsi3', 'gsi4', 'gsi5', 'gsi6'],
+};
 
 /** The environment of each API function beyond NODE_OPTIONS, PUBLIC_BASE_URL, TABLE_NAME and TELEMETRY_ENV. */
 const EXTRA_ENV: Record<ApiFunction, string[]> = {
@@ -170,12 +186,13 @@ describe('authorizer and stage', () => {
     expect(() => synthApp({ context })).toThrow(message);
   });
 
-  test('the $default stage deploys automatically and is throttled', () => {
+  test('the $default stage deploys automatically and is throttled with API_THROTTLE, the limits the local API server applies', () => {
+    expect(API_THROTTLE).toEqual({ rateLimit: 100, burstLimit: 200 });
     template.resourceCountIs('AWS::ApiGatewayV2::Stage', 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingRateLimit: 100, ThrottlingBurstLimit: 200 },
+      DefaultRouteSettings: { ThrottlingRateLimit: API_THROTTLE.rateLimit, ThrottlingBurstLimit: API_THROTTLE.burstLimit },
     });
   });
 
@@ -185,16 +202,56 @@ describe('authorizer and stage', () => {
   });
 });
 
-describe('least privilege', () => {
-  test.each(API_FUNCTIONS)('%s role has only the basic execution managed policy', (name) => {
-    const role = resources('AWS::IAM::Role')[roleId(name)]?.Properties;
-    expect(JSON.stringify(role?.ManagedPolicyArns)).toMatch(/service-role\/AWSLambdaBasicExecutionRole"/);
-    expect(role?.ManagedPolicyArns).toHaveLength(1);
-    expect(role?.Policies).toBeUndefined();
+describe('access log and 5xx alarm', () => {
+  const [apiId] = Object.keys(resources('AWS::ApiGatewayV2::Api'));
+  const stage = Object.values(resources('AWS::ApiGatewayV2::Stage'))[0]!.Properties!;
+
+  test('the stage writes one JSON line per request to a log group with a retention, without the token', () => {
+    const settings = stage.AccessLogSettings as { DestinationArn: { 'Fn::GetAtt': [string, string] }; Format: string };
+    const groupId = settings.DestinationArn['Fn::GetAtt'][0];
+    expect(resources('AWS::Logs::LogGroup')[groupId]?.Properties).toMatchObject({ RetentionInDays: expect.any(Number) });
+    const format = JSON.parse(settings.Format) as Record<string, string>;
+    expect(format).toMatchObject({ requestId: '$context.requestId', routeKey: '$context.routeKey', status: '$context.status', accountId: '$context.authorizer.claims.accountId' });
+    expect(settings.Format).not.toMatch(/authorization|header/i);
   });
 
-  test('docs has no inline policy at all, so no DynamoDB access', () => {
-    expect(statementsOf('docs')).toEqual([]);
+  test("an alarm watches the share of the stage's requests answered with a 5xx", () => {
+    const alarms = Object.values(resources('AWS::CloudWatch::Alarm')).map((a) => a.Properties!).filter((a) => a.Metrics);
+    expect(alarms).toHaveLength(1);
+    const alarm = alarms[0]! as { Metrics: { Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: unknown[] }; Period: number; Stat: string } }[] } & Record<string, unknown>;
+    const stat = (name: string) => alarm.Metrics.find((m) => m.MetricStat?.Metric.MetricName === name)!;
+    const dimensions = [
+      { Name: 'ApiId', Value: { Ref: apiId } },
+      { Name: 'Stage', Value: '$default' },
+    ];
+    for (const name of ['5xx', 'Count']) {
+      expect(stat(name).MetricStat).toEqual({ Metric: { Namespace: 'AWS/ApiGateway', MetricName: name, Dimensions: dimensions }, Period: 300, Stat: 'Sum' });
+      expect(stat(name).ReturnData).toBe(false);
+    }
+    const expression = alarm.Metrics.find((m) => m.Expression)!;
+    expect(expression.Expression).toBe(`IF(${stat('Count').Id} >= 20, 100 * ${stat('5xx').Id} / ${stat('Count').Id}, 0)`);
+    expect(alarm).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 5, EvaluationPeriods: 3, DatapointsToAlarm: 2, TreatMissingData: 'notBreaching' });
+  });
+});
+
+describe('least privilege', () => {
+  test.each(API_FUNCTIONS)('%s has a role of its own, no managed policy, and may write logs only to its own log group', (name) => {
+    const role = resources('AWS::IAM::Role')[roleId(name)]?.Properties;
+    // Not AWSLambdaBasicExecutionRole: it allows creating and writing any log group of the account.
+    expect(role?.ManagedPolicyArns).toBeUndefined();
+    expect(role?.Policies).toBeUndefined();
+    expect(role?.AssumeRolePolicyDocument).toEqual({ Version: '2012-10-17', Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }] });
+    const others = API_FUNCTIONS.filter((f) => f !== name);
+    expect(others.every((f) => api.functions[f].role !== api.functions[name].role)).toBe(true);
+    const logs = statementsOf(name).filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
+    expect(logs).toHaveLength(1);
+    expect(actionsOf(logs[0]!).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    const groupId = (resources('AWS::Lambda::Function')[fnId(name)]!.Properties as { LoggingConfig: { LogGroup: { Ref: string } } }).LoggingConfig.LogGroup.Ref;
+    expect(logs[0]!.Resource).toEqual({ 'Fn::GetAtt': [groupId, 'Arn'] });
+  });
+
+  test('docs may only write its logs: no DynamoDB, S3 or anything else', () => {
+    expect(statementsOf('docs').flatMap(actionsOf).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
     expect(JSON.stringify(resources('AWS::IAM::Role')[roleId('docs')])).not.toMatch(/dynamodb/i);
   });
 
@@ -216,24 +273,69 @@ describe('least privilege', () => {
   test.each(API_FUNCTIONS)('%s may use exactly the services it needs', (name) => {
     const services = Object.keys(byService(name)).sort();
     const expected: Record<ApiFunction, string[]> = {
-      invoices: ['dynamodb', 's3', 'ses'],
-      buyer: ['dynamodb', 's3'],
-      settings: ['dynamodb'],
-      contacts: ['dynamodb'],
-      companies: ['dynamodb'],
-      crm: ['dynamodb'],
-      docs: [],
-      index: ['dynamodb', 's3'],
+      invoices: ['dynamodb', 'logs', 's3', 'ses'],
+      buyer: ['dynamodb', 'logs', 's3'],
+      settings: ['dynamodb', 'logs'],
+      contacts: ['dynamodb', 'logs'],
+      companies: ['dynamodb', 'logs'],
+      crm: ['dynamodb', 'logs'],
+      docs: ['logs'],
+      index: ['dynamodb', 'logs', 's3'],
     };
     expect(services).toEqual(expected[name]);
   });
 
-  test.each(API_FUNCTIONS.filter((f) => f !== 'docs'))('%s uses DynamoDB only on the table and its indexes, never Scan', (name) => {
-    for (const { actions, resources: targets } of byService(name).dynamodb ?? []) {
+  test.each(API_FUNCTIONS.filter((f) => f !== 'docs'))('%s uses items on the table and Query on exactly the indexes it lists from (never index/*), never Scan', (name) => {
+    const statements = byService(name).dynamodb ?? [];
+    for (const { actions } of statements) {
       // No Scan: request paths read by key or Query only (DESIGN.md), and IAM holds them to it.
       expect(actions).not.toContain('dynamodb:Scan');
-      for (const t of targets) expect(isTableArn(t) || isIndexArns(t), JSON.stringify(t)).toBe(true);
     }
+    const onTable = statements.filter((s) => s.resources.every(isTableArn));
+    const onIndexes = statements.filter((s) => s !== onTable[0]);
+    expect(onTable).toHaveLength(1);
+    expect(onTable[0]!.resources).toHaveLength(1);
+    if (INDEXES[name].length === 0) {
+      expect(onIndexes).toEqual([]);
+      return;
+    }
+    expect(onIndexes).toHaveLength(1);
+    expect(onIndexes[0]!.actions).toEqual(['dynamodb:Query']);
+    expect(onIndexes[0]!.resources).toHaveLength(INDEXES[name].length);
+    for (const [i, index] of INDEXES[name].entries()) expect(isIndexArn(index)(onIndexes[0]!.resources[i]), JSON.stringify(onIndexes[0]!.resources[i])).toBe(true);
+  });
+
+  test('every index an adapter Queries exists, and is granted to a function; no function may Query an index nobody uses', () => {
+    // IndexName: 'gsi1', or IndexName: NAME with `const NAME = 'gsi2'` in the same file.
+    const used = new Set<string>();
+    for (const file of readdirSync(join(REPO_ROOT, 'functions'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))) {
+      const text = readFileSync(join(REPO_ROOT, 'functions', file), 'utf8');
+      for (const m of text.matchAll(/\bIndexName:\s*(?:'([^']+)'|(\w+))/g)) {
+        const name = m[1] ?? new RegExp(`\\bconst ${m[2]} = '([^']+)'`).exec(text)?.[1];
+        // The search adapter picks its index from SEARCH_INDEX (functions/dynamodb/keys.ts): all of them.
+        if (name === undefined && m[2] === 'index' && text.includes('SEARCH_INDEX[')) {
+          for (const i of Object.values(SEARCH_INDEX)) used.add(i);
+          continue;
+        }
+        expect(name, `${file}: cannot tell which index ${m[0]} names`).toBeDefined();
+        used.add(name!);
+      }
+    }
+    expect(used.size).toBeGreaterThan(0);
+    // The indexes any role of the stack may Query, from the policies themselves: a new index in
+    // use fails here until the function that Queries it is granted it.
+    const granted = new Set<string>();
+    for (const policy of Object.values(resources('AWS::IAM::Policy'))) {
+      for (const s of (policy.Properties!.PolicyDocument as { Statement: Statement[] }).Statement) {
+        for (const r of resourcesOfStatement(s)) {
+          const suffix = (r as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join']?.[1][1];
+          if (typeof suffix === 'string' && suffix.startsWith('/index/') && isIndexArn(suffix.slice(7))(r)) granted.add(suffix.slice(7));
+        }
+      }
+    }
+    expect([...granted].sort()).toEqual([...used].sort());
+    expect(new Set([...Object.values(INDEXES).flat(), OVERDUE_INDEX])).toEqual(granted);
+    for (const index of used) expect(TABLE_DEFINITION.globalSecondaryIndexes.map((g) => g.indexName as string), index).toContain(index);
   });
 
   test('the buyer page can only read the table: GetItem and Query, nothing that writes', () => {

@@ -44,6 +44,7 @@ const exportRoleId = logicalId(api, api.exportRunner.fn.role!);
 const apiRoleId = (name: (typeof API_FUNCTIONS)[number]) => logicalId(api, api.functions[name].role!);
 
 const fnProps = (id: string) => resources('AWS::Lambda::Function')[id]!.Properties!;
+const logGroupOf = (fnId: string) => (fnProps(fnId).LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
 const envOf = (id: string) => (fnProps(id).Environment as { Variables: Record<string, unknown> }).Variables;
 
 /** Does a stream record match a Lambda event filter pattern (leaves: lists of allowed values)? */
@@ -153,9 +154,10 @@ describe('the stream consumer', () => {
       const actions = actionsOf(s);
       const targets = resourcesOfStatement(s);
       const ok =
-        // Items: what the API functions have, on the table and its indexes (no Scan).
-        (actions.every((a) => /^dynamodb:(GetItem|PutItem|UpdateItem|DeleteItem|ConditionCheckItem|Query)$/.test(a)) &&
-          targets.every((t) => isTableArn(t) || isJoined(isTableArn, '/index/*')(t))) ||
+        // Items: what the API functions have, on the table only (it Queries no index; no Scan).
+        (actions.every((a) => /^dynamodb:(GetItem|PutItem|UpdateItem|DeleteItem|ConditionCheckItem|Query)$/.test(a)) && targets.every(isTableArn)) ||
+        // Its own log group.
+        (JSON.stringify(actions.sort()) === '["logs:CreateLogStream","logs:PutLogEvents"]' && JSON.stringify(targets) === JSON.stringify([{ 'Fn::GetAtt': [logGroupOf(streamFnId), 'Arn'] }])) ||
         // The stream, for the event source mapping (ListStreams cannot be scoped to a resource).
         (actions.every((a) => /^dynamodb:(DescribeStream|GetRecords|GetShardIterator)$/.test(a)) && targets.every(isStreamArn)) ||
         (JSON.stringify(actions) === '["dynamodb:ListStreams"]' && JSON.stringify(targets) === '["*"]') ||
@@ -245,13 +247,31 @@ describe('S3 and SES grants across the whole stack', () => {
     for (const action of used.values()) expect(rolesGranted(template, action), action).toEqual(grantedTo[action]);
   });
 
-  test('every Lambda role has only the basic execution managed policy, no inline role policies', () => {
-    for (const fn of Object.values(resources('AWS::Lambda::Function'))) {
-      const roleId = (fn.Properties!.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
-      const role = resources('AWS::IAM::Role')[roleId]!.Properties!;
-      expect(role.ManagedPolicyArns).toHaveLength(1);
-      expect(JSON.stringify(role.ManagedPolicyArns)).toMatch(/service-role\/AWSLambdaBasicExecutionRole"/);
-      expect(role.Policies).toBeUndefined();
+  test('every Lambda has a role of its own with no managed or inline role policies, and may write logs to its own log group only', () => {
+    const fns = Object.entries(resources('AWS::Lambda::Function'));
+    const roleIds = fns.map(([, fn]) => (fn.Properties!.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0]);
+    expect(new Set(roleIds).size).toBe(fns.length);
+    for (const [i, [fnId]] of fns.entries()) {
+      const role = resources('AWS::IAM::Role')[roleIds[i]!]!.Properties!;
+      // AWSLambdaBasicExecutionRole would let it create and write any log group of the account.
+      expect(role.ManagedPolicyArns, fnId).toBeUndefined();
+      expect(role.Policies, fnId).toBeUndefined();
+      const logs = roleStatements(template, roleIds[i]!).filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
+      expect(logs.map((s) => [actionsOf(s).sort(), s.Resource]), fnId).toEqual([[['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': [logGroupOf(fnId), 'Arn'] }]]);
+    }
+  });
+
+  test('no role may act on every resource ("*") but for the one action AWS allows no other resource for', () => {
+    for (const policy of Object.values(resources('AWS::IAM::Policy'))) {
+      for (const s of (policy.Properties!.PolicyDocument as { Statement: Statement[] }).Statement) {
+        for (const a of actionsOf(s)) expect(a, 'a wildcard action').not.toContain('*');
+        if (!resourcesOfStatement(s).includes('*')) continue;
+        // dynamodb:ListStreams has no resource type in IAM, and the stream's event source mapping
+        // needs it; it lists stream ARNs, it reads no records.
+        // The two stream consumers: side effects and the export runner.
+        expect([[{ Ref: streamRoleId }], [{ Ref: exportRoleId }]], JSON.stringify(s)).toContainEqual(policy.Properties!.Roles);
+        expect([actionsOf(s), s.Resource]).toEqual([['dynamodb:ListStreams'], '*']);
+      }
     }
   });
 });
@@ -291,7 +311,7 @@ describe('the past-due job', () => {
   });
 
   test('the job may Query only the past-due index (gsi2) and GetItem/UpdateItem only on the table', () => {
-    const statements = roleStatements(template, jobRoleId);
+    const statements = roleStatements(template, jobRoleId).filter((s) => !actionsOf(s).every((a) => a.startsWith('logs:')));
     const grants = statements.map((s) => ({ actions: actionsOf(s).sort(), resources: resourcesOfStatement(s) }));
     expect(grants).toHaveLength(2);
     const query = grants.find((g) => g.actions.includes('dynamodb:Query'))!;

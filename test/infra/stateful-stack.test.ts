@@ -2,6 +2,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, test } from 'vitest';
 import { pdfKey } from '../../domain/documents/pdf-key.js';
 import { PDF_PREFIX } from '../../infra/stacks/grants.js';
+import { PDF_ACCESS_LOG_PREFIX } from '../../infra/stacks/stateful-stack.js';
 import { TABLE_DEFINITION } from '../../infra/table-definition.js';
 import { logicalId, resourcesOf, synthApp, type Statement } from './synth-app.js';
 
@@ -9,13 +10,13 @@ const { stateful, statefulTemplate: template, apiTemplate } = synthApp();
 const d = TABLE_DEFINITION;
 
 describe('the table', () => {
-  test('the table and the PDF bucket are the only stateful resources, and they live only in the stateful stack', () => {
+  test('the table, the PDF bucket and its access log bucket are the only stateful resources, and they live only in the stateful stack', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
-    template.resourceCountIs('AWS::S3::Bucket', 1);
+    template.resourceCountIs('AWS::S3::Bucket', 2);
     // Nothing stateless here (CDK's version-reporting metadata aside): redeploying functions and
     // the API must never touch this stack.
     const types = Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
-    expect(types.filter((t) => t !== 'AWS::CDK::Metadata').sort()).toEqual(['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::S3::BucketPolicy']);
+    expect(types.filter((t) => t !== 'AWS::CDK::Metadata').sort()).toEqual(['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::S3::Bucket', 'AWS::S3::BucketPolicy', 'AWS::S3::BucketPolicy']);
     apiTemplate.resourceCountIs('AWS::DynamoDB::Table', 0);
     apiTemplate.resourceCountIs('AWS::DynamoDB::GlobalTable', 0);
     apiTemplate.resourceCountIs('AWS::S3::Bucket', 0);
@@ -125,5 +126,47 @@ describe('the PDF bucket', () => {
   test('PDF keys start with the prefix every S3 grant is limited to', () => {
     expect(PDF_PREFIX).toBe('pdfs/');
     expect(pdfKey({ accountId: 'acc_1', id: 'inv_1', version: 3, status: 'open' }).startsWith(PDF_PREFIX)).toBe(true);
+  });
+});
+
+describe('the access log bucket', () => {
+  const pdfBucketId = logicalId(stateful, stateful.pdfBucket);
+  const logBucketId = logicalId(stateful, stateful.accessLogBucket);
+  const logBucket = resourcesOf(template, 'AWS::S3::Bucket')[logBucketId]!;
+  const policyOf = (bucketId: string) =>
+    Object.values(resourcesOf(template, 'AWS::S3::BucketPolicy'))
+      .filter((p) => JSON.stringify(p.Properties!.Bucket) === JSON.stringify({ Ref: bucketId }))
+      .flatMap((p) => (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement);
+
+  test('receives the PDF bucket\'s server access logs under their prefix', () => {
+    expect(resourcesOf(template, 'AWS::S3::Bucket')[pdfBucketId]!.Properties!.LoggingConfiguration).toEqual({
+      DestinationBucketName: { Ref: logBucketId },
+      LogFilePrefix: PDF_ACCESS_LOG_PREFIX,
+    });
+  });
+
+  test('blocks public access, disables ACLs, encrypts with SSE-S3, and keeps logs a year (surviving the stack)', () => {
+    expect(logBucket.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
+      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      LifecycleConfiguration: { Rules: [{ Status: 'Enabled', ExpirationInDays: 365 }] },
+    });
+    expect(logBucket).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  test('its policy denies requests not over TLS and allows only S3 log delivery, for the PDF bucket of this account, to put objects under the prefix', () => {
+    const statements = policyOf(logBucketId);
+    expect(statements.find((s) => s.Effect === 'Deny')).toMatchObject({ Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+    const allows = statements.filter((s) => s.Effect === 'Allow');
+    expect(allows).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 's3:PutObject',
+        Principal: { Service: 'logging.s3.amazonaws.com' },
+        Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logBucketId, 'Arn'] }, `/${PDF_ACCESS_LOG_PREFIX}*`]] },
+        Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [pdfBucketId, 'Arn'] } }, StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+      },
+    ]);
   });
 });

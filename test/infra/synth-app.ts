@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { App, type Stack } from 'aws-cdk-lib';
+import { App, Validations, type Stack } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { Template } from 'aws-cdk-lib/assertions';
 import { expect } from 'vitest';
 import { defineServiceStacks } from '../../infra/service-stacks.js';
@@ -19,6 +20,8 @@ export type SynthOptions = {
   /** Extra CDK context, as `cdk synth -c name=value` would pass it. */
   context?: Record<string, unknown>;
   outdir?: string;
+  /** Register cdk-nag's AWS Solutions checks as infra/app.ts does: synthesis then fails on any unacknowledged finding. */
+  nag?: boolean;
 };
 
 /** Builds the service's stacks the way infra/app.ts does and returns them with their templates. */
@@ -31,6 +34,7 @@ export function synthApp(opts: SynthOptions = {}) {
     },
     ...(opts.outdir ? { outdir: opts.outdir } : {}),
   });
+  if (opts.nag) Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
   const { stateful, api } = defineServiceStacks(app);
   return { app, stateful, api, statefulTemplate: Template.fromStack(stateful), apiTemplate: Template.fromStack(api) };
 }

@@ -8,6 +8,13 @@ import { createApiServer, listen } from '../../infra/local/api-server.js';
 import { ensureTable } from '../../infra/local/dynamodb-local.js';
 import { mintToken, newSigningKeys, type SigningKeys } from '../../infra/local/local-auth.js';
 import { startS3Emulator } from '../../infra/local/s3-emulator.js';
+import type { Throttle } from '../../infra/throttle.js';
+
+/**
+ * Far above anything a test sends (the concurrency tests fire hundreds of requests at once), so
+ * only a test that asks for throttling gets it.
+ */
+const TEST_THROTTLE: Throttle = { rateLimit: 1_000_000, burstLimit: 1_000_000 };
 
 export type Stack = {
   baseUrl: string;
@@ -26,12 +33,12 @@ export type Stack = {
  * (JWT check, route table, the real handlers) on a free port. Env is set before the handlers'
  * first import, as Lambda sets it before a cold start.
  */
-export async function startStack(): Promise<Stack> {
+export async function startStack(opts: { throttle?: Throttle } = {}): Promise<Stack> {
   const endpoint = inject('dynamodbEndpoint');
   const tableName = `t_${randomUUID().slice(0, 8)}`;
   await ensureTable(endpoint, tableName);
   const keys = await newSigningKeys();
-  const server: Server = createApiServer({ keys });
+  const server: Server = createApiServer({ keys, throttle: opts.throttle ?? TEST_THROTTLE });
   const port = await listen(server, 0, '127.0.0.1');
   const baseUrl = `http://127.0.0.1:${port}`;
   const outputDir = resolve(import.meta.dirname, '../../test-output');
