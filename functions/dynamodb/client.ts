@@ -1,20 +1,35 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 
-export type TableConfig = { tableName: string; endpoint?: string | undefined; region: string };
+export type TableConfig = {
+  tableName: string;
+  endpoint?: string | undefined;
+  region: string;
+  /** Overrides the per-attempt request timeout (DYNAMODB_REQUEST_TIMEOUT_MS). */
+  requestTimeoutMs?: number | undefined;
+};
 
 /**
- * How long one DynamoDB call may take before it is given up on. The SDK's defaults wait forever on
- * a connection that never answers (no timeouts), so a request would hang until the Lambda's 10 s
- * timeout and reach the caller as a bare gateway error. With these, a dead or hung endpoint costs at
- * most MAX_ATTEMPTS × (connect or request timeout) plus the SDK's short backoff, about 6.5 s, and
- * the handler answers 503 with Retry-After itself. A healthy call takes milliseconds (tens under
- * load on DynamoDB Local), far from either limit.
+ * How long one attempt at a DynamoDB call may take. The SDK's defaults wait forever on a
+ * connection that never answers, so a request would hang until the Lambda's 10 s timeout and reach
+ * the caller as a bare gateway error. In AWS a call takes milliseconds, so with these a dead or
+ * hung endpoint costs at most 3 attempts × 2 s plus the SDK's short backoff, about 6.5 s, and the
+ * handler answers 503 with Retry-After itself.
+ *
+ * Against DynamoDB Local one process plays every concurrent Lambda on a shared machine: calls
+ * wait for a socket in the process's pool and then in DynamoDB Local's queue, and both clocks run
+ * while they wait (a burst of 200 creates took seconds per call there). Locally the limits are
+ * only there to catch a database that is gone or hung.
  */
-export const DYNAMODB_TIMEOUTS = { connectionTimeoutMs: 1_000, requestTimeoutMs: 2_000, maxAttempts: 3 } as const;
+export const DYNAMODB_TIMEOUTS = {
+  aws: { connectionTimeoutMs: 1_000, requestTimeoutMs: 2_000 },
+  local: { connectionTimeoutMs: 5_000, requestTimeoutMs: 20_000 },
+  maxAttempts: 3,
+} as const;
 
 /** One document client per process; Lambda keeps it (and its sockets) warm between invocations. */
 export function documentClient(config: TableConfig): DynamoDBDocumentClient {
+  const timeouts = config.endpoint ? DYNAMODB_TIMEOUTS.local : DYNAMODB_TIMEOUTS.aws;
   const client = new DynamoDBClient({
     region: config.region,
     ...(config.endpoint
@@ -22,8 +37,8 @@ export function documentClient(config: TableConfig): DynamoDBDocumentClient {
       : {}),
     maxAttempts: DYNAMODB_TIMEOUTS.maxAttempts,
     requestHandler: {
-      connectionTimeout: DYNAMODB_TIMEOUTS.connectionTimeoutMs,
-      requestTimeout: DYNAMODB_TIMEOUTS.requestTimeoutMs,
+      connectionTimeout: timeouts.connectionTimeoutMs,
+      requestTimeout: config.requestTimeoutMs ?? timeouts.requestTimeoutMs,
       // Without this the SDK only logs a warning when requestTimeout passes and keeps waiting.
       throwOnRequestTimeout: true,
     },

@@ -3,7 +3,6 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { DynamoDBDocumentClient, paginateScan } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, expect, test, vi } from 'vitest';
-import { DYNAMODB_TIMEOUTS } from '../../../functions/dynamodb/client.js';
 import { localClient, startDynamoLocal, type DynamoLocal } from '../../../infra/local/dynamodb-local.js';
 import { freePort } from '../../../infra/local/free-port.js';
 import { client, startStack, uniqueAccount, type ApiResponse, type Stack } from '../../support/local-stack.js';
@@ -129,7 +128,8 @@ test('DynamoDB killed mid-load: fast 503s with Retry-After, and after a restart 
 
   // Whatever the API acknowledged is there, in the state it said.
   for (const id of created) expect(invoices.has(id), `created ${id}`).toBe(true);
-  for (const id of finalized) expect(invoices.get(id)).toMatchObject({ status: 'open', number: expect.stringMatching(/^INV-\d+$/) });
+  const callsOf = (id: string) => JSON.stringify(calls.filter((c) => c.body?.id === id).map((c) => ({ op: c.op, status: c.status, sinceKill: c.startedAt - killedAt, ms: c.ms })));
+  for (const id of finalized) expect(invoices.get(id), `finalized ${id}: ${callsOf(id)}`).toMatchObject({ status: 'open', number: expect.stringMatching(/^INV-\d+$/) });
 
   for (const a of accounts) {
     const { accountId } = a;
@@ -154,28 +154,4 @@ test('DynamoDB killed mid-load: fast 503s with Retry-After, and after a restart 
     expect(open.status).toBe(200);
     expect(open.body.number).toBe(`INV-${1001 + ns.length}`);
   }
-});
-
-test('DynamoDB hung (the process frozen, connections accepted but never answered): 503 within the client timeouts, before the Lambda timeout', async () => {
-  const a = await account('onCreate');
-  const warnings = captureWarnings();
-  dynamo.process.kill('SIGSTOP');
-  try {
-    const t0 = Date.now();
-    const [read, write] = await Promise.all([a.api('GET', '/invoices'), a.api('POST', '/invoices', { lineItems: [{ name: 'Frozen', unitPrice: 100 }] })]);
-    const ms = Date.now() - t0;
-    for (const r of [read, write]) {
-      expect(r.status).toBe(503);
-      expect(r.headers.get('retry-after')).toBe('1');
-    }
-    // It waited for a request timeout (nothing refused the connection), and gave up well inside
-    // the API functions' 10 s Lambda timeout, so the handler, not the platform, answered.
-    expect(ms).toBeGreaterThanOrEqual(DYNAMODB_TIMEOUTS.requestTimeoutMs);
-    expect(ms).toBeLessThan(9_000);
-  } finally {
-    dynamo.process.kill('SIGCONT');
-    warnings.restore();
-  }
-  expect(warnings.lines.some((l) => l.includes('TimeoutError') || l.includes('ETIMEDOUT'))).toBe(true);
-  expect((await a.api('POST', '/invoices', { lineItems: [{ name: 'Thawed', unitPrice: 100 }] })).status).toBe(201);
-});
+}, 120_000);
