@@ -30,7 +30,7 @@ export const ulidIds: IdGenerator = {
 /** The adapters every handler shares, built once per process (a Lambda's cold start). */
 export function wire() {
   const config = env();
-  const dynamo = dynamoDbClient({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION });
+  const dynamo = dynamoDbClient({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION, requestTimeoutMs: config.DYNAMODB_REQUEST_TIMEOUT_MS });
   const db = documentClient(dynamo);
   const invoices = new DynamoInvoiceStore(db, config.TABLE_NAME);
   const deps: InvoiceDeps = {
@@ -55,7 +55,7 @@ export const app = () => (wired ??= wire());
 /** Its adapters: the sparse past-due index and the settings (each account's time zone). */
 export function wireOverdueJob(): FlagPastDueDeps & { clock: Clock } {
   const config = env();
-  const db = documentClient({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION });
+  const db = documentClient({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION, requestTimeoutMs: config.DYNAMODB_REQUEST_TIMEOUT_MS });
   return { overdue: new DynamoOverdueIndex(db, config.TABLE_NAME), settings: new DynamoSettingsStore(db, config.TABLE_NAME), clock: systemClock };
 }
 

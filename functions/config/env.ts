@@ -9,6 +9,8 @@ const schema = z.object({
   AWS_REGION: z.string().min(1).default('us-east-1'),
   /** Set only locally: DynamoDB Local's URL. */
   DYNAMODB_ENDPOINT: z.url().optional(),
+  /** Per-attempt DynamoDB request timeout, when the default for the target (dynamodb/client.ts) does not fit. */
+  DYNAMODB_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().optional(),
   /** Where buyers reach the service: invoice URLs without a connected domain are built on it. */
   PUBLIC_BASE_URL: z.url(),
   /** The PDF bucket. */

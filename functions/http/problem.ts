@@ -29,8 +29,26 @@ const TITLE: Record<DomainErrorCode, string> = {
 /** Errors listed in one problem body at most; a 10,000-line body does not get 10,000 entries back. */
 const MAX_LISTED_ERRORS = 50;
 
-/** AWS SDK errors that mean "try again soon", not "we are broken". */
-const TRANSIENT = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ThrottlingException', 'ProvisionedThroughputExceededException', 'RequestLimitExceeded', 'ServiceUnavailable', 'InternalServerError']);
+/**
+ * AWS SDK errors that mean "try again soon", not "we are broken". A dependency that is down or
+ * hung surfaces as a socket error code or as the SDK's `TimeoutError` (a connect timeout carries no
+ * code, only that name; functions/dynamodb/client.ts sets the timeouts).
+ */
+const TRANSIENT = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'TimeoutError',
+  'ThrottlingException',
+  'ProvisionedThroughputExceededException',
+  'RequestLimitExceeded',
+  'ServiceUnavailable',
+  'InternalServerError',
+]);
 
 function isTransient(e: unknown): boolean {
   if (!(e instanceof Error)) return false;
@@ -61,7 +79,8 @@ export function toProblem(e: unknown, requestId: string, log: ScopedLog = scoped
     return problem(status, TITLE[e.code], e.message, extra, status === 503 ? { 'retry-after': '1' } : {});
   }
   if (isTransient(e)) {
-    log.warn('dependency unavailable', { errorName: (e as Error).name });
+    // A socket error's name is only "Error"; its code (ECONNREFUSED) says what happened.
+    log.warn('dependency unavailable', { errorName: (e as Error).name, code: (e as { code?: string }).code });
     return problem(503, TITLE.unavailable, 'A dependency is briefly unavailable; retry shortly', {}, { 'retry-after': '1' });
   }
   log.error('unhandled error', {}, e);

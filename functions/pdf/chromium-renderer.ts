@@ -62,6 +62,23 @@ export class ChromiumPdfRenderer implements PdfRenderer {
 
   async render(html: string, options: { format: 'A4' | 'Letter' }): Promise<Uint8Array> {
     const browser = await this.connectedBrowser();
+    // A browser that dies mid-render (out of memory, killed) does not fail every call in flight:
+    // some wait out their 30 s timeout, long enough for a stream batch to time out as a whole.
+    // Failing at once lets the record be retried on a new browser while the invocation has time.
+    let onDisconnect: () => void = () => undefined;
+    const disconnected = new Promise<never>((_, reject) => {
+      onDisconnect = () => reject(new Error('Chromium disconnected during the render'));
+      browser.once('disconnected', onDisconnect);
+      if (!browser.connected) onDisconnect();
+    });
+    try {
+      return await Promise.race([this.print(browser, html, options), disconnected]);
+    } finally {
+      browser.off('disconnected', onDisconnect);
+    }
+  }
+
+  private async print(browser: Browser, html: string, options: { format: 'A4' | 'Letter' }): Promise<Uint8Array> {
     const page = await browser.newPage();
     try {
       // The document has no script and its CSP forbids any; with JavaScript off nothing can run

@@ -45,6 +45,10 @@ export class S3DocumentStore implements DocumentStore {
           ? { endpoint: this.config.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } }
           : {}),
         maxAttempts: 3,
+        // The SDK waits forever on a hung endpoint by default; a PDF put (tens of KB) takes well
+        // under a second, so a stalled one fails its record for a retry instead of holding the
+        // stream batch until the function's timeout.
+        requestHandler: { connectionTimeout: 1_000, requestTimeout: 10_000, throwOnRequestTimeout: true },
       }),
     }));
     return this.sdk;

@@ -2,6 +2,9 @@ import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import S3rver from 's3rver';
 
+/** The PDF bucket's name locally (in AWS the stack names it). */
+export const LOCAL_PDF_BUCKET = 'invoice-pdfs';
+
 export type S3Emulator = { endpoint: string; bucket: string; stop: () => Promise<void> };
 
 /**
@@ -10,7 +13,7 @@ export type S3Emulator = { endpoint: string; bucket: string; stop: () => Promise
  * the SDK's own signer).
  */
 export async function startS3Emulator(opts: { port: number; dir: string; bucket?: string }): Promise<S3Emulator> {
-  const bucket = opts.bucket ?? 'invoice-pdfs';
+  const bucket = opts.bucket ?? LOCAL_PDF_BUCKET;
   const dir = resolve(opts.dir);
   mkdirSync(dir, { recursive: true });
   const server = new S3rver({ port: opts.port, address: '127.0.0.1', directory: dir, silent: true, configureBuckets: [{ name: bucket }] });

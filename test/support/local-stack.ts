@@ -21,20 +21,24 @@ export type Stack = {
   tableName: string;
   endpoint: string;
   keys: SigningKeys;
-  /** The S3 emulator (s3rver) and its PDF bucket, as the handlers see them (S3_ENDPOINT, BUCKET_NAME). */
-  s3: { endpoint: string; bucket: string };
+  /**
+   * The S3 emulator (s3rver) and its PDF bucket, as the handlers see them (S3_ENDPOINT, BUCKET_NAME).
+   * `stop` and `restart` play an S3 outage: the restart is on the same port with the same objects.
+   */
+  s3: { endpoint: string; bucket: string; stop: () => Promise<void>; restart: () => Promise<void> };
   token: (accountId: string, opts?: { permissions?: Permission[]; sub?: string }) => Promise<string>;
   close: () => Promise<void>;
 };
 
 /**
- * The local runtime for one test file: its own table on the run's DynamoDB Local, its own S3
+ * The local runtime for one test file: its own table on the run's DynamoDB Local (or on the one at
+ * `dynamodbEndpoint`, for a file that must be able to stop its database), its own S3
  * emulator (objects in a folder under test-output/, removed on close) and the local API server
  * (JWT check, route table, the real handlers) on a free port. Env is set before the handlers'
  * first import, as Lambda sets it before a cold start.
  */
-export async function startStack(opts: { throttle?: Throttle } = {}): Promise<Stack> {
-  const endpoint = inject('dynamodbEndpoint');
+export async function startStack(opts: { throttle?: Throttle; dynamodbEndpoint?: string } = {}): Promise<Stack> {
+  const endpoint = opts.dynamodbEndpoint ?? inject('dynamodbEndpoint');
   const tableName = `t_${randomUUID().slice(0, 8)}`;
   await ensureTable(endpoint, tableName);
   const keys = await newSigningKeys();
@@ -44,7 +48,9 @@ export async function startStack(opts: { throttle?: Throttle } = {}): Promise<St
   const outputDir = resolve(import.meta.dirname, '../../test-output');
   mkdirSync(outputDir, { recursive: true });
   const s3Dir = mkdtempSync(join(outputDir, 's3-'));
-  const s3 = await startS3Emulator({ port: 0, dir: s3Dir });
+  let s3 = await startS3Emulator({ port: 0, dir: s3Dir });
+  const s3Port = Number(new URL(s3.endpoint).port);
+  let s3Running = true;
   Object.assign(process.env, {
     TABLE_NAME: tableName,
     DYNAMODB_ENDPOINT: endpoint,
@@ -60,10 +66,21 @@ export async function startStack(opts: { throttle?: Throttle } = {}): Promise<St
     keys,
     token: (accountId, opts = {}) =>
       mintToken(keys, { accountId, sub: opts.sub ?? 'usr_test', ...(opts.permissions ? { permissions: opts.permissions } : { role: 'superAdmin' }) }),
-    s3: { endpoint: s3.endpoint, bucket: s3.bucket },
+    s3: {
+      endpoint: s3.endpoint,
+      bucket: s3.bucket,
+      stop: async () => {
+        s3Running = false;
+        await s3.stop();
+      },
+      restart: async () => {
+        s3 = await startS3Emulator({ port: s3Port, dir: s3Dir });
+        s3Running = true;
+      },
+    },
     close: async () => {
       await new Promise<void>((r) => server.close(() => r()));
-      await s3.stop();
+      if (s3Running) await s3.stop();
       rmSync(s3Dir, { recursive: true, force: true });
     },
   };

@@ -70,3 +70,15 @@ test('a browser that crashed is launched again on the next render', async () => 
   expect(pdf.text).toContain('INV-1001');
   expect(launched.length).toBe(before + 1);
 });
+
+test('a browser that dies during a render fails that render at once, not after the 30 s render timeout', async () => {
+  await pdfOf(sampleInvoice()); // a browser is up
+  const browser = launched.at(-1)!;
+  // Killed the moment the render opens its page, so the render is in flight.
+  browser.once('targetcreated', () => browser.process()!.kill('SIGKILL'));
+  const t0 = Date.now();
+  await expect(pdfOf(sampleInvoice())).rejects.toThrow();
+  expect(Date.now() - t0).toBeLessThan(10_000);
+  // And the next render gets a new browser.
+  expect((await parsePdf(await pdfOf(sampleInvoice()))).text).toContain('INV-1001');
+});

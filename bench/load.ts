@@ -1,0 +1,382 @@
+/**
+ * The whole local service under a realistic load: autocannon against the local API (API Gateway
+ * played by infra/local/api-server.ts, the real handlers, DynamoDB Local, the S3 emulator, and the
+ * stream poller rendering PDFs with Chromium as the load runs), for 60 s by default, with a mix of
+ * requests on one account (its counter is shared by every create, as a busy tenant's would be):
+ *
+ *   create 3, patch a draft 2, finalize 1, get 3, list 1, search 1 (of 11; the MIX table below)
+ *
+ * Then an audit: the account's invoice numbers are unique (and gapless from 1001), and once the
+ * stream has drained every finalized invoice has its PDF (`pdf.status` ready and the object in S3).
+ *
+ * The floor, measured in the same run before the load: raw DynamoDB PutItem + GetItem of an
+ * invoice item (one the handler wrote) from the same document-client factory, at the same
+ * concurrency, for a quarter of the duration (at least 5 s), on a table of its own (nothing
+ * reads its stream). A handler request makes several DynamoDB calls (a create: the settings, the
+ * counter, one TransactWriteItems; a get: one GetItem) plus JSON, validation and HTTP, so the
+ * ratio reads as "API requests per second per raw put+get pair per second".
+ *
+ * Every response must be 2xx, except 409s from legitimate races (a patch landing just after its
+ * draft was finalized), counted apart; any other status, a socket error or a failed audit exits 1.
+ *
+ * Flags: --duration <s> (default 60), --connections <n> (default 16).
+ */
+import { randomUUID } from 'node:crypto';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { parseArgs } from 'node:util';
+import { pathToFileURL } from 'node:url';
+import autocannon from 'autocannon';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBStreamEvent } from 'aws-lambda';
+import { pdfKey } from '../domain/documents/pdf-key.js';
+import type { Invoice } from '../domain/invoices/invoice.js';
+import { documentClient } from '../functions/dynamodb/client.js';
+import { keys } from '../functions/dynamodb/keys.js';
+import { STREAM_FUNCTION_ENTRY } from '../infra/routes.js';
+import { createApiServer, listen } from '../infra/local/api-server.js';
+import { ensureTable, startDynamoLocal } from '../infra/local/dynamodb-local.js';
+import { freePort } from '../infra/local/free-port.js';
+import { mintToken, newSigningKeys } from '../infra/local/local-auth.js';
+import { appendDeadLetter } from '../infra/local/local-files.js';
+import { startS3Emulator } from '../infra/local/s3-emulator.js';
+import { startStreamPoller, type StreamHandler } from '../infra/local/stream-poller.js';
+import { BenchFailure, runBench, type RunningDynamo } from './support/bench-runner.js';
+
+const { values: flags } = parseArgs({ options: { duration: { type: 'string', default: '60' }, connections: { type: 'string', default: '16' } } });
+const DURATION_S = Number(flags.duration);
+const CONNECTIONS = Number(flags.connections);
+if (!(DURATION_S > 0) || !Number.isInteger(CONNECTIONS) || CONNECTIONS < 1) throw new Error('--duration must be positive seconds, --connections a positive whole number');
+
+const TABLE = 'bench_load';
+const FLOOR_TABLE = 'bench_load_floor';
+const REGION = 'us-east-1';
+const ROOT = resolve(import.meta.dirname, '..');
+const SEED_DRAFTS = 24;
+
+// ---------------------------------------------------------------------------------------------
+// The mix: one row per kind of request. A row builds its request from the ids seen so far (null
+// when it has nothing to act on yet: that connection starts its cycle again) and may learn from
+// the response. Adding a kind (POST /invoices/search, say) is one more row.
+
+type Ids = {
+  /** Drafts nobody has taken to finalize; patches edit the newest, finalizes take the oldest. */
+  drafts: string[];
+  /** Every invoice created, for reads. */
+  all: string[];
+  finalized: Set<string>;
+  contactId: string;
+  turn: number;
+};
+type Built = { method: 'GET' | 'POST' | 'PATCH'; path: string; body?: unknown; id?: string };
+type MixRow = {
+  name: string;
+  /** Share of the requests, in tenths. */
+  weight: number;
+  build: (ids: Ids) => Built | null;
+  /** Called with the built request's id (if any) and the answer. */
+  onResponse?: (ids: Ids, status: number, body: string, id: string | undefined) => void;
+  /** Statuses that are a legitimate outcome of concurrent requests, counted apart from errors. */
+  racy?: number[];
+};
+
+const lineItems = (n: number) => [
+  { name: 'Design work', description: 'Landing page, two rounds of revisions', quantity: 12.5, unitPrice: 9500, taxRate: 8.25 },
+  { name: 'Hosting (annual)', quantity: 1, unitPrice: 24000, discount: { type: 'percent', value: 10 } },
+  { name: 'Stock photos', quantity: 1 + (n % 6), unitPrice: 1500, discount: { type: 'amount', value: 250 }, taxRate: 8.25 },
+];
+
+const MIX: MixRow[] = [
+  {
+    name: 'create',
+    weight: 3,
+    build: (ids) => ({ method: 'POST', path: '/invoices', body: { contacts: [ids.contactId], poNumber: `PO-${ids.turn}`, lineItems: lineItems(ids.turn) } }),
+    onResponse: (ids, status, body) => {
+      if (status !== 201) return;
+      const id = (JSON.parse(body) as { id: string }).id;
+      ids.drafts.push(id);
+      ids.all.push(id);
+    },
+  },
+  {
+    name: 'patch',
+    weight: 2,
+    build: (ids) => {
+      if (!ids.drafts.length) return null;
+      const id = ids.drafts[ids.drafts.length - 1 - (ids.turn % Math.min(ids.drafts.length, 20))]!;
+      return { method: 'PATCH', path: `/invoices/${id}`, id, body: { poNumber: `PO-${ids.turn}-b`, paymentTerms: 'net30', lineItems: lineItems(ids.turn + 1) } };
+    },
+    // A patch set up just before a finalize of the same draft committed: the draft is open now.
+    racy: [409],
+  },
+  {
+    name: 'finalize',
+    weight: 1,
+    build: (ids) => {
+      const id = ids.drafts.shift();
+      return id ? { method: 'POST', path: `/invoices/${id}/finalize`, id } : null;
+    },
+    onResponse: (ids, status, _body, id) => {
+      if (status === 200 && id) ids.finalized.add(id);
+    },
+  },
+  {
+    name: 'get',
+    weight: 3,
+    build: (ids) => {
+      if (!ids.all.length) return null;
+      const id = ids.all[(ids.turn * 7919) % ids.all.length]!;
+      return { method: 'GET', path: `/invoices/${id}`, id };
+    },
+  },
+  { name: 'list', weight: 1, build: () => ({ method: 'GET', path: '/invoices?limit=20' }) },
+  {
+    name: 'search',
+    weight: 1,
+    build: (ids) => ({
+      method: 'POST',
+      path: '/invoices/search',
+      body: ids.turn % 2
+        ? { filterGroups: [{ filters: [{ propertyName: 'status', operator: 'EQ', value: 'open' }] }], sorts: [{ propertyName: 'dueDate' }], properties: ['number', 'total', 'dueDate'] }
+        : { filterGroups: [{ filters: [{ propertyName: 'poNumber', operator: 'CONTAINS_TOKEN', value: `PO-${ids.turn % 50}*` }] }], limit: 20 },
+    }),
+  },
+];
+
+/** The rows spread over one cycle by smooth weighted round robin: no row comes in a run. */
+function cycle(rows: MixRow[]): MixRow[] {
+  const total = rows.reduce((s, r) => s + r.weight, 0);
+  const current = rows.map(() => 0);
+  const out: MixRow[] = [];
+  for (let k = 0; k < total; k++) {
+    rows.forEach((r, i) => (current[i]! += r.weight));
+    const best = current.indexOf(Math.max(...current));
+    current[best]! -= total;
+    out.push(rows[best]!);
+  }
+  return out;
+}
+
+type Tally = Map<string, Map<number, number>>;
+const count = (t: Tally, name: string, status: number) => {
+  const m = t.get(name) ?? new Map<number, number>();
+  m.set(status, (m.get(status) ?? 0) + 1);
+  t.set(name, m);
+};
+
+// ---------------------------------------------------------------------------------------------
+
+const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
+const since = (t: number) => `${fmt((performance.now() - t) / 1000)} s`;
+
+/** Raw PutItem + GetItem pairs per second, `concurrency` callers, `seconds` long. */
+async function floor(endpoint: string, template: Record<string, unknown>, concurrency: number, seconds: number) {
+  const db = documentClient({ tableName: FLOOR_TABLE, endpoint, region: REGION });
+  const pair = async () => {
+    const id = `inv_${randomUUID().replace(/-/g, '')}`;
+    const key = keys.invoice('acc_floor', id);
+    await db.send(new PutCommand({ TableName: FLOOR_TABLE, Item: { ...template, ...key, id } }));
+    const { Item } = await db.send(new GetCommand({ TableName: FLOOR_TABLE, Key: key, ConsistentRead: true }));
+    if (!Item) throw new BenchFailure('floor: an item just written is not there');
+  };
+  for (let i = 0; i < 50; i++) await pair(); // warm-up
+  const latencies: number[] = [];
+  const end = performance.now() + seconds * 1000;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const s = performance.now();
+        await pair();
+        latencies.push(performance.now() - s);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  db.destroy();
+  return { rate: latencies.length / elapsed, p50: latencies[Math.floor(latencies.length / 2)]!, p99: latencies[Math.floor(latencies.length * 0.99)]!, n: latencies.length };
+}
+
+async function main(dynamo: RunningDynamo): Promise<boolean> {
+  const tStart = performance.now();
+  const work = mkdtempSync(join(tmpdir(), 'bench-load-'));
+  const handlerLog = join(work, 'handlers.log');
+  // The handlers log a JSON line per request and stream record; they go to a file, not over the table.
+  const print = console.log.bind(console);
+  let abortedAtEnd = 0;
+  for (const level of ['log', 'info', 'warn', 'error'] as const) {
+    const original = console[level].bind(console);
+    console[level] = (...args: unknown[]) => {
+      const [first] = args;
+      if (typeof first === 'string' && first.startsWith('{')) return appendFileSync(handlerLog, `${first}\n`);
+      // autocannon drops the connections of requests in flight when the run ends; the local API
+      // server reports each as an aborted request body.
+      if (first instanceof Error && first.message === 'aborted') return void abortedAtEnd++;
+      original(...args);
+    };
+  }
+  try {
+    dynamo.current = await startDynamoLocal({ port: await freePort() });
+    const endpoint = dynamo.current.endpoint;
+    await ensureTable(endpoint, TABLE);
+    await ensureTable(endpoint, FLOOR_TABLE);
+    const s3 = await startS3Emulator({ port: 0, dir: join(work, 's3') });
+    const keysForJwt = await newSigningKeys();
+    // The local API server throttles like the stage (100/s, burst 200): the bench measures the
+    // service, not the limit, so it runs far above it.
+    const server = createApiServer({ keys: keysForJwt, throttle: { rateLimit: 1_000_000, burstLimit: 1_000_000 } });
+    const port = await listen(server, 0, '127.0.0.1');
+    const baseUrl = `http://127.0.0.1:${port}`;
+    // The handlers read these once, at their cold start, exactly as in Lambda.
+    Object.assign(process.env, {
+      TABLE_NAME: TABLE,
+      DYNAMODB_ENDPOINT: endpoint,
+      AWS_REGION: REGION,
+      PUBLIC_BASE_URL: baseUrl,
+      BUCKET_NAME: s3.bucket,
+      S3_ENDPOINT: s3.endpoint,
+      EVENTS_LOG: join(work, 'events.jsonl'),
+      OUTBOX_DIR: join(work, 'outbox'),
+    });
+    const { handler: streamHandler } = (await import(pathToFileURL(resolve(ROOT, STREAM_FUNCTION_ENTRY)).href)) as { handler: StreamHandler };
+    let deadLettered = 0;
+    const poller = startStreamPoller({
+      endpoint,
+      tableName: TABLE,
+      handler: (event: DynamoDBStreamEvent) => streamHandler(event),
+      batchSize: 10,
+      log: (line) => appendFileSync(handlerLog, `${JSON.stringify(line)}\n`),
+      deadLetter: async (record, error) => {
+        deadLettered++;
+        await appendDeadLetter(join(work, 'dead-letters.jsonl'), record, error);
+      },
+    });
+
+    const accountId = `acc_load_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
+    const token = await mintToken(keysForJwt, { accountId, sub: 'usr_bench', role: 'superAdmin' });
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+    const call = async (method: string, path: string, body?: unknown) => {
+      const res = await fetch(baseUrl + path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      return { status: res.status, body: (await res.json()) as any };
+    };
+
+    // Seed: a contact, and drafts for the first patches, finalizes and reads (this warms every path).
+    const contact = await call('POST', '/contacts', { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' });
+    if (contact.status !== 201) throw new BenchFailure(`seeding a contact answered ${contact.status}`);
+    const ids: Ids = { drafts: [], all: [], finalized: new Set(), contactId: contact.body.id, turn: 0 };
+    const create = MIX.find((r) => r.name === 'create')!;
+    for (let i = 0; i < SEED_DRAFTS; i++) {
+      const b = create.build(ids)!;
+      const res = await call(b.method, b.path, b.body);
+      create.onResponse!(ids, res.status, JSON.stringify(res.body), undefined);
+      ids.turn++;
+    }
+    if (ids.all.length !== SEED_DRAFTS) throw new BenchFailure('seeding drafts failed');
+    const template = (await call('GET', `/invoices/${ids.all[0]}`)).body as Record<string, unknown>;
+    print(`stack up in ${since(tStart)} (DynamoDB Local in memory, s3rver, API on ${baseUrl}, stream poller with Chromium); Node ${process.version}`);
+
+    // The floor first, on a quiet stack.
+    const floorSeconds = Math.max(5, DURATION_S / 4);
+    const f = await floor(endpoint, { ...template, entity: 'invoice' }, CONNECTIONS, floorSeconds);
+    print(`floor: PutItem+GetItem, ${CONNECTIONS} callers, ${fmt(floorSeconds)} s: ${fmt(f.rate)} pairs/s, p50 ${fmt(f.p50)} ms, p99 ${fmt(f.p99)} ms (${f.n} pairs)`);
+
+    // The load.
+    const tally: Tally = new Map();
+    const requests = cycle(MIX).map((row) => ({
+      setupRequest: (req: autocannon.Request, context: Record<string, unknown>) => {
+        ids.turn++;
+        const b = row.build(ids);
+        if (!b) return undefined as unknown as autocannon.Request; // nothing to act on yet: restart the cycle
+        context.id = b.id;
+        // A fresh headers object: autocannon writes Content-Length into it.
+        return { ...req, method: b.method, path: b.path, headers: { ...headers }, body: b.body === undefined ? undefined : JSON.stringify(b.body) } as autocannon.Request;
+      },
+      onResponse: (status: number, body: string, context: Record<string, unknown>) => {
+        count(tally, row.name, status);
+        row.onResponse?.(ids, status, body, context.id as string | undefined);
+      },
+    }));
+    print(`load: ${CONNECTIONS} connections, ${DURATION_S} s, cycle ${cycle(MIX).map((r) => r.name).join(' ')}`);
+    const tLoad = performance.now();
+    const result = await autocannon({ url: baseUrl, connections: CONNECTIONS, duration: DURATION_S, requests: requests as autocannon.Request[] });
+    const loadSeconds = (performance.now() - tLoad) / 1000;
+
+    const total = result.requests.total;
+    const racy = MIX.reduce((s, r) => s + (r.racy ?? []).reduce((t, st) => t + (tally.get(r.name)?.get(st) ?? 0), 0), 0);
+    const non2xx = result.non2xx;
+    print(`\nthroughput ${fmt(result.requests.average)} req/s (${total} requests in ${fmt(loadSeconds)} s), latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`);
+    print(`errors ${result.errors}, timeouts ${result.timeouts}, non-2xx ${non2xx} (of which legitimate 409 races ${racy}), pipeline resets ${result.resets}`);
+    print(`(requests cut off in flight when the run stopped: ${abortedAtEnd}; autocannon counts them nowhere)`);
+    for (const row of MIX) {
+      const m = tally.get(row.name) ?? new Map();
+      const n = [...m.values()].reduce((s, v) => s + v, 0);
+      print(`  ${row.name.padEnd(9)} ${String(n).padStart(6)}  ${fmt((100 * n) / Math.max(1, total))}%  ${[...m.entries()].sort().map(([st, c]) => `${st}×${c}`).join(' ')}`);
+    }
+    const ratio = result.requests.average / f.rate;
+    print(`ratio handler/floor: ${fmt(ratio, 2)} (API requests/s per raw PutItem+GetItem pairs/s)`);
+
+    // The audit.
+    const tDrain = performance.now();
+    await poller.drain();
+    print(`\naudit (stream drained ${since(tDrain)} after the load)`);
+    const problems: string[] = [];
+    const bad = non2xx - racy;
+    if (result.errors || result.timeouts || bad) problems.push(`${result.errors} errors, ${result.timeouts} timeouts, ${bad} non-2xx other than legitimate races`);
+
+    const invoices: (Pick<Invoice, 'id' | 'number' | 'status' | 'version'> & { pdf: { status: string } })[] = [];
+    for (let after: string | undefined; ; ) {
+      const page = await call('GET', `/invoices?limit=100${after ? `&after=${encodeURIComponent(after)}` : ''}`);
+      invoices.push(...page.body.results);
+      after = page.body.paging?.next?.after;
+      if (!after) break;
+    }
+    const numbers = invoices.map((i) => i.number);
+    const unique = new Set(numbers);
+    const sorted = numbers.map((n) => Number(n?.slice(4))).sort((a, b) => a - b);
+    const gapless = sorted.every((n, k) => n === 1001 + k);
+    print(`  ${invoices.length} invoices on the account (${ids.all.length} creates answered 201): numbers ${unique.size === numbers.length ? 'unique' : 'DUPLICATED'}, ${gapless ? 'gapless' : 'WITH GAPS'} INV-1001..INV-${1000 + invoices.length}`);
+    // Creates still in flight when the run stopped (autocannon drops their connections) may have
+    // committed unacknowledged: more invoices than 201s is fine, a 201 without its invoice is not.
+    const listed = new Set(invoices.map((i) => i.id));
+    const lost = ids.all.filter((id) => !listed.has(id));
+    if (lost.length) problems.push(`${lost.length} invoices acknowledged (201) are not listed`);
+    if (unique.size !== numbers.length || numbers.includes(null)) problems.push('invoice numbers are not unique');
+    if (!gapless) problems.push('invoice numbers have gaps');
+
+    const s3Client = new S3Client({ region: REGION, endpoint: s3.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const open = invoices.filter((i) => i.status !== 'draft');
+    let missing = 0;
+    for (const inv of open) {
+      const exists = await s3Client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: pdfKey({ accountId, ...inv }) })).then(() => true, () => false);
+      if (inv.pdf.status !== 'ready' || !exists) missing++;
+    }
+    s3Client.destroy();
+    print(`  ${open.length} finalized (${ids.finalized.size} finalizes answered 200): ${open.length - missing} with pdf.status ready and the object in S3, ${missing} without; dead letters ${deadLettered}`);
+    const openIds = new Set(open.map((i) => i.id));
+    const notOpen = [...ids.finalized].filter((id) => !openIds.has(id));
+    if (notOpen.length) problems.push(`${notOpen.length} invoices acknowledged as finalized (200) are not open`);
+    if (missing || deadLettered) problems.push(`${missing} finalized invoices without their PDF, ${deadLettered} dead letters`);
+
+    await poller.stop();
+    await new Promise<void>((r) => server.close(() => r()));
+    server.closeAllConnections();
+    await s3.stop();
+    print(`\ntotal runtime ${since(tStart)}; handler logs in ${handlerLog}`);
+    if (problems.length) {
+      print(`FAILED:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+      return false;
+    }
+    print('all responses 2xx (races apart), numbers unique and gapless, every finalized invoice has its PDF');
+    rmSync(join(work, 's3'), { recursive: true, force: true });
+    return true;
+  } catch (e) {
+    print(`handler logs in ${handlerLog}`);
+    throw e;
+  }
+}
+
+await runBench(main);

@@ -1,0 +1,78 @@
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
+import type { InvoiceEvent } from '../../domain/events/invoice-events.js';
+import { appendDeadLetter } from '../../infra/local/local-files.js';
+import { startStreamPoller, type StreamHandler } from '../../infra/local/stream-poller.js';
+import { client, startStack, uniqueAccount, type Stack } from './local-stack.js';
+
+const OUT = resolve(import.meta.dirname, '../../test-output');
+
+export type StreamStack = {
+  stack: Stack;
+  api: ReturnType<typeof client>;
+  contactId: string;
+  /** The real stream handler (Chromium, S3), as the poller and a redrive call it. */
+  handler: StreamHandler;
+  deadLetters: string;
+  /** What each handler invocation by the poller answered: failures are the records it will retry. */
+  outcomes: { records: number; failed: boolean }[];
+  eventsOf: (type: InvoiceEvent['type']) => InvoiceEvent[];
+  close: () => Promise<void>;
+};
+
+/**
+ * The local stack with its stream running: the table's real stream read by the local event source
+ * mapping (maxRetries 2, then the dead-letter file) into the real stream handler, an account and a
+ * contact to bill.
+ */
+export async function startStreamStack(label: string): Promise<StreamStack> {
+  const stack = await startStack();
+  const dir = mkdtempSync(join(OUT, `${label}-`));
+  const eventsFile = join(dir, 'events.jsonl');
+  const deadLetters = join(dir, 'dead-letters.jsonl');
+  process.env.EVENTS_LOG = eventsFile;
+  process.env.OUTBOX_DIR = join(dir, 'outbox');
+  const { handler } = (await import('../../functions/stream/invoice-stream.handler.js')) as { handler: StreamHandler };
+  const outcomes: StreamStack['outcomes'] = [];
+  const poller = startStreamPoller({
+    endpoint: stack.endpoint,
+    tableName: stack.tableName,
+    handler: async (event: DynamoDBStreamEvent) => {
+      const res = (await handler(event)) as DynamoDBBatchResponse;
+      outcomes.push({ records: event.Records.length, failed: res.batchItemFailures.length > 0 });
+      return res;
+    },
+    maxRetries: 2,
+    pollIntervalMs: 100,
+    deadLetter: (record, error) => appendDeadLetter(deadLetters, record, error),
+  });
+  const api = client(stack.baseUrl, await stack.token(uniqueAccount()));
+  const contactId = (await api('POST', '/contacts', { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' })).body.id as string;
+  return {
+    stack,
+    api,
+    contactId,
+    handler,
+    deadLetters,
+    outcomes,
+    eventsOf: (type) =>
+      existsSync(eventsFile)
+        ? readFileSync(eventsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as InvoiceEvent).filter((e) => e.type === type)
+        : [],
+    close: async () => {
+      await poller.stop();
+      await stack.close();
+    },
+  };
+}
+
+/** The invoice's PDF is ready and its signed link serves a PDF from the bucket. */
+export async function pdfServed(api: StreamStack['api'], invoiceId: string): Promise<boolean> {
+  const inv = await api('GET', `/invoices/${invoiceId}`);
+  if (inv.body.pdf?.status !== 'ready') return false;
+  const link = await api('GET', `/invoices/${invoiceId}/pdf`);
+  if (link.status !== 200) return false;
+  const res = await fetch(link.body.url);
+  return res.status === 200 && Buffer.from(await res.arrayBuffer()).subarray(0, 5).toString() === '%PDF-';
+}
