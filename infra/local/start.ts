@@ -73,13 +73,13 @@ async function main() {
     deadLetter: (record, error) => appendDeadLetter(files.deadLetters, record, error),
     log: (line) => console.error(JSON.stringify(line)),
   });
-  // The export runner: a second consumer of the same stream, as in AWS (it skips all but new export jobs).
+  // The export runner: a second consumer of the same stream, as in AWS (it skips all but new export
+  // jobs; AWS filters them out before it and hands it one job a batch, here it takes them in turn).
   const { handler: exportHandler } = (await import(pathToFileURL(resolve(ROOT, EXPORT_FUNCTION_ENTRY)).href)) as { handler: StreamHandler };
   startStreamPoller({
     endpoint: dynamo.endpoint,
     tableName: config.TABLE_NAME,
     handler: exportHandler,
-    batchSize: 1,
     deadLetter: (record, error) => appendDeadLetter(files.deadLetters, record, error),
     log: (line) => console.error(JSON.stringify(line)),
   });

@@ -1,15 +1,16 @@
 import { Duration } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EXPORT_FUNCTION_ENTRY } from '../routes.js';
 import { BATCH_READ_ACTIONS, EXPORT_PREFIX, SEARCH_INDEXES, TABLE_ACTIONS, grantTableAccess } from './grants.js';
+import { deadLetterQueue } from './dead-letters.js';
 import { serviceFunction } from './service-function.js';
 
 export type ExportRunnerProps = { table: ITable; bucket: IBucket; publicBaseUrl: string };
@@ -47,7 +48,9 @@ export class ExportRunner extends Construct {
     grantTableAccess(this.fn, props.table, [...TABLE_ACTIONS, ...BATCH_READ_ACTIONS], SEARCH_INDEXES);
     this.fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [props.bucket.arnForObjects(`${EXPORT_PREFIX}*`)] }));
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+    const dead = deadLetterQueue(this, 'An export job failed after all retries: see the export dead-letter queue.');
+    this.deadLetterQueue = dead.queue;
+    this.deadLetterAlarm = dead.alarm;
     this.eventSource = new DynamoEventSource(props.table, {
       startingPosition: StartingPosition.TRIM_HORIZON,
       batchSize: EXPORT_STREAM_SETTINGS.batchSize,
@@ -59,13 +62,5 @@ export class ExportRunner extends Construct {
     });
     this.fn.addEventSource(this.eventSource);
 
-    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription: 'An export job failed after all retries: see the export dead-letter queue.',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
   }
 }

@@ -7,11 +7,12 @@ import { Architecture, FilterCriteria, FilterRule, StartingPosition } from 'aws-
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { STREAM_FUNCTION_ENTRY } from '../routes.js';
 import { CHROMIUM_PACKAGE, ChromiumLayer } from './chromium-layer.js';
 import { grantTableAccess, PDF_PREFIX, TABLE_ACTIONS } from './grants.js';
+import { deadLetterQueue } from './dead-letters.js';
 import { serviceFunction } from './service-function.js';
 
 export type StreamConsumerProps = {
@@ -81,11 +82,9 @@ export class StreamConsumer extends Construct {
     // Publishes to this bus only.
     this.fn.addToRolePolicy(new PolicyStatement({ actions: ['events:PutEvents'], resources: [props.bus.eventBusArn] }));
 
-    this.deadLetterQueue = new Queue(this, 'DeadLetterQueue', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
+    const dead = deadLetterQueue(this, 'Stream records failed after all retries: see the dead-letter queue (each message points at the shard and sequence numbers).');
+    this.deadLetterQueue = dead.queue;
+    this.deadLetterAlarm = dead.alarm;
 
     const invoiceImage = (image: 'NewImage' | 'OldImage') => FilterCriteria.filter({ dynamodb: { [image]: { entity: { S: FilterRule.isEqual('invoice') } } } });
     // Payments and credit notes set off their PDFs and events when inserted (domain/stream/ledger-side-effects.ts).
@@ -105,14 +104,6 @@ export class StreamConsumer extends Construct {
     });
     this.fn.addEventSource(this.eventSource);
 
-    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
-      alarmDescription: 'Stream records failed after all retries: see the dead-letter queue (each message points at the shard and sequence numbers).',
-      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
     this.iteratorAgeAlarm = new Alarm(this, 'IteratorAgeAlarm', {
       alarmDescription: 'The stream consumer is falling behind: PDFs and events are late.',
       metric: this.fn.metric('IteratorAge', { period: Duration.minutes(1), statistic: 'Maximum' }),
