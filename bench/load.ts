@@ -205,7 +205,15 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
   const tStart = performance.now();
   const work = mkdtempSync(join(tmpdir(), 'bench-load-'));
   const handlerLog = join(work, 'handlers.log');
-  // The handlers log a JSON line per request and stream record; they go to a file, not over the table.
+  // The handlers log a JSON line per request and stream record (Powertools writes them straight to
+  // stdout and stderr); they go to a file, not over the table.
+  for (const stream of [process.stdout, process.stderr]) {
+    const write = stream.write.bind(stream) as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean;
+    stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      if (String(chunk).startsWith('{')) return appendFileSync(handlerLog, String(chunk)), true;
+      return write(chunk, ...rest);
+    }) as typeof stream.write;
+  }
   const print = console.log.bind(console);
   let abortedAtEnd = 0;
   for (const level of ['log', 'info', 'warn', 'error'] as const) {

@@ -24,7 +24,7 @@ export type PollerOptions = {
   log?: (line: Record<string, unknown>) => void;
 };
 
-type ShardState = { iterator: string | undefined; closed: boolean };
+type ShardState = { shardId: string; iterator: string | undefined; closed: boolean; lastSequence?: string };
 
 /** The Streams API's record, in the shape Lambda hands a function (epoch seconds, the source ARN). */
 function toLambdaRecord(r: StreamRecord, streamArn: string): DynamoDBRecord {
@@ -69,7 +69,7 @@ export function startStreamPoller(opts: PollerOptions) {
     for (const shard of desc.StreamDescription?.Shards ?? []) {
       if (!shard.ShardId || shards.has(shard.ShardId)) continue;
       const it = await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
-      shards.set(shard.ShardId, { iterator: it.ShardIterator, closed: false });
+      shards.set(shard.ShardId, { shardId: shard.ShardId, iterator: it.ShardIterator, closed: false });
     }
   }
 
@@ -113,12 +113,34 @@ export function startStreamPoller(opts: PollerOptions) {
     let seen = 0;
     for (const state of shards.values()) {
       if (state.closed || !state.iterator) continue;
-      const out = await streams.send(new GetRecordsCommand({ ShardIterator: state.iterator, Limit: 1000 }));
+      let out;
+      try {
+        out = await streams.send(new GetRecordsCommand({ ShardIterator: state.iterator, Limit: 1000 }));
+      } catch (e) {
+        // DynamoDB Local now and then refuses an iterator it handed out ("read past the oldest
+        // stream record"), and would refuse it forever: take a new one after the last record
+        // delivered (or from the start of the shard), as the event source mapping resumes.
+        const name = (e as Error).name;
+        if (name !== 'TrimmedDataAccessException' && name !== 'ExpiredIteratorException') throw e;
+        log({ level: 'warn', message: 'stream iterator refused; resuming after the last record', shardId: state.shardId, error: name });
+        const it = await streams.send(
+          new GetShardIteratorCommand({
+            StreamArn: streamArn,
+            ShardId: state.shardId,
+            ...(state.lastSequence ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: state.lastSequence } : { ShardIteratorType: 'TRIM_HORIZON' }),
+          }),
+        );
+        state.iterator = it.ShardIterator;
+        continue;
+      }
       state.iterator = out.NextShardIterator;
       if (!out.NextShardIterator) state.closed = true;
       const records = (out.Records ?? []).map((r) => toLambdaRecord(r, streamArn!));
       seen += records.length;
-      if (records.length) await deliver(records);
+      if (records.length) {
+        await deliver(records);
+        state.lastSequence = records.at(-1)!.dynamodb!.SequenceNumber;
+      }
     }
     return seen;
   }
