@@ -8,6 +8,7 @@ import {
   DynamoDBClient,
   ListTablesCommand,
   ResourceInUseException,
+  ResourceNotFoundException,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { TABLE_DEFINITION } from '../table-definition.js';
@@ -85,4 +86,21 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
   }
   await client.send(new DescribeTableCommand({ TableName: tableName }));
   client.destroy();
+}
+
+/**
+ * For the npm scripts that work on a running `npm start` (the past-due job, the redrive): null if
+ * its DynamoDB Local answers and has the table, else what to tell the user.
+ */
+export async function runningServiceProblem(endpoint: string, tableName: string): Promise<string | null> {
+  const client = localClient(endpoint);
+  try {
+    await client.send(new DescribeTableCommand({ TableName: tableName }));
+    return null;
+  } catch (e) {
+    if (e instanceof ResourceNotFoundException) return `DynamoDB Local at ${endpoint} has no table ${tableName}: is TABLE_NAME the one \`npm start\` uses?`;
+    return `DynamoDB Local is not answering at ${endpoint} (${e instanceof Error ? e.message : String(e)}). Start the service with \`npm start\` (same DYNAMODB_PORT) first.`;
+  } finally {
+    client.destroy();
+  }
 }

@@ -7,10 +7,9 @@
  */
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { STREAM_FUNCTION_ENTRY } from '../routes.js';
 import { redriveDeadLetters } from './dead-letter-redrive.js';
-import { localClient } from './dynamodb-local.js';
+import { runningServiceProblem } from './dynamodb-local.js';
 import { localConfig } from './local-config.js';
 import { localFiles } from './local-files.js';
 import { LOCAL_PDF_BUCKET } from './s3-emulator.js';
@@ -23,14 +22,10 @@ async function main(): Promise<number> {
   const endpoint = `http://127.0.0.1:${config.DYNAMODB_PORT}`;
   const files = localFiles(config.DATA_DIR);
 
-  const client = localClient(endpoint);
-  try {
-    await client.send(new DescribeTableCommand({ TableName: config.TABLE_NAME }));
-  } catch (e) {
-    console.error(`DynamoDB Local is not answering at ${endpoint} with table ${config.TABLE_NAME} (${e instanceof Error ? e.message : String(e)}). Start the service with \`npm start\` (same DYNAMODB_PORT, TABLE_NAME) first.`);
+  const problem = await runningServiceProblem(endpoint, config.TABLE_NAME);
+  if (problem) {
+    console.error(problem);
     return 1;
-  } finally {
-    client.destroy();
   }
 
   // The handler reads these once, at its cold start, exactly as in Lambda (and as start.ts sets them).

@@ -3,26 +3,17 @@
  * (DynamoDB Local on DYNAMODB_PORT, table TABLE_NAME; see local-config.ts), through the same Lambda
  * handler the schedule invokes, and prints the counts.
  */
-import { DescribeTableCommand, ResourceNotFoundException } from '@aws-sdk/client-dynamodb';
-import { localClient } from './dynamodb-local.js';
+import { runningServiceProblem } from './dynamodb-local.js';
 import { localConfig } from './local-config.js';
 
 async function main(): Promise<number> {
   const config = localConfig();
   const endpoint = `http://127.0.0.1:${config.DYNAMODB_PORT}`;
 
-  const client = localClient(endpoint);
-  try {
-    await client.send(new DescribeTableCommand({ TableName: config.TABLE_NAME }));
-  } catch (e) {
-    if (e instanceof ResourceNotFoundException) {
-      console.error(`DynamoDB Local at ${endpoint} has no table ${config.TABLE_NAME}: is TABLE_NAME the one \`npm start\` uses?`);
-    } else {
-      console.error(`DynamoDB Local is not answering at ${endpoint} (${e instanceof Error ? e.message : String(e)}). Start the service with \`npm start\` (same DYNAMODB_PORT) first.`);
-    }
+  const problem = await runningServiceProblem(endpoint, config.TABLE_NAME);
+  if (problem) {
+    console.error(problem);
     return 1;
-  } finally {
-    client.destroy();
   }
 
   // The handler reads these once, at its cold start, exactly as in Lambda.
