@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Actor } from '../auth/actor.js';
-import { DomainError, fieldError } from '../errors.js';
+import { fieldError } from '../errors.js';
+import { badCursor, decodeCursorJson, encodeCursorJson } from '../paging.js';
 import type { Invoice } from '../invoices/invoice.js';
 import type { IndexScan, InvoiceSearchIndex, SettingsStore, SortPosition } from '../ports.js';
 import { getSettings } from '../settings/settings-use-cases.js';
@@ -40,20 +41,13 @@ function queryHash(q: Pick<SearchQuery, 'filterGroups' | 'sorts'>): string {
 }
 
 function encodeCursor(p: Position, hash: string): string {
-  return Buffer.from(JSON.stringify({ v: p.value, id: p.id, q: hash })).toString('base64url');
+  return encodeCursorJson({ v: p.value, id: p.id, q: hash });
 }
 
 function decodeCursor(cursor: string | undefined, hash: string): Position | null {
   if (!cursor) return null;
-  const bad = new DomainError('malformed', 'The paging cursor is not valid for this search', [{ path: 'after', message: 'is not a cursor this search returned' }]);
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw bad;
-  }
-  const c = parsed as { v?: unknown; id?: unknown; q?: unknown } | null;
-  if (!c || typeof c !== 'object' || c.q !== hash || typeof c.id !== 'string' || (typeof c.v !== 'string' && typeof c.v !== 'number')) throw bad;
+  const c = decodeCursorJson(cursor, 'search');
+  if (c.q !== hash || typeof c.id !== 'string' || (typeof c.v !== 'string' && typeof c.v !== 'number')) throw badCursor('search');
   return { value: c.v, id: c.id };
 }
 

@@ -30,7 +30,8 @@ function range(group: CompiledGroup, property: InvoiceProperty): KeyRange | null
   let hi: string | undefined;
   for (const f of group.filters) {
     if (f.property !== property) continue;
-    const bounds: KeyRange | undefined = f.keyRange ?? (f.keyValues?.length ? { lo: [...f.keyValues].sort()[0], hi: [...f.keyValues].sort().at(-1) } : undefined);
+    const sorted = f.keyValues?.length ? [...f.keyValues].sort() : undefined;
+    const bounds: KeyRange | undefined = f.keyRange ?? (sorted ? { lo: sorted[0], hi: sorted.at(-1) } : undefined);
     if (bounds?.lo !== undefined && (lo === undefined || bounds.lo > lo)) lo = bounds.lo;
     if (bounds?.hi !== undefined && (hi === undefined || bounds.hi < hi)) hi = bounds.hi;
   }

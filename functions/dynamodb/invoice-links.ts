@@ -1,5 +1,6 @@
 import { QueryCommand, type DynamoDBDocumentClient, type TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { DomainError, validationError } from '../../domain/errors.js';
+import { validationError } from '../../domain/errors.js';
+import { badCursor, decodeCursorJson } from '../../domain/paging.js';
 import type { Invoice } from '../../domain/invoices/invoice.js';
 import type { InvoiceLink, InvoiceLinkIndex, LinkedKind, Page } from '../../domain/ports.js';
 import { encodeCursor } from './cursor.js';
@@ -86,15 +87,7 @@ export class DynamoInvoiceLinkIndex implements InvoiceLinkIndex {
 /** A cursor is only good for the record whose links it paged (the same rule as gsi1 cursors). */
 function decodeLinkCursor(cursor: string | null, pk: string): Record<string, string> | undefined {
   if (!cursor) return undefined;
-  const bad = new DomainError('malformed', 'The paging cursor is not valid', [{ path: 'after', message: 'is not a cursor this list returned' }]);
-  let key: unknown;
-  try {
-    key = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw bad;
-  }
-  if (!key || typeof key !== 'object') throw bad;
-  const k = key as Record<string, unknown>;
-  if (Object.keys(k).sort().join(',') !== 'pk,sk' || k.pk !== pk || typeof k.sk !== 'string' || !k.sk.startsWith(INVOICE_LINK_PREFIX)) throw bad;
+  const k = decodeCursorJson(cursor);
+  if (Object.keys(k).sort().join(',') !== 'pk,sk' || k.pk !== pk || typeof k.sk !== 'string' || !k.sk.startsWith(INVOICE_LINK_PREFIX)) throw badCursor();
   return k as Record<string, string>;
 }
