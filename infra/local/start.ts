@@ -64,25 +64,19 @@ async function main() {
   // double the output; POWERTOOLS_METRICS_DISABLED=false shows them.
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
-  // The stream's event source mapping and the hourly schedule, played on this machine.
-  const { handler: streamHandler } = (await import(pathToFileURL(resolve(ROOT, STREAM_FUNCTION_ENTRY)).href)) as { handler: StreamHandler };
-  startStreamPoller({
-    endpoint: dynamo.endpoint,
-    tableName: config.TABLE_NAME,
-    handler: streamHandler,
-    deadLetter: (record, error) => appendDeadLetter(files.deadLetters, record, error),
-    log: (line) => console.error(JSON.stringify(line)),
-  });
-  // The export runner: a second consumer of the same stream, as in AWS (it skips all but new export
-  // jobs; AWS filters them out before it and hands it one job a batch, here it takes them in turn).
-  const { handler: exportHandler } = (await import(pathToFileURL(resolve(ROOT, EXPORT_FUNCTION_ENTRY)).href)) as { handler: StreamHandler };
-  startStreamPoller({
-    endpoint: dynamo.endpoint,
-    tableName: config.TABLE_NAME,
-    handler: exportHandler,
-    deadLetter: (record, error) => appendDeadLetter(files.deadLetters, record, error),
-    log: (line) => console.error(JSON.stringify(line)),
-  });
+  // The stream's event source mappings and the hourly schedule, played on this machine. Two
+  // consumers of the one stream, as in AWS: the side effects (PDFs, events) and the export runner
+  // (AWS filters all but new export jobs out before it; here it skips them itself).
+  for (const entry of [STREAM_FUNCTION_ENTRY, EXPORT_FUNCTION_ENTRY]) {
+    const { handler } = (await import(pathToFileURL(resolve(ROOT, entry)).href)) as { handler: StreamHandler };
+    startStreamPoller({
+      endpoint: dynamo.endpoint,
+      tableName: config.TABLE_NAME,
+      handler,
+      deadLetter: (record, error) => appendDeadLetter(files.deadLetters, record, error),
+      log: (line) => console.error(JSON.stringify(line)),
+    });
+  }
   const { startOverdueSchedule } = await import('./overdue-schedule.js');
   startOverdueSchedule({ intervalMs: config.OVERDUE_INTERVAL_MS });
 
