@@ -1,6 +1,6 @@
 import type { Invoice } from './invoices/invoice.js';
 import type { InvoiceSettings, StoredSettings } from './settings/settings.js';
-import type { Company, Contact, CrmRecord, Versioned } from './crm/records.js';
+import type { Company, Contact, Versioned } from './crm/records.js';
 
 /** What the generic record store keeps: a versioned object of one kind. */
 export type Stored = Versioned & { kind: string };

@@ -135,7 +135,8 @@ export function createApiServer(opts: ApiServerOptions): Server {
     return handlers.get(fn)!;
   };
 
-  return createServer(async (req, res) => {
+  // Every failure is answered inside `serve`, so the promise it returns never rejects.
+  const serve = async (req: IncomingMessage, res: ServerResponse) => {
     try {
       const url = new URL(req.url ?? '/', 'http://local');
       const method = (req.method ?? 'GET').toUpperCase();
@@ -189,7 +190,8 @@ export function createApiServer(opts: ApiServerOptions): Server {
       console.error(e);
       if (!res.headersSent) send(res, problem(502, 'Bad gateway', 'The function failed to answer'));
     }
-  });
+  };
+  return createServer((req, res) => void serve(req, res));
 }
 
 /** Listens, turning "port in use" into a plain message instead of a stack trace. */

@@ -133,8 +133,14 @@ function pathArb(route: RouteDef, seeded: Seeded, mutate: boolean): fc.Arbitrary
       const template = route.path.split('/');
       const refusedFor: string[] = [];
       template.forEach((t, i) => {
-        if (t === '{id}' && id !== null) (segments[i] = id), refusedFor.push('id');
-        if (t === '{type}' && type !== null) (segments[i] = type), refusedFor.push('association type');
+        if (t === '{id}' && id !== null) {
+          segments[i] = id;
+          refusedFor.push('id');
+        }
+        if (t === '{type}' && type !== null) {
+          segments[i] = type;
+          refusedFor.push('association type');
+        }
         if (t === '{targetId}' && targetId !== null) segments[i] = targetId;
         if (t === '{slug}' && slug !== null) segments[i] = slug; // unknown slugs are 404, but count on nothing
       });
@@ -195,7 +201,10 @@ function refusedRequest(route: RouteDef): fc.Arbitrary<FuzzRequest> {
       if (route.permission && auth === 'crmReadOnly' && route.permission !== 'crm:read') refusedFor.push('permission');
       // Everything else happened to be acceptable: make it refusable by a malformed If-Match.
       refusedFor.splice(0, refusedFor.length, ...refusedFor.filter(anyRoute));
-      if (!refusedFor.length) (h['if-match'] = 'not-an-etag'), refusedFor.push('If-Match (forced)');
+      if (!refusedFor.length) {
+        h['if-match'] = 'not-an-etag';
+        refusedFor.push('If-Match (forced)');
+      }
       return withDescription({ method: route.method, path: where.path + query, headers: h, ...(body ? { body } : {}), auth, refusedFor });
     });
 }

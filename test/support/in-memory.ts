@@ -1,5 +1,5 @@
 import type { Actor } from '../../domain/auth/actor.js';
-import type { Company, Contact, CrmRecord } from '../../domain/crm/records.js';
+import type { Company, Contact } from '../../domain/crm/records.js';
 import { DomainError } from '../../domain/errors.js';
 import type { Invoice } from '../../domain/invoices/invoice.js';
 import type { InvoiceDeps } from '../../domain/invoices/invoice-use-cases.js';

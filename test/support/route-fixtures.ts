@@ -85,7 +85,7 @@ export function bodyFor(route: RouteDef, seeded: Seeded): unknown {
   try {
     return sampleValidBody(route.body);
   } catch (e) {
-    throw new Error(`${key} takes a body but has no entry in SAMPLE_BODIES (test/support/route-fixtures.ts) and none could be generated from its schema (${(e as Error).message}): add a sample`);
+    throw new Error(`${key} takes a body but has no entry in SAMPLE_BODIES (test/support/route-fixtures.ts) and none could be generated from its schema (${(e as Error).message}): add a sample`, { cause: e });
   }
 }
 

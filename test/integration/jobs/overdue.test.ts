@@ -63,7 +63,7 @@ let pastDue: Invoice[] = [];
 beforeAll(async () => {
   await ensureTable(endpoint, tableName);
   const settings = new DynamoSettingsStore(db, tableName);
-  await Promise.all(ZONES.map((zone, i) => (zone ? settings.save(accounts[i]!, { ...DEFAULT_SETTINGS, timeZone: zone }, 0, new Date().toISOString()) : null)));
+  await Promise.all(ZONES.map((zone, i) => (zone ? settings.save(accounts[i]!, { ...DEFAULT_SETTINGS, timeZone: zone }, 0, new Date().toISOString()) : Promise.resolve())));
   const t0 = performance.now();
   seeded = await bulkSeedInvoices(db, tableName, planSeed({ total: 5_000, pastDue: 50, accounts, now: new Date() }));
   console.log(`seeded ${seeded.length} invoices (items made by the store, loaded in batches) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
