@@ -46,10 +46,13 @@ import { startS3Emulator } from '../infra/local/s3-emulator.js';
 import { startStreamPoller, type StreamHandler } from '../infra/local/stream-poller.js';
 import { BenchFailure, runBench, type RunningDynamo } from './support/bench-runner.js';
 
-const { values: flags } = parseArgs({ options: { duration: { type: 'string', default: '60' }, connections: { type: 'string', default: '16' } } });
+const { values: flags } = parseArgs({
+  options: { duration: { type: 'string', default: '60' }, connections: { type: 'string', default: '16' } },
+});
 const DURATION_S = Number(flags.duration);
 const CONNECTIONS = Number(flags.connections);
-if (!(DURATION_S > 0) || !Number.isInteger(CONNECTIONS) || CONNECTIONS < 1) throw new Error('--duration must be positive seconds, --connections a positive whole number');
+if (!(DURATION_S > 0) || !Number.isInteger(CONNECTIONS) || CONNECTIONS < 1)
+  throw new Error('--duration must be positive seconds, --connections a positive whole number');
 
 const TABLE = 'bench_load';
 const FLOOR_TABLE = 'bench_load_floor';
@@ -84,16 +87,32 @@ type MixRow = {
 };
 
 const lineItems = (n: number) => [
-  { name: 'Design work', description: 'Landing page, two rounds of revisions', quantity: 12.5, unitPrice: 9500, taxRate: 8.25 },
+  {
+    name: 'Design work',
+    description: 'Landing page, two rounds of revisions',
+    quantity: 12.5,
+    unitPrice: 9500,
+    taxRate: 8.25,
+  },
   { name: 'Hosting (annual)', quantity: 1, unitPrice: 24000, discount: { type: 'percent', value: 10 } },
-  { name: 'Stock photos', quantity: 1 + (n % 6), unitPrice: 1500, discount: { type: 'amount', value: 250 }, taxRate: 8.25 },
+  {
+    name: 'Stock photos',
+    quantity: 1 + (n % 6),
+    unitPrice: 1500,
+    discount: { type: 'amount', value: 250 },
+    taxRate: 8.25,
+  },
 ];
 
 const MIX: MixRow[] = [
   {
     name: 'create',
     weight: 3,
-    build: (ids) => ({ method: 'POST', path: '/invoices', body: { contacts: [ids.contactId], poNumber: `PO-${ids.turn}`, lineItems: lineItems(ids.turn) } }),
+    build: (ids) => ({
+      method: 'POST',
+      path: '/invoices',
+      body: { contacts: [ids.contactId], poNumber: `PO-${ids.turn}`, lineItems: lineItems(ids.turn) },
+    }),
     onResponse: (ids, status, body) => {
       if (status !== 201) return;
       const id = (JSON.parse(body) as { id: string }).id;
@@ -107,7 +126,12 @@ const MIX: MixRow[] = [
     build: (ids) => {
       if (!ids.drafts.length) return null;
       const id = ids.drafts[ids.drafts.length - 1 - (ids.turn % Math.min(ids.drafts.length, 20))]!;
-      return { method: 'PATCH', path: `/invoices/${id}`, id, body: { poNumber: `PO-${ids.turn}-b`, paymentTerms: 'net30', lineItems: lineItems(ids.turn + 1) } };
+      return {
+        method: 'PATCH',
+        path: `/invoices/${id}`,
+        id,
+        body: { poNumber: `PO-${ids.turn}-b`, paymentTerms: 'net30', lineItems: lineItems(ids.turn + 1) },
+      };
     },
     // A patch set up just before a finalize of the same draft committed: the draft is open now.
     racy: [409],
@@ -139,9 +163,19 @@ const MIX: MixRow[] = [
     build: (ids) => ({
       method: 'POST',
       path: '/invoices/search',
-      body: ids.turn % 2
-        ? { filterGroups: [{ filters: [{ propertyName: 'status', operator: 'EQ', value: 'open' }] }], sorts: [{ propertyName: 'dueDate' }], properties: ['number', 'total', 'dueDate'] }
-        : { filterGroups: [{ filters: [{ propertyName: 'poNumber', operator: 'CONTAINS_TOKEN', value: `PO-${ids.turn % 50}*` }] }], limit: 20 },
+      body:
+        ids.turn % 2
+          ? {
+              filterGroups: [{ filters: [{ propertyName: 'status', operator: 'EQ', value: 'open' }] }],
+              sorts: [{ propertyName: 'dueDate' }],
+              properties: ['number', 'total', 'dueDate'],
+            }
+          : {
+              filterGroups: [
+                { filters: [{ propertyName: 'poNumber', operator: 'CONTAINS_TOKEN', value: `PO-${ids.turn % 50}*` }] },
+              ],
+              limit: 20,
+            },
     }),
   },
 ];
@@ -198,7 +232,12 @@ async function floor(endpoint: string, template: Record<string, unknown>, concur
   const elapsed = (performance.now() - t0) / 1000;
   latencies.sort((a, b) => a - b);
   db.destroy();
-  return { rate: latencies.length / elapsed, p50: latencies[Math.floor(latencies.length / 2)]!, p99: latencies[Math.floor(latencies.length * 0.99)]!, n: latencies.length };
+  return {
+    rate: latencies.length / elapsed,
+    p50: latencies[Math.floor(latencies.length / 2)]!,
+    p99: latencies[Math.floor(latencies.length * 0.99)]!,
+    n: latencies.length,
+  };
 }
 
 async function main(dynamo: RunningDynamo): Promise<boolean> {
@@ -210,7 +249,7 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
   for (const stream of [process.stdout, process.stderr]) {
     const write = stream.write.bind(stream) as (chunk: string | Uint8Array, ...rest: unknown[]) => boolean;
     stream.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-      if (String(chunk).startsWith('{')) return appendFileSync(handlerLog, String(chunk)), true;
+      if (String(chunk).startsWith('{')) return (appendFileSync(handlerLog, String(chunk)), true);
       return write(chunk, ...rest);
     }) as typeof stream.write;
   }
@@ -250,7 +289,9 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
       EVENTS_LOG: join(work, 'events.jsonl'),
       OUTBOX_DIR: join(work, 'outbox'),
     });
-    const { handler: streamHandler } = (await import(pathToFileURL(resolve(ROOT, STREAM_FUNCTION_ENTRY)).href)) as { handler: StreamHandler };
+    const { handler: streamHandler } = (await import(pathToFileURL(resolve(ROOT, STREAM_FUNCTION_ENTRY)).href)) as {
+      handler: StreamHandler;
+    };
     let deadLettered = 0;
     const poller = startStreamPoller({
       endpoint,
@@ -268,12 +309,20 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
     const token = await mintToken(keysForJwt, { accountId, sub: 'usr_bench', role: 'superAdmin' });
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const call = async (method: string, path: string, body?: unknown) => {
-      const res = await fetch(baseUrl + path, { method, headers, ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
+      const res = await fetch(baseUrl + path, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
       return { status: res.status, body: (await res.json()) as any };
     };
 
     // Seed: a contact, and drafts for the first patches, finalizes and reads (this warms every path).
-    const contact = await call('POST', '/contacts', { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' });
+    const contact = await call('POST', '/contacts', {
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      email: 'ada@example.com',
+    });
     if (contact.status !== 201) throw new BenchFailure(`seeding a contact answered ${contact.status}`);
     const ids: Ids = { drafts: [], all: [], finalized: new Set(), contactId: contact.body.id, turn: 0 };
     const create = MIX.find((r) => r.name === 'create')!;
@@ -285,12 +334,16 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
     }
     if (ids.all.length !== SEED_DRAFTS) throw new BenchFailure('seeding drafts failed');
     const template = (await call('GET', `/invoices/${ids.all[0]}`)).body as Record<string, unknown>;
-    print(`stack up in ${since(tStart)} (DynamoDB Local in memory, s3rver, API on ${baseUrl}, stream poller with Chromium); Node ${process.version}`);
+    print(
+      `stack up in ${since(tStart)} (DynamoDB Local in memory, s3rver, API on ${baseUrl}, stream poller with Chromium); Node ${process.version}`,
+    );
 
     // The floor first, on a quiet stack.
     const floorSeconds = Math.max(5, DURATION_S / 4);
     const f = await floor(endpoint, { ...template, entity: 'invoice' }, CONNECTIONS, floorSeconds);
-    print(`floor: PutItem+GetItem, ${CONNECTIONS} callers, ${fmt(floorSeconds)} s: ${fmt(f.rate)} pairs/s, p50 ${fmt(f.p50)} ms, p99 ${fmt(f.p99)} ms (${f.n} pairs)`);
+    print(
+      `floor: PutItem+GetItem, ${CONNECTIONS} callers, ${fmt(floorSeconds)} s: ${fmt(f.rate)} pairs/s, p50 ${fmt(f.p50)} ms, p99 ${fmt(f.p99)} ms (${f.n} pairs)`,
+    );
 
     // The load.
     const tally: Tally = new Map();
@@ -301,28 +354,55 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
         if (!b) return undefined as unknown as autocannon.Request; // nothing to act on yet: restart the cycle
         context.id = b.id;
         // A fresh headers object: autocannon writes Content-Length into it.
-        return { ...req, method: b.method, path: b.path, headers: { ...headers }, body: b.body === undefined ? undefined : JSON.stringify(b.body) } as autocannon.Request;
+        return {
+          ...req,
+          method: b.method,
+          path: b.path,
+          headers: { ...headers },
+          body: b.body === undefined ? undefined : JSON.stringify(b.body),
+        } as autocannon.Request;
       },
       onResponse: (status: number, body: string, context: Record<string, unknown>) => {
         count(tally, row.name, status);
         row.onResponse?.(ids, status, body, context.id as string | undefined);
       },
     }));
-    print(`load: ${CONNECTIONS} connections, ${DURATION_S} s, cycle ${cycle(MIX).map((r) => r.name).join(' ')}`);
+    print(
+      `load: ${CONNECTIONS} connections, ${DURATION_S} s, cycle ${cycle(MIX)
+        .map((r) => r.name)
+        .join(' ')}`,
+    );
     const tLoad = performance.now();
-    const result = await autocannon({ url: baseUrl, connections: CONNECTIONS, duration: DURATION_S, requests: requests as autocannon.Request[] });
+    const result = await autocannon({
+      url: baseUrl,
+      connections: CONNECTIONS,
+      duration: DURATION_S,
+      requests: requests as autocannon.Request[],
+    });
     const loadSeconds = (performance.now() - tLoad) / 1000;
 
     const total = result.requests.total;
-    const racy = MIX.reduce((s, r) => s + (r.racy ?? []).reduce((t, st) => t + (tally.get(r.name)?.get(st) ?? 0), 0), 0);
+    const racy = MIX.reduce(
+      (s, r) => s + (r.racy ?? []).reduce((t, st) => t + (tally.get(r.name)?.get(st) ?? 0), 0),
+      0,
+    );
     const non2xx = result.non2xx;
-    print(`\nthroughput ${fmt(result.requests.average)} req/s (${total} requests in ${fmt(loadSeconds)} s), latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`);
-    print(`errors ${result.errors}, timeouts ${result.timeouts}, non-2xx ${non2xx} (of which legitimate 409 races ${racy}), pipeline resets ${result.resets}`);
+    print(
+      `\nthroughput ${fmt(result.requests.average)} req/s (${total} requests in ${fmt(loadSeconds)} s), latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms`,
+    );
+    print(
+      `errors ${result.errors}, timeouts ${result.timeouts}, non-2xx ${non2xx} (of which legitimate 409 races ${racy}), pipeline resets ${result.resets}`,
+    );
     print(`(requests cut off in flight when the run stopped: ${abortedAtEnd}; autocannon counts them nowhere)`);
     for (const row of MIX) {
       const m = tally.get(row.name) ?? new Map();
       const n = [...m.values()].reduce((s, v) => s + v, 0);
-      print(`  ${row.name.padEnd(9)} ${String(n).padStart(6)}  ${fmt((100 * n) / Math.max(1, total))}%  ${[...m.entries()].sort().map(([st, c]) => `${st}×${c}`).join(' ')}`);
+      print(
+        `  ${row.name.padEnd(9)} ${String(n).padStart(6)}  ${fmt((100 * n) / Math.max(1, total))}%  ${[...m.entries()]
+          .sort()
+          .map(([st, c]) => `${st}×${c}`)
+          .join(' ')}`,
+      );
     }
     const ratio = result.requests.average / f.rate;
     print(`ratio handler/floor: ${fmt(ratio, 2)} (API requests/s per raw PutItem+GetItem pairs/s)`);
@@ -333,10 +413,11 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
     print(`\naudit (stream drained ${since(tDrain)} after the load)`);
     const problems: string[] = [];
     const bad = non2xx - racy;
-    if (result.errors || result.timeouts || bad) problems.push(`${result.errors} errors, ${result.timeouts} timeouts, ${bad} non-2xx other than legitimate races`);
+    if (result.errors || result.timeouts || bad)
+      problems.push(`${result.errors} errors, ${result.timeouts} timeouts, ${bad} non-2xx other than legitimate races`);
 
     const invoices: (Pick<Invoice, 'id' | 'number' | 'status' | 'version'> & { pdf: { status: string } })[] = [];
-    for (let after: string | undefined; ; ) {
+    for (let after: string | undefined; ;) {
       const page = await call('GET', `/invoices?limit=100${after ? `&after=${encodeURIComponent(after)}` : ''}`);
       invoices.push(...page.body.results);
       after = page.body.paging?.next?.after;
@@ -346,7 +427,9 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
     const unique = new Set(numbers);
     const sorted = numbers.map((n) => Number(n?.slice(4))).sort((a, b) => a - b);
     const gapless = sorted.every((n, k) => n === 1001 + k);
-    print(`  ${invoices.length} invoices on the account (${ids.all.length} creates answered 201): numbers ${unique.size === numbers.length ? 'unique' : 'DUPLICATED'}, ${gapless ? 'gapless' : 'WITH GAPS'} INV-1001..INV-${1000 + invoices.length}`);
+    print(
+      `  ${invoices.length} invoices on the account (${ids.all.length} creates answered 201): numbers ${unique.size === numbers.length ? 'unique' : 'DUPLICATED'}, ${gapless ? 'gapless' : 'WITH GAPS'} INV-1001..INV-${1000 + invoices.length}`,
+    );
     // Creates still in flight when the run stopped (autocannon drops their connections) may have
     // committed unacknowledged: more invoices than 201s is fine, a 201 without its invoice is not.
     const listed = new Set(invoices.map((i) => i.id));
@@ -355,19 +438,32 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
     if (unique.size !== numbers.length || numbers.includes(null)) problems.push('invoice numbers are not unique');
     if (!gapless) problems.push('invoice numbers have gaps');
 
-    const s3Client = new S3Client({ region: REGION, endpoint: s3.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
+    const s3Client = new S3Client({
+      region: REGION,
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
     const open = invoices.filter((i) => i.status !== 'draft');
     let missing = 0;
     for (const inv of open) {
-      const exists = await s3Client.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: pdfKey({ accountId, ...inv }) })).then(() => true, () => false);
+      const exists = await s3Client
+        .send(new HeadObjectCommand({ Bucket: s3.bucket, Key: pdfKey({ accountId, ...inv }) }))
+        .then(
+          () => true,
+          () => false,
+        );
       if (inv.pdf.status !== 'ready' || !exists) missing++;
     }
     s3Client.destroy();
-    print(`  ${open.length} finalized (${ids.finalized.size} finalizes answered 200): ${open.length - missing} with pdf.status ready and the object in S3, ${missing} without; dead letters ${deadLettered}`);
+    print(
+      `  ${open.length} finalized (${ids.finalized.size} finalizes answered 200): ${open.length - missing} with pdf.status ready and the object in S3, ${missing} without; dead letters ${deadLettered}`,
+    );
     const openIds = new Set(open.map((i) => i.id));
     const notOpen = [...ids.finalized].filter((id) => !openIds.has(id));
     if (notOpen.length) problems.push(`${notOpen.length} invoices acknowledged as finalized (200) are not open`);
-    if (missing || deadLettered) problems.push(`${missing} finalized invoices without their PDF, ${deadLettered} dead letters`);
+    if (missing || deadLettered)
+      problems.push(`${missing} finalized invoices without their PDF, ${deadLettered} dead letters`);
 
     await poller.stop();
     await new Promise<void>((r) => server.close(() => r()));

@@ -68,12 +68,17 @@ const envInt = (name: string): number | undefined => {
 /** Three lines, no contacts: a draft the way a UI's first save sends it. */
 const CREATE_BODY = JSON.stringify({
   lineItems: [
-    { name: 'Design work', description: 'Landing page, two rounds of revisions', quantity: 12.5, unitPrice: 9500, taxRate: 8.25 },
+    {
+      name: 'Design work',
+      description: 'Landing page, two rounds of revisions',
+      quantity: 12.5,
+      unitPrice: 9500,
+      taxRate: 8.25,
+    },
     { name: 'Hosting (annual)', quantity: 1, unitPrice: 24000, discount: { type: 'percent', value: 10 } },
     { name: 'Stock photos', quantity: 6, unitPrice: 1500, discount: { type: 'amount', value: 250 }, taxRate: 8.25 },
   ],
 });
-
 
 const newAccount = (label: string) => `acc_${label}_${randomUUID().replace(/-/g, '').slice(0, 10)}`;
 const errorText = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
@@ -82,7 +87,15 @@ const errorText = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}
 // Counting DynamoDB requests: a middleware on a client's stack sees each send once (above the
 // SDK's own retries), so per phase we get reads, transactions, cancelled transactions and time.
 
-type Counts = { get: number; transact: number; cancelled: number; other: number; getMs: number; transactMs: number; otherMs: number };
+type Counts = {
+  get: number;
+  transact: number;
+  cancelled: number;
+  other: number;
+  getMs: number;
+  transactMs: number;
+  otherMs: number;
+};
 const zero = (): Counts => ({ get: 0, transact: 0, cancelled: 0, other: 0, getMs: 0, transactMs: 0, otherMs: 0 });
 const combine = (a: Counts, b: Counts, sign: 1 | -1): Counts => {
   const out = zero();
@@ -94,7 +107,12 @@ function countRequests(db: DynamoDBDocumentClient): Counts {
   const counts = zero();
   db.middlewareStack.add(
     (next, context) => async (args) => {
-      const kind = context.commandName === 'GetItemCommand' ? 'get' : context.commandName === 'TransactWriteItemsCommand' ? 'transact' : 'other';
+      const kind =
+        context.commandName === 'GetItemCommand'
+          ? 'get'
+          : context.commandName === 'TransactWriteItemsCommand'
+            ? 'transact'
+            : 'other';
       counts[kind]++;
       const t0 = performance.now();
       try {
@@ -135,7 +153,11 @@ function createEvent(accountId: string, requestId: string): HttpEvent {
       stage: '$default',
       time: now.toISOString(),
       timeEpoch: now.getTime(),
-      authorizer: { principalId: '', integrationLatency: 0, jwt: { claims: { sub: 'usr_bench', accountId, role: 'superAdmin' }, scopes: [] } },
+      authorizer: {
+        principalId: '',
+        integrationLatency: 0,
+        jwt: { claims: { sub: 'usr_bench', accountId, role: 'superAdmin' }, scopes: [] },
+      },
     },
   } as unknown as HttpEvent;
 }
@@ -175,7 +197,12 @@ type Instance = { handler: Handler; counts: Counts; counted: boolean; newInvoice
  */
 function instance(mod: HandlerModule): Instance {
   const db = (mod.app().deps.invoices as unknown as { db?: DynamoDBDocumentClient }).db;
-  return { handler: mod.handler, counts: db ? countRequests(db) : zero(), counted: db !== undefined, newInvoiceId: () => mod.ulidIds.id('inv') };
+  return {
+    handler: mod.handler,
+    counts: db ? countRequests(db) : zero(),
+    counted: db !== undefined,
+    newInvoiceId: () => mod.ulidIds.id('inv'),
+  };
 }
 
 /** The handler as the local runtime and the tests load it: its own source modules. */
@@ -197,7 +224,8 @@ async function bundledInstances(count: number): Promise<Instance[]> {
     const outfile = join(dir, 'handler-instance.mjs');
     await build({
       stdin: {
-        contents: "export { handler } from '../functions/http/invoices.handler.js';\nexport { app, ulidIds } from '../functions/wiring.js';\n",
+        contents:
+          "export { handler } from '../functions/http/invoices.handler.js';\nexport { app, ulidIds } from '../functions/wiring.js';\n",
         resolveDir: import.meta.dirname,
         sourcefile: 'handler-instance.ts',
         loader: 'ts',
@@ -212,7 +240,10 @@ async function bundledInstances(count: number): Promise<Instance[]> {
         {
           name: 'packages-by-url',
           setup(b) {
-            b.onResolve({ filter: /^[^./]/ }, (args) => ({ path: args.path.startsWith('node:') ? args.path : import.meta.resolve(args.path), external: true }));
+            b.onResolve({ filter: /^[^./]/ }, (args) => ({
+              path: args.path.startsWith('node:') ? args.path : import.meta.resolve(args.path),
+              external: true,
+            }));
           },
         },
       ],
@@ -234,7 +265,16 @@ function floorCreator(db: DynamoDBDocumentClient, template: Record<string, unkno
   return async (accountId: string): Promise<string> => {
     const id = newId();
     const slug = randomBytes(16).toString('hex');
-    const invoice = { ...template, id, accountId, slug, domain: null, ...keys.invoice(accountId, id), gsi1pk: collections.invoices(accountId), gsi1sk: id };
+    const invoice = {
+      ...template,
+      id,
+      accountId,
+      slug,
+      domain: null,
+      ...keys.invoice(accountId, id),
+      gsi1pk: collections.invoices(accountId),
+      gsi1sk: id,
+    };
     const counterKey = keys.invoiceCounter(accountId, PREFIX);
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       const { Item } = await db.send(new GetCommand({ TableName: TABLE, Key: counterKey, ConsistentRead: true }));
@@ -243,7 +283,13 @@ function floorCreator(db: DynamoDBDocumentClient, template: Record<string, unkno
       const number = formatInvoiceNumber(PREFIX, n);
       const items: TransactItem[] = [
         { Put: { TableName: TABLE, Item: { ...invoice, number }, ConditionExpression: 'attribute_not_exists(pk)' } },
-        { Put: { TableName: TABLE, Item: { ...keys.slug(null, slug), entity: 'slug', accountId, invoiceId: id }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        {
+          Put: {
+            TableName: TABLE,
+            Item: { ...keys.slug(null, slug), entity: 'slug', accountId, invoiceId: id },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
         {
           Update: {
             TableName: TABLE,
@@ -251,10 +297,20 @@ function floorCreator(db: DynamoDBDocumentClient, template: Record<string, unkno
             UpdateExpression: 'SET #next = :after, entity = :entity',
             ConditionExpression: stored === null ? 'attribute_not_exists(pk)' : '#next = :read',
             ExpressionAttributeNames: { '#next': 'next' },
-            ExpressionAttributeValues: { ':after': n + 1, ':entity': 'counter', ...(stored === null ? {} : { ':read': stored }) },
+            ExpressionAttributeValues: {
+              ':after': n + 1,
+              ':entity': 'counter',
+              ...(stored === null ? {} : { ':read': stored }),
+            },
           },
         },
-        { Put: { TableName: TABLE, Item: { ...keys.invoiceNumber(accountId, number), entity: 'invoiceNumber', invoiceId: id }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        {
+          Put: {
+            TableName: TABLE,
+            Item: { ...keys.invoiceNumber(accountId, number), entity: 'invoiceNumber', invoiceId: id },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
       ];
       try {
         await db.send(new TransactWriteCommand({ TransactItems: items }));
@@ -325,7 +381,8 @@ type PhaseResult = {
   problems: string[];
 };
 
-const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN);
+const quantile = (sorted: number[], q: number) =>
+  sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN;
 const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   if (!s.length) return NaN;
@@ -334,7 +391,12 @@ const median = (xs: number[]) => {
 };
 
 /** The numbers a fresh account was given must be exactly START..START+n-1, each once, and its counter must agree. */
-async function checkNumbers(db: DynamoDBDocumentClient, accountId: string, n: number, numbers: string[]): Promise<string[]> {
+async function checkNumbers(
+  db: DynamoDBDocumentClient,
+  accountId: string,
+  n: number,
+  numbers: string[],
+): Promise<string[]> {
   const problems: string[] = [];
   const seen = new Map<string, number>();
   for (const num of numbers) seen.set(num, (seen.get(num) ?? 0) + 1);
@@ -346,12 +408,20 @@ async function checkNumbers(db: DynamoDBDocumentClient, accountId: string, n: nu
   const extra = [...seen.keys()].filter((num) => !expected.has(num));
   if (missing.length) problems.push(`${missing.length} numbers never issued: ${some(missing)}`);
   if (extra.length) problems.push(`numbers outside ${PREFIX}-${START}..${PREFIX}-${START + n - 1}: ${some(extra)}`);
-  const { Item } = await db.send(new GetCommand({ TableName: TABLE, Key: keys.invoiceCounter(accountId, PREFIX), ConsistentRead: true }));
+  const { Item } = await db.send(
+    new GetCommand({ TableName: TABLE, Key: keys.invoiceCounter(accountId, PREFIX), ConsistentRead: true }),
+  );
   if (Item?.next !== START + n) problems.push(`counter reads ${String(Item?.next)}, expected ${START + n}`);
   return problems;
 }
 
-async function phase(path: Path, concurrency: Concurrency, n: number, run: (accountId: string) => Promise<Drive>, checkDb: DynamoDBDocumentClient): Promise<PhaseResult> {
+async function phase(
+  path: Path,
+  concurrency: Concurrency,
+  n: number,
+  run: (accountId: string) => Promise<Drive>,
+  checkDb: DynamoDBDocumentClient,
+): Promise<PhaseResult> {
   const accountId = newAccount(`${path}_c${concurrency}`);
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
@@ -400,7 +470,8 @@ function printPhase(r: PhaseResult) {
 
 function printSummary(results: PhaseResult[], rounds: number, N: Record<Concurrency, number>) {
   const rows: string[][] = [];
-  const perCreate = (rs: PhaseResult[], f: (c: Counts) => number) => fmt(rs.reduce((s, r) => s + f(r.counts), 0) / rs.reduce((s, r) => s + r.n, 0), 2);
+  const perCreate = (rs: PhaseResult[], f: (c: Counts) => number) =>
+    fmt(rs.reduce((s, r) => s + f(r.counts), 0) / rs.reduce((s, r) => s + r.n, 0), 2);
   const requests = (c: Counts) => c.get + c.transact + c.other;
   const row = (label: string, c: Concurrency, path: Path) => {
     const of = (p: Path) => results.filter((r) => r.concurrency === c && r.path === p);
@@ -423,10 +494,23 @@ function printSummary(results: PhaseResult[], rounds: number, N: Record<Concurre
   row('c=1', 1, 'handler');
   row(`c=16 (${INSTANCES} instances)`, 16, 'handler');
   row('c=16 (1 process, queued)', 16, 'shared');
-  const head = ['concurrency', 'N', 'handler/s', 'floor/s', 'ratio', 'handler req/create', 'floor req/create', 'handler retries/create', 'floor retries/create'];
+  const head = [
+    'concurrency',
+    'N',
+    'handler/s',
+    'floor/s',
+    'ratio',
+    'handler req/create',
+    'floor req/create',
+    'handler retries/create',
+    'floor retries/create',
+  ];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => '  ' + cells.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('  ');
-  console.log(`\nSummary: creates per second, median of ${rounds} round${rounds === 1 ? '' : 's'}; ratio = median of the per-round handler/floor ratios`);
+  const line = (cells: string[]) =>
+    '  ' + cells.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('  ');
+  console.log(
+    `\nSummary: creates per second, median of ${rounds} round${rounds === 1 ? '' : 's'}; ratio = median of the per-round handler/floor ratios`,
+  );
   console.log(line(head));
   console.log('  ' + widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
@@ -435,12 +519,19 @@ function printSummary(results: PhaseResult[], rounds: number, N: Record<Concurre
 
 // ---------------------------------------------------------------------------------------------
 
-
 /** The guard item for a number names its invoice: the way from a number back to its item. */
-async function invoiceItemByNumber(db: DynamoDBDocumentClient, accountId: string, number: string): Promise<Record<string, unknown>> {
-  const guard = await db.send(new GetCommand({ TableName: TABLE, Key: keys.invoiceNumber(accountId, number), ConsistentRead: true }));
+async function invoiceItemByNumber(
+  db: DynamoDBDocumentClient,
+  accountId: string,
+  number: string,
+): Promise<Record<string, unknown>> {
+  const guard = await db.send(
+    new GetCommand({ TableName: TABLE, Key: keys.invoiceNumber(accountId, number), ConsistentRead: true }),
+  );
   if (typeof guard.Item?.invoiceId !== 'string') throw new BenchFailure(`no guard item for ${number}`);
-  const { Item } = await db.send(new GetCommand({ TableName: TABLE, Key: keys.invoice(accountId, guard.Item.invoiceId), ConsistentRead: true }));
+  const { Item } = await db.send(
+    new GetCommand({ TableName: TABLE, Key: keys.invoice(accountId, guard.Item.invoiceId), ConsistentRead: true }),
+  );
   if (!Item) throw new BenchFailure(`invoice ${guard.Item.invoiceId} (${number}) is not in the table`);
   return Item;
 }
@@ -457,10 +548,17 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
   dynamo.current = await startDynamoLocal({ port: await freePort() });
   const endpoint = dynamo.current.endpoint;
   await ensureTable(endpoint, TABLE);
-  console.log(`DynamoDB Local (in memory) on ${endpoint}, up in ${since(tStart)}; Node ${process.version}; ${ROUNDS} round(s), N=${N[1]} at c=1, N=${N[16]} at c=16`);
+  console.log(
+    `DynamoDB Local (in memory) on ${endpoint}, up in ${since(tStart)}; Node ${process.version}; ${ROUNDS} round(s), N=${N[1]} at c=1, N=${N[16]} at c=16`,
+  );
 
   // The handler reads its environment once, at import: set it first, as Lambda does before a cold start.
-  Object.assign(process.env, { TABLE_NAME: TABLE, DYNAMODB_ENDPOINT: endpoint, AWS_REGION: REGION, PUBLIC_BASE_URL: 'http://bench.local' });
+  Object.assign(process.env, {
+    TABLE_NAME: TABLE,
+    DYNAMODB_ENDPOINT: endpoint,
+    AWS_REGION: REGION,
+    PUBLIC_BASE_URL: 'http://bench.local',
+  });
   const tWarm = performance.now();
   const local = await sourceInstance();
   const tInstances = performance.now();
@@ -492,9 +590,18 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
   );
 
   const runners: Record<Path, Record<Concurrency, (accountId: string) => Promise<Drive>>> = {
-    handler: { 1: (a) => drive(1, N[1], () => handlerOne(a), local.counts), 16: (a) => driveInstances(instances, N[16], a) },
-    floor: { 1: (a) => drive(1, N[1], () => floorOne(a), floorCounts), 16: (a) => drive(16, N[16], () => floorOne(a), floorCounts) },
-    shared: { 1: () => Promise.reject(new Error('no c=1 shared phase')), 16: (a) => drive(16, N[16], () => handlerOne(a), local.counts) },
+    handler: {
+      1: (a) => drive(1, N[1], () => handlerOne(a), local.counts),
+      16: (a) => driveInstances(instances, N[16], a),
+    },
+    floor: {
+      1: (a) => drive(1, N[1], () => floorOne(a), floorCounts),
+      16: (a) => drive(16, N[16], () => floorOne(a), floorCounts),
+    },
+    shared: {
+      1: () => Promise.reject(new Error('no c=1 shared phase')),
+      16: (a) => drive(16, N[16], () => handlerOne(a), local.counts),
+    },
   };
   const results: PhaseResult[] = [];
   for (let round = 0; round < ROUNDS; round++) {
@@ -518,7 +625,9 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
     for (const r of failed) for (const p of r.problems) console.log(`  ${LABEL[r.path]} c=${r.concurrency}: ${p}`);
     return false;
   }
-  console.log(`correctness: all ${results.length} phases answered 201 to every create and issued exactly ${PREFIX}-${START}..${PREFIX}-(${START - 1}+N), no duplicates, counters agree`);
+  console.log(
+    `correctness: all ${results.length} phases answered 201 to every create and issued exactly ${PREFIX}-${START}..${PREFIX}-(${START - 1}+N), no duplicates, counters agree`,
+  );
   return true;
 }
 

@@ -25,19 +25,33 @@ import { bulkSeedInvoices, planSeed, readItems } from '../test/support/overdue-s
 
 const TABLE = 'bench_overdue';
 const REGION = 'us-east-1';
-const ZONES = [null, 'Europe/Amsterdam', 'Asia/Tokyo', 'Pacific/Kiritimati', 'Pacific/Honolulu', 'America/Los_Angeles'] as const;
-
-
+const ZONES = [
+  null,
+  'Europe/Amsterdam',
+  'Asia/Tokyo',
+  'Pacific/Kiritimati',
+  'Pacific/Honolulu',
+  'America/Los_Angeles',
+] as const;
 
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
 const seconds = (t: number) => `${fmt((performance.now() - t) / 1000)} s`;
 
-type Row = { total: number; pastDue: number; itemsRead: number; flagged: number; ms: number; againRead: number; againMs: number };
+type Row = {
+  total: number;
+  pastDue: number;
+  itemsRead: number;
+  flagged: number;
+  ms: number;
+  againRead: number;
+  againMs: number;
+};
 
 async function main(dynamo: RunningDynamo): Promise<boolean> {
   const pastDue = Number(process.env.BENCH_PAST_DUE ?? 50);
   const sizes = (process.env.BENCH_SIZES ?? '1000,20000').split(',').map(Number);
-  if (!Number.isInteger(pastDue) || pastDue < 1) throw new BenchFailure('BENCH_PAST_DUE must be a positive whole number');
+  if (!Number.isInteger(pastDue) || pastDue < 1)
+    throw new BenchFailure('BENCH_PAST_DUE must be a positive whole number');
   if (!sizes.every((n, i) => Number.isInteger(n) && n >= pastDue && (i === 0 || n - sizes[i - 1]! >= pastDue))) {
     throw new BenchFailure('BENCH_SIZES must grow, each step by at least BENCH_PAST_DUE');
   }
@@ -50,11 +64,18 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
   const db = documentClient({ tableName: TABLE, endpoint, region: REGION });
   const accounts = ZONES.map((_, i) => `acc_bench_${i}_${randomUUID().slice(0, 6)}`);
   const settings = new DynamoSettingsStore(db, TABLE);
-  for (const [i, zone] of ZONES.entries()) if (zone) await settings.save(accounts[i]!, { ...DEFAULT_SETTINGS, timeZone: zone }, 0, new Date().toISOString());
+  for (const [i, zone] of ZONES.entries())
+    if (zone) await settings.save(accounts[i]!, { ...DEFAULT_SETTINGS, timeZone: zone }, 0, new Date().toISOString());
 
   // The handler reads its environment once, at its cold start: set it first, as Lambda does.
   // Its log line (Powertools, straight to stdout) stays out of the table unless a run fails.
-  Object.assign(process.env, { TABLE_NAME: TABLE, DYNAMODB_ENDPOINT: endpoint, AWS_REGION: REGION, PUBLIC_BASE_URL: 'http://bench.local', POWERTOOLS_LOG_LEVEL: 'ERROR' });
+  Object.assign(process.env, {
+    TABLE_NAME: TABLE,
+    DYNAMODB_ENDPOINT: endpoint,
+    AWS_REGION: REGION,
+    PUBLIC_BASE_URL: 'http://bench.local',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+  });
   const { handler } = await import('../functions/jobs/overdue.handler.js');
 
   // Warm-up on an empty index: the handler's cold start, SDK sockets, DynamoDB Local's JIT.
@@ -69,7 +90,9 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
     const invoices = await bulkSeedInvoices(db, TABLE, specs);
     total = size;
     const due = invoices.filter((inv, i) => specs[i]!.kind === 'pastDue');
-    console.log(`${size} invoices in the table (${invoices.length} added, ${due.length} of them past due), seeded in ${seconds(tSeed)}`);
+    console.log(
+      `${size} invoices in the table (${invoices.length} added, ${due.length} of them past due), seeded in ${seconds(tSeed)}`,
+    );
 
     const t0 = performance.now();
     const first = await handler({});
@@ -77,19 +100,47 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
     const t1 = performance.now();
     const again = await handler({});
     const againMs = performance.now() - t1;
-    rows.push({ total: size, pastDue, itemsRead: first.itemsRead, flagged: first.flagged, ms, againRead: again.itemsRead, againMs });
+    rows.push({
+      total: size,
+      pastDue,
+      itemsRead: first.itemsRead,
+      flagged: first.flagged,
+      ms,
+      againRead: again.itemsRead,
+      againMs,
+    });
 
     if (first.flagged !== pastDue) problems.push(`at ${size}: flagged ${first.flagged}, expected ${pastDue}`);
     if (first.failed || again.failed) problems.push(`at ${size}: ${first.failed + again.failed} failures`);
     if (again.flagged !== 0) problems.push(`at ${size}: the second run flagged ${again.flagged}`);
     const stored = await readItems(db, TABLE, due);
-    const unflagged = due.filter((inv) => stored.get(inv.id)?.pastDue !== true || stored.get(inv.id)?.version !== inv.version + 1);
+    const unflagged = due.filter(
+      (inv) => stored.get(inv.id)?.pastDue !== true || stored.get(inv.id)?.version !== inv.version + 1,
+    );
     if (unflagged.length) problems.push(`at ${size}: ${unflagged.length} past-due invoices not flagged exactly once`);
   }
 
   console.log(`\nItems the job read against invoices past due (the floor: each must be read once)`);
-  const head = ['invoices', 'past due', 'items read', 'flagged', 'ratio read/past-due', 'run ms', 'second run: read', 'second run ms'];
-  const cells = rows.map((r) => [String(r.total), String(r.pastDue), String(r.itemsRead), String(r.flagged), fmt(r.itemsRead / r.pastDue, 2), fmt(r.ms, 0), String(r.againRead), fmt(r.againMs, 0)]);
+  const head = [
+    'invoices',
+    'past due',
+    'items read',
+    'flagged',
+    'ratio read/past-due',
+    'run ms',
+    'second run: read',
+    'second run ms',
+  ];
+  const cells = rows.map((r) => [
+    String(r.total),
+    String(r.pastDue),
+    String(r.itemsRead),
+    String(r.flagged),
+    fmt(r.itemsRead / r.pastDue, 2),
+    fmt(r.ms, 0),
+    String(r.againRead),
+    fmt(r.againMs, 0),
+  ]);
   const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
   const line = (c: string[]) => '  ' + c.map((x, i) => x.padStart(widths[i]!)).join('  ');
   console.log(line(head));
@@ -106,7 +157,9 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
     for (const p of problems) console.log(`  ✗ ${p}`);
     return false;
   }
-  console.log(`correctness: each size's ${pastDue} past-due invoices flagged exactly once (version +1), second runs flagged nothing`);
+  console.log(
+    `correctness: each size's ${pastDue} past-due invoices flagged exactly once (version +1), second runs flagged nothing`,
+  );
   return true;
 }
 

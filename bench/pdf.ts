@@ -60,7 +60,9 @@ async function coldChild() {
     const t1 = performance.now();
     const renderer = new ChromiumPdfRenderer();
     const store = new S3DocumentStore({ bucket: s3.bucket, region: 'us-east-1', endpoint: s3.endpoint });
-    const pdf = await renderer.render(invoiceDocuments.html(invoice, parties), { format: invoiceDocuments.format(invoice) });
+    const pdf = await renderer.render(invoiceDocuments.html(invoice, parties), {
+      format: invoiceDocuments.format(invoice),
+    });
     await store.put(invoiceDocuments.key(invoice), pdf, 'application/pdf');
     const t2 = performance.now();
     await renderer.close();
@@ -146,25 +148,42 @@ async function main() {
       perSecond.path.push(r.path);
       perSecond.floor.push(r.floor);
       perSecond.ratio.push(r.path / r.floor);
-      console.log(`round ${round + 1}: path ${r.path.toFixed(1)} PDF/s, floor ${r.floor.toFixed(1)} PDF/s, ratio ${(r.path / r.floor).toFixed(2)}`);
+      console.log(
+        `round ${round + 1}: path ${r.path.toFixed(1)} PDF/s, floor ${r.floor.toFixed(1)} PDF/s, ratio ${(r.path / r.floor).toFixed(2)}`,
+      );
     }
 
     timing = false;
     // The last stored object reads back byte for byte.
     const last = await path();
-    const client = new S3Client({ region: 'us-east-1', endpoint: s3.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } });
-    const got = await (await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: `bench/${stored - 1}.pdf` }))).Body!.transformToByteArray();
+    const client = new S3Client({
+      region: 'us-east-1',
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    });
+    const got = await (
+      await client.send(new GetObjectCommand({ Bucket: s3.bucket, Key: `bench/${stored - 1}.pdf` }))
+    ).Body!.transformToByteArray();
     const hash = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
     if (hash(got) !== hash(last)) problems.push('the stored PDF does not read back identical');
 
     await floorPage.close();
     await browser.close();
-    console.log(`\nSummary (${format}, ${Math.round(last.length / 1024)} KB a PDF, one at a time, median of ${ROUNDS} rounds of ${N}):`);
-    console.log(`  path  (template → Chromium page → S3 put): ${median(perSecond.path).toFixed(1)} PDF/s (${(1000 / median(perSecond.path)).toFixed(0)} ms each)`);
-    console.log(`  floor (raw page.pdf, same HTML, same browser): ${median(perSecond.floor).toFixed(1)} PDF/s (${(1000 / median(perSecond.floor)).toFixed(0)} ms each)`);
+    console.log(
+      `\nSummary (${format}, ${Math.round(last.length / 1024)} KB a PDF, one at a time, median of ${ROUNDS} rounds of ${N}):`,
+    );
+    console.log(
+      `  path  (template → Chromium page → S3 put): ${median(perSecond.path).toFixed(1)} PDF/s (${(1000 / median(perSecond.path)).toFixed(0)} ms each)`,
+    );
+    console.log(
+      `  floor (raw page.pdf, same HTML, same browser): ${median(perSecond.floor).toFixed(1)} PDF/s (${(1000 / median(perSecond.floor)).toFixed(0)} ms each)`,
+    );
     console.log(`  ratio path/floor: ${median(perSecond.ratio).toFixed(2)}`);
     const each = (ms: number) => (ms / (N * ROUNDS)).toFixed(1);
-    console.log(`  path per PDF: template ${each(spent.template)} ms, render (new page, setContent, page.pdf, close) ${each(spent.render)} ms, S3 put ${each(spent.put)} ms`);
+    console.log(
+      `  path per PDF: template ${each(spent.template)} ms, render (new page, setContent, page.pdf, close) ${each(spent.render)} ms, S3 put ${each(spent.put)} ms`,
+    );
   });
 
   if (process.env.BENCH_COLD !== '0') {

@@ -15,7 +15,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { BatchWriteCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  PutCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import type { Contact } from '../domain/crm/records.js';
 import { blankDraft, type Invoice } from '../domain/invoices/invoice.js';
@@ -57,7 +62,15 @@ async function seed(db: DynamoDBDocumentClient, n: number, contactFor: (i: numbe
   const out: Invoice[] = [];
   for (let i = 0; i < n; i++) {
     const id = `inv_${Date.now().toString(36)}${randomUUID().replace(/-/g, '').slice(0, 16)}`;
-    const draft = blankDraft({ id, accountId: ACCOUNT, owner: 'usr_bench', slug: randomUUID().replace(/-/g, ''), settings: DEFAULT_SETTINGS, today: now.slice(0, 10), now });
+    const draft = blankDraft({
+      id,
+      accountId: ACCOUNT,
+      owner: 'usr_bench',
+      slug: randomUUID().replace(/-/g, ''),
+      settings: DEFAULT_SETTINGS,
+      today: now.slice(0, 10),
+      now,
+    });
     out.push(await store.create({ ...draft, contacts: [contactFor(i)] }));
   }
   const chunks: Record<string, unknown>[][] = [];
@@ -89,7 +102,11 @@ function event(contactId: string, limit: number, after: string | null): HttpEven
     isBase64Encoded: false,
     requestContext: {
       requestId: randomUUID(),
-      authorizer: { jwt: { claims: { sub: 'usr_bench', accountId: ACCOUNT, role: 'superAdmin' }, scopes: [] }, principalId: '', integrationLatency: 0 },
+      authorizer: {
+        jwt: { claims: { sub: 'usr_bench', accountId: ACCOUNT, role: 'superAdmin' }, scopes: [] },
+        principalId: '',
+        integrationLatency: 0,
+      },
     },
   } as unknown as HttpEvent;
 }
@@ -100,7 +117,8 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
   const pageSize = Number(process.env.BENCH_PAGE ?? 10);
   const [small, large] = (process.env.BENCH_SIZES ?? '10,10000').split(',').map(Number) as [number, number];
   const share = Number(process.env.BENCH_SHARE ?? 10);
-  if (!(small >= pageSize && large > small && share >= 1)) throw new BenchFailure('need BENCH_SIZES "small,large" with small ≥ BENCH_PAGE and large > small');
+  if (!(small >= pageSize && large > small && share >= 1))
+    throw new BenchFailure('need BENCH_SIZES "small,large" with small ≥ BENCH_PAGE and large > small');
 
   const tStart = performance.now();
   dynamo.current = await startDynamoLocal({ port: await freePort() });
@@ -108,7 +126,12 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
   await ensureTable(endpoint, TABLE);
   console.log(`DynamoDB Local (in memory) on ${endpoint}, up in ${seconds(tStart)}; Node ${process.version}`);
 
-  Object.assign(process.env, { TABLE_NAME: TABLE, DYNAMODB_ENDPOINT: endpoint, AWS_REGION: REGION, PUBLIC_BASE_URL: 'http://bench.local' });
+  Object.assign(process.env, {
+    TABLE_NAME: TABLE,
+    DYNAMODB_ENDPOINT: endpoint,
+    AWS_REGION: REGION,
+    PUBLIC_BASE_URL: 'http://bench.local',
+  });
   const { app } = await import('../functions/wiring.js');
   const { db } = app();
   // Count what DynamoDB reads for the handler: a Query's ScannedCount, a GetItem's item.
@@ -119,11 +142,28 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
     itemsRead += out.ScannedCount ?? (out.Item ? 1 : 0);
     return out;
   };
-  const { handler } = (await import('../functions/http/contacts.handler.js')) as { handler: (e: HttpEvent, c: Context) => Promise<HttpResponse> };
+  const { handler } = (await import('../functions/http/contacts.handler.js')) as {
+    handler: (e: HttpEvent, c: Context) => Promise<HttpResponse>;
+  };
 
-  const contacts = new DynamoRecordStore<Contact>(documentClient({ tableName: TABLE, endpoint, region: REGION }), TABLE, 'contact');
+  const contacts = new DynamoRecordStore<Contact>(
+    documentClient({ tableName: TABLE, endpoint, region: REGION }),
+    TABLE,
+    'contact',
+  );
   const now = new Date().toISOString();
-  const mk = (i: number): Contact => ({ id: `con_bench${i}`, accountId: ACCOUNT, kind: 'contact', version: 1, createdAt: now, updatedAt: now, firstName: `C${i}`, lastName: null, email: null, address: null });
+  const mk = (i: number): Contact => ({
+    id: `con_bench${i}`,
+    accountId: ACCOUNT,
+    kind: 'contact',
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    firstName: `C${i}`,
+    lastName: null,
+    email: null,
+    address: null,
+  });
   const target = mk(0).id;
   for (let i = 0; i < share; i++) await contacts.create(mk(i));
 
@@ -141,7 +181,8 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
     const runs: PageRead[] = [];
     for (let i = 0; i < 5; i++) runs.push(await readPage(null));
     const ms = runs.map((r) => r.ms).sort((a, b) => a - b)[2]!;
-    if (new Set(runs.map((r) => r.itemsRead)).size !== 1) throw new BenchFailure('the same page read different numbers of items');
+    if (new Set(runs.map((r) => r.itemsRead)).size !== 1)
+      throw new BenchFailure('the same page read different numbers of items');
     return { ...runs[0]!, ms };
   };
   const readAll = async () => {
@@ -172,10 +213,16 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
   const largeFirst = await firstPage();
 
   // Exactly the contact's invoices, newest first, each once.
-  const expected = (invs: Invoice[]) => invs.map((i) => i.id).sort().reverse();
+  const expected = (invs: Invoice[]) =>
+    invs
+      .map((i) => i.id)
+      .sort()
+      .reverse();
   const got = (pages: PageRead[]) => pages.flatMap((p) => p.ids);
-  if (JSON.stringify(got(smallPages)) !== JSON.stringify(expected(first))) problems.push(`at ${small}: the listing is not exactly the contact's ${first.length} invoices`);
-  if (JSON.stringify(got(largePages)) !== JSON.stringify(expected(mine))) problems.push(`at ${large}: the listing is not exactly the contact's ${mine.length} invoices`);
+  if (JSON.stringify(got(smallPages)) !== JSON.stringify(expected(first)))
+    problems.push(`at ${small}: the listing is not exactly the contact's ${first.length} invoices`);
+  if (JSON.stringify(got(largePages)) !== JSON.stringify(expected(mine)))
+    problems.push(`at ${large}: the listing is not exactly the contact's ${mine.length} invoices`);
 
   const fullPages = largePages.filter((p) => p.ids.length === pageSize);
   const meanRead = fullPages.reduce((s, p) => s + p.itemsRead, 0) / fullPages.length;
@@ -183,12 +230,20 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
   const maxRead = Math.max(...fullPages.map((p) => p.itemsRead));
 
   const floor = 2 * pageSize + 1;
-  console.log(`\nItems read for one page of ${pageSize} of a contact's invoices (the floor: the contact + ${pageSize} links + ${pageSize} invoices = ${floor})`);
+  console.log(
+    `\nItems read for one page of ${pageSize} of a contact's invoices (the floor: the contact + ${pageSize} links + ${pageSize} invoices = ${floor})`,
+  );
   const head = ['invoices on account', "contact's invoices", 'page', 'items read', 'ms'];
   const rows = [
     [String(small), String(first.length), 'first (median of 5)', String(smallFirst.itemsRead), fmt(smallFirst.ms)],
     [String(large), String(mine.length), 'first (median of 5)', String(largeFirst.itemsRead), fmt(largeFirst.ms)],
-    [String(large), String(mine.length), `all ${fullPages.length} (mean / max)`, `${fmt(meanRead, 1)} / ${maxRead}`, fmt(meanMs)],
+    [
+      String(large),
+      String(mine.length),
+      `all ${fullPages.length} (mean / max)`,
+      `${fmt(meanRead, 1)} / ${maxRead}`,
+      fmt(meanMs),
+    ],
   ];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (c: string[]) => '  ' + c.map((x, i) => x.padStart(widths[i]!)).join('  ');
@@ -200,7 +255,8 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
       `×${fmt(meanRead / smallFirst.itemsRead, 2)} (mean over all pages); time per page ×${fmt(largeFirst.ms / smallFirst.ms, 2)}`,
   );
   console.log(`  (filtering the account's invoices instead would read all ${large} of them to fill these pages)`);
-  if (smallFirst.itemsRead !== floor || maxRead !== floor) problems.push(`a page read ${smallFirst.itemsRead} / up to ${maxRead} items, not ${floor}`);
+  if (smallFirst.itemsRead !== floor || maxRead !== floor)
+    problems.push(`a page read ${smallFirst.itemsRead} / up to ${maxRead} items, not ${floor}`);
 
   console.log(`\ntotal runtime ${seconds(tStart)}`);
   if (problems.length) {

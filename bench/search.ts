@@ -44,13 +44,19 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
   // "This month" for the seeded data (due dates are spread over 2026).
   const month = process.env.BENCH_MONTH ?? '2026-11';
   const indexed = {
-    filterGroups: [{ filters: [
-      { propertyName: 'status', operator: 'EQ' as const, value: 'open' },
-      { propertyName: 'dueDate', operator: 'BETWEEN' as const, value: `${month}-01`, highValue: `${month}-30` },
-    ] }],
+    filterGroups: [
+      {
+        filters: [
+          { propertyName: 'status', operator: 'EQ' as const, value: 'open' },
+          { propertyName: 'dueDate', operator: 'BETWEEN' as const, value: `${month}-01`, highValue: `${month}-30` },
+        ],
+      },
+    ],
     sorts: [{ propertyName: 'dueDate', direction: 'ASCENDING' as const }],
   };
-  const unindexed = { filterGroups: [{ filters: [{ propertyName: 'poNumber', operator: 'CONTAINS_TOKEN' as const, value: '4242' }] }] };
+  const unindexed = {
+    filterGroups: [{ filters: [{ propertyName: 'poNumber', operator: 'CONTAINS_TOKEN' as const, value: '4242' }] }],
+  };
 
   type Row = { size: number; name: string; read: number; results: number; more: boolean; ms: number; floorMs: number };
   const rows: Row[] = [];
@@ -58,7 +64,13 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
     const accountId = `acc_bench_${size}_${randomUUID().slice(0, 6)}`;
     const t = performance.now();
     // Only the invoice items: the search reads nothing else (no slugs, no contact links needed here).
-    await bulkCreateInvoices(db, TABLE, variedInvoices(accountId, size, 'S', size), 16, (item) => item.entity === 'invoice');
+    await bulkCreateInvoices(
+      db,
+      TABLE,
+      variedInvoices(accountId, size, 'S', size),
+      16,
+      (item) => item.entity === 'invoice',
+    );
     console.log(`seeded ${size} invoices in ${fmt((performance.now() - t) / 1000, 1)} s`);
     const actor = { userId: 'usr_bench', accountId, superAdmin: true, permissions: [] };
     for (const [name, query, floorScan] of [
@@ -78,36 +90,56 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
         let got = 0;
         let start: Record<string, unknown> | undefined;
         do {
-          const out = await db.send(new QueryCommand({
-            TableName: TABLE,
-            IndexName: index,
-            KeyConditionExpression: `${index}pk = :pk`,
-            ExpressionAttributeValues: { ':pk': searchPartition(accountId, floorScan as never) },
-            Limit: Math.min(100, last.itemsRead - got),
-            ExclusiveStartKey: start,
-          }));
+          const out = await db.send(
+            new QueryCommand({
+              TableName: TABLE,
+              IndexName: index,
+              KeyConditionExpression: `${index}pk = :pk`,
+              ExpressionAttributeValues: { ':pk': searchPartition(accountId, floorScan as never) },
+              Limit: Math.min(100, last.itemsRead - got),
+              ExclusiveStartKey: start,
+            }),
+          );
           got += out.Items?.length ?? 0;
           start = out.LastEvaluatedKey;
         } while (start && got < last.itemsRead);
         floor.push(performance.now() - b);
       }
-      rows.push({ size, name, read: last.itemsRead, results: last.items.length, more: last.next !== null, ms: median(times), floorMs: median(floor) });
+      rows.push({
+        size,
+        name,
+        read: last.itemsRead,
+        results: last.items.length,
+        more: last.next !== null,
+        ms: median(times),
+        floorMs: median(floor),
+      });
     }
   }
 
-  console.log(`\nfirst page, limit ${LIMIT}, median of ${runs} runs; read budget ${SEARCH_LIMITS.readBudget} items per request`);
-  console.log('| filter | invoices | items read | results | more pages | search ms | floor ms (raw Queries, same items) | search / floor |');
+  console.log(
+    `\nfirst page, limit ${LIMIT}, median of ${runs} runs; read budget ${SEARCH_LIMITS.readBudget} items per request`,
+  );
+  console.log(
+    '| filter | invoices | items read | results | more pages | search ms | floor ms (raw Queries, same items) | search / floor |',
+  );
   console.log('|---|---|---|---|---|---|---|---|');
-  for (const r of rows) console.log(`| ${r.name} | ${r.size} | ${r.read} | ${r.results} | ${r.more ? 'yes' : 'no'} | ${fmt(r.ms)} | ${fmt(r.floorMs)} | ${fmt(r.ms / r.floorMs)} |`);
+  for (const r of rows)
+    console.log(
+      `| ${r.name} | ${r.size} | ${r.read} | ${r.results} | ${r.more ? 'yes' : 'no'} | ${fmt(r.ms)} | ${fmt(r.floorMs)} | ${fmt(r.ms / r.floorMs)} |`,
+    );
   const ok: boolean[] = [];
   for (const name of new Set(rows.map((r) => r.name))) {
     const [small, big] = rows.filter((r) => r.name === name);
     if (!small || !big) continue;
-    console.log(`${name}: items read ${big.size}/${small.size} = ${fmt(big.read / small.read)}, latency ratio ${fmt(big.ms / small.ms)}`);
+    console.log(
+      `${name}: items read ${big.size}/${small.size} = ${fmt(big.read / small.read)}, latency ratio ${fmt(big.ms / small.ms)}`,
+    );
     ok.push(big.read <= SEARCH_LIMITS.readBudget && small.read <= SEARCH_LIMITS.readBudget);
   }
   const indexedRows = rows.filter((r) => r.name.startsWith('indexed'));
-  if (indexedRows.some((r) => r.results !== LIMIT)) throw new BenchFailure('the indexed filter should fill its first page at every size');
+  if (indexedRows.some((r) => r.results !== LIMIT))
+    throw new BenchFailure('the indexed filter should fill its first page at every size');
   return ok.every(Boolean);
 }
 

@@ -27,14 +27,12 @@ export class DomainError extends Error {
   }
 }
 
-export const validationError = (detail: string, errors: FieldError[]) =>
-  new DomainError('validation', detail, errors);
+export const validationError = (detail: string, errors: FieldError[]) => new DomainError('validation', detail, errors);
 
 export const fieldError = (path: string, message: string) =>
   new DomainError('validation', message, [{ path, message }]);
 
-export const notFound = (what: string, id: string) =>
-  new DomainError('not_found', `${what} ${id} was not found`);
+export const notFound = (what: string, id: string) => new DomainError('not_found', `${what} ${id} was not found`);
 
 export const conflict = (detail: string, extra: Record<string, unknown> = {}) =>
   new DomainError('conflict', detail, [], extra);

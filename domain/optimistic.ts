@@ -38,7 +38,8 @@ export async function mutate<T extends { version: number }, R>(
         const now = await read();
         throw preconditionFailed(ifMatch, now.version);
       }
-      if (attempt >= retry.maxAttempts) throw new DomainError('unavailable', 'The object is being changed by many requests at once; retry shortly');
+      if (attempt >= retry.maxAttempts)
+        throw new DomainError('unavailable', 'The object is being changed by many requests at once; retry shortly');
       await retry.backoff?.(attempt);
     }
   }

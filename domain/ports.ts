@@ -74,7 +74,13 @@ export type InvoiceLink = { invoiceId: string; issued: boolean };
  */
 export interface InvoiceLinkIndex {
   /** A page of the invoices naming the record, newest first (reads grow with the page, not the account). */
-  list(accountId: string, kind: LinkedKind, recordId: string, limit: number, cursor: string | null): Promise<Page<InvoiceLink>>;
+  list(
+    accountId: string,
+    kind: LinkedKind,
+    recordId: string,
+    limit: number,
+    cursor: string | null,
+  ): Promise<Page<InvoiceLink>>;
 }
 
 export interface Clock {
@@ -102,7 +108,11 @@ export interface DocumentStore {
    * A signed GET link valid for `expiresInSeconds` (at most 15 minutes; more is refused). With a
    * `filename`, the download is served under that name instead of the key's last segment.
    */
-  signedUrl(key: string, expiresInSeconds: number, options?: { filename?: string }): Promise<{ url: string; expiresAt: string }>;
+  signedUrl(
+    key: string,
+    expiresInSeconds: number,
+    options?: { filename?: string },
+  ): Promise<{ url: string; expiresAt: string }>;
 }
 
 /** Turns one HTML document into a PDF (headless Chromium). */
@@ -157,7 +167,12 @@ export interface LedgerStore {
   /** Writes the payment and `next` over `previous`, if the stored invoice is still `previous.version`. */
   recordPayment(previous: Invoice, next: Invoice, payment: Payment): Promise<void>;
   /** The same for a credit note, which takes the next number of its own series in that transaction. */
-  issueCreditNote(previous: Invoice, next: Invoice, creditNote: CreditNote, numbering: NumberRequest): Promise<CreditNote>;
+  issueCreditNote(
+    previous: Invoice,
+    next: Invoice,
+    creditNote: CreditNote,
+    numbering: NumberRequest,
+  ): Promise<CreditNote>;
   /** Oldest first. */
   payments(accountId: string, invoiceId: string): Promise<Payment[]>;
   /** Oldest first. */
@@ -187,7 +202,16 @@ export interface InvoiceSearchIndex {
    * At most `limit` invoices of one index, in its order (reversed when `descending`), strictly after
    * `after`, with sort values within `range` (inclusive). `done` once nothing is left.
    */
-  read(accountId: string, scan: IndexScan, opts: { descending: boolean; after: SortPosition | null; limit: number }): Promise<{ items: Invoice[]; done: boolean }>;
+  read(
+    accountId: string,
+    scan: IndexScan,
+    opts: { descending: boolean; after: SortPosition | null; limit: number },
+  ): Promise<{ items: Invoice[]; done: boolean }>;
   /** The invoices naming a contact or company, at most `max` of them (`overflow` if there are more). */
-  linked(accountId: string, kind: 'contact' | 'company', recordId: string, max: number): Promise<{ items: Invoice[]; overflow: boolean }>;
+  linked(
+    accountId: string,
+    kind: 'contact' | 'company',
+    recordId: string,
+    max: number,
+  ): Promise<{ items: Invoice[]; overflow: boolean }>;
 }

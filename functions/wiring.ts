@@ -30,7 +30,12 @@ export const ulidIds: IdGenerator = {
 /** The adapters every handler shares, built once per process (a Lambda's cold start). */
 export function wire() {
   const config = env();
-  const dynamo = dynamoDbClient({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION, requestTimeoutMs: config.DYNAMODB_REQUEST_TIMEOUT_MS });
+  const dynamo = dynamoDbClient({
+    tableName: config.TABLE_NAME,
+    endpoint: config.DYNAMODB_ENDPOINT,
+    region: config.AWS_REGION,
+    requestTimeoutMs: config.DYNAMODB_REQUEST_TIMEOUT_MS,
+  });
   const db = documentClient(dynamo);
   const invoices = new DynamoInvoiceStore(db, config.TABLE_NAME);
   const deps: InvoiceDeps = {
@@ -44,8 +49,19 @@ export function wire() {
   };
   // Locally mail goes to an outbox folder; in AWS through SES, whose client loads on the first send.
   const ses = once(async () => new (await import('./mail/ses-mailer.js')).SesMailer(config.MAIL_FROM));
-  const mailer: Mailer = config.OUTBOX_DIR ? new OutboxMailer(config.OUTBOX_DIR, config.MAIL_FROM) : { send: async (m) => (await ses()).send(m) };
-  return { config, db, deps, mailer, idempotency: idempotencyRecords(dynamo, config.TABLE_NAME), ...documentAdapters(config, db), crm: crmAdapters(db, config.TABLE_NAME), index: searchAdapters(db, config.TABLE_NAME) };
+  const mailer: Mailer = config.OUTBOX_DIR
+    ? new OutboxMailer(config.OUTBOX_DIR, config.MAIL_FROM)
+    : { send: async (m) => (await ses()).send(m) };
+  return {
+    config,
+    db,
+    deps,
+    mailer,
+    idempotency: idempotencyRecords(dynamo, config.TABLE_NAME),
+    ...documentAdapters(config, db),
+    crm: crmAdapters(db, config.TABLE_NAME),
+    index: searchAdapters(db, config.TABLE_NAME),
+  };
 }
 
 let wired: ReturnType<typeof wire> | undefined;
@@ -55,8 +71,17 @@ export const app = () => (wired ??= wire());
 /** Its adapters: the sparse past-due index and the settings (each account's time zone). */
 export function wireOverdueJob(): FlagPastDueDeps & { clock: Clock } {
   const config = env();
-  const db = documentClient({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION, requestTimeoutMs: config.DYNAMODB_REQUEST_TIMEOUT_MS });
-  return { overdue: new DynamoOverdueIndex(db, config.TABLE_NAME), settings: new DynamoSettingsStore(db, config.TABLE_NAME), clock: systemClock };
+  const db = documentClient({
+    tableName: config.TABLE_NAME,
+    endpoint: config.DYNAMODB_ENDPOINT,
+    region: config.AWS_REGION,
+    requestTimeoutMs: config.DYNAMODB_REQUEST_TIMEOUT_MS,
+  });
+  return {
+    overdue: new DynamoOverdueIndex(db, config.TABLE_NAME),
+    settings: new DynamoSettingsStore(db, config.TABLE_NAME),
+    clock: systemClock,
+  };
 }
 
 // ---- Documents: the PDF records, the bucket and the renderer ----

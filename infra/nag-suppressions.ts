@@ -18,10 +18,11 @@ export const PUBLIC_ROUTE_REASONS: Record<string, string> = {
   'GET /i/{slug}':
     "The hosted invoice page is for buyers, who have no account or token: the invoice's slug (128 random bits unless the account sets its own) is the capability, as with a hosted invoice link. Its function may only read the table and presign PDFs.",
   'GET /i/{slug}/pdf':
-    "Redirects a buyer to a fresh presigned link (at most 15 minutes) to the PDF of the invoice the slug names: the same buyer access as GET /i/{slug}, through the same read-only function.",
+    'Redirects a buyer to a fresh presigned link (at most 15 minutes) to the PDF of the invoice the slug names: the same buyer access as GET /i/{slug}, through the same read-only function.',
 };
 
-const acknowledge = (resource: IConstruct, id: string, reason: string) => Validations.of(resource).acknowledge({ id: `AwsSolutions-${id}`, reason });
+const acknowledge = (resource: IConstruct, id: string, reason: string) =>
+  Validations.of(resource).acknowledge({ id: `AwsSolutions-${id}`, reason });
 
 /** The L1 resource of a construct: acknowledging there keeps the acknowledgement to that one resource. */
 const cfn = (construct: IConstruct): CfnResource => {
@@ -72,7 +73,10 @@ export function acknowledgeNagFindings({ stateful, api }: { stateful: StatefulSt
   for (const route of ROUTES.filter((r) => r.permission === null)) {
     const key = routeKey(route);
     const reason = PUBLIC_ROUTE_REASONS[key];
-    if (!reason) throw new Error(`Public route ${key} has no reason in PUBLIC_ROUTE_REASONS (infra/nag-suppressions.ts): give it a permission or say why it is public`);
+    if (!reason)
+      throw new Error(
+        `Public route ${key} has no reason in PUBLIC_ROUTE_REASONS (infra/nag-suppressions.ts): give it a permission or say why it is public`,
+      );
     acknowledge(cfn(api.routes.get(key)!), 'APIG4', reason);
   }
 
@@ -119,7 +123,7 @@ export function acknowledgeNagFindings({ stateful, api }: { stateful: StatefulSt
     acknowledge(
       cfn(queue),
       'SQS3',
-      "This queue is a dead-letter queue: the on-failure destination of a table stream event source mapping (cdk-nag only recognises SQS redrive). It keeps messages 14 days and raises an alarm on the first one.",
+      'This queue is a dead-letter queue: the on-failure destination of a table stream event source mapping (cdk-nag only recognises SQS redrive). It keeps messages 14 days and raises an alarm on the first one.',
     );
   }
 }

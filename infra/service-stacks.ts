@@ -26,12 +26,14 @@ export function defineServiceStacks(app: App) {
   const context = (name: keyof typeof CONTEXT_DEFAULTS): string => {
     const value: unknown = app.node.tryGetContext(name);
     if (value === undefined) return CONTEXT_DEFAULTS[name];
-    if (typeof value !== 'string' || value.trim() === '') throw new Error(`CDK context ${name} must be a non-empty string`);
+    if (typeof value !== 'string' || value.trim() === '')
+      throw new Error(`CDK context ${name} must be a non-empty string`);
     return value.trim();
   };
   const httpsUrl = (name: 'publicBaseUrl' | 'jwtIssuer'): string => {
     const value = context(name);
-    if (!URL.canParse(value) || new URL(value).protocol !== 'https:') throw new Error(`CDK context ${name} must be an https URL, got ${value}`);
+    if (!URL.canParse(value) || new URL(value).protocol !== 'https:')
+      throw new Error(`CDK context ${name} must be an https URL, got ${value}`);
     return value;
   };
   // SES checks the identity that verifies the From address: the address itself, or (by default)
@@ -40,9 +42,12 @@ export function defineServiceStacks(app: App) {
   const domain = EMAIL_ADDRESS.exec(mailFrom)?.[1];
   if (!domain) throw new Error(`CDK context mailFrom must be a plain email address (no display name), got ${mailFrom}`);
   const identity: unknown = app.node.tryGetContext('mailIdentity') ?? domain;
-  if (identity !== domain && identity !== mailFrom) throw new Error(`CDK context mailIdentity must be ${mailFrom} or ${domain}, got ${String(identity)}`);
+  if (identity !== domain && identity !== mailFrom)
+    throw new Error(`CDK context mailIdentity must be ${mailFrom} or ${domain}, got ${String(identity)}`);
 
-  const stateful = new StatefulStack(app, 'InvoiceStateful', { description: 'Invoice service: data (DynamoDB table, PDF bucket)' });
+  const stateful = new StatefulStack(app, 'InvoiceStateful', {
+    description: 'Invoice service: data (DynamoDB table, PDF bucket)',
+  });
   const api = new ApiStack(app, 'InvoiceApi', {
     description: 'Invoice service: functions, HTTP API, stream consumer, event bus and past-due schedule',
     table: stateful.table,
@@ -52,7 +57,10 @@ export function defineServiceStacks(app: App) {
     publicBaseUrl: httpsUrl('publicBaseUrl'),
     jwtIssuer: httpsUrl('jwtIssuer'),
     // Several audiences may be given comma-separated.
-    jwtAudience: context('jwtAudience').split(',').map((a) => a.trim()).filter(Boolean),
+    jwtAudience: context('jwtAudience')
+      .split(',')
+      .map((a) => a.trim())
+      .filter(Boolean),
   });
   // The cdk-nag findings kept on purpose, each with its reason; infra/app.ts runs the checks.
   acknowledgeNagFindings({ stateful, api });

@@ -13,7 +13,6 @@ import { creditLines, type CreditNote, type CreditNoteInput } from './credit-not
 
 const PDF_PENDING: Invoice['pdf'] = { status: 'pending', sha256: null };
 
-
 /**
  * `POST /invoices/{id}/credit-notes`. Decided on the invoice version read (its credit notes so far
  * are read after it: any newer one moved the version, so the write below fails and all is decided
@@ -21,7 +20,13 @@ const PDF_PENDING: Invoice['pdf'] = { status: 'pending', sha256: null };
  * credit note series. On an open invoice the credit reduces the balance, and settles the invoice
  * when nothing is left due; whatever the balance cannot absorb (all of it once paid) is owed back.
  */
-export async function issueCreditNote(deps: InvoiceDeps, actor: Actor, invoiceId: string, input: CreditNoteInput, ifMatch?: number): Promise<{ invoice: Invoice; creditNote: CreditNote }> {
+export async function issueCreditNote(
+  deps: InvoiceDeps,
+  actor: Actor,
+  invoiceId: string,
+  input: CreditNoteInput,
+  ifMatch?: number,
+): Promise<{ invoice: Invoice; creditNote: CreditNote }> {
   const settings = await getSettings(deps, actor.accountId);
   return mutate(
     () => loadInvoice(deps, actor, invoiceId),
@@ -66,7 +71,10 @@ export async function issueCreditNote(deps: InvoiceDeps, actor: Actor, invoiceId
         invoiceVersion: next.version,
         pdf: { status: 'pending', sha256: null },
       };
-      const creditNote = await deps.ledger.issueCreditNote(current, next, draft, { prefix: settings.creditNotePrefix, startNumber: settings.creditNoteStartNumber });
+      const creditNote = await deps.ledger.issueCreditNote(current, next, draft, {
+        prefix: settings.creditNotePrefix,
+        startNumber: settings.creditNoteStartNumber,
+      });
       return { invoice: next, creditNote };
     },
     RETRY_WITH_JITTER,
@@ -91,8 +99,14 @@ export function creditNotePdfKey(c: Pick<CreditNote, 'accountId' | 'invoiceId' |
 }
 
 /** `GET /credit-notes/{id}/pdf`: a signed link, once the stream has rendered it (a few seconds after issue). */
-export async function creditNotePdfLink(deps: Pick<InvoiceDeps, 'ledger'> & { documents: DocumentStore }, actor: Actor, id: string) {
+export async function creditNotePdfLink(
+  deps: Pick<InvoiceDeps, 'ledger'> & { documents: DocumentStore },
+  actor: Actor,
+  id: string,
+) {
   const creditNote = await getCreditNote(deps, actor, id);
   if (creditNote.pdf.status !== 'ready') throw conflict('The PDF is being rendered; retry in a few seconds');
-  return deps.documents.signedUrl(creditNotePdfKey(creditNote), PDF_LINK_SECONDS, { filename: `${creditNote.number}.pdf` });
+  return deps.documents.signedUrl(creditNotePdfKey(creditNote), PDF_LINK_SECONDS, {
+    filename: `${creditNote.number}.pdf`,
+  });
 }

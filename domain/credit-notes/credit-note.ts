@@ -46,7 +46,10 @@ export type CreditNote = {
   pdf: { status: 'pending' | 'ready'; sha256: string | null };
 };
 
-const quantity = z.number().refine((n) => Number.isFinite(n) && new Big(n).round(4).eq(n), { message: 'must have at most 4 decimal places' }).pipe(z.number().gt(0));
+const quantity = z
+  .number()
+  .refine((n) => Number.isFinite(n) && new Big(n).round(4).eq(n), { message: 'must have at most 4 decimal places' })
+  .pipe(z.number().gt(0));
 
 export const creditNoteLineInput = z.strictObject({
   lineItemId: z.string().regex(/^li_[0-9A-Za-z]{1,40}$/, 'must be a line item id (li_…)'),
@@ -68,11 +71,19 @@ export const creditNoteInput = z
   })
   .superRefine((v, ctx) => {
     if ((v.lines === undefined) === (v.amount === undefined)) {
-      ctx.addIssue({ code: 'custom', path: [v.lines ? 'amount' : 'lines'], message: 'give either lines or amount, not both or neither' });
+      ctx.addIssue({
+        code: 'custom',
+        path: [v.lines ? 'amount' : 'lines'],
+        message: 'give either lines or amount, not both or neither',
+      });
     }
     v.lines?.forEach((l, i) => {
       if (l.quantity !== undefined && l.amount !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['lines', i, 'amount'], message: 'give a quantity or an amount for a line, not both' });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['lines', i, 'amount'],
+          message: 'give a quantity or an amount for a line, not both',
+        });
       }
     });
   });
@@ -92,26 +103,53 @@ export function creditLines(invoice: Invoice, input: CreditNoteInput, earlier: C
   const lines: CreditNoteLine[] = [];
   input.lines!.forEach((req, i) => {
     const line = invoice.lineItems.find((l) => l.id === req.lineItemId);
-    if (!line) return void errors.push({ path: `lines.${i}.lineItemId`, message: `the invoice has no line ${req.lineItemId}` });
-    if (seen.has(line.id)) return void errors.push({ path: `lines.${i}.lineItemId`, message: 'must not repeat a line' });
+    if (!line)
+      return void errors.push({ path: `lines.${i}.lineItemId`, message: `the invoice has no line ${req.lineItemId}` });
+    if (seen.has(line.id))
+      return void errors.push({ path: `lines.${i}.lineItemId`, message: 'must not repeat a line' });
     seen.add(line.id);
     let credit: CreditNoteLine;
     if (req.quantity !== undefined) {
-      if (req.quantity > line.quantity) return void errors.push({ path: `lines.${i}.quantity`, message: `must not exceed the line's quantity (${line.quantity})` });
-      const m = lineMoney({ quantity: req.quantity, unitPrice: line.unitPrice, discount: line.discount, taxRate: line.taxRate });
+      if (req.quantity > line.quantity)
+        return void errors.push({
+          path: `lines.${i}.quantity`,
+          message: `must not exceed the line's quantity (${line.quantity})`,
+        });
+      const m = lineMoney({
+        quantity: req.quantity,
+        unitPrice: line.unitPrice,
+        discount: line.discount,
+        taxRate: line.taxRate,
+      });
       credit = { lineItemId: line.id, description: line.name, quantity: req.quantity, amount: m.amount, tax: m.tax };
     } else if (req.amount !== undefined) {
-      if (req.amount > line.amount) return void errors.push({ path: `lines.${i}.amount`, message: `must not exceed the line's amount before tax (${line.amount})` });
+      if (req.amount > line.amount)
+        return void errors.push({
+          path: `lines.${i}.amount`,
+          message: `must not exceed the line's amount before tax (${line.amount})`,
+        });
       // Tax on a credited amount rounds as the line's own tax does.
       const tax = lineMoney({ quantity: 1, unitPrice: req.amount, taxRate: line.taxRate }).tax;
       credit = { lineItemId: line.id, description: line.name, quantity: null, amount: req.amount, tax };
     } else {
-      credit = { lineItemId: line.id, description: line.name, quantity: line.quantity, amount: line.amount, tax: line.taxAmount };
+      credit = {
+        lineItemId: line.id,
+        description: line.name,
+        quantity: line.quantity,
+        amount: line.amount,
+        tax: line.taxAmount,
+      };
     }
-    const before = earlier.flatMap((n) => n.lines).filter((l) => l.lineItemId === line.id).reduce((s, l) => s + l.amount + l.tax, 0);
+    const before = earlier
+      .flatMap((n) => n.lines)
+      .filter((l) => l.lineItemId === line.id)
+      .reduce((s, l) => s + l.amount + l.tax, 0);
     const charged = line.amount + line.taxAmount;
     if (before + credit.amount + credit.tax > charged) {
-      return void errors.push({ path: `lines.${i}`, message: `would credit the line beyond what it charged (${charged}, of which ${before} is already credited)` });
+      return void errors.push({
+        path: `lines.${i}`,
+        message: `would credit the line beyond what it charged (${charged}, of which ${before} is already credited)`,
+      });
     }
     if (credit.amount + credit.tax <= 0) return void errors.push({ path: `lines.${i}`, message: 'credits nothing' });
     lines.push(credit);

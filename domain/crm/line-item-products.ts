@@ -15,11 +15,21 @@ import type { IdGenerator, ProductStore } from '../ports.js';
  * The result is checked against the complete line schema (a copied price must still exceed an
  * amount discount, and so on); errors name `{path}.{index}.{field}`.
  */
-export async function resolveLineItems(products: ProductStore, actor: Actor, lines: LineItemRequest[], path = 'lineItems'): Promise<LineItemInput[]> {
+export async function resolveLineItems(
+  products: ProductStore,
+  actor: Actor,
+  lines: LineItemRequest[],
+  path = 'lineItems',
+): Promise<LineItemInput[]> {
   const errors: FieldError[] = [];
-  const needs = (l: LineItemRequest) => l.productId && [l.name, l.unitPrice, l.description, l.taxRate].some((v) => v === undefined);
+  const needs = (l: LineItemRequest) =>
+    l.productId && [l.name, l.unitPrice, l.description, l.taxRate].some((v) => v === undefined);
   const wanted = [...new Set(lines.filter(needs).map((l) => l.productId!))];
-  const found = new Map((await Promise.all(wanted.map((id) => products.get(actor.accountId, id)))).filter((p) => p !== null).map((p) => [p.id, p]));
+  const found = new Map(
+    (await Promise.all(wanted.map((id) => products.get(actor.accountId, id))))
+      .filter((p) => p !== null)
+      .map((p) => [p.id, p]),
+  );
   const resolved: LineItemInput[] = [];
   lines.forEach((l, i) => {
     let complete: unknown = l;
@@ -39,7 +49,9 @@ export async function resolveLineItems(products: ProductStore, actor: Actor, lin
     }
     const checked = lineItemInput.safeParse(complete);
     if (checked.success) resolved.push(checked.data);
-    else for (const issue of checked.error.issues) errors.push({ path: [path, i, ...issue.path.map(String)].join('.'), message: issue.message });
+    else
+      for (const issue of checked.error.issues)
+        errors.push({ path: [path, i, ...issue.path.map(String)].join('.'), message: issue.message });
   });
   if (errors.length) throw validationError('The line items are not valid', errors);
   return resolved;

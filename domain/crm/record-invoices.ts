@@ -12,7 +12,14 @@ export type RecordInvoiceDeps = { invoices: InvoiceStore; links: InvoiceLinkInde
  * by key. Reads per page are the page size twice over, however many invoices the account has.
  * The caller has already found the record in the actor's account (a 404 otherwise).
  */
-export async function listRecordInvoices(deps: RecordInvoiceDeps, actor: Actor, kind: LinkedKind, recordId: string, limit: number, cursor: string | null): Promise<Page<Invoice>> {
+export async function listRecordInvoices(
+  deps: RecordInvoiceDeps,
+  actor: Actor,
+  kind: LinkedKind,
+  recordId: string,
+  limit: number,
+  cursor: string | null,
+): Promise<Page<Invoice>> {
   const page = await deps.links.list(actor.accountId, kind, recordId, limit, cursor);
   const invoices = await Promise.all(page.items.map((l) => deps.invoices.get(actor.accountId, l.invoiceId)));
   // Links are written with their invoice, so a miss is an invoice deleted between the two reads.
@@ -20,7 +27,12 @@ export async function listRecordInvoices(deps: RecordInvoiceDeps, actor: Actor, 
 }
 
 /** Every link of a record, page by page (a record delete must see all of them). */
-async function allLinks(deps: RecordInvoiceDeps, actor: Actor, kind: LinkedKind, recordId: string): Promise<InvoiceLink[]> {
+async function allLinks(
+  deps: RecordInvoiceDeps,
+  actor: Actor,
+  kind: LinkedKind,
+  recordId: string,
+): Promise<InvoiceLink[]> {
   const out: InvoiceLink[] = [];
   let cursor: string | null = null;
   do {
@@ -46,7 +58,13 @@ function without(invoice: Invoice, kind: LinkedKind, recordId: string): Partial<
 }
 
 const names = (invoice: Invoice, kind: LinkedKind, recordId: string) =>
-  kind === 'contact' ? invoice.contacts.includes(recordId) : kind === 'company' ? invoice.company === recordId : kind === 'deal' ? invoice.deals.includes(recordId) : invoice.quotes.includes(recordId);
+  kind === 'contact'
+    ? invoice.contacts.includes(recordId)
+    : kind === 'company'
+      ? invoice.company === recordId
+      : kind === 'deal'
+        ? invoice.deals.includes(recordId)
+        : invoice.quotes.includes(recordId);
 
 /**
  * Makes a record deletable. A finalized invoice (open, paid or voided) is an issued document that
@@ -54,7 +72,12 @@ const names = (invoice: Invoice, kind: LinkedKind, recordId: string) =>
  * lose the association. A draft finalized while this runs is caught when it is detached (its
  * status is re-read under the version check), so that too ends in a 409.
  */
-export async function releaseRecord(deps: RecordInvoiceDeps, actor: Actor, kind: LinkedKind, recordId: string): Promise<void> {
+export async function releaseRecord(
+  deps: RecordInvoiceDeps,
+  actor: Actor,
+  kind: LinkedKind,
+  recordId: string,
+): Promise<void> {
   const links = await allLinks(deps, actor, kind, recordId);
   const issued = links.filter((l) => l.issued);
   if (issued.length) {
@@ -74,8 +97,16 @@ export async function releaseRecord(deps: RecordInvoiceDeps, actor: Actor, kind:
       undefined,
       async (current) => {
         if (!names(current, kind, recordId)) return;
-        if (current.status !== 'draft') throw conflict(`The ${kind} ${recordId} is named by invoice ${current.id}, which is ${current.status}`, { invoices: [current.id] });
-        await deps.invoices.replace(current, { ...current, ...without(current, kind, recordId), version: current.version + 1, updatedAt: toInstant(deps.clock.now()) });
+        if (current.status !== 'draft')
+          throw conflict(`The ${kind} ${recordId} is named by invoice ${current.id}, which is ${current.status}`, {
+            invoices: [current.id],
+          });
+        await deps.invoices.replace(current, {
+          ...current,
+          ...without(current, kind, recordId),
+          version: current.version + 1,
+          updatedAt: toInstant(deps.clock.now()),
+        });
       },
     ).catch((e: unknown) => {
       // Deleted meanwhile: nothing left to detach.

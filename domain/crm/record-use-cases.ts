@@ -7,7 +7,13 @@ import { ID_PREFIX, type CrmKind, type CrmRecord } from './records.js';
 
 export type RecordDeps<T extends CrmRecord> = { store: RecordStore<T>; clock: Clock; ids: IdGenerator };
 
-const LABEL: Record<CrmKind, string> = { contact: 'Contact', company: 'Company', deal: 'Deal', quote: 'Quote', product: 'Product' };
+const LABEL: Record<CrmKind, string> = {
+  contact: 'Contact',
+  company: 'Company',
+  deal: 'Deal',
+  quote: 'Quote',
+  product: 'Product',
+};
 
 /**
  * What a kind adds to the common life. Deals and quotes check the records they name and price
@@ -53,18 +59,32 @@ export function recordUseCases<T extends CrmRecord, I extends object>(
     },
     get: load,
     async update(deps: RecordDeps<T>, actor: Actor, id: string, input: Partial<I>, ifMatch?: number): Promise<T> {
-      return mutate(() => load(deps, actor, id), ifMatch, async (current) => {
-        const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
-        const derived = await hooks.prepare?.(actor, input, current);
-        const next = { ...current, ...defined, ...derived, version: current.version + 1, updatedAt: toInstant(deps.clock.now()) };
-        return deps.store.replace(current, next);
-      });
+      return mutate(
+        () => load(deps, actor, id),
+        ifMatch,
+        async (current) => {
+          const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
+          const derived = await hooks.prepare?.(actor, input, current);
+          const next = {
+            ...current,
+            ...defined,
+            ...derived,
+            version: current.version + 1,
+            updatedAt: toInstant(deps.clock.now()),
+          };
+          return deps.store.replace(current, next);
+        },
+      );
     },
     async remove(deps: RecordDeps<T>, actor: Actor, id: string, ifMatch?: number): Promise<void> {
-      await mutate(() => load(deps, actor, id), ifMatch, async (current) => {
-        await hooks.beforeRemove?.(actor, current);
-        await deps.store.remove(current);
-      });
+      await mutate(
+        () => load(deps, actor, id),
+        ifMatch,
+        async (current) => {
+          await hooks.beforeRemove?.(actor, current);
+          await deps.store.remove(current);
+        },
+      );
     },
     list(deps: RecordDeps<T>, actor: Actor, limit: number, cursor: string | null): Promise<Page<T>> {
       return deps.store.list(actor.accountId, limit, cursor);

@@ -41,7 +41,13 @@ export type Company = CrmRecord & {
 };
 
 /** Id prefixes by kind, as the contract names them. */
-export const ID_PREFIX: Record<CrmKind, string> = { contact: 'con', company: 'com', deal: 'deal', quote: 'quo', product: 'prod' };
+export const ID_PREFIX: Record<CrmKind, string> = {
+  contact: 'con',
+  company: 'com',
+  deal: 'deal',
+  quote: 'quo',
+  product: 'prod',
+};
 
 export const contactFields = (i: ContactInput): Omit<Contact, keyof CrmRecord> => ({
   firstName: i.firstName ?? null,

@@ -30,8 +30,11 @@ export async function checkNamedRecords(
     named.company ? deps.companies.get(acc, named.company) : null,
     named.deal ? deps.deals.get(acc, named.deal) : null,
   ]);
-  contacts.forEach((c, i) => c || errors.push({ path: `contacts.${i}`, message: `no contact ${named.contacts![i]} in this account` }));
-  if (named.company && !company) errors.push({ path: 'company', message: `no company ${named.company} in this account` });
+  contacts.forEach(
+    (c, i) => c || errors.push({ path: `contacts.${i}`, message: `no contact ${named.contacts![i]} in this account` }),
+  );
+  if (named.company && !company)
+    errors.push({ path: 'company', message: `no company ${named.company} in this account` });
   if (named.deal && !deal) errors.push({ path: 'deal', message: `no deal ${named.deal} in this account` });
   return errors;
 }
@@ -58,10 +61,15 @@ export const quoteHooks = (deps: SalesRecordDeps, invoices: RecordInvoiceDeps): 
   prepare: async (actor, input) => ({
     ...(await prepareSalesRecord(deps, actor, input)),
     // Same rich-text rules as an invoice's comments, since they are copied onto one.
-    ...(input.comments !== undefined ? { comments: input.comments === null ? null : sanitizeRichText(input.comments) || null } : {}),
+    ...(input.comments !== undefined
+      ? { comments: input.comments === null ? null : sanitizeRichText(input.comments) || null }
+      : {}),
   }),
   ...releasing<Quote>(invoices, 'quote'),
 });
 
 /** Contacts and companies: no derived fields, but invoices name them. */
-export const linkedRecordHooks = <T extends CrmRecord>(invoices: RecordInvoiceDeps, kind: 'contact' | 'company'): RecordHooks<T, object> => releasing<T>(invoices, kind);
+export const linkedRecordHooks = <T extends CrmRecord>(
+  invoices: RecordInvoiceDeps,
+  kind: 'contact' | 'company',
+): RecordHooks<T, object> => releasing<T>(invoices, kind);

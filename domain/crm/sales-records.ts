@@ -13,7 +13,10 @@ import type { CrmRecord } from './records.js';
  */
 
 const uniqueIds = (ids: string[]) => new Set(ids).size === ids.length;
-const contactIds = z.array(recordId('con')).max(MAX_CONTACTS).refine(uniqueIds, { message: 'must not repeat a contact' });
+const contactIds = z
+  .array(recordId('con'))
+  .max(MAX_CONTACTS)
+  .refine(uniqueIds, { message: 'must not repeat a contact' });
 /** A user id of the account, as the token's `sub` carries it. */
 export const ownerId = z.string().min(1).max(128);
 

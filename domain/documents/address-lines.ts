@@ -7,7 +7,8 @@ import type { Address } from '../shared/schemas.js';
  * The country line is the country's name in the invoice's language.
  */
 export function addressLines(address: Address, language: string): string[] {
-  const country = new Intl.DisplayNames([language], { type: 'region', fallback: 'code' }).of(address.country) ?? address.country;
+  const country =
+    new Intl.DisplayNames([language], { type: 'region', fallback: 'code' }).of(address.country) ?? address.country;
   const lines = addressFormatter.format(
     {
       road: address.line1,

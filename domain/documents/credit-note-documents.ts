@@ -11,14 +11,24 @@ import { localeFormat } from './locale-format.js';
 import { paperFormat } from './paper-format.js';
 
 /** Only the one style block may apply (by its hash), as on the invoice's documents. */
-const META_CSP = ["default-src 'none'", `style-src 'sha256-${createHash('sha256').update(CSS, 'utf8').digest('base64')}'`, 'img-src data:', "base-uri 'none'", "form-action 'none'"].join('; ');
+const META_CSP = [
+  "default-src 'none'",
+  `style-src 'sha256-${createHash('sha256').update(CSS, 'utf8').digest('base64')}'`,
+  'img-src data:',
+  "base-uri 'none'",
+  "form-action 'none'",
+].join('; ');
 
 /**
  * A credit note as an HTML document for its PDF: in the invoice's language and locale (carried on
  * the credit note, so it reads the same whatever changes later), billed to the invoice's parties,
  * with the shared invoice styles.
  */
-export function renderCreditNoteHtml(creditNote: CreditNote, invoice: Invoice | null, parties: { contacts: Contact[]; company: Company | null }): string {
+export function renderCreditNoteHtml(
+  creditNote: CreditNote,
+  invoice: Invoice | null,
+  parties: { contacts: Contact[]; company: Company | null },
+): string {
   const t = catalogFor(creditNote.language);
   const f = localeFormat(creditNote.locale, creditNote.currency);
   const title = `${t.creditNote} ${creditNote.number}`;
@@ -29,10 +39,14 @@ export function renderCreditNoteHtml(creditNote: CreditNote, invoice: Invoice | 
     [t.reason, creditNote.reason],
   ];
   const rows = creditNote.lines.map(
-    (l) => `<tr><td><div class="item-name">${esc(l.description)}</div></td><td class="num">${l.quantity === null ? '' : esc(f.quantity(l.quantity))}</td><td class="num">${esc(f.money(l.tax))}</td><td class="num">${esc(f.money(l.amount))}</td></tr>`,
+    (l) =>
+      `<tr><td><div class="item-name">${esc(l.description)}</div></td><td class="num">${l.quantity === null ? '' : esc(f.quantity(l.quantity))}</td><td class="num">${esc(f.money(l.tax))}</td><td class="num">${esc(f.money(l.amount))}</td></tr>`,
   );
-  const row = (cls: string, label: string, minor: number) => `<tr class="${cls}"><th>${esc(label)}</th><td class="num">${esc(f.money(minor))}</td></tr>`;
-  const billing = invoice ? billTo({ invoice, contacts: parties.contacts, company: parties.company, mode: 'pdf' }, t) : '';
+  const row = (cls: string, label: string, minor: number) =>
+    `<tr class="${cls}"><th>${esc(label)}</th><td class="num">${esc(f.money(minor))}</td></tr>`;
+  const billing = invoice
+    ? billTo({ invoice, contacts: parties.contacts, company: parties.company, mode: 'pdf' }, t)
+    : '';
   return `<!DOCTYPE html>
 <html lang="${esc(creditNote.language)}">
 <head>

@@ -3,7 +3,15 @@ import type { Company, Contact } from '../crm/records.js';
 import { DomainError, conflict } from '../errors.js';
 import { loadInvoice } from '../invoices/invoice-use-cases.js';
 import type { Invoice } from '../invoices/invoice.js';
-import type { CompanyStore, ContactStore, DocumentStore, InvoiceStore, LedgerStore, PdfRecordStore, SettingsStore } from '../ports.js';
+import type {
+  CompanyStore,
+  ContactStore,
+  DocumentStore,
+  InvoiceStore,
+  LedgerStore,
+  PdfRecordStore,
+  SettingsStore,
+} from '../ports.js';
 import { ledgerAt } from '../stream/ledger-side-effects.js';
 import { slug as slugSchema } from '../shared/schemas.js';
 import { renderInvoiceHtml, type DocumentMode } from './invoice-template.js';
@@ -30,7 +38,10 @@ export const PDF_LINK_SECONDS = 300;
 /** What a buyer's request says about where it arrived: the slug, the Host it was sent to, and the service's own host. */
 export type BuyerRequest = { slug: string; host: string | undefined; serviceHost: string };
 
-async function parties(deps: Pick<DocumentDeps, 'contacts' | 'companies'>, invoice: Invoice): Promise<{ contacts: Contact[]; company: Company | null }> {
+async function parties(
+  deps: Pick<DocumentDeps, 'contacts' | 'companies'>,
+  invoice: Invoice,
+): Promise<{ contacts: Contact[]; company: Company | null }> {
   const [contacts, company] = await Promise.all([
     Promise.all(invoice.contacts.map((id) => deps.contacts.get(invoice.accountId, id))),
     invoice.company ? deps.companies.get(invoice.accountId, invoice.company) : Promise.resolve(null),
@@ -39,16 +50,25 @@ async function parties(deps: Pick<DocumentDeps, 'contacts' | 'companies'>, invoi
   return { contacts: contacts.filter((c): c is Contact => c !== null), company };
 }
 
-async function html(deps: Pick<DocumentDeps, 'contacts' | 'companies' | 'ledger'>, invoice: Invoice, mode: DocumentMode): Promise<string> {
+async function html(
+  deps: Pick<DocumentDeps, 'contacts' | 'companies' | 'ledger'>,
+  invoice: Invoice,
+  mode: DocumentMode,
+): Promise<string> {
   // A draft has nothing recorded against it; an issued invoice shows what its version knew of.
   const ledger = deps.ledger && invoice.status !== 'draft' ? await ledgerAt(deps.ledger, invoice) : {};
   return renderInvoiceHtml({ invoice, ...(await parties(deps, invoice)), ...ledger, mode });
 }
 
 /** The newest PDF's signed link; a draft has none (it has a preview), and a new PDF may still be rendering. */
-async function signedPdfLink(deps: Pick<DocumentDeps, 'pdfRecords' | 'documents'>, invoice: Invoice): Promise<SignedLink> {
+async function signedPdfLink(
+  deps: Pick<DocumentDeps, 'pdfRecords' | 'documents'>,
+  invoice: Invoice,
+): Promise<SignedLink> {
   if (invoice.status === 'draft') {
-    throw conflict(`An invoice whose status is draft has no PDF; its preview shows it`, { currentStatus: invoice.status });
+    throw conflict(`An invoice whose status is draft has no PDF; its preview shows it`, {
+      currentStatus: invoice.status,
+    });
   }
   const record = await deps.pdfRecords.get(invoice.accountId, invoice.id);
   // Until the first PDF exists there is nothing to link to. After a later transition the previous
@@ -57,14 +77,21 @@ async function signedPdfLink(deps: Pick<DocumentDeps, 'pdfRecords' | 'documents'
   return deps.documents.signedUrl(record.key, PDF_LINK_SECONDS, { filename: `${invoice.number ?? invoice.id}.pdf` });
 }
 
-
 /** `GET /invoices/{id}/preview`: the invoice as the buyer will see it, drafts included, as HTML. */
-export async function previewInvoice(deps: Pick<DocumentDeps, 'invoices' | 'contacts' | 'companies' | 'ledger'>, actor: Actor, id: string): Promise<string> {
+export async function previewInvoice(
+  deps: Pick<DocumentDeps, 'invoices' | 'contacts' | 'companies' | 'ledger'>,
+  actor: Actor,
+  id: string,
+): Promise<string> {
   return html(deps, await loadInvoice(deps, actor, id), 'preview');
 }
 
 /** `GET /invoices/{id}/pdf`: a signed link to the invoice's PDF. */
-export async function invoicePdfLink(deps: Pick<DocumentDeps, 'invoices' | 'pdfRecords' | 'documents'>, actor: Actor, id: string): Promise<SignedLink> {
+export async function invoicePdfLink(
+  deps: Pick<DocumentDeps, 'invoices' | 'pdfRecords' | 'documents'>,
+  actor: Actor,
+  id: string,
+): Promise<SignedLink> {
   return signedPdfLink(deps, await loadInvoice(deps, actor, id));
 }
 
@@ -91,11 +118,17 @@ async function buyerInvoice(deps: Pick<DocumentDeps, 'invoices' | 'settings'>, r
 }
 
 /** `GET /i/{slug}`: the hosted invoice page. */
-export async function buyerInvoicePage(deps: Pick<DocumentDeps, 'invoices' | 'settings' | 'contacts' | 'companies' | 'ledger'>, req: BuyerRequest): Promise<string> {
+export async function buyerInvoicePage(
+  deps: Pick<DocumentDeps, 'invoices' | 'settings' | 'contacts' | 'companies' | 'ledger'>,
+  req: BuyerRequest,
+): Promise<string> {
   return html(deps, await buyerInvoice(deps, req), 'page');
 }
 
 /** `GET /i/{slug}/pdf`: a fresh signed link for the buyer's redirect. */
-export async function buyerPdfLink(deps: Pick<DocumentDeps, 'invoices' | 'settings' | 'pdfRecords' | 'documents'>, req: BuyerRequest): Promise<SignedLink> {
+export async function buyerPdfLink(
+  deps: Pick<DocumentDeps, 'invoices' | 'settings' | 'pdfRecords' | 'documents'>,
+  req: BuyerRequest,
+): Promise<SignedLink> {
   return signedPdfLink(deps, await buyerInvoice(deps, req));
 }

@@ -11,7 +11,14 @@ import type { LedgerView } from '../stream/ledger-side-effects.js';
  */
 export const invoiceDocuments = {
   html: (invoice: Invoice, parties: { contacts: Contact[]; company: Company | null } & LedgerView): string =>
-    renderInvoiceHtml({ invoice, contacts: parties.contacts, company: parties.company, payments: parties.payments, creditNotes: parties.creditNotes, mode: 'pdf' }),
+    renderInvoiceHtml({
+      invoice,
+      contacts: parties.contacts,
+      company: parties.company,
+      payments: parties.payments,
+      creditNotes: parties.creditNotes,
+      mode: 'pdf',
+    }),
   format: (invoice: Invoice): 'A4' | 'Letter' => paperFormat(invoice.locale),
   key: pdfKey,
 };

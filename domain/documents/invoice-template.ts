@@ -85,7 +85,13 @@ section.comments, section.payment, section.ledger { margin-top: 22px; break-insi
 
 const STYLE_HASH = `sha256-${createHash('sha256').update(CSS, 'utf8').digest('base64')}`;
 
-const POLICY = ["default-src 'none'", `style-src '${STYLE_HASH}'`, 'img-src data:', "base-uri 'none'", "form-action 'none'"];
+const POLICY = [
+  "default-src 'none'",
+  `style-src '${STYLE_HASH}'`,
+  'img-src data:',
+  "base-uri 'none'",
+  "form-action 'none'",
+];
 
 /**
  * The Content-Security-Policy to send with the page and the preview: nothing loads or runs but
@@ -154,7 +160,10 @@ export function billTo(view: InvoiceView, t: Catalog): string {
   const address = invoice.billingAddress ?? company?.address ?? null;
   const people = contacts.map((c) => {
     const name = [c.firstName, c.lastName].filter(Boolean).join(' ');
-    const parts = [name ? `<div class="name">${esc(name)}</div>` : '', c.email ? `<div class="email">${esc(c.email)}</div>` : ''].join('');
+    const parts = [
+      name ? `<div class="name">${esc(name)}</div>` : '',
+      c.email ? `<div class="email">${esc(c.email)}</div>` : '',
+    ].join('');
     return parts ? `<div class="contact">${parts}</div>` : '';
   });
   return `<section class="bill-to">
@@ -201,7 +210,8 @@ ${rows.join('\n')}
 
 function totals(invoice: Invoice, t: Catalog, f: LocaleFormat): string {
   const { subtotal, discount, tax, total, amountPaid, balanceDue } = invoice.totals;
-  const row = (cls: string, label: string, minor: number) => `<tr class="${cls}"><th>${esc(label)}</th><td class="num">${esc(f.money(minor))}</td></tr>`;
+  const row = (cls: string, label: string, minor: number) =>
+    `<tr class="${cls}"><th>${esc(label)}</th><td class="num">${esc(f.money(minor))}</td></tr>`;
   return `<table class="totals">
 ${row('subtotal', t.subtotal, subtotal)}
 ${discount ? row('discount', t.discount, -discount) : ''}

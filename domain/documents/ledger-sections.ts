@@ -18,11 +18,16 @@ export function refundOwed(t: Invoice['totals']): number {
 const day = (instant: string) => instant.slice(0, 10);
 
 /** The payments and credit notes recorded against the invoice, for its PDF, page and preview. */
-export function ledgerSections(view: { payments?: Payment[] | undefined; creditNotes?: CreditNote[] | undefined }, t: Catalog, f: LocaleFormat): string {
+export function ledgerSections(
+  view: { payments?: Payment[] | undefined; creditNotes?: CreditNote[] | undefined },
+  t: Catalog,
+  f: LocaleFormat,
+): string {
   const parts: string[] = [];
   if (view.payments?.length) {
     const rows = view.payments.map(
-      (p) => `<tr><td>${esc(f.date(day(p.paidAt)))}</td><td>${esc(t.recordedMethod[p.method])}</td><td>${esc(p.reference ?? '')}</td><td class="num">${esc(f.money(p.amount))}</td></tr>`,
+      (p) =>
+        `<tr><td>${esc(f.date(day(p.paidAt)))}</td><td>${esc(t.recordedMethod[p.method])}</td><td>${esc(p.reference ?? '')}</td><td class="num">${esc(f.money(p.amount))}</td></tr>`,
     );
     parts.push(`<section class="ledger payments"><h2>${esc(t.payments)}</h2><table class="items">
 <thead><tr><th>${esc(t.paymentDate)}</th><th>${esc(t.paymentMethodColumn)}</th><th>${esc(t.reference)}</th><th class="num">${esc(t.amount)}</th></tr></thead>
@@ -30,7 +35,8 @@ export function ledgerSections(view: { payments?: Payment[] | undefined; creditN
   }
   if (view.creditNotes?.length) {
     const rows = view.creditNotes.map(
-      (c) => `<tr><td>${esc(c.number)}</td><td>${esc(f.date(day(c.issuedAt)))}</td><td>${esc(c.reason)}</td><td class="num">${esc(f.money(c.total))}</td></tr>`,
+      (c) =>
+        `<tr><td>${esc(c.number)}</td><td>${esc(f.date(day(c.issuedAt)))}</td><td>${esc(c.reason)}</td><td class="num">${esc(f.money(c.total))}</td></tr>`,
     );
     parts.push(`<section class="ledger credit-notes"><h2>${esc(t.creditNotes)}</h2><table class="items">
 <thead><tr><th>${esc(t.creditNoteNumber)}</th><th>${esc(t.issuedOn)}</th><th>${esc(t.reason)}</th><th class="num">${esc(t.amount)}</th></tr></thead>

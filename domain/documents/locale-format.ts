@@ -23,7 +23,12 @@ export function majorAmount(minor: number, currency: string): `${number}` {
 
 export function localeFormat(locale: string, currency: string): LocaleFormat {
   const digits = minorUnits(currency);
-  const money = new Intl.NumberFormat(locale, { style: 'currency', currency, minimumFractionDigits: digits, maximumFractionDigits: digits });
+  const money = new Intl.NumberFormat(locale, {
+    style: 'currency',
+    currency,
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  });
   // Calendar dates carry no time zone: formatting their UTC midnight in UTC keeps the day as written.
   const date = new Intl.DateTimeFormat(locale, { dateStyle: 'long', timeZone: 'UTC' });
   const quantity = new Intl.NumberFormat(locale, { maximumFractionDigits: 6 });

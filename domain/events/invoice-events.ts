@@ -37,7 +37,7 @@ export interface EventPublisher {
 export function eventsFor(oldImage: Invoice | null, newImage: Invoice | null): InvoiceEvent[] {
   const inv = newImage ?? oldImage;
   if (!inv) return [];
-  const version = newImage?.version ?? (oldImage!.version + 1);
+  const version = newImage?.version ?? oldImage!.version + 1;
   const types: EventType[] = [];
   if (!oldImage && newImage) types.push('invoice.created');
   else if (oldImage && !newImage) types.push('invoice.deleted');
@@ -51,7 +51,9 @@ export function eventsFor(oldImage: Invoice | null, newImage: Invoice | null): I
     if (!oldImage.sentAt && newImage.sentAt) types.push('invoice.sent');
     if (!oldImage.pastDue && newImage.pastDue) types.push('invoice.pastDue');
     // A payment or credit note has its own event, from its own item's record (ledger-side-effects.ts).
-    const moneyMoved = oldImage.totals.amountPaid !== newImage.totals.amountPaid || (oldImage.totals.creditedAmount ?? 0) !== (newImage.totals.creditedAmount ?? 0);
+    const moneyMoved =
+      oldImage.totals.amountPaid !== newImage.totals.amountPaid ||
+      (oldImage.totals.creditedAmount ?? 0) !== (newImage.totals.creditedAmount ?? 0);
     if (types.length === 0 && !moneyMoved) types.push('invoice.updated');
   }
   const occurredAt = newImage?.updatedAt ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -61,6 +63,12 @@ export function eventsFor(oldImage: Invoice | null, newImage: Invoice | null): I
     accountId: inv.accountId,
     invoiceId: inv.id,
     occurredAt,
-    data: { number: inv.number, status: (newImage ?? oldImage)!.status, version, total: inv.totals.total, currency: inv.currency },
+    data: {
+      number: inv.number,
+      status: (newImage ?? oldImage)!.status,
+      version,
+      total: inv.totals.total,
+      currency: inv.currency,
+    },
   }));
 }

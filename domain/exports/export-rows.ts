@@ -16,7 +16,20 @@ export type ExportCell =
   | { kind: 'empty' };
 
 /** The columns of an export when none are chosen: those of the invoice index page. */
-export const DEFAULT_EXPORT_COLUMNS: InvoiceProperty[] = ['number', 'status', 'pastDue', 'invoiceDate', 'dueDate', 'currency', 'total', 'balanceDue', 'contact', 'company', 'poNumber', 'owner'];
+export const DEFAULT_EXPORT_COLUMNS: InvoiceProperty[] = [
+  'number',
+  'status',
+  'pastDue',
+  'invoiceDate',
+  'dueDate',
+  'currency',
+  'total',
+  'balanceDue',
+  'contact',
+  'company',
+  'poNumber',
+  'owner',
+];
 
 /** The chosen columns, with `currency` added after the first money column when it was left out. */
 export function exportColumns(chosen: InvoiceProperty[] | undefined): InvoiceProperty[] {
@@ -33,7 +46,12 @@ export function exportRow(invoice: Invoice, columns: InvoiceProperty[]): ExportC
     if (v === null || v === undefined) return { kind: 'empty' };
     if (def.money) {
       const decimals = minorUnits(invoice.currency);
-      return { kind: 'money', value: new Big(v as number).div(10 ** decimals).toFixed(decimals), currency: invoice.currency, decimals };
+      return {
+        kind: 'money',
+        value: new Big(v as number).div(10 ** decimals).toFixed(decimals),
+        currency: invoice.currency,
+        decimals,
+      };
     }
     if (Array.isArray(v)) return v.length ? { kind: 'text', value: v.join(' ') } : { kind: 'empty' };
     if (typeof v === 'boolean') return { kind: 'boolean', value: v };

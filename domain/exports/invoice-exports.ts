@@ -44,7 +44,11 @@ export type ExportJob = Versioned & {
 
 /** Builds the file (functions/exports/export-files.ts): RFC 4180 CSV or an XLSX workbook. */
 export interface ExportFileBuilder {
-  build(format: ExportFormat, columns: InvoiceProperty[], rows: ExportCell[][]): Promise<{ body: Uint8Array; contentType: string }>;
+  build(
+    format: ExportFormat,
+    columns: InvoiceProperty[],
+    rows: ExportCell[][],
+  ): Promise<{ body: Uint8Array; contentType: string }>;
 }
 
 export type ExportDeps = SearchDeps & {
@@ -61,9 +65,14 @@ const PROGRESS_EVERY = 1000;
 /** The download link's life: the contract's 15-minute ceiling. */
 export const EXPORT_LINK_SECONDS = 900;
 
-export const exportFileKey = (job: Pick<ExportJob, 'accountId' | 'id' | 'format'>) => `exports/${job.accountId}/${job.id}.${job.format}`;
+export const exportFileKey = (job: Pick<ExportJob, 'accountId' | 'id' | 'format'>) =>
+  `exports/${job.accountId}/${job.id}.${job.format}`;
 
-export async function requestExport(deps: Pick<ExportDeps, 'exports' | 'views' | 'settings' | 'clock' | 'ids'>, actor: Actor, input: ExportInput): Promise<ExportJob> {
+export async function requestExport(
+  deps: Pick<ExportDeps, 'exports' | 'views' | 'settings' | 'clock' | 'ids'>,
+  actor: Actor,
+  input: ExportInput,
+): Promise<ExportJob> {
   const view = input.viewId ? await getView(deps, actor, input.viewId) : null;
   const filterGroups = input.filterGroups ?? view?.filterGroups ?? [];
   const sorts = input.sorts ?? view?.sorts ?? [];
@@ -92,11 +101,17 @@ export async function requestExport(deps: Pick<ExportDeps, 'exports' | 'views' |
 }
 
 /** The job as it stands; once done, with a fresh signed link to the file. */
-export async function getExport(deps: Pick<ExportDeps, 'exports' | 'documents'>, actor: Actor, id: string): Promise<ExportJob & { url?: string; expiresAt?: string }> {
+export async function getExport(
+  deps: Pick<ExportDeps, 'exports' | 'documents'>,
+  actor: Actor,
+  id: string,
+): Promise<ExportJob & { url?: string; expiresAt?: string }> {
   const job = await deps.exports.get(actor.accountId, id);
   if (!job) throw notFound('Export', id);
   if (job.status !== 'done' || !job.fileKey) return job;
-  const link = await deps.documents.signedUrl(job.fileKey, EXPORT_LINK_SECONDS, { filename: `invoices-${job.createdAt.slice(0, 10)}.${job.format}` });
+  const link = await deps.documents.signedUrl(job.fileKey, EXPORT_LINK_SECONDS, {
+    filename: `invoices-${job.createdAt.slice(0, 10)}.${job.format}`,
+  });
   return { ...job, ...link };
 }
 
@@ -111,7 +126,12 @@ export async function runExport(deps: ExportDeps, accountId: string, id: string)
   let job = await deps.exports.get(accountId, id);
   if (!job || job.status === 'done' || job.status === 'failed') return job;
   const save = async (changes: Partial<ExportJob>) => {
-    job = await deps.exports.replace(job!, { ...job!, ...changes, version: job!.version + 1, updatedAt: toInstant(deps.clock.now()) });
+    job = await deps.exports.replace(job!, {
+      ...job!,
+      ...changes,
+      version: job!.version + 1,
+      updatedAt: toInstant(deps.clock.now()),
+    });
   };
   await save({ status: 'running', count: 0 });
   const actor: Actor = { userId: job.owner, accountId, superAdmin: false, permissions: ['invoices:read'] };
@@ -120,7 +140,12 @@ export async function runExport(deps: ExportDeps, accountId: string, id: string)
     let after: string | undefined;
     let reported = 0;
     do {
-      const page: { items: Invoice[]; next: string | null } = await searchInvoices(deps, actor, { filterGroups: job.filterGroups, sorts: job.sorts, limit: 100, after });
+      const page: { items: Invoice[]; next: string | null } = await searchInvoices(deps, actor, {
+        filterGroups: job.filterGroups,
+        sorts: job.sorts,
+        limit: 100,
+        after,
+      });
       rows.push(...page.items.map((inv) => exportRow(inv, job!.properties)));
       after = page.next ?? undefined;
       if (rows.length - reported >= PROGRESS_EVERY) {

@@ -6,33 +6,60 @@ import { DomainError, fieldError, notFound, validationError, type FieldError } f
 import { mutate } from '../optimistic.js';
 import type { DealStore, ProductStore, QuoteStore } from '../ports.js';
 import type { Invoice } from './invoice.js';
-import { MAX_LINKED_SALES_RECORDS, type InvoiceCreateRequest, type InvoiceEditInput, type InvoiceEditRequest, type InvoiceSource } from './invoice-input.js';
-import { ASSOCIATION_TYPES, associate, createInvoice, dissociate, getInvoice, updateInvoice, type InvoiceDeps } from './invoice-use-cases.js';
+import {
+  MAX_LINKED_SALES_RECORDS,
+  type InvoiceCreateRequest,
+  type InvoiceEditInput,
+  type InvoiceEditRequest,
+  type InvoiceSource,
+} from './invoice-input.js';
+import {
+  ASSOCIATION_TYPES,
+  associate,
+  createInvoice,
+  dissociate,
+  getInvoice,
+  updateInvoice,
+  type InvoiceDeps,
+} from './invoice-use-cases.js';
 
 /** The invoice use cases plus the CRM records invoices are made from. */
 export type ConversionDeps = InvoiceDeps & { deals: DealStore; quotes: QuoteStore; products: ProductStore };
 
-const defined = <T extends object>(o: T): Partial<T> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+const defined = <T extends object>(o: T): Partial<T> =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 /**
  * A create or PATCH body as the invoice use cases take it: product lines completed from the
  * product library, and the deals and quotes it names checked against the account.
  */
-export async function resolveInvoiceRequest(deps: ConversionDeps, actor: Actor, req: InvoiceEditRequest): Promise<InvoiceEditInput> {
+export async function resolveInvoiceRequest(
+  deps: ConversionDeps,
+  actor: Actor,
+  req: InvoiceEditRequest,
+): Promise<InvoiceEditInput> {
   const { lineItems, ...rest } = req;
   const errors: FieldError[] = [];
   const [deals, quotes] = await Promise.all([
     Promise.all((req.deals ?? []).map((id) => deps.deals.get(actor.accountId, id))),
     Promise.all((req.quotes ?? []).map((id) => deps.quotes.get(actor.accountId, id))),
   ]);
-  deals.forEach((d, i) => d || errors.push({ path: `deals.${i}`, message: `no deal ${req.deals![i]} in this account` }));
-  quotes.forEach((q, i) => q || errors.push({ path: `quotes.${i}`, message: `no quote ${req.quotes![i]} in this account` }));
+  deals.forEach(
+    (d, i) => d || errors.push({ path: `deals.${i}`, message: `no deal ${req.deals![i]} in this account` }),
+  );
+  quotes.forEach(
+    (q, i) => q || errors.push({ path: `quotes.${i}`, message: `no quote ${req.quotes![i]} in this account` }),
+  );
   if (errors.length) throw validationError('The invoice refers to records that do not exist', errors);
   return lineItems ? { ...rest, lineItems: await resolveLineItems(deps.products, actor, lineItems) } : rest;
 }
 
 /** Records deleted since a deal or quote named them are left out rather than failing the conversion. */
-async function existing(deps: ConversionDeps, actor: Actor, named: { contacts: string[]; company: string | null; deal?: string | null }) {
+async function existing(
+  deps: ConversionDeps,
+  actor: Actor,
+  named: { contacts: string[]; company: string | null; deal?: string | null },
+) {
   const errors = await checkNamedRecords(deps, actor, named);
   const gone = new Set(errors.map((e) => e.path));
   return {
@@ -44,7 +71,10 @@ async function existing(deps: ConversionDeps, actor: Actor, named: { contacts: s
 
 /** What `from` puts into a new draft, before the body's own fields override it. */
 export async function copiedFrom(deps: ConversionDeps, actor: Actor, from: InvoiceSource): Promise<InvoiceEditRequest> {
-  const missing = (what: string) => validationError(`No ${what} ${from.id} in this account`, [{ path: 'from.id', message: `no ${what} ${from.id} in this account` }]);
+  const missing = (what: string) =>
+    validationError(`No ${what} ${from.id} in this account`, [
+      { path: 'from.id', message: `no ${what} ${from.id} in this account` },
+    ]);
   switch (from.type) {
     case 'contact':
       if (!(await deps.contacts.get(actor.accountId, from.id))) throw missing('contact');
@@ -56,7 +86,12 @@ export async function copiedFrom(deps: ConversionDeps, actor: Actor, from: Invoi
       const deal = await deps.deals.get(actor.accountId, from.id);
       if (!deal) throw missing('deal');
       const named = await existing(deps, actor, deal);
-      return { lineItems: asLineInputs(deal.lineItems), contacts: named.contacts, company: named.company, deals: [deal.id] };
+      return {
+        lineItems: asLineInputs(deal.lineItems),
+        contacts: named.contacts,
+        company: named.company,
+        deals: [deal.id],
+      };
     }
     case 'quote': {
       const quote = await deps.quotes.get(actor.accountId, from.id);
@@ -86,7 +121,11 @@ export async function copiedFrom(deps: ConversionDeps, actor: Actor, from: Invoi
  * contact or company associated), and whatever the body sets beside `from` wins. A quote then
  * records the invoice among those made from it.
  */
-export async function createInvoiceFromRequest(deps: ConversionDeps, actor: Actor, req: InvoiceCreateRequest): Promise<Invoice> {
+export async function createInvoiceFromRequest(
+  deps: ConversionDeps,
+  actor: Actor,
+  req: InvoiceCreateRequest,
+): Promise<Invoice> {
   const { from, ...fields } = req;
   const base = from ? await copiedFrom(deps, actor, from) : {};
   const input = await resolveInvoiceRequest(deps, actor, { ...base, ...defined(fields) });
@@ -107,7 +146,13 @@ async function recordConversion(deps: ConversionDeps, actor: Actor, quoteId: str
       return quote;
     },
     undefined,
-    (quote) => deps.quotes.replace(quote, { ...quote, invoices: [...quote.invoices, invoiceId], version: quote.version + 1, updatedAt: toInstant(deps.clock.now()) }),
+    (quote) =>
+      deps.quotes.replace(quote, {
+        ...quote,
+        invoices: [...quote.invoices, invoiceId],
+        version: quote.version + 1,
+        updatedAt: toInstant(deps.clock.now()),
+      }),
   ).catch((e: unknown) => {
     // Deleted meanwhile: there is no quote left to record it on.
     if (e instanceof DomainError && e.code === 'not_found') return;
@@ -116,7 +161,13 @@ async function recordConversion(deps: ConversionDeps, actor: Actor, quoteId: str
 }
 
 /** PATCH /invoices/{id}, with product lines completed first. */
-export async function updateInvoiceFromRequest(deps: ConversionDeps, actor: Actor, id: string, req: InvoiceEditRequest, ifMatch?: number): Promise<Invoice> {
+export async function updateInvoiceFromRequest(
+  deps: ConversionDeps,
+  actor: Actor,
+  id: string,
+  req: InvoiceEditRequest,
+  ifMatch?: number,
+): Promise<Invoice> {
   return updateInvoice(deps, actor, id, await resolveInvoiceRequest(deps, actor, req), ifMatch);
 }
 
@@ -130,21 +181,58 @@ const SALES_LABEL = { deals: 'Deal', quotes: 'Quote' } as const;
  * the invoice is issued (draft only); deals and quotes are context, so they may be attached to or
  * detached from an invoice in any status.
  */
-export async function associateRecord(deps: ConversionDeps, actor: Actor, id: string, type: InvoiceAssociationType, targetId: string, ifMatch?: number): Promise<Invoice> {
+export async function associateRecord(
+  deps: ConversionDeps,
+  actor: Actor,
+  id: string,
+  type: InvoiceAssociationType,
+  targetId: string,
+  ifMatch?: number,
+): Promise<Invoice> {
   if (type === 'contacts' || type === 'companies') return associate(deps, actor, id, type, targetId, ifMatch);
-  const target = type === 'deals' ? await deps.deals.get(actor.accountId, targetId) : await deps.quotes.get(actor.accountId, targetId);
+  const target =
+    type === 'deals'
+      ? await deps.deals.get(actor.accountId, targetId)
+      : await deps.quotes.get(actor.accountId, targetId);
   if (!target) throw notFound(SALES_LABEL[type], targetId);
-  return mutate(() => getInvoice(deps, actor, id), ifMatch, async (current) => {
-    if (current[type].includes(targetId)) return current;
-    if (current[type].length >= MAX_LINKED_SALES_RECORDS) throw fieldError(type, `an invoice names at most ${MAX_LINKED_SALES_RECORDS} ${type}`);
-    return deps.invoices.replace(current, { ...current, [type]: [...current[type], targetId], version: current.version + 1, updatedAt: toInstant(deps.clock.now()) });
-  });
+  return mutate(
+    () => getInvoice(deps, actor, id),
+    ifMatch,
+    async (current) => {
+      if (current[type].includes(targetId)) return current;
+      if (current[type].length >= MAX_LINKED_SALES_RECORDS)
+        throw fieldError(type, `an invoice names at most ${MAX_LINKED_SALES_RECORDS} ${type}`);
+      return deps.invoices.replace(current, {
+        ...current,
+        [type]: [...current[type], targetId],
+        version: current.version + 1,
+        updatedAt: toInstant(deps.clock.now()),
+      });
+    },
+  );
 }
 
-export async function dissociateRecord(deps: ConversionDeps, actor: Actor, id: string, type: InvoiceAssociationType, targetId: string, ifMatch?: number): Promise<Invoice> {
+export async function dissociateRecord(
+  deps: ConversionDeps,
+  actor: Actor,
+  id: string,
+  type: InvoiceAssociationType,
+  targetId: string,
+  ifMatch?: number,
+): Promise<Invoice> {
   if (type === 'contacts' || type === 'companies') return dissociate(deps, actor, id, type, targetId, ifMatch);
-  return mutate(() => getInvoice(deps, actor, id), ifMatch, async (current) => {
-    if (!current[type].includes(targetId)) throw notFound(`Association with ${SALES_LABEL[type].toLowerCase()}`, targetId);
-    return deps.invoices.replace(current, { ...current, [type]: current[type].filter((x) => x !== targetId), version: current.version + 1, updatedAt: toInstant(deps.clock.now()) });
-  });
+  return mutate(
+    () => getInvoice(deps, actor, id),
+    ifMatch,
+    async (current) => {
+      if (!current[type].includes(targetId))
+        throw notFound(`Association with ${SALES_LABEL[type].toLowerCase()}`, targetId);
+      return deps.invoices.replace(current, {
+        ...current,
+        [type]: current[type].filter((x) => x !== targetId),
+        version: current.version + 1,
+        updatedAt: toInstant(deps.clock.now()),
+      });
+    },
+  );
 }

@@ -42,7 +42,10 @@ export const discountInput = z.discriminatedUnion('type', [
 
 export const lineItemInput = z
   .strictObject({
-    id: z.string().regex(/^li_[0-9A-Za-z]{1,40}$/, 'must be a line item id (li_…)').optional(),
+    id: z
+      .string()
+      .regex(/^li_[0-9A-Za-z]{1,40}$/, 'must be a line item id (li_…)')
+      .optional(),
     /** The product the line was copied from (its details are a copy: later product changes do not reach it). */
     productId: recordId('prod').nullish(),
     name: text(200).min(1, 'is required'),
@@ -89,13 +92,20 @@ export const invoiceEditInput = z
     dueDate: calendarDate.nullable(),
     poNumber: text(100).nullable(),
     billingAddress: address.nullable(),
-    contacts: z.array(recordId('con')).max(MAX_CONTACTS, `must have at most ${MAX_CONTACTS} contacts`).refine(uniqueIds, { message: 'must not repeat a contact' }),
+    contacts: z
+      .array(recordId('con'))
+      .max(MAX_CONTACTS, `must have at most ${MAX_CONTACTS} contacts`)
+      .refine(uniqueIds, { message: 'must not repeat a contact' }),
     company: recordId('com').nullable(),
-    deals: z.array(recordId('deal')).max(MAX_LINKED_SALES_RECORDS).refine(uniqueIds, { message: 'must not repeat a deal' }),
-    quotes: z.array(recordId('quo')).max(MAX_LINKED_SALES_RECORDS).refine(uniqueIds, { message: 'must not repeat a quote' }),
-    lineItems: z
-      .array(lineItemInput)
-      .max(MAX_LINE_ITEMS, `must have at most ${MAX_LINE_ITEMS} line items per invoice`),
+    deals: z
+      .array(recordId('deal'))
+      .max(MAX_LINKED_SALES_RECORDS)
+      .refine(uniqueIds, { message: 'must not repeat a deal' }),
+    quotes: z
+      .array(recordId('quo'))
+      .max(MAX_LINKED_SALES_RECORDS)
+      .refine(uniqueIds, { message: 'must not repeat a quote' }),
+    lineItems: z.array(lineItemInput).max(MAX_LINE_ITEMS, `must have at most ${MAX_LINE_ITEMS} line items per invoice`),
     comments: text(10_000).nullable(),
     billing: billingInput,
     allowPartialPayments: z.boolean(),
@@ -123,15 +133,23 @@ export const emptyInput = z.strictObject({});
  * copied from the product (domain/crm/line-item-products.ts resolves them into `lineItemInput`).
  */
 export const lineItemRequest = z
-  .strictObject({ ...lineItemInput.shape, name: lineItemInput.shape.name.optional(), unitPrice: lineItemInput.shape.unitPrice.optional() })
+  .strictObject({
+    ...lineItemInput.shape,
+    name: lineItemInput.shape.name.optional(),
+    unitPrice: lineItemInput.shape.unitPrice.optional(),
+  })
   .superRefine((line, ctx) => {
     if (line.productId) return;
-    if (line.name === undefined) ctx.addIssue({ code: 'custom', path: ['name'], message: 'is required (or give a productId)' });
-    if (line.unitPrice === undefined) ctx.addIssue({ code: 'custom', path: ['unitPrice'], message: 'is required (or give a productId)' });
+    if (line.name === undefined)
+      ctx.addIssue({ code: 'custom', path: ['name'], message: 'is required (or give a productId)' });
+    if (line.unitPrice === undefined)
+      ctx.addIssue({ code: 'custom', path: ['unitPrice'], message: 'is required (or give a productId)' });
   });
 export type LineItemRequest = z.infer<typeof lineItemRequest>;
 
-export const lineItemsRequest = z.array(lineItemRequest).max(MAX_LINE_ITEMS, `must have at most ${MAX_LINE_ITEMS} line items per invoice`);
+export const lineItemsRequest = z
+  .array(lineItemRequest)
+  .max(MAX_LINE_ITEMS, `must have at most ${MAX_LINE_ITEMS} line items per invoice`);
 
 /** PATCH /invoices/{id}: the edit input, with line items that may name a product. */
 export const invoiceEditRequest = invoiceEditInput.extend({ lineItems: lineItemsRequest.optional() });

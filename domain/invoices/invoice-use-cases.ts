@@ -3,7 +3,16 @@ import { conflict, fieldError, notFound, validationError, type FieldError } from
 import { mutate } from '../optimistic.js';
 import { toInstant, todayIn } from '../dates/calendar.js';
 import type { LedgerStore } from '../ports.js';
-import type { Clock, CompanyStore, ContactStore, IdGenerator, InvoiceStore, NumberRequest, Page, SettingsStore } from '../ports.js';
+import type {
+  Clock,
+  CompanyStore,
+  ContactStore,
+  IdGenerator,
+  InvoiceStore,
+  NumberRequest,
+  Page,
+  SettingsStore,
+} from '../ports.js';
 import { getSettings } from '../settings/settings-use-cases.js';
 import type { StoredSettings } from '../settings/settings.js';
 import { applyEdit, blankDraft, cloneContent, type Invoice } from './invoice.js';
@@ -70,7 +79,12 @@ export async function getInvoice(deps: InvoiceDeps, actor: Actor, id: string): P
   return loadInvoice(deps, actor, id);
 }
 
-export async function listInvoices(deps: InvoiceDeps, actor: Actor, limit: number, cursor: string | null): Promise<Page<Invoice>> {
+export async function listInvoices(
+  deps: InvoiceDeps,
+  actor: Actor,
+  limit: number,
+  cursor: string | null,
+): Promise<Page<Invoice>> {
   return deps.invoices.list(actor.accountId, limit, cursor);
 }
 
@@ -82,20 +96,34 @@ function successor(deps: InvoiceDeps, current: Invoice, changes: Partial<Invoice
   return { ...current, ...changes, version: current.version + 1, updatedAt: toInstant(deps.clock.now()) };
 }
 
-export async function updateInvoice(deps: InvoiceDeps, actor: Actor, id: string, input: InvoiceEditInput, ifMatch?: number): Promise<Invoice> {
+export async function updateInvoice(
+  deps: InvoiceDeps,
+  actor: Actor,
+  id: string,
+  input: InvoiceEditInput,
+  ifMatch?: number,
+): Promise<Invoice> {
   const settings = await getSettings(deps, actor.accountId);
-  return mutate(() => loadInvoice(deps, actor, id), ifMatch, async (current) => {
-    assertAllowed('edit', current.status);
-    await checkReferences(deps, actor, input, settings);
-    return deps.invoices.replace(current, successor(deps, applyEdit(current, input, deps.ids), {}));
-  });
+  return mutate(
+    () => loadInvoice(deps, actor, id),
+    ifMatch,
+    async (current) => {
+      assertAllowed('edit', current.status);
+      await checkReferences(deps, actor, input, settings);
+      return deps.invoices.replace(current, successor(deps, applyEdit(current, input, deps.ids), {}));
+    },
+  );
 }
 
 export async function deleteInvoice(deps: InvoiceDeps, actor: Actor, id: string, ifMatch?: number): Promise<void> {
-  await mutate(() => loadInvoice(deps, actor, id), ifMatch, async (current) => {
-    assertAllowed('delete', current.status);
-    await deps.invoices.remove(current);
-  });
+  await mutate(
+    () => loadInvoice(deps, actor, id),
+    ifMatch,
+    async (current) => {
+      assertAllowed('delete', current.status);
+      await deps.invoices.remove(current);
+    },
+  );
 }
 
 /**
@@ -104,33 +132,63 @@ export async function deleteInvoice(deps: InvoiceDeps, actor: Actor, id: string,
  */
 export async function finalizeInvoice(deps: InvoiceDeps, actor: Actor, id: string, ifMatch?: number): Promise<Invoice> {
   const settings = await getSettings(deps, actor.accountId);
-  return mutate(() => loadInvoice(deps, actor, id), ifMatch, async (current) => {
-    assertAllowed('finalize', current.status);
-    const errors: FieldError[] = [];
-    if (current.contacts.length === 0) errors.push({ path: 'contacts', message: 'at least one contact is required to finalize' });
-    if (current.lineItems.length === 0) errors.push({ path: 'lineItems', message: 'at least one line item is required to finalize' });
-    if (errors.length) throw validationError('The invoice is not complete enough to finalize', errors);
-    const next = successor(deps, current, { status: 'open', finalizedAt: toInstant(deps.clock.now()), pdf: PDF_PENDING });
-    const numbering = current.number === null ? { prefix: settings.prefix, startNumber: settings.startNumber } : undefined;
-    return deps.invoices.replace(current, next, numbering);
-  });
+  return mutate(
+    () => loadInvoice(deps, actor, id),
+    ifMatch,
+    async (current) => {
+      assertAllowed('finalize', current.status);
+      const errors: FieldError[] = [];
+      if (current.contacts.length === 0)
+        errors.push({ path: 'contacts', message: 'at least one contact is required to finalize' });
+      if (current.lineItems.length === 0)
+        errors.push({ path: 'lineItems', message: 'at least one line item is required to finalize' });
+      if (errors.length) throw validationError('The invoice is not complete enough to finalize', errors);
+      const next = successor(deps, current, {
+        status: 'open',
+        finalizedAt: toInstant(deps.clock.now()),
+        pdf: PDF_PENDING,
+      });
+      const numbering =
+        current.number === null ? { prefix: settings.prefix, startNumber: settings.startNumber } : undefined;
+      return deps.invoices.replace(current, next, numbering);
+    },
+  );
 }
 
 /**
  * open → paid, with the payment date (an instant, or a date taken as the start of that day in the
  * account's zone): records one payment of the remaining balance (domain/payments holds the rules).
  */
-export async function markInvoicePaid(deps: InvoiceDeps, actor: Actor, id: string, input: MarkPaidInput, ifMatch?: number): Promise<Invoice> {
+export async function markInvoicePaid(
+  deps: InvoiceDeps,
+  actor: Actor,
+  id: string,
+  input: MarkPaidInput,
+  ifMatch?: number,
+): Promise<Invoice> {
   return payInFull(deps, actor, id, input, ifMatch);
 }
 
 /** open → voided: nothing is owed any more. */
 export async function voidInvoice(deps: InvoiceDeps, actor: Actor, id: string, ifMatch?: number): Promise<Invoice> {
-  return mutate(() => loadInvoice(deps, actor, id), ifMatch, async (current) => {
-    assertAllowed('void', current.status);
-    const totals = { ...current.totals, balanceDue: 0 };
-    return deps.invoices.replace(current, successor(deps, current, { status: 'voided', voidedAt: toInstant(deps.clock.now()), totals, pastDue: false, pdf: PDF_PENDING }));
-  });
+  return mutate(
+    () => loadInvoice(deps, actor, id),
+    ifMatch,
+    async (current) => {
+      assertAllowed('void', current.status);
+      const totals = { ...current.totals, balanceDue: 0 };
+      return deps.invoices.replace(
+        current,
+        successor(deps, current, {
+          status: 'voided',
+          voidedAt: toInstant(deps.clock.now()),
+          totals,
+          pastDue: false,
+          pdf: PDF_PENDING,
+        }),
+      );
+    },
+  );
 }
 
 /** A new draft with the same content, dated today, with a new number (or none until finalized) and a new slug. */
@@ -139,7 +197,9 @@ export async function cloneInvoice(deps: InvoiceDeps, actor: Actor, id: string):
   const settings = await getSettings(deps, actor.accountId);
   const content = cloneContent(source, deps.ids, todayIn(settings.timeZone, deps.clock.now()));
   // Records deleted since the source was made would fail the reference check; the clone drops them.
-  const contacts = (await Promise.all(source.contacts.map((c) => deps.contacts.get(actor.accountId, c)))).filter((c) => c !== null).map((c) => c.id);
+  const contacts = (await Promise.all(source.contacts.map((c) => deps.contacts.get(actor.accountId, c))))
+    .filter((c) => c !== null)
+    .map((c) => c.id);
   const company = source.company && (await deps.companies.get(actor.accountId, source.company)) ? source.company : null;
   const domain = source.domain && settings.domains.includes(source.domain) ? source.domain : null;
   return createInvoice(deps, actor, { ...content, contacts, company, domain });
@@ -149,30 +209,60 @@ export const ASSOCIATION_TYPES = ['contacts', 'companies'] as const;
 export type AssociationType = (typeof ASSOCIATION_TYPES)[number];
 
 /** Associates a bill-to record with a draft. An invoice bills at most one company. */
-export async function associate(deps: InvoiceDeps, actor: Actor, id: string, type: AssociationType, targetId: string, ifMatch?: number): Promise<Invoice> {
-  const target = type === 'contacts' ? await deps.contacts.get(actor.accountId, targetId) : await deps.companies.get(actor.accountId, targetId);
+export async function associate(
+  deps: InvoiceDeps,
+  actor: Actor,
+  id: string,
+  type: AssociationType,
+  targetId: string,
+  ifMatch?: number,
+): Promise<Invoice> {
+  const target =
+    type === 'contacts'
+      ? await deps.contacts.get(actor.accountId, targetId)
+      : await deps.companies.get(actor.accountId, targetId);
   if (!target) throw notFound(type === 'contacts' ? 'Contact' : 'Company', targetId);
-  return mutate(() => loadInvoice(deps, actor, id), ifMatch, async (current) => {
-    assertAllowed('edit', current.status);
-    if (type === 'contacts') {
-      if (current.contacts.includes(targetId)) return current;
-      if (current.contacts.length >= MAX_CONTACTS) throw fieldError('contacts', `an invoice has at most ${MAX_CONTACTS} contacts`);
-      return deps.invoices.replace(current, successor(deps, current, { contacts: [...current.contacts, targetId] }));
-    }
-    if (current.company === targetId) return current;
-    if (current.company) {
-      throw conflict(`The invoice already bills company ${current.company}; an invoice bills at most one company. Remove it first.`);
-    }
-    return deps.invoices.replace(current, successor(deps, current, { company: targetId }));
-  });
+  return mutate(
+    () => loadInvoice(deps, actor, id),
+    ifMatch,
+    async (current) => {
+      assertAllowed('edit', current.status);
+      if (type === 'contacts') {
+        if (current.contacts.includes(targetId)) return current;
+        if (current.contacts.length >= MAX_CONTACTS)
+          throw fieldError('contacts', `an invoice has at most ${MAX_CONTACTS} contacts`);
+        return deps.invoices.replace(current, successor(deps, current, { contacts: [...current.contacts, targetId] }));
+      }
+      if (current.company === targetId) return current;
+      if (current.company) {
+        throw conflict(
+          `The invoice already bills company ${current.company}; an invoice bills at most one company. Remove it first.`,
+        );
+      }
+      return deps.invoices.replace(current, successor(deps, current, { company: targetId }));
+    },
+  );
 }
 
-export async function dissociate(deps: InvoiceDeps, actor: Actor, id: string, type: AssociationType, targetId: string, ifMatch?: number): Promise<Invoice> {
-  return mutate(() => loadInvoice(deps, actor, id), ifMatch, async (current) => {
-    const present = type === 'contacts' ? current.contacts.includes(targetId) : current.company === targetId;
-    if (!present) throw notFound(type === 'contacts' ? 'Association with contact' : 'Association with company', targetId);
-    assertAllowed('edit', current.status);
-    const changes = type === 'contacts' ? { contacts: current.contacts.filter((c) => c !== targetId) } : { company: null };
-    return deps.invoices.replace(current, successor(deps, current, changes));
-  });
+export async function dissociate(
+  deps: InvoiceDeps,
+  actor: Actor,
+  id: string,
+  type: AssociationType,
+  targetId: string,
+  ifMatch?: number,
+): Promise<Invoice> {
+  return mutate(
+    () => loadInvoice(deps, actor, id),
+    ifMatch,
+    async (current) => {
+      const present = type === 'contacts' ? current.contacts.includes(targetId) : current.company === targetId;
+      if (!present)
+        throw notFound(type === 'contacts' ? 'Association with contact' : 'Association with company', targetId);
+      assertAllowed('edit', current.status);
+      const changes =
+        type === 'contacts' ? { contacts: current.contacts.filter((c) => c !== targetId) } : { company: null };
+      return deps.invoices.replace(current, successor(deps, current, changes));
+    },
+  );
 }

@@ -159,7 +159,9 @@ export function priceLineItems(lines: LineItem[], amountPaid = 0): { lineItems: 
     return { lineItems, totals: sumTotals(money, amountPaid) };
   } catch (e) {
     if (e instanceof RangeError) {
-      throw validationError('The total is too large', [{ path: 'lineItems', message: 'totals exceed the largest amount this service handles' }]);
+      throw validationError('The total is too large', [
+        { path: 'lineItems', message: 'totals exceed the largest amount this service handles' },
+      ]);
     }
     throw e;
   }
@@ -173,13 +175,28 @@ export function applyEdit(invoice: Invoice, input: InvoiceEditInput, ids: IdGene
   const errors: FieldError[] = [];
   const next: Invoice = { ...invoice };
 
-  for (const key of ['currency', 'invoiceDate', 'paymentTerms', 'poNumber', 'billingAddress', 'contacts', 'company', 'deals', 'quotes', 'language', 'locale', 'domain', 'owner'] as const) {
+  for (const key of [
+    'currency',
+    'invoiceDate',
+    'paymentTerms',
+    'poNumber',
+    'billingAddress',
+    'contacts',
+    'company',
+    'deals',
+    'quotes',
+    'language',
+    'locale',
+    'domain',
+    'owner',
+  ] as const) {
     if (input[key] !== undefined) (next as Record<string, unknown>)[key] = input[key];
   }
   if (input.allowPartialPayments !== undefined) next.allowPartialPayments = input.allowPartialPayments;
   if (input.slug !== undefined) next.slug = input.slug ?? ids.slug();
   if (input.billing) next.billing = { ...invoice.billing, ...input.billing };
-  if (input.comments !== undefined) next.comments = input.comments === null ? null : sanitizeRichText(input.comments) || null;
+  if (input.comments !== undefined)
+    next.comments = input.comments === null ? null : sanitizeRichText(input.comments) || null;
   if (input.lineItems) {
     const seen = new Set<string>();
     input.lineItems.forEach((l, i) => {
@@ -193,26 +210,36 @@ export function applyEdit(invoice: Invoice, input: InvoiceEditInput, ids: IdGene
   // computed due date is not refused.
   const computed = dueDateFor(next.paymentTerms, next.invoiceDate, null);
   if (next.paymentTerms === 'custom') {
-    next.dueDate = input.dueDate !== undefined ? input.dueDate : invoice.paymentTerms === 'custom' ? invoice.dueDate : null;
+    next.dueDate =
+      input.dueDate !== undefined ? input.dueDate : invoice.paymentTerms === 'custom' ? invoice.dueDate : null;
     if (!next.dueDate) errors.push({ path: 'dueDate', message: 'is required when paymentTerms is custom' });
-    else if (isCalendarDate(next.dueDate) && next.dueDate < next.invoiceDate) errors.push({ path: 'dueDate', message: 'must not be before invoiceDate' });
+    else if (isCalendarDate(next.dueDate) && next.dueDate < next.invoiceDate)
+      errors.push({ path: 'dueDate', message: 'must not be before invoiceDate' });
   } else {
     // null asks for the due date the terms give, so it is no conflict.
     if (input.dueDate !== undefined && input.dueDate !== null && input.dueDate !== computed) {
-      errors.push({ path: 'dueDate', message: `follows paymentTerms ${next.paymentTerms} (${computed}); set paymentTerms to custom to choose it` });
+      errors.push({
+        path: 'dueDate',
+        message: `follows paymentTerms ${next.paymentTerms} (${computed}); set paymentTerms to custom to choose it`,
+      });
     }
     next.dueDate = computed;
   }
   // Net terms (or a clone keeping a custom gap) can carry the due date past 9999-12-31, which has
   // no YYYY-MM-DD form (Luxon writes +010000-03-30, and that sorts before every real date).
   if (next.dueDate && !isCalendarDate(next.dueDate)) {
-    errors.push({ path: next.paymentTerms === 'custom' ? 'dueDate' : 'invoiceDate', message: 'gives a due date after 9999-12-31' });
+    errors.push({
+      path: next.paymentTerms === 'custom' ? 'dueDate' : 'invoiceDate',
+      message: 'gives a due date after 9999-12-31',
+    });
   }
 
   if (errors.length) throw validationError('The invoice has invalid fields', errors);
   const result = withTotals(next);
   if (Buffer.byteLength(JSON.stringify(result)) > MAX_INVOICE_BYTES) {
-    throw validationError('The invoice is too large to store', [{ path: 'lineItems', message: `the invoice must stay under ${MAX_INVOICE_BYTES} bytes` }]);
+    throw validationError('The invoice is too large to store', [
+      { path: 'lineItems', message: `the invoice must stay under ${MAX_INVOICE_BYTES} bytes` },
+    ]);
   }
   return result;
 }
@@ -243,5 +270,7 @@ export function cloneContent(source: Invoice, ids: IdGenerator, today: string): 
 
 /** The buyer-facing URL: `/i/{slug}` on the connected domain, or on the service's own host. */
 export function invoiceUrl(invoice: Pick<Invoice, 'domain' | 'slug'>, publicBaseUrl: string): string {
-  return invoice.domain ? `https://${invoice.domain}/i/${invoice.slug}` : `${publicBaseUrl.replace(/\/$/, '')}/i/${invoice.slug}`;
+  return invoice.domain
+    ? `https://${invoice.domain}/i/${invoice.slug}`
+    : `${publicBaseUrl.replace(/\/$/, '')}/i/${invoice.slug}`;
 }

@@ -17,7 +17,9 @@ const OPTIONS: sanitizeHtml.IOptions = {
     // own pages, which the contract does not allow either.
     a: (tagName, attribs): sanitizeHtml.Tag => {
       const href = attribs.href?.trim() ?? '';
-      const safe: sanitizeHtml.Attributes = /^(https?:\/\/|mailto:)/i.test(href) ? { href, rel: 'noopener noreferrer nofollow' } : {};
+      const safe: sanitizeHtml.Attributes = /^(https?:\/\/|mailto:)/i.test(href)
+        ? { href, rel: 'noopener noreferrer nofollow' }
+        : {};
       return { tagName, attribs: safe };
     },
   },
@@ -31,7 +33,11 @@ export function sanitizeRichText(html: string): string {
 export function richTextToPlain(html: string): string {
   const withBreaks = html.replace(/<\/(p|li)>|<br\s*\/?>/gi, '\n');
   return sanitizeHtml(withBreaks, { allowedTags: [], allowedAttributes: {} })
-    .replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&')
     .replace(/\n{2,}/g, '\n')
     .trim();
 }

@@ -22,7 +22,9 @@ export async function sendInvoice(deps: SendDeps, actor: Actor, id: string, ifMa
     ifMatch,
     async (current) => {
       assertAllowed('send', current.status);
-      const contacts = (await Promise.all(current.contacts.map((c) => deps.contacts.get(actor.accountId, c)))).filter((c) => c?.email);
+      const contacts = (await Promise.all(current.contacts.map((c) => deps.contacts.get(actor.accountId, c)))).filter(
+        (c) => c?.email,
+      );
       if (contacts.length === 0) throw fieldError('contacts', 'no contact of this invoice has an email address');
       const url = invoiceUrl(current, deps.publicBaseUrl);
       const subject = `Invoice ${current.number}`;

@@ -10,6 +10,5 @@ export function isCurrency(code: string): boolean {
 
 /** Number of minor-unit digits: 2 for USD (1999 = 19.99), 0 for JPY. */
 export function minorUnits(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions()
-    .maximumFractionDigits ?? 2;
+  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
 }

@@ -72,5 +72,13 @@ export function sumTotals(lines: LineMoney[], amountPaid = 0, creditedAmount = 0
   for (const n of [subtotal, discount, tax, total]) {
     if (!Number.isSafeInteger(n)) throw new RangeError('total exceeds the largest safe integer');
   }
-  return { subtotal, discount, tax, total, amountPaid, creditedAmount, balanceDue: total - amountPaid - creditedAmount };
+  return {
+    subtotal,
+    discount,
+    tax,
+    total,
+    amountPaid,
+    creditedAmount,
+    balanceDue: total - amountPaid - creditedAmount,
+  };
 }

@@ -22,10 +22,14 @@ export const creditable = (t: Totals): number => t.total - credited(t);
  * more than is owed); below it only where the invoice allows partial payments.
  */
 export function applyPayment(t: Totals, amount: number, allowPartialPayments: boolean): Totals {
-  if (!Number.isSafeInteger(amount) || amount <= 0) throw fieldError('amount', 'must be a whole number of minor units above zero');
+  if (!Number.isSafeInteger(amount) || amount <= 0)
+    throw fieldError('amount', 'must be a whole number of minor units above zero');
   if (amount > t.balanceDue) throw fieldError('amount', `must not exceed the balance due (${t.balanceDue})`);
   if (!allowPartialPayments && amount !== t.balanceDue) {
-    throw fieldError('amount', `must equal the balance due (${t.balanceDue}): this invoice does not allow partial payments`);
+    throw fieldError(
+      'amount',
+      `must equal the balance due (${t.balanceDue}): this invoice does not allow partial payments`,
+    );
   }
   return { ...t, amountPaid: t.amountPaid + amount, balanceDue: t.balanceDue - amount };
 }
@@ -45,7 +49,10 @@ export type CreditOutcome = {
 export function applyCredit(t: Totals, amount: number): CreditOutcome {
   if (!Number.isSafeInteger(amount) || amount <= 0) throw fieldError('amount', 'the credit must be above zero');
   if (amount > creditable(t)) {
-    throw fieldError('amount', `must not exceed what can still be credited (${creditable(t)}: the total ${t.total} less ${credited(t)} already credited)`);
+    throw fieldError(
+      'amount',
+      `must not exceed what can still be credited (${creditable(t)}: the total ${t.total} less ${credited(t)} already credited)`,
+    );
   }
   const applied = Math.min(amount, t.balanceDue);
   return {

@@ -14,7 +14,11 @@ import type { Payment, PaymentInput, RecordedPaymentMethod } from './payment.js'
 const PDF_PENDING: Invoice['pdf'] = { status: 'pending', sha256: null };
 
 /** A payment date: an instant as given, or a calendar date as the start of that day in the account's zone. */
-export function paymentInstant(paidAt: string | undefined, settings: Pick<StoredSettings, 'timeZone'>, now: Date): string {
+export function paymentInstant(
+  paidAt: string | undefined,
+  settings: Pick<StoredSettings, 'timeZone'>,
+  now: Date,
+): string {
   if (!paidAt) return toInstant(now);
   return isCalendarDate(paidAt) ? startOfDayInstant(paidAt, settings.timeZone) : toInstant(new Date(paidAt));
 }
@@ -41,7 +45,13 @@ export function invoiceAfterPayment(current: Invoice, amount: number, paidAt: st
   };
 }
 
-type PaymentRequest = { amount: (current: Invoice) => number; paidAt: string; method: RecordedPaymentMethod; reference: string | null; action: InvoiceAction };
+type PaymentRequest = {
+  amount: (current: Invoice) => number;
+  paidAt: string;
+  method: RecordedPaymentMethod;
+  reference: string | null;
+  action: InvoiceAction;
+};
 
 /**
  * Read, decide, write: the decision (status, balance, partial rule) is made on the version read,
@@ -50,7 +60,13 @@ type PaymentRequest = { amount: (current: Invoice) => number; paidAt: string; me
  * never spend the same balance. Contention on one invoice is expected (a batch of payments), so
  * the retry goes on longer than for an edit, with jitter.
  */
-async function pay(deps: InvoiceDeps, actor: Actor, id: string, req: PaymentRequest, ifMatch?: number): Promise<{ invoice: Invoice; payment: Payment | null }> {
+async function pay(
+  deps: InvoiceDeps,
+  actor: Actor,
+  id: string,
+  req: PaymentRequest,
+  ifMatch?: number,
+): Promise<{ invoice: Invoice; payment: Payment | null }> {
   const now = deps.clock.now();
   return mutate(
     () => loadInvoice(deps, actor, id),
@@ -61,7 +77,15 @@ async function pay(deps: InvoiceDeps, actor: Actor, id: string, req: PaymentRequ
       const amount = req.amount(current);
       // An open invoice with nothing due (a zero total) is settled without a payment of nothing.
       if (amount === 0) {
-        const next: Invoice = { ...current, status: 'paid', paidAt: req.paidAt, pastDue: false, pdf: PDF_PENDING, version: current.version + 1, updatedAt: toInstant(now) };
+        const next: Invoice = {
+          ...current,
+          status: 'paid',
+          paidAt: req.paidAt,
+          pastDue: false,
+          pdf: PDF_PENDING,
+          version: current.version + 1,
+          updatedAt: toInstant(now),
+        };
         return { invoice: await deps.invoices.replace(current, next), payment: null };
       }
       const next = invoiceAfterPayment(current, amount, req.paidAt, toInstant(now));
@@ -86,10 +110,28 @@ async function pay(deps: InvoiceDeps, actor: Actor, id: string, req: PaymentRequ
 }
 
 /** `POST /invoices/{id}/payments`. */
-export async function recordPayment(deps: InvoiceDeps, actor: Actor, id: string, input: PaymentInput, ifMatch?: number): Promise<{ invoice: Invoice; payment: Payment }> {
+export async function recordPayment(
+  deps: InvoiceDeps,
+  actor: Actor,
+  id: string,
+  input: PaymentInput,
+  ifMatch?: number,
+): Promise<{ invoice: Invoice; payment: Payment }> {
   const settings = await getSettings(deps, actor.accountId);
   const paidAt = paymentInstant(input.paidAt, settings, deps.clock.now());
-  const result = await pay(deps, actor, id, { amount: () => input.amount, paidAt, method: input.method, reference: input.reference ?? null, action: 'recordPayment' }, ifMatch);
+  const result = await pay(
+    deps,
+    actor,
+    id,
+    {
+      amount: () => input.amount,
+      paidAt,
+      method: input.method,
+      reference: input.reference ?? null,
+      action: 'recordPayment',
+    },
+    ifMatch,
+  );
   return { invoice: result.invoice, payment: result.payment! };
 }
 
@@ -98,7 +140,11 @@ export async function payInFull(
   deps: InvoiceDeps,
   actor: Actor,
   id: string,
-  input: { paidAt?: string | undefined; method?: RecordedPaymentMethod | undefined; reference?: string | null | undefined },
+  input: {
+    paidAt?: string | undefined;
+    method?: RecordedPaymentMethod | undefined;
+    reference?: string | null | undefined;
+  },
   ifMatch?: number,
 ): Promise<Invoice> {
   const settings = await getSettings(deps, actor.accountId);

@@ -37,7 +37,20 @@ const OPERATORS_BY_TYPE: Record<PropertyType, readonly Operator[]> = {
   instant: ['EQ', 'NEQ', 'LT', 'LTE', 'GT', 'GTE', 'BETWEEN', 'HAS_PROPERTY', 'NOT_HAS_PROPERTY'],
   money: ['EQ', 'NEQ', 'LT', 'LTE', 'GT', 'GTE', 'BETWEEN', 'IN', 'NOT_IN', 'HAS_PROPERTY', 'NOT_HAS_PROPERTY'],
   integer: ['EQ', 'NEQ', 'LT', 'LTE', 'GT', 'GTE', 'BETWEEN', 'IN', 'NOT_IN', 'HAS_PROPERTY', 'NOT_HAS_PROPERTY'],
-  invoiceNumber: ['EQ', 'NEQ', 'LT', 'LTE', 'GT', 'GTE', 'BETWEEN', 'IN', 'NOT_IN', 'HAS_PROPERTY', 'NOT_HAS_PROPERTY', 'CONTAINS_TOKEN'],
+  invoiceNumber: [
+    'EQ',
+    'NEQ',
+    'LT',
+    'LTE',
+    'GT',
+    'GTE',
+    'BETWEEN',
+    'IN',
+    'NOT_IN',
+    'HAS_PROPERTY',
+    'NOT_HAS_PROPERTY',
+    'CONTAINS_TOKEN',
+  ],
   idList: ['EQ', 'NEQ', 'IN', 'NOT_IN', 'HAS_PROPERTY', 'NOT_HAS_PROPERTY'],
 };
 
@@ -49,11 +62,20 @@ const NEEDS_VALUES: readonly Operator[] = ['IN', 'NOT_IN'];
  * instants as epoch milliseconds (or as a calendar day in the account's zone when a date is given),
  * invoice numbers by their sort key.
  */
-type Operand = { kind: 'string'; s: string } | { kind: 'number'; n: number } | { kind: 'boolean'; b: boolean } | { kind: 'day'; date: string } | { kind: 'instant'; ms: number };
+type Operand =
+  | { kind: 'string'; s: string }
+  | { kind: 'number'; n: number }
+  | { kind: 'boolean'; b: boolean }
+  | { kind: 'day'; date: string }
+  | { kind: 'instant'; ms: number };
 
 class BadValue extends Error {}
 
-function parseOperand(type: PropertyType, raw: string | number | boolean, values: readonly string[] | undefined): Operand {
+function parseOperand(
+  type: PropertyType,
+  raw: string | number | boolean,
+  values: readonly string[] | undefined,
+): Operand {
   switch (type) {
     case 'boolean':
       if (raw === true || raw === 'true') return { kind: 'boolean', b: true };
@@ -62,7 +84,8 @@ function parseOperand(type: PropertyType, raw: string | number | boolean, values
     case 'money':
     case 'integer': {
       const n = typeof raw === 'number' ? raw : typeof raw === 'string' && /^-?\d{1,15}$/.test(raw) ? Number(raw) : NaN;
-      if (!Number.isSafeInteger(n)) throw new BadValue(type === 'money' ? 'must be a whole number of minor units' : 'must be a whole number');
+      if (!Number.isSafeInteger(n))
+        throw new BadValue(type === 'money' ? 'must be a whole number of minor units' : 'must be a whole number');
       return { kind: 'number', n };
     }
     case 'date':
@@ -70,7 +93,10 @@ function parseOperand(type: PropertyType, raw: string | number | boolean, values
       return { kind: 'string', s: raw };
     case 'instant': {
       if (typeof raw === 'string' && isCalendarDate(raw)) return { kind: 'day', date: raw };
-      const ms = typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(raw) ? DateTime.fromISO(raw, { setZone: true }).toMillis() : NaN;
+      const ms =
+        typeof raw === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(raw)
+          ? DateTime.fromISO(raw, { setZone: true }).toMillis()
+          : NaN;
       if (!Number.isFinite(ms)) throw new BadValue('must be an ISO 8601 instant or a date (YYYY-MM-DD)');
       return { kind: 'instant', ms };
     }
@@ -97,7 +123,12 @@ function compare(type: PropertyType, stored: unknown, operand: Operand, zone: st
     case 'boolean':
       return stored === operand.b ? 0 : 1;
     case 'day':
-      return text(DateTime.fromISO(stored as string, { zone: 'utc' }).setZone(zone).toISODate()!, operand.date);
+      return text(
+        DateTime.fromISO(stored as string, { zone: 'utc' })
+          .setZone(zone)
+          .toISODate()!,
+        operand.date,
+      );
     case 'instant':
       return sign(DateTime.fromISO(stored as string, { zone: 'utc' }).toMillis() - operand.ms);
     case 'string':
@@ -114,7 +145,13 @@ function containsTokens(stored: unknown, pattern: string): boolean {
   const want = pattern.toLowerCase().match(/[\p{L}\p{N}*]+/gu) ?? [];
   if (want.length === 0) return false;
   return want.every((w) => {
-    const re = new RegExp(`^${w.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`, 'u');
+    const re = new RegExp(
+      `^${w
+        .split('*')
+        .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+        .join('.*')}$`,
+      'u',
+    );
     return have.some((h) => re.test(h));
   });
 }
@@ -135,13 +172,19 @@ function keyOf(operand: Operand, zone: string, end: 'lo' | 'hi'): string | undef
 
 function compileFilter(f: FilterInput, path: string, zone: string, errors: FieldError[]): CompiledFilter | null {
   if (!isProperty(f.propertyName)) {
-    errors.push({ path: `${path}.propertyName`, message: `is not an invoice property: ${f.propertyName.slice(0, 100)}` });
+    errors.push({
+      path: `${path}.propertyName`,
+      message: `is not an invoice property: ${f.propertyName.slice(0, 100)}`,
+    });
     return null;
   }
   const property = f.propertyName;
   const def = propertyDef(property);
   if (!OPERATORS_BY_TYPE[def.type].includes(f.operator)) {
-    errors.push({ path: `${path}.operator`, message: `${f.operator} does not apply to ${property} (use ${OPERATORS_BY_TYPE[def.type].join(', ')})` });
+    errors.push({
+      path: `${path}.operator`,
+      message: `${f.operator} does not apply to ${property} (use ${OPERATORS_BY_TYPE[def.type].join(', ')})`,
+    });
     return null;
   }
   const operand = (raw: unknown, at: string): Operand | null => {
@@ -179,28 +222,68 @@ function compileFilter(f: FilterInput, path: string, zone: string, errors: Field
       return items.some((item) => operands.some((o) => compare(def.type, item, o, zone) === 0));
     };
     return op === 'IN'
-      ? { property, operator: op, test: inAny, ...(operands.every((o) => o.kind === 'string') ? { keyValues: keyed(operands) } : {}) }
+      ? {
+          property,
+          operator: op,
+          test: inAny,
+          ...(operands.every((o) => o.kind === 'string') ? { keyValues: keyed(operands) } : {}),
+        }
       : { property, operator: op, test: (i) => !inAny(i) };
   }
   if (!NEEDS_VALUE.includes(op)) return null;
   const a = operand(f.value, 'value');
-  if (op === 'CONTAINS_TOKEN') return a && { property, operator: op, test: (i) => containsTokens(get(i), String(f.value)) };
+  if (op === 'CONTAINS_TOKEN')
+    return a && { property, operator: op, test: (i) => containsTokens(get(i), String(f.value)) };
   const b = op === 'BETWEEN' ? operand(f.highValue, 'highValue') : null;
   if (!a || (op === 'BETWEEN' && !b)) return null;
   const cmp = (i: Invoice) => compare(def.type, get(i), a, zone);
   switch (op) {
     case 'EQ':
-      if (list) return { property, operator: op, test: (i) => (get(i) as string[]).some((x) => compare(def.type, x, a, zone) === 0), ...(a.kind === 'string' ? { keyValues: [a.s] } : {}) };
-      return { property, operator: op, test: (i) => cmp(i) === 0, ...(a.kind === 'string' ? { keyValues: [a.s] } : { keyRange: { lo: keyOf(a, zone, 'lo'), hi: keyOf(a, zone, 'hi') } }) };
+      if (list)
+        return {
+          property,
+          operator: op,
+          test: (i) => (get(i) as string[]).some((x) => compare(def.type, x, a, zone) === 0),
+          ...(a.kind === 'string' ? { keyValues: [a.s] } : {}),
+        };
+      return {
+        property,
+        operator: op,
+        test: (i) => cmp(i) === 0,
+        ...(a.kind === 'string'
+          ? { keyValues: [a.s] }
+          : { keyRange: { lo: keyOf(a, zone, 'lo'), hi: keyOf(a, zone, 'hi') } }),
+      };
     case 'NEQ':
-      if (list) return { property, operator: op, test: (i) => !(get(i) as string[]).some((x) => compare(def.type, x, a, zone) === 0) };
+      if (list)
+        return {
+          property,
+          operator: op,
+          test: (i) => !(get(i) as string[]).some((x) => compare(def.type, x, a, zone) === 0),
+        };
       return { property, operator: op, test: (i) => cmp(i) !== 0 };
     case 'LT':
     case 'LTE':
-      return { property, operator: op, test: (i) => { const c = cmp(i); return c !== null && (op === 'LT' ? c < 0 : c <= 0); }, keyRange: { hi: keyOf(a, zone, 'hi') } };
+      return {
+        property,
+        operator: op,
+        test: (i) => {
+          const c = cmp(i);
+          return c !== null && (op === 'LT' ? c < 0 : c <= 0);
+        },
+        keyRange: { hi: keyOf(a, zone, 'hi') },
+      };
     case 'GT':
     case 'GTE':
-      return { property, operator: op, test: (i) => { const c = cmp(i); return c !== null && (op === 'GT' ? c > 0 : c >= 0); }, keyRange: { lo: keyOf(a, zone, 'lo') } };
+      return {
+        property,
+        operator: op,
+        test: (i) => {
+          const c = cmp(i);
+          return c !== null && (op === 'GT' ? c > 0 : c >= 0);
+        },
+        keyRange: { lo: keyOf(a, zone, 'lo') },
+      };
     case 'BETWEEN':
       return {
         property,
@@ -221,30 +304,53 @@ function compileFilter(f: FilterInput, path: string, zone: string, errors: Field
  * ORed, filters in a group ANDed. No group matches every invoice. Every problem is reported at
  * once, each naming its field (`filterGroups.0.filters.1.operator`).
  */
-export function compileSearch(groups: FilterGroupInput[] | undefined, sorts: SortInput[] | undefined, zone: string, where = ''): { groups: CompiledGroup[]; sort: CompiledSort } {
+export function compileSearch(
+  groups: FilterGroupInput[] | undefined,
+  sorts: SortInput[] | undefined,
+  zone: string,
+  where = '',
+): { groups: CompiledGroup[]; sort: CompiledSort } {
   const errors: FieldError[] = [];
   const at = (p: string) => [where, p].filter(Boolean).join('.');
   const compiled = (groups ?? []).map((g, gi) => {
-    const filters = g.filters.map((f, fi) => compileFilter(f, at(`filterGroups.${gi}.filters.${fi}`), zone, errors)).filter((f): f is CompiledFilter => f !== null);
+    const filters = g.filters
+      .map((f, fi) => compileFilter(f, at(`filterGroups.${gi}.filters.${fi}`), zone, errors))
+      .filter((f): f is CompiledFilter => f !== null);
     return { filters, test: (i: Invoice) => filters.every((f) => f.test(i)) };
   });
   const sortIn = sorts?.[0];
   let sort: CompiledSort = { property: 'createdAt', descending: true };
   if (sortIn) {
     if (!isProperty(sortIn.propertyName) || !ORDERED_TYPES.includes(propertyDef(sortIn.propertyName).type)) {
-      errors.push({ path: at('sorts.0.propertyName'), message: `cannot sort by ${sortIn.propertyName.slice(0, 100)}: sort by a date, the number or an amount` });
+      errors.push({
+        path: at('sorts.0.propertyName'),
+        message: `cannot sort by ${sortIn.propertyName.slice(0, 100)}: sort by a date, the number or an amount`,
+      });
     } else {
       sort = { property: sortIn.propertyName, descending: sortIn.direction === 'DESCENDING' };
     }
   }
-  if (errors.length) throw validationError(`The search has ${errors.length} problem${errors.length === 1 ? '' : 's'}: ${errors.slice(0, 3).map((e) => e.path).join(', ')}`, errors);
+  if (errors.length)
+    throw validationError(
+      `The search has ${errors.length} problem${errors.length === 1 ? '' : 's'}: ${errors
+        .slice(0, 3)
+        .map((e) => e.path)
+        .join(', ')}`,
+      errors,
+    );
   return { groups: compiled.length ? compiled : [{ filters: [], test: () => true }], sort };
 }
 
 /** Unknown column names are refused, naming each (`properties.3`). */
 export function checkProperties(properties: string[] | undefined, where = 'properties'): InvoiceProperty[] | undefined {
   if (!properties) return undefined;
-  const errors = properties.flatMap((p, k) => (isProperty(p) ? [] : [{ path: `${where}.${k}`, message: `is not an invoice property: ${p.slice(0, 100)}` }]));
-  if (errors.length) throw validationError(`Unknown propert${errors.length === 1 ? 'y' : 'ies'}: ${errors.map((e) => e.path).join(', ')}`, errors);
+  const errors = properties.flatMap((p, k) =>
+    isProperty(p) ? [] : [{ path: `${where}.${k}`, message: `is not an invoice property: ${p.slice(0, 100)}` }],
+  );
+  if (errors.length)
+    throw validationError(
+      `Unknown propert${errors.length === 1 ? 'y' : 'ies'}: ${errors.map((e) => e.path).join(', ')}`,
+      errors,
+    );
   return [...new Set(properties)] as InvoiceProperty[];
 }

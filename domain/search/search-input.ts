@@ -1,7 +1,20 @@
 import { z } from 'zod';
 
 /** The operators of the contract (API.md), HubSpot's CRM search names. */
-export const OPERATORS = ['EQ', 'NEQ', 'LT', 'LTE', 'GT', 'GTE', 'BETWEEN', 'IN', 'NOT_IN', 'HAS_PROPERTY', 'NOT_HAS_PROPERTY', 'CONTAINS_TOKEN'] as const;
+export const OPERATORS = [
+  'EQ',
+  'NEQ',
+  'LT',
+  'LTE',
+  'GT',
+  'GTE',
+  'BETWEEN',
+  'IN',
+  'NOT_IN',
+  'HAS_PROPERTY',
+  'NOT_HAS_PROPERTY',
+  'CONTAINS_TOKEN',
+] as const;
 export type Operator = (typeof OPERATORS)[number];
 
 /** HubSpot's limits: five groups of at most six filters; one sort. */
@@ -27,7 +40,12 @@ export const filterGroupsInput = z
 export type FilterGroupInput = z.infer<typeof filterGroupsInput>[number];
 
 export const sortsInput = z
-  .array(z.strictObject({ propertyName: z.string().min(1).max(100), direction: z.enum(['ASCENDING', 'DESCENDING']).default('ASCENDING') }))
+  .array(
+    z.strictObject({
+      propertyName: z.string().min(1).max(100),
+      direction: z.enum(['ASCENDING', 'DESCENDING']).default('ASCENDING'),
+    }),
+  )
   .max(1, 'sort by one property at most');
 export type SortInput = z.infer<typeof sortsInput>[number];
 

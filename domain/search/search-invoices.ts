@@ -24,7 +24,10 @@ export type SearchResult = { items: Invoice[]; next: string | null; itemsRead: n
 
 type Position = { value: string | number; id: string };
 
-const positionOf = (inv: Invoice, sort: CompiledSort): Position => ({ value: sortValue(inv, sort.property), id: inv.id });
+const positionOf = (inv: Invoice, sort: CompiledSort): Position => ({
+  value: sortValue(inv, sort.property),
+  id: inv.id,
+});
 
 function comparePositions(a: Position, b: Position, descending: boolean): number {
   const byValue = a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
@@ -36,8 +39,19 @@ function comparePositions(a: Position, b: Position, descending: boolean): number
 function queryHash(q: Pick<SearchQuery, 'filterGroups' | 'sorts'>): string {
   // Keys sorted: the same filters read back from storage (a saved view) may list them in another order.
   const canonical = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, x]) => [k, canonical(x)])) : v;
-  return createHash('sha256').update(JSON.stringify(canonical([q.filterGroups ?? [], q.sorts ?? []]))).digest('base64url').slice(0, 16);
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.entries(v)
+              .sort(([a], [b]) => (a < b ? -1 : 1))
+              .map(([k, x]) => [k, canonical(x)]),
+          )
+        : v;
+  return createHash('sha256')
+    .update(JSON.stringify(canonical([q.filterGroups ?? [], q.sorts ?? []])))
+    .digest('base64url')
+    .slice(0, 16);
 }
 
 function encodeCursor(p: Position, hash: string): string {
@@ -47,7 +61,8 @@ function encodeCursor(p: Position, hash: string): string {
 function decodeCursor(cursor: string | undefined, hash: string): Position | null {
   if (!cursor) return null;
   const c = decodeCursorJson(cursor, 'search');
-  if (c.q !== hash || typeof c.id !== 'string' || (typeof c.v !== 'string' && typeof c.v !== 'number')) throw badCursor('search');
+  if (c.q !== hash || typeof c.id !== 'string' || (typeof c.v !== 'string' && typeof c.v !== 'number'))
+    throw badCursor('search');
   return { value: c.v, id: c.id };
 }
 
@@ -89,7 +104,11 @@ class IndexStream implements OrderedStream {
     if (this.done) return null;
     if (this.budget.remaining <= 0) return BLOCKED;
     const limit = Math.min(this.chunk, this.budget.remaining, 100);
-    const { items, done } = await this.search.read(this.accountId, this.scan, { descending: this.descending, after: this.last, limit });
+    const { items, done } = await this.search.read(this.accountId, this.scan, {
+      descending: this.descending,
+      after: this.last,
+      limit,
+    });
     this.budget.remaining -= items.length;
     this.budget.read += items.length;
     this.chunk = Math.min(this.chunk * 2, 100);
@@ -120,7 +139,12 @@ class SortedStream implements OrderedStream {
 }
 
 /** Reads a sorted group's sources whole; null if they hold more than the cap. */
-async function readCandidates(deps: SearchDeps, accountId: string, sources: Source[], budget: Budget): Promise<Invoice[] | null> {
+async function readCandidates(
+  deps: SearchDeps,
+  accountId: string,
+  sources: Source[],
+  budget: Budget,
+): Promise<Invoice[] | null> {
   const found = new Map<string, Invoice>();
   for (const source of sources) {
     const room = SEARCH_LIMITS.sortCap - found.size;
@@ -145,10 +169,20 @@ async function readCandidates(deps: SearchDeps, accountId: string, sources: Sour
   return [...found.values()];
 }
 
-async function streamsFor(deps: SearchDeps, accountId: string, groups: CompiledGroup[], sort: CompiledSort, after: Position | null, budget: Budget, limit: number): Promise<OrderedStream[]> {
+async function streamsFor(
+  deps: SearchDeps,
+  accountId: string,
+  groups: CompiledGroup[],
+  sort: CompiledSort,
+  after: Position | null,
+  budget: Budget,
+  limit: number,
+): Promise<OrderedStream[]> {
   const streams: OrderedStream[] = [];
   const ordered = (scans: IndexScan[], group: CompiledGroup) =>
-    scans.map((scan) => new IndexStream(deps.search, accountId, scan, sort.descending, after, budget, group.test, limit + 1));
+    scans.map(
+      (scan) => new IndexStream(deps.search, accountId, scan, sort.descending, after, budget, group.test, limit + 1),
+    );
   for (const [gi, group] of groups.entries()) {
     const plan = planGroup(group, sort);
     if (plan.mode === 'ordered') {

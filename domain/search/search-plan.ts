@@ -10,10 +10,16 @@ import type { InvoiceProperty } from './invoice-properties.js';
  * cap the `fallback` (an ordered read of the whole account) takes over, or the search is refused.
  */
 export type Source = { kind: 'scan'; scan: IndexScan } | { kind: 'linked'; record: 'contact' | 'company'; id: string };
-export type GroupPlan = { mode: 'ordered'; scans: IndexScan[] } | { mode: 'sorted'; sources: Source[]; fallback: IndexScan[] | null };
+export type GroupPlan =
+  { mode: 'ordered'; scans: IndexScan[] } | { mode: 'sorted'; sources: Source[]; fallback: IndexScan[] | null };
 
 /** The property each index is ordered by (then by id). */
-export const INDEX_ORDER: Record<IndexScan['index'], InvoiceProperty> = { created: 'createdAt', owner: 'createdAt', status: 'dueDate', number: 'number' };
+export const INDEX_ORDER: Record<IndexScan['index'], InvoiceProperty> = {
+  created: 'createdAt',
+  owner: 'createdAt',
+  status: 'dueDate',
+  number: 'number',
+};
 
 /** Sorts an index serves in order; other sorts are done in memory over a bounded candidate set. */
 export const STREAMABLE_SORTS: readonly InvoiceProperty[] = ['createdAt', 'dueDate', 'number'];
@@ -35,7 +41,9 @@ function range(group: CompiledGroup, property: InvoiceProperty): KeyRange | null
     if (bounds?.lo !== undefined && (lo === undefined || bounds.lo > lo)) lo = bounds.lo;
     if (bounds?.hi !== undefined && (hi === undefined || bounds.hi < hi)) hi = bounds.hi;
   }
-  return lo === undefined && hi === undefined ? null : { ...(lo !== undefined ? { lo } : {}), ...(hi !== undefined ? { hi } : {}) };
+  return lo === undefined && hi === undefined
+    ? null
+    : { ...(lo !== undefined ? { lo } : {}), ...(hi !== undefined ? { hi } : {}) };
 }
 
 const withRange = (scan: IndexScan, r: KeyRange | null): IndexScan => (r ? { ...scan, range: r } : scan);
@@ -56,7 +64,8 @@ function orderedScans(group: CompiledGroup, sort: InvoiceProperty): IndexScan[] 
   }
   if (sort === 'dueDate') {
     const statuses = pinned(group, 'status');
-    if (statuses) return statuses.map((s) => withRange({ index: 'status', status: s as InvoiceStatus }, range(group, 'dueDate')));
+    if (statuses)
+      return statuses.map((s) => withRange({ index: 'status', status: s as InvoiceStatus }, range(group, 'dueDate')));
   }
   return null;
 }
@@ -82,10 +91,18 @@ function narrowSources(group: CompiledGroup, broadToo: boolean): Source[] | null
     if (ids) return ids.map((id) => ({ kind: 'linked', record, id }));
   }
   const owners = pinned(group, 'owner');
-  if (owners) return owners.map((owner) => ({ kind: 'scan', scan: withRange({ index: 'owner', owner }, range(group, 'createdAt')) }));
+  if (owners)
+    return owners.map((owner) => ({
+      kind: 'scan',
+      scan: withRange({ index: 'owner', owner }, range(group, 'createdAt')),
+    }));
   if (!broadToo) return null;
   const statuses = pinned(group, 'status');
-  if (statuses) return statuses.map((s) => ({ kind: 'scan', scan: withRange({ index: 'status', status: s as InvoiceStatus }, range(group, 'dueDate')) }));
+  if (statuses)
+    return statuses.map((s) => ({
+      kind: 'scan',
+      scan: withRange({ index: 'status', status: s as InvoiceStatus }, range(group, 'dueDate')),
+    }));
   const created = range(group, 'createdAt');
   if (created) return [{ kind: 'scan', scan: { index: 'created', range: created } }];
   const numberRange = range(group, 'number');

@@ -52,29 +52,62 @@ export async function getView(deps: Pick<ViewDeps, 'views'>, actor: Actor, id: s
 /** Only its owner changes or deletes a view; a shared view is read-only to everyone else. */
 async function ownView(deps: Pick<ViewDeps, 'views'>, actor: Actor, id: string): Promise<View> {
   const view = await getView(deps, actor, id);
-  if (view.owner !== actor.userId) throw new DomainError('forbidden', `View ${id} is shared with you; only its owner can change it`);
+  if (view.owner !== actor.userId)
+    throw new DomainError('forbidden', `View ${id} is shared with you; only its owner can change it`);
   return view;
 }
 
 export async function createView(deps: ViewDeps, actor: Actor, input: ViewInput): Promise<View> {
   await check(deps, actor, input);
   const now = toInstant(deps.clock.now());
-  return deps.views.create({ ...input, id: deps.ids.id('view'), accountId: actor.accountId, kind: 'view', owner: actor.userId, version: 1, createdAt: now, updatedAt: now });
+  return deps.views.create({
+    ...input,
+    id: deps.ids.id('view'),
+    accountId: actor.accountId,
+    kind: 'view',
+    owner: actor.userId,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+  });
 }
 
-export async function replaceView(deps: ViewDeps, actor: Actor, id: string, input: ViewInput, ifMatch?: number): Promise<View> {
+export async function replaceView(
+  deps: ViewDeps,
+  actor: Actor,
+  id: string,
+  input: ViewInput,
+  ifMatch?: number,
+): Promise<View> {
   await check(deps, actor, input);
-  return mutate(() => ownView(deps, actor, id), ifMatch, (current) =>
-    deps.views.replace(current, { ...current, ...input, version: current.version + 1, updatedAt: toInstant(deps.clock.now()) }),
+  return mutate(
+    () => ownView(deps, actor, id),
+    ifMatch,
+    (current) =>
+      deps.views.replace(current, {
+        ...current,
+        ...input,
+        version: current.version + 1,
+        updatedAt: toInstant(deps.clock.now()),
+      }),
   );
 }
 
 export async function deleteView(deps: ViewDeps, actor: Actor, id: string, ifMatch?: number): Promise<void> {
-  await mutate(() => ownView(deps, actor, id), ifMatch, (current) => deps.views.remove(current));
+  await mutate(
+    () => ownView(deps, actor, id),
+    ifMatch,
+    (current) => deps.views.remove(current),
+  );
 }
 
 /** The caller's views and the account's shared ones, newest first (a page may hold fewer than `limit`). */
-export async function listViews(deps: Pick<ViewDeps, 'views'>, actor: Actor, limit: number, cursor: string | null): Promise<Page<View>> {
+export async function listViews(
+  deps: Pick<ViewDeps, 'views'>,
+  actor: Actor,
+  limit: number,
+  cursor: string | null,
+): Promise<Page<View>> {
   const page = await deps.views.list(actor.accountId, limit, cursor);
   return { ...page, items: page.items.filter((v) => visible(v, actor)) };
 }

@@ -4,7 +4,13 @@ import { mutate } from '../optimistic.js';
 import { toInstant } from '../dates/calendar.js';
 import type { Clock, SettingsStore } from '../ports.js';
 import { formatInvoiceNumber } from '../invoices/numbering.js';
-import { DEFAULT_SETTINGS, defaultSettings, type InvoiceSettings, type SettingsInput, type StoredSettings } from './settings.js';
+import {
+  DEFAULT_SETTINGS,
+  defaultSettings,
+  type InvoiceSettings,
+  type SettingsInput,
+  type StoredSettings,
+} from './settings.js';
 
 export type SettingsDeps = { settings: SettingsStore; clock: Clock };
 
@@ -20,7 +26,12 @@ export async function getSettings(deps: Pick<SettingsDeps, 'settings'>, accountI
  * hand that number out again, so it is refused; changing only the prefix continues that prefix's
  * own series (a fresh prefix starts at the start number).
  */
-export async function updateSettings(deps: SettingsDeps, actor: Actor, input: SettingsInput, ifMatch?: number): Promise<StoredSettings> {
+export async function updateSettings(
+  deps: SettingsDeps,
+  actor: Actor,
+  input: SettingsInput,
+  ifMatch?: number,
+): Promise<StoredSettings> {
   return mutate(
     () => getSettings(deps, actor.accountId),
     ifMatch,
@@ -47,9 +58,21 @@ export async function updateSettings(deps: SettingsDeps, actor: Actor, input: Se
  * number again is refused. A credit note prefix equal to the invoice prefix is refused too: the two
  * series count apart, so they would print the same numbers on different documents.
  */
-async function checkCreditNoteNumbering(deps: SettingsDeps, accountId: string, current: InvoiceSettings, next: InvoiceSettings, input: SettingsInput) {
-  if ((input.prefix !== undefined || input.creditNotePrefix !== undefined) && next.creditNotePrefix.toUpperCase() === next.prefix.toUpperCase()) {
-    throw fieldError(input.creditNotePrefix !== undefined ? 'creditNotePrefix' : 'prefix', 'the credit note prefix must differ from the invoice prefix');
+async function checkCreditNoteNumbering(
+  deps: SettingsDeps,
+  accountId: string,
+  current: InvoiceSettings,
+  next: InvoiceSettings,
+  input: SettingsInput,
+) {
+  if (
+    (input.prefix !== undefined || input.creditNotePrefix !== undefined) &&
+    next.creditNotePrefix.toUpperCase() === next.prefix.toUpperCase()
+  ) {
+    throw fieldError(
+      input.creditNotePrefix !== undefined ? 'creditNotePrefix' : 'prefix',
+      'the credit note prefix must differ from the invoice prefix',
+    );
   }
   if (input.creditNoteStartNumber !== undefined && input.creditNoteStartNumber !== current.creditNoteStartNumber) {
     const counterNext = await deps.settings.counterNext(accountId, next.creditNotePrefix, 'creditNote');

@@ -67,21 +67,26 @@ const numberPrefix = z
   .regex(/^[A-Za-z0-9]+$/, 'must be letters and digits only');
 const startNumber = z.int().min(1).max(999_999_999);
 
-export const settingsInput = z.strictObject({
-  prefix: numberPrefix,
-  startNumber,
-  numbering: z.enum(NUMBERING_MODES),
-  currency: currencyCode,
-  timeZone: timeZone,
-  defaultLanguage: language,
-  defaultLocale: locale,
-  domains: z.array(hostname).max(20).refine((d) => new Set(d).size === d.length, { message: 'must not repeat a domain' }),
-  paymentMethods,
-  collectBillingAddress: z.boolean(),
-  collectShippingAddress: z.boolean(),
-  shippingCountries: z.array(countryCode).max(250),
-  allowPartialPayments: z.boolean(),
-  creditNotePrefix: numberPrefix,
-  creditNoteStartNumber: startNumber,
-}).partial();
+export const settingsInput = z
+  .strictObject({
+    prefix: numberPrefix,
+    startNumber,
+    numbering: z.enum(NUMBERING_MODES),
+    currency: currencyCode,
+    timeZone: timeZone,
+    defaultLanguage: language,
+    defaultLocale: locale,
+    domains: z
+      .array(hostname)
+      .max(20)
+      .refine((d) => new Set(d).size === d.length, { message: 'must not repeat a domain' }),
+    paymentMethods,
+    collectBillingAddress: z.boolean(),
+    collectShippingAddress: z.boolean(),
+    shippingCountries: z.array(countryCode).max(250),
+    allowPartialPayments: z.boolean(),
+    creditNotePrefix: numberPrefix,
+    creditNoteStartNumber: startNumber,
+  })
+  .partial();
 export type SettingsInput = z.infer<typeof settingsInput>;

@@ -12,19 +12,20 @@ export const currencyCode = z
   .string()
   .refine(isCurrency, { message: 'must be an ISO 4217 currency code, such as USD or EUR' });
 
-export const calendarDate = z
+export const calendarDate = z.string().refine(isCalendarDate, { message: 'must be a calendar date, YYYY-MM-DD' });
+
+export const instant = z.iso.datetime({
+  offset: true,
+  message: 'must be an ISO 8601 instant, such as 2026-11-27T10:15:00Z',
+});
+
+export const timeZone = z
   .string()
-  .refine(isCalendarDate, { message: 'must be a calendar date, YYYY-MM-DD' });
+  .refine(isTimeZone, { message: 'must be an IANA time zone, such as America/New_York' });
 
-export const instant = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 instant, such as 2026-11-27T10:15:00Z' });
-
-export const timeZone = z.string().refine(isTimeZone, { message: 'must be an IANA time zone, such as America/New_York' });
-
-export const countryCode = z
-  .string()
-  .refine((c) => /^[A-Z]{2}$/.test(c) && regionNames.of(c) !== undefined, {
-    message: 'must be an ISO 3166-1 alpha-2 country code, such as US',
-  });
+export const countryCode = z.string().refine((c) => /^[A-Z]{2}$/.test(c) && regionNames.of(c) !== undefined, {
+  message: 'must be an ISO 3166-1 alpha-2 country code, such as US',
+});
 
 export const language = z.enum(LANGUAGES);
 
@@ -42,7 +43,10 @@ export const locale = z.string().refine(
 export const hostname = z
   .string()
   .max(253)
-  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'must be a lower-case host name, such as billing.example.com');
+  .regex(
+    /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+    'must be a lower-case host name, such as billing.example.com',
+  );
 
 export const slug = z
   .string()

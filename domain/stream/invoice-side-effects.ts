@@ -3,7 +3,13 @@ import type { Company, Contact } from '../crm/records.js';
 import { eventsFor, type EventPublisher, type InvoiceEvent } from '../events/invoice-events.js';
 import type { Invoice } from '../invoices/invoice.js';
 import type { CompanyStore, ContactStore, DocumentStore, PdfRecordStore, PdfRenderer } from '../ports.js';
-import { ledgerAt, NO_MONEY_MOVED, pdfContent, type LedgerSideEffectDeps, type LedgerView } from './ledger-side-effects.js';
+import {
+  ledgerAt,
+  NO_MONEY_MOVED,
+  pdfContent,
+  type LedgerSideEffectDeps,
+  type LedgerView,
+} from './ledger-side-effects.js';
 
 /** Remembers which events went out, so a replayed stream record publishes nothing again. */
 export interface PublishedEvents {
@@ -49,7 +55,11 @@ export type SideEffectResult = { published: InvoiceEvent[]; rendered: boolean };
  * is reused rather than rendered again. The writes it makes (the `pdf` field) carry no new
  * version, so they set nothing off in turn.
  */
-export async function applySideEffects(deps: SideEffectDeps, oldImage: Invoice | null, newImage: Invoice | null): Promise<SideEffectResult> {
+export async function applySideEffects(
+  deps: SideEffectDeps,
+  oldImage: Invoice | null,
+  newImage: Invoice | null,
+): Promise<SideEffectResult> {
   const rendered = newImage ? await ensurePdf(deps, newImage) : false;
   const published: InvoiceEvent[] = [];
   for (const event of eventsFor(oldImage, newImage)) {
@@ -80,12 +90,22 @@ async function ensurePdf(deps: SideEffectDeps, invoice: Invoice): Promise<boolea
     invoice.company ? deps.companies.get(invoice.accountId, invoice.company) : Promise.resolve(null),
   ]);
   const ledger = deps.ledger ? await ledgerAt(deps.ledger.store, invoice) : {};
-  const html = deps.templates.html(invoice, { contacts: contacts.filter((c): c is Contact => c !== null), company, ...ledger });
+  const html = deps.templates.html(invoice, {
+    contacts: contacts.filter((c): c is Contact => c !== null),
+    company,
+    ...ledger,
+  });
   const pdf = await deps.renderer.render(html, { format: deps.templates.format(invoice) });
   const sha256 = createHash('sha256').update(pdf).digest('hex');
   const key = deps.templates.key(invoice);
   await deps.documents.put(key, pdf, 'application/pdf');
-  await deps.pdfRecords.put(invoice.accountId, invoice.id, { key, sha256, status: invoice.status, version: invoice.version, content });
+  await deps.pdfRecords.put(invoice.accountId, invoice.id, {
+    key,
+    sha256,
+    status: invoice.status,
+    version: invoice.version,
+    content,
+  });
   await deps.pdfState.markReady(invoice, sha256);
   return true;
 }

@@ -26,8 +26,14 @@ export const NO_MONEY_MOVED = '0/0';
  * produced, and the stream may read them after later ones landed; filtering keeps the list in step
  * with the totals printed beside it.
  */
-export async function ledgerAt(store: Pick<LedgerStore, 'payments' | 'creditNotes'>, invoice: Invoice): Promise<Required<LedgerView>> {
-  const [payments, creditNotes] = await Promise.all([store.payments(invoice.accountId, invoice.id), store.creditNotes(invoice.accountId, invoice.id)]);
+export async function ledgerAt(
+  store: Pick<LedgerStore, 'payments' | 'creditNotes'>,
+  invoice: Invoice,
+): Promise<Required<LedgerView>> {
+  const [payments, creditNotes] = await Promise.all([
+    store.payments(invoice.accountId, invoice.id),
+    store.creditNotes(invoice.accountId, invoice.id),
+  ]);
   return {
     payments: payments.filter((p) => p.invoiceVersion <= invoice.version),
     creditNotes: creditNotes.filter((c) => c.invoiceVersion <= invoice.version),
@@ -36,7 +42,11 @@ export async function ledgerAt(store: Pick<LedgerStore, 'payments' | 'creditNote
 
 /** How a credit note becomes a document (domain/documents/credit-note-documents.ts). */
 export type CreditNoteDocuments = {
-  html(creditNote: CreditNote, invoice: Invoice | null, parties: { contacts: Contact[]; company: Company | null }): string;
+  html(
+    creditNote: CreditNote,
+    invoice: Invoice | null,
+    parties: { contacts: Contact[]; company: Company | null },
+  ): string;
   format(creditNote: CreditNote): 'A4' | 'Letter';
   key(creditNote: CreditNote): string;
 };
@@ -48,7 +58,10 @@ export type LedgerSideEffectDeps = {
 };
 
 /** Publishes each event not yet marked as published, then marks it: a crash in between repeats, never loses. */
-async function publishOnce(deps: Pick<SideEffectDeps, 'events' | 'published'>, events: InvoiceEvent[]): Promise<InvoiceEvent[]> {
+async function publishOnce(
+  deps: Pick<SideEffectDeps, 'events' | 'published'>,
+  events: InvoiceEvent[],
+): Promise<InvoiceEvent[]> {
   const out: InvoiceEvent[] = [];
   for (const event of events) {
     if (await deps.published.has(event)) continue;
@@ -73,7 +86,15 @@ export async function paymentSideEffects(deps: SideEffectDeps, payment: Payment)
     accountId: payment.accountId,
     invoiceId: payment.invoiceId,
     occurredAt: payment.recordedAt,
-    data: { paymentId: payment.id, amount: payment.amount, currency: payment.currency, paidAt: payment.paidAt, method: payment.method, reference: payment.reference, version: payment.invoiceVersion },
+    data: {
+      paymentId: payment.id,
+      amount: payment.amount,
+      currency: payment.currency,
+      paidAt: payment.paidAt,
+      method: payment.method,
+      reference: payment.reference,
+      version: payment.invoiceVersion,
+    },
   };
   return { published: await publishOnce(deps, [event]), rendered: false };
 }
@@ -104,7 +125,11 @@ export async function creditNoteSideEffects(deps: SideEffectDeps, creditNote: Cr
   return { published: await publishOnce(deps, [event]), rendered };
 }
 
-async function ensureCreditNotePdf(deps: SideEffectDeps, ledger: LedgerSideEffectDeps, image: CreditNote): Promise<boolean> {
+async function ensureCreditNotePdf(
+  deps: SideEffectDeps,
+  ledger: LedgerSideEffectDeps,
+  image: CreditNote,
+): Promise<boolean> {
   const current = await ledger.store.getCreditNote(image.accountId, image.id);
   if (!current || current.pdf.status === 'ready') return false;
   const invoice = await ledger.invoices.get(current.accountId, current.invoiceId);

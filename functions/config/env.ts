@@ -31,7 +31,10 @@ const schema = z.object({
   /** The service's name in log lines and metric dimensions. */
   POWERTOOLS_SERVICE_NAME: z.string().min(1).default('invoice-service'),
   /** DEBUG shows what each stream record did; SILENT is what the test run uses. */
-  POWERTOOLS_LOG_LEVEL: z.string().regex(/^(trace|debug|info|warn|error|critical|silent)$/i).optional(),
+  POWERTOOLS_LOG_LEVEL: z
+    .string()
+    .regex(/^(trace|debug|info|warn|error|critical|silent)$/i)
+    .optional(),
 });
 
 export type Env = z.infer<typeof schema>;

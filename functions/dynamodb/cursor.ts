@@ -15,12 +15,23 @@ export function decodeCursor(cursor: string | null, collection: string): Record<
   if (!cursor) return undefined;
   const key = decodeCursorJson(cursor);
   const names = Object.keys(key).sort().join(',');
-  if (names !== 'gsi1pk,gsi1sk,pk,sk' || !Object.values(key).every((v) => typeof v === 'string') || key.gsi1pk !== collection) throw badCursor();
+  if (
+    names !== 'gsi1pk,gsi1sk,pk,sk' ||
+    !Object.values(key).every((v) => typeof v === 'string') ||
+    key.gsi1pk !== collection
+  )
+    throw badCursor();
   return key as Record<string, string>;
 }
 
 /** One page of a gsi1 collection, newest first. */
-export async function queryCollection<T>(db: DynamoDBDocumentClient, tableName: string, collection: string, limit: number, cursor: string | null): Promise<Page<T>> {
+export async function queryCollection<T>(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  collection: string,
+  limit: number,
+  cursor: string | null,
+): Promise<Page<T>> {
   const out = await db.send(
     new QueryCommand({
       TableName: tableName,

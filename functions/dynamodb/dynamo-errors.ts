@@ -21,4 +21,5 @@ export function unavailable(detail: string): DomainError {
 }
 
 /** Full jitter backoff, kept short: contention on one counter is the ceiling, not the wait. */
-export const jitter = (attempt: number) => new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 10 * 2 ** attempt)));
+export const jitter = (attempt: number) =>
+  new Promise((r) => setTimeout(r, Math.random() * Math.min(200, 10 * 2 ** attempt)));

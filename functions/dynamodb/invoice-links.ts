@@ -40,18 +40,29 @@ export function linkWrites(tableName: string, previous: Invoice | null, next: In
   const after = new Map((next ? linksOf(next) : []).map((l) => [id(l), l]));
   const issuedChanged = issued(previous) !== issued(next);
   const writes: TransactItem[] = [];
-  for (const [k, link] of before) if (!after.has(k)) writes.push({ Delete: { TableName: tableName, Key: key(previous!, link) } });
+  for (const [k, link] of before)
+    if (!after.has(k)) writes.push({ Delete: { TableName: tableName, Key: key(previous!, link) } });
   for (const [k, link] of after) {
     if (before.has(k) && !issuedChanged) continue;
     writes.push({
       Put: {
         TableName: tableName,
-        Item: { ...key(next!, link), entity: 'invoiceLink', accountId: next!.accountId, invoiceId: next!.id, recordKind: link[0], recordId: link[1], issued: issued(next) },
+        Item: {
+          ...key(next!, link),
+          entity: 'invoiceLink',
+          accountId: next!.accountId,
+          invoiceId: next!.id,
+          recordKind: link[0],
+          recordId: link[1],
+          issued: issued(next),
+        },
       },
     });
   }
   if (writes.length > MAX_LINK_WRITES) {
-    throw validationError('The edit changes too many associations at once', [{ path: 'contacts', message: `change at most ${MAX_LINK_WRITES} associations in one edit` }]);
+    throw validationError('The edit changes too many associations at once', [
+      { path: 'contacts', message: `change at most ${MAX_LINK_WRITES} associations in one edit` },
+    ]);
   }
   return writes;
 }
@@ -63,7 +74,13 @@ export class DynamoInvoiceLinkIndex implements InvoiceLinkIndex {
     private readonly tableName: string,
   ) {}
 
-  async list(accountId: string, kind: LinkedKind, recordId: string, limit: number, cursor: string | null): Promise<Page<InvoiceLink>> {
+  async list(
+    accountId: string,
+    kind: LinkedKind,
+    recordId: string,
+    limit: number,
+    cursor: string | null,
+  ): Promise<Page<InvoiceLink>> {
     const pk = keys.record(accountId, kind, recordId).pk;
     const out = await this.db.send(
       new QueryCommand({
@@ -88,6 +105,12 @@ export class DynamoInvoiceLinkIndex implements InvoiceLinkIndex {
 function decodeLinkCursor(cursor: string | null, pk: string): Record<string, string> | undefined {
   if (!cursor) return undefined;
   const k = decodeCursorJson(cursor);
-  if (Object.keys(k).sort().join(',') !== 'pk,sk' || k.pk !== pk || typeof k.sk !== 'string' || !k.sk.startsWith(INVOICE_LINK_PREFIX)) throw badCursor();
+  if (
+    Object.keys(k).sort().join(',') !== 'pk,sk' ||
+    k.pk !== pk ||
+    typeof k.sk !== 'string' ||
+    !k.sk.startsWith(INVOICE_LINK_PREFIX)
+  )
+    throw badCursor();
   return k as Record<string, string>;
 }

@@ -17,7 +17,11 @@ export class DynamoInvoiceSearchIndex implements InvoiceSearchIndex {
     private readonly tableName: string,
   ) {}
 
-  async read(accountId: string, scan: IndexScan, opts: { descending: boolean; after: SortPosition | null; limit: number }) {
+  async read(
+    accountId: string,
+    scan: IndexScan,
+    opts: { descending: boolean; after: SortPosition | null; limit: number },
+  ) {
     const index = SEARCH_INDEX[scan.index];
     // The sort-value range as key bounds: every id under `lo` is at or above `lo#`, every id under `hi` below `hi#~`.
     let lo = scan.range?.lo !== undefined ? `${scan.range.lo}#` : undefined;
@@ -60,7 +64,10 @@ export class DynamoInvoiceSearchIndex implements InvoiceSearchIndex {
         new QueryCommand({
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': keys.record(accountId, kind, recordId).pk, ':prefix': INVOICE_LINK_PREFIX },
+          ExpressionAttributeValues: {
+            ':pk': keys.record(accountId, kind, recordId).pk,
+            ':prefix': INVOICE_LINK_PREFIX,
+          },
           ProjectionExpression: 'invoiceId',
           ExclusiveStartKey: start,
         }),

@@ -46,14 +46,15 @@ export class DynamoInvoiceStore implements InvoiceStore {
   }
 
   async get(accountId: string, id: string): Promise<Invoice | null> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.invoice(accountId, id), ConsistentRead: true }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.invoice(accountId, id), ConsistentRead: true }),
+    );
     return Item ? fromItem<Invoice>(Item) : null;
   }
 
   list(accountId: string, limit: number, cursor: string | null): Promise<Page<Invoice>> {
     return queryCollection<Invoice>(this.db, this.tableName, collections.invoices(accountId), limit, cursor);
   }
-
 
   create(invoice: Invoice, numbering?: NumberRequest): Promise<Invoice> {
     const put = (inv: Invoice): TransactItem[] => [
@@ -76,7 +77,9 @@ export class DynamoInvoiceStore implements InvoiceStore {
           ExpressionAttributeValues: { ':expected': previous.version },
         },
       },
-      ...(slugMoved ? [this.slugPut(inv), { Delete: { TableName: this.tableName, Key: keys.slug(previous.domain, previous.slug) } }] : []),
+      ...(slugMoved
+        ? [this.slugPut(inv), { Delete: { TableName: this.tableName, Key: keys.slug(previous.domain, previous.slug) } }]
+        : []),
       ...linkWrites(this.tableName, previous, inv),
     ];
     return this.write(next, items, numbering, 'replace');
@@ -140,7 +143,12 @@ export class DynamoInvoiceStore implements InvoiceStore {
    * out (number-series.ts). The invoice's own put is always the first item, so its condition
    * failing means a version conflict (replace); the slug put follows.
    */
-  private async write(invoice: Invoice, items: (inv: Invoice) => TransactItem[], numbering: NumberRequest | undefined, mode: 'create' | 'replace'): Promise<Invoice> {
+  private async write(
+    invoice: Invoice,
+    items: (inv: Invoice) => TransactItem[],
+    numbering: NumberRequest | undefined,
+    mode: 'create' | 'replace',
+  ): Promise<Invoice> {
     const numbered = (n: string | null): Invoice => (n === null ? invoice : { ...invoice, number: n });
     const number = await this.writer.write({
       items: (n) => items(numbered(n)),
@@ -151,7 +159,8 @@ export class DynamoInvoiceStore implements InvoiceStore {
         guard: (n) => ({ ...keys.invoiceNumber(invoice.accountId, n), entity: 'invoiceNumber', invoiceId: invoice.id }),
       },
       ownFailure: (reasons) => {
-        if (reasons[0] === 'ConditionalCheckFailed') return mode === 'replace' ? new VersionConflict() : new Error(`invoice ${invoice.id} already exists`);
+        if (reasons[0] === 'ConditionalCheckFailed')
+          return mode === 'replace' ? new VersionConflict() : new Error(`invoice ${invoice.id} already exists`);
         if (reasons[1] === 'ConditionalCheckFailed' && reasons.length > 1) {
           const detail = `The slug ${invoice.slug} is already used${invoice.domain ? ` on ${invoice.domain}` : ''}`;
           return new DomainError('conflict', detail, [{ path: 'slug', message: 'is already used' }]);

@@ -22,7 +22,10 @@ export const keys = {
   invoice: (accountId: string, id: string): Key => ({ pk: `${acc(accountId)}#INV#${id}`, sk: 'INVOICE' }),
   /** Slugs are global (the buyer page has no account in its path), unique per domain. */
   slug: (domain: string | null, slug: string): Key => ({ pk: `SLUG#${domain ?? '-'}#${slug}`, sk: 'SLUG' }),
-  record: (accountId: string, kind: string, id: string): Key => ({ pk: `${acc(accountId)}#${kind.toUpperCase()}#${id}`, sk: kind.toUpperCase() }),
+  record: (accountId: string, kind: string, id: string): Key => ({
+    pk: `${acc(accountId)}#${kind.toUpperCase()}#${id}`,
+    sk: kind.toUpperCase(),
+  }),
   /**
    * In the record's partition: one item per invoice naming the record (contact, company, deal,
    * quote), written in the invoice's own transaction; a record's invoices are one Query away.
@@ -36,15 +39,33 @@ export const keys = {
   /** Beside its invoice: the PDF last rendered (for which status and version, where in S3, its hash). */
   invoicePdf: (accountId: string, id: string): Key => ({ pk: `${acc(accountId)}#INV#${id}`, sk: 'PDF' }),
   /** Beside its invoice: the mark that an event was published, so a replayed record publishes nothing. */
-  publishedEvent: (accountId: string, invoiceId: string, eventId: string): Key => ({ pk: `${acc(accountId)}#INV#${invoiceId}`, sk: `EVENT#${eventId}` }),
+  publishedEvent: (accountId: string, invoiceId: string, eventId: string): Key => ({
+    pk: `${acc(accountId)}#INV#${invoiceId}`,
+    sk: `EVENT#${eventId}`,
+  }),
   /** Beside its invoice (one Query reads them all, strongly consistent), sorted by id, so by time. */
-  payment: (accountId: string, invoiceId: string, paymentId: string): Key => ({ pk: `${acc(accountId)}#INV#${invoiceId}`, sk: `${LEDGER_SK.payment}${paymentId}` }),
-  creditNote: (accountId: string, invoiceId: string, id: string): Key => ({ pk: `${acc(accountId)}#INV#${invoiceId}`, sk: `${LEDGER_SK.creditNote}${id}` }),
+  payment: (accountId: string, invoiceId: string, paymentId: string): Key => ({
+    pk: `${acc(accountId)}#INV#${invoiceId}`,
+    sk: `${LEDGER_SK.payment}${paymentId}`,
+  }),
+  creditNote: (accountId: string, invoiceId: string, id: string): Key => ({
+    pk: `${acc(accountId)}#INV#${invoiceId}`,
+    sk: `${LEDGER_SK.creditNote}${id}`,
+  }),
   /** `GET /credit-notes/{id}` has no invoice id: this item points from the credit note's id to its invoice. */
-  creditNoteRef: (accountId: string, id: string): Key => ({ pk: `${acc(accountId)}#CREDITNOTE#${id}`, sk: 'CREDITNOTE' }),
+  creditNoteRef: (accountId: string, id: string): Key => ({
+    pk: `${acc(accountId)}#CREDITNOTE#${id}`,
+    sk: 'CREDITNOTE',
+  }),
   /** Credit notes number apart from invoices: their own counter per prefix and their own guards. */
-  creditNoteCounter: (accountId: string, prefix: string): Key => ({ pk: acc(accountId), sk: `COUNTER#CREDITNOTE#${prefix}` }),
-  creditNoteNumber: (accountId: string, number: string): Key => ({ pk: `${acc(accountId)}#CNNO#${number}`, sk: 'CNNO' }),
+  creditNoteCounter: (accountId: string, prefix: string): Key => ({
+    pk: acc(accountId),
+    sk: `COUNTER#CREDITNOTE#${prefix}`,
+  }),
+  creditNoteNumber: (accountId: string, number: string): Key => ({
+    pk: `${acc(accountId)}#CNNO#${number}`,
+    sk: 'CNNO',
+  }),
 };
 
 /** Sort key prefixes of the items kept beside an invoice, for `begins_with` queries. */
@@ -56,7 +77,13 @@ export const OVERDUE_SHARDS = 8;
 export const overdueShardKey = (shard: number) => `OPEN#${shard}`;
 
 /** gsi2 keys for an invoice that is open and not yet flagged past due; none otherwise (sparse). */
-export function overdueIndexKeys(inv: { accountId: string; id: string; status: string; pastDue: boolean; dueDate: string | null }): { gsi2pk: string; gsi2sk: string } | Record<string, never> {
+export function overdueIndexKeys(inv: {
+  accountId: string;
+  id: string;
+  status: string;
+  pastDue: boolean;
+  dueDate: string | null;
+}): { gsi2pk: string; gsi2sk: string } | Record<string, never> {
   if (inv.status !== 'open' || inv.pastDue || !inv.dueDate) return {};
   let hash = 0;
   for (const ch of inv.id) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
@@ -75,7 +102,12 @@ export const collections = {
  * sorts by. Every invoice is in all four (none is sparse): drafts without a number or due date
  * sort last there, as they do in memory.
  */
-export const SEARCH_INDEX = { created: 'gsi3', owner: 'gsi4', status: 'gsi5', number: 'gsi6' } as const satisfies Record<IndexScan['index'], string>;
+export const SEARCH_INDEX = {
+  created: 'gsi3',
+  owner: 'gsi4',
+  status: 'gsi5',
+  number: 'gsi6',
+} as const satisfies Record<IndexScan['index'], string>;
 
 /** The partition of an index scan (one account's invoices in one index). */
 export function searchPartition(accountId: string, scan: IndexScan): string {
@@ -97,7 +129,10 @@ export const searchSortKey = (value: string, id: string) => `${value}#${id}`;
 export function searchIndexKeys(inv: Invoice): Record<string, string> {
   const keyed = (scan: IndexScan) => {
     const name = SEARCH_INDEX[scan.index];
-    return { [`${name}pk`]: searchPartition(inv.accountId, scan), [`${name}sk`]: searchSortKey(String(sortValue(inv, INDEX_ORDER[scan.index])), inv.id) };
+    return {
+      [`${name}pk`]: searchPartition(inv.accountId, scan),
+      [`${name}sk`]: searchSortKey(String(sortValue(inv, INDEX_ORDER[scan.index])), inv.id),
+    };
   };
   return {
     ...keyed({ index: 'created' }),
@@ -108,7 +143,13 @@ export function searchIndexKeys(inv: Invoice): Record<string, string> {
 }
 
 export const KEY_ATTRIBUTES = [
-  'pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk',
+  'pk',
+  'sk',
+  'gsi1pk',
+  'gsi1sk',
+  'gsi2pk',
+  'gsi2sk',
   ...Object.values(SEARCH_INDEX).flatMap((g) => [`${g}pk`, `${g}sk`]),
-  'entity', 'expiresAt',
+  'entity',
+  'expiresAt',
 ] as const;

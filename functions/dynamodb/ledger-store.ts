@@ -31,7 +31,13 @@ export class DynamoLedgerStore implements LedgerStore {
     await this.writer.write({
       items: () => [
         this.invoices.versionedPut(previous, next),
-        { Put: { TableName: this.tableName, Item: { ...payment, ...keys.payment(payment.accountId, payment.invoiceId, payment.id), entity: 'payment' }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...payment, ...keys.payment(payment.accountId, payment.invoiceId, payment.id), entity: 'payment' },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
       ],
       ownFailure: (reasons) => {
         if (reasons[0] === 'ConditionalCheckFailed') return new VersionConflict();
@@ -42,20 +48,48 @@ export class DynamoLedgerStore implements LedgerStore {
     });
   }
 
-  async issueCreditNote(previous: Invoice, next: Invoice, creditNote: CreditNote, numbering: NumberRequest): Promise<CreditNote> {
+  async issueCreditNote(
+    previous: Invoice,
+    next: Invoice,
+    creditNote: CreditNote,
+    numbering: NumberRequest,
+  ): Promise<CreditNote> {
     const { accountId, invoiceId, id } = creditNote;
     const numbered = (n: string | null): CreditNote => ({ ...creditNote, number: n ?? creditNote.number });
     const number = await this.writer.write({
       items: (n) => [
         this.invoices.versionedPut(previous, next),
-        { Put: { TableName: this.tableName, Item: { ...numbered(n), ...keys.creditNote(accountId, invoiceId, id), entity: 'creditNote' }, ConditionExpression: 'attribute_not_exists(pk)' } },
-        { Put: { TableName: this.tableName, Item: { ...keys.creditNoteRef(accountId, id), entity: 'creditNoteRef', accountId, invoiceId, creditNoteId: id }, ConditionExpression: 'attribute_not_exists(pk)' } },
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: { ...numbered(n), ...keys.creditNote(accountId, invoiceId, id), entity: 'creditNote' },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: {
+              ...keys.creditNoteRef(accountId, id),
+              entity: 'creditNoteRef',
+              accountId,
+              invoiceId,
+              creditNoteId: id,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
       ],
       series: {
         counterKey: keys.creditNoteCounter(accountId, numbering.prefix),
         startNumber: numbering.startNumber,
         format: (n) => formatInvoiceNumber(numbering.prefix, n),
-        guard: (n) => ({ ...keys.creditNoteNumber(accountId, n), entity: 'creditNoteNumber', creditNoteId: id, invoiceId }),
+        guard: (n) => ({
+          ...keys.creditNoteNumber(accountId, n),
+          entity: 'creditNoteNumber',
+          creditNoteId: id,
+          invoiceId,
+        }),
       },
       ownFailure: (reasons) => {
         if (reasons[0] === 'ConditionalCheckFailed') return new VersionConflict();
@@ -76,9 +110,17 @@ export class DynamoLedgerStore implements LedgerStore {
   }
 
   async getCreditNote(accountId: string, id: string): Promise<CreditNote | null> {
-    const ref = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.creditNoteRef(accountId, id), ConsistentRead: true }));
+    const ref = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.creditNoteRef(accountId, id), ConsistentRead: true }),
+    );
     if (!ref.Item) return null;
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.creditNote(accountId, ref.Item.invoiceId as string, id), ConsistentRead: true }));
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.creditNote(accountId, ref.Item.invoiceId as string, id),
+        ConsistentRead: true,
+      }),
+    );
     return Item ? fromItem<CreditNote>(Item) : null;
   }
 

@@ -1,6 +1,12 @@
 import { GetCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { nextNumber } from '../../domain/invoices/numbering.js';
-import { cancellationReasons, isConditionFailure, isTransactionConflict, jitter, unavailable } from './dynamo-errors.js';
+import {
+  cancellationReasons,
+  isConditionFailure,
+  isTransactionConflict,
+  jitter,
+  unavailable,
+} from './dynamo-errors.js';
 import type { Key } from './keys.js';
 
 export type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
@@ -32,7 +38,9 @@ export type NumberedWrite = {
 
 /** The counter's current value from a cancelled transaction (the item comes back in DynamoDB JSON). */
 function reportedCounter(e: unknown, index: number): number | undefined {
-  const item = (e as { CancellationReasons?: { Item?: { next?: { N?: string } | number } }[] }).CancellationReasons?.[index]?.Item;
+  const item = (e as { CancellationReasons?: { Item?: { next?: { N?: string } | number } }[] }).CancellationReasons?.[
+    index
+  ]?.Item;
   const next = item?.next;
   const n = typeof next === 'number' ? next : Number(next?.N);
   return Number.isInteger(n) && n > 0 ? n : undefined;
@@ -66,9 +74,11 @@ export class NumberedWriter {
     const previous = this.counterQueues.get(queueKey) ?? Promise.resolve();
     const run = previous.catch(() => undefined).then(() => this.attempt(w));
     this.counterQueues.set(queueKey, run);
-    void run.finally(() => {
-      if (this.counterQueues.get(queueKey) === run) this.counterQueues.delete(queueKey);
-    }).catch(() => undefined);
+    void run
+      .finally(() => {
+        if (this.counterQueues.get(queueKey) === run) this.counterQueues.delete(queueKey);
+      })
+      .catch(() => undefined);
     return run;
   }
 
@@ -83,7 +93,9 @@ export class NumberedWriter {
         let stored: number | null;
         if (reported !== undefined) stored = reported;
         else {
-          const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: counterKey, ConsistentRead: true }));
+          const { Item } = await this.db.send(
+            new GetCommand({ TableName: this.tableName, Key: counterKey, ConsistentRead: true }),
+          );
           stored = Item ? (Item.next as number) : null;
         }
         reported = undefined;
@@ -97,11 +109,21 @@ export class NumberedWriter {
               UpdateExpression: 'SET #next = :after, entity = :entity',
               ConditionExpression: stored === null ? 'attribute_not_exists(pk)' : '#next = :read',
               ExpressionAttributeNames: { '#next': 'next' },
-              ExpressionAttributeValues: { ':after': n + 1, ':entity': 'counter', ...(stored === null ? {} : { ':read': stored }) },
+              ExpressionAttributeValues: {
+                ':after': n + 1,
+                ':entity': 'counter',
+                ...(stored === null ? {} : { ':read': stored }),
+              },
               ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
             },
           },
-          { Put: { TableName: this.tableName, Item: w.series.guard(number), ConditionExpression: 'attribute_not_exists(pk)' } },
+          {
+            Put: {
+              TableName: this.tableName,
+              Item: w.series.guard(number),
+              ConditionExpression: 'attribute_not_exists(pk)',
+            },
+          },
         );
       }
       const own = w.items(number);

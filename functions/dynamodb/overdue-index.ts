@@ -37,7 +37,11 @@ export class DynamoOverdueIndex implements OverdueIndex {
         );
         const items = out.Items ?? [];
         yield {
-          candidates: items.map((i) => ({ accountId: i.accountId as string, invoiceId: i.id as string, dueDate: i.dueDate as string })),
+          candidates: items.map((i) => ({
+            accountId: i.accountId as string,
+            invoiceId: i.id as string,
+            dueDate: i.dueDate as string,
+          })),
           // No filter expression, so Count is every item the Query read.
           itemsRead: out.Count ?? items.length,
         };
@@ -53,7 +57,8 @@ export class DynamoOverdueIndex implements OverdueIndex {
           TableName: this.tableName,
           Key: keys.invoice(accountId, invoiceId),
           // Leaving the index is part of the same write, so a flagged invoice is never read again.
-          UpdateExpression: 'SET #pastDue = :true, #version = #version + :one, #updatedAt = :now REMOVE #gsi2pk, #gsi2sk',
+          UpdateExpression:
+            'SET #pastDue = :true, #version = #version + :one, #updatedAt = :now REMOVE #gsi2pk, #gsi2sk',
           ConditionExpression: '#status = :open AND #pastDue = :false',
           ExpressionAttributeNames: {
             '#pastDue': 'pastDue',

@@ -14,7 +14,9 @@ export class DynamoPdfRecordStore implements PdfRecordStore {
   ) {}
 
   async get(accountId: string, invoiceId: string): Promise<PdfRecord | null> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.invoicePdf(accountId, invoiceId), ConsistentRead: true }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.invoicePdf(accountId, invoiceId), ConsistentRead: true }),
+    );
     if (!Item) return null;
     return {
       key: Item.objectKey as string,

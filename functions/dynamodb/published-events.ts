@@ -16,7 +16,13 @@ export class DynamoPublishedEvents implements PublishedEvents {
   ) {}
 
   async has(event: InvoiceEvent): Promise<boolean> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.publishedEvent(event.accountId, event.invoiceId, event.id), ConsistentRead: true }));
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.publishedEvent(event.accountId, event.invoiceId, event.id),
+        ConsistentRead: true,
+      }),
+    );
     return Item !== undefined;
   }
 
@@ -24,7 +30,12 @@ export class DynamoPublishedEvents implements PublishedEvents {
     await this.db.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...keys.publishedEvent(event.accountId, event.invoiceId, event.id), entity: 'publishedEvent', type: event.type, expiresAt: Math.floor(Date.now() / 1000) + MARK_SECONDS },
+        Item: {
+          ...keys.publishedEvent(event.accountId, event.invoiceId, event.id),
+          entity: 'publishedEvent',
+          type: event.type,
+          expiresAt: Math.floor(Date.now() / 1000) + MARK_SECONDS,
+        },
       }),
     );
   }
@@ -50,7 +61,11 @@ export class DynamoInvoicePdfState implements InvoicePdfState {
           UpdateExpression: 'SET pdf = :pdf',
           ConditionExpression: '#status = :status AND #version = :version',
           ExpressionAttributeNames: { '#status': 'status', '#version': 'version' },
-          ExpressionAttributeValues: { ':pdf': { status: 'ready', sha256 }, ':status': invoice.status, ':version': invoice.version },
+          ExpressionAttributeValues: {
+            ':pdf': { status: 'ready', sha256 },
+            ':status': invoice.status,
+            ':version': invoice.version,
+          },
         }),
       );
     } catch (e) {

@@ -31,7 +31,13 @@ export class DynamoRecordStore<T extends Stored> implements RecordStore<T> {
   }
 
   async create(record: T): Promise<T> {
-    await this.db.send(new PutCommand({ TableName: this.tableName, Item: this.toItem(record), ConditionExpression: 'attribute_not_exists(pk)' }));
+    await this.db.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: this.toItem(record),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
     return record;
   }
 
@@ -73,5 +79,4 @@ export class DynamoRecordStore<T extends Stored> implements RecordStore<T> {
   list(accountId: string, limit: number, cursor: string | null): Promise<Page<T>> {
     return queryCollection<T>(this.db, this.tableName, collections.records(accountId, this.kind), limit, cursor);
   }
-
 }

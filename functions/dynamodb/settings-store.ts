@@ -12,17 +12,25 @@ export class DynamoSettingsStore implements SettingsStore {
   ) {}
 
   async get(accountId: string): Promise<StoredSettings | null> {
-    const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: keys.settings(accountId), ConsistentRead: true }));
+    const { Item } = await this.db.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.settings(accountId), ConsistentRead: true }),
+    );
     return Item ? fromItem<StoredSettings>(Item) : null;
   }
 
   async counterNext(accountId: string, prefix: string, series: NumberSeries = 'invoice'): Promise<number | null> {
-    const Key = series === 'creditNote' ? keys.creditNoteCounter(accountId, prefix) : keys.invoiceCounter(accountId, prefix);
+    const Key =
+      series === 'creditNote' ? keys.creditNoteCounter(accountId, prefix) : keys.invoiceCounter(accountId, prefix);
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key, ConsistentRead: true }));
     return Item ? (Item.next as number) : null;
   }
 
-  async save(accountId: string, settings: InvoiceSettings, expectedVersion: number, now: string): Promise<StoredSettings> {
+  async save(
+    accountId: string,
+    settings: InvoiceSettings,
+    expectedVersion: number,
+    now: string,
+  ): Promise<StoredSettings> {
     const stored: StoredSettings = { ...settings, accountId, version: expectedVersion + 1, updatedAt: now };
     try {
       await this.db.send(
@@ -32,7 +40,10 @@ export class DynamoSettingsStore implements SettingsStore {
           ConditionExpression: expectedVersion === 0 ? 'attribute_not_exists(pk)' : '#version = :expected',
           ...(expectedVersion === 0
             ? {}
-            : { ExpressionAttributeNames: { '#version': 'version' }, ExpressionAttributeValues: { ':expected': expectedVersion } }),
+            : {
+                ExpressionAttributeNames: { '#version': 'version' },
+                ExpressionAttributeValues: { ':expected': expectedVersion },
+              }),
         }),
       );
     } catch (e) {

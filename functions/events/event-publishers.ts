@@ -12,7 +12,13 @@ export class EventBridgePublisher implements EventPublisher {
     if (events.length === 0) return;
     const out = await this.client.send(
       new PutEventsCommand({
-        Entries: events.map((e) => ({ EventBusName: this.busName, Source: 'invoice-service', DetailType: e.type, Detail: JSON.stringify(e), Time: new Date(e.occurredAt) })),
+        Entries: events.map((e) => ({
+          EventBusName: this.busName,
+          Source: 'invoice-service',
+          DetailType: e.type,
+          Detail: JSON.stringify(e),
+          Time: new Date(e.occurredAt),
+        })),
       }),
     );
     // PutEvents reports per-entry failures without throwing; a failure must fail the record so it is retried.

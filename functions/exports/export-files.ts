@@ -38,9 +38,12 @@ async function xlsx(columns: InvoiceProperty[], rows: ExportCell[][]): Promise<U
   const sheet = workbook.addWorksheet('Invoices');
   sheet.addRow(columns).font = { bold: true };
   for (const r of rows) {
-    const row = sheet.addRow(r.map((cell) => (cell.kind === 'empty' ? null : cell.kind === 'money' ? Number(cell.value) : cell.value)));
+    const row = sheet.addRow(
+      r.map((cell) => (cell.kind === 'empty' ? null : cell.kind === 'money' ? Number(cell.value) : cell.value)),
+    );
     r.forEach((cell, k) => {
-      if (cell.kind === 'money') row.getCell(k + 1).numFmt = `#,##0${cell.decimals ? `.${'0'.repeat(cell.decimals)}` : ''} "${cell.currency}"`;
+      if (cell.kind === 'money')
+        row.getCell(k + 1).numFmt = `#,##0${cell.decimals ? `.${'0'.repeat(cell.decimals)}` : ''} "${cell.currency}"`;
     });
   }
   return new Uint8Array(await workbook.xlsx.writeBuffer());
@@ -50,6 +53,9 @@ export const exportFiles: ExportFileBuilder = {
   async build(format: ExportFormat, columns: InvoiceProperty[], rows: ExportCell[][]) {
     return format === 'csv'
       ? { body: csv(columns, rows), contentType: 'text/csv; charset=utf-8; header=present' }
-      : { body: await xlsx(columns, rows), contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet' };
+      : {
+          body: await xlsx(columns, rows),
+          contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+        };
   },
 };

@@ -1,5 +1,11 @@
 import { recordUseCases } from '../../domain/crm/record-use-cases.js';
-import { companyCreateInput, companyFields, companyInput, type Company, type CompanyInput } from '../../domain/crm/records.js';
+import {
+  companyCreateInput,
+  companyFields,
+  companyInput,
+  type Company,
+  type CompanyInput,
+} from '../../domain/crm/records.js';
 import { linkedRecordHooks } from '../../domain/crm/sales-record-rules.js';
 import { app } from '../wiring.js';
 import { crmHandler } from './crm-routes.js';
@@ -10,7 +16,11 @@ const invoiceDeps = { invoices: deps.invoices, links: crm.links, clock: deps.clo
 
 export const handler = crmHandler({
   collection: 'companies',
-  useCases: recordUseCases<Company, CompanyInput>('company', companyFields, linkedRecordHooks<Company>(invoiceDeps, 'company')),
+  useCases: recordUseCases<Company, CompanyInput>(
+    'company',
+    companyFields,
+    linkedRecordHooks<Company>(invoiceDeps, 'company'),
+  ),
   deps: { store: deps.companies, clock: deps.clock, ids: deps.ids },
   createInput: companyCreateInput,
   updateInput: companyInput,

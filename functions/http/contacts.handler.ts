@@ -10,7 +10,11 @@ const invoiceDeps = { invoices: deps.invoices, links: crm.links, clock: deps.clo
 
 export const handler = crmHandler({
   collection: 'contacts',
-  useCases: recordUseCases<Contact, ContactInput>('contact', contactFields, linkedRecordHooks<Contact>(invoiceDeps, 'contact')),
+  useCases: recordUseCases<Contact, ContactInput>(
+    'contact',
+    contactFields,
+    linkedRecordHooks<Contact>(invoiceDeps, 'contact'),
+  ),
   deps: { store: deps.contacts, clock: deps.clock, ids: deps.ids },
   createInput: contactInput,
   updateInput: contactInput,

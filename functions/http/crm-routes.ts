@@ -25,15 +25,23 @@ export function crmOperations<T extends CrmRecord, I extends object>(p: CrmRoute
   const { useCases: uc, deps } = p;
   const base = `/${p.collection}`;
   const ops: Record<string, Operation> = {
-    [`POST ${base}`]: async (req) => ({ status: 201, body: presentRecord(await uc.create(deps, req.actor, validate(p.createInput, req.body))) }),
+    [`POST ${base}`]: async (req) => ({
+      status: 201,
+      body: presentRecord(await uc.create(deps, req.actor, validate(p.createInput, req.body))),
+    }),
     [`GET ${base}`]: async (req) => {
       const { limit, after } = parseLimit(req.query);
       return { status: 200, body: presentPage(await uc.list(deps, req.actor, limit, after), presentRecord) };
     },
-    [`GET ${base}/{id}`]: async (req) => ({ status: 200, body: presentRecord(await uc.get(deps, req.actor, req.params.id!)) }),
+    [`GET ${base}/{id}`]: async (req) => ({
+      status: 200,
+      body: presentRecord(await uc.get(deps, req.actor, req.params.id!)),
+    }),
     [`PATCH ${base}/{id}`]: async (req) => ({
       status: 200,
-      body: presentRecord(await uc.update(deps, req.actor, req.params.id!, validate(p.updateInput, req.body), req.ifMatch)),
+      body: presentRecord(
+        await uc.update(deps, req.actor, req.params.id!, validate(p.updateInput, req.body), req.ifMatch),
+      ),
     }),
     [`DELETE ${base}/{id}`]: async (req) => {
       await uc.remove(deps, req.actor, req.params.id!, req.ifMatch);
@@ -46,7 +54,13 @@ export function crmOperations<T extends CrmRecord, I extends object>(p: CrmRoute
       const { limit, after } = parseLimit(req.query);
       // The record must exist in the caller's account: another account's id is a 404, never an empty list.
       const record = await uc.get(deps, req.actor, req.params.id!);
-      return { status: 200, body: presentPage(await listRecordInvoices(invoices.deps, req.actor, invoices.kind, record.id, limit, after), invoices.present) };
+      return {
+        status: 200,
+        body: presentPage(
+          await listRecordInvoices(invoices.deps, req.actor, invoices.kind, record.id, limit, after),
+          invoices.present,
+        ),
+      };
     };
   }
   return ops;

@@ -26,7 +26,13 @@ import { presentInvoice } from './presenters.js';
 /** Deals, quotes and products: one function for the sales records invoices are made from. */
 const { config, deps, crm } = app();
 const invoiceDeps = { invoices: deps.invoices, links: crm.links, clock: deps.clock };
-const salesDeps = { contacts: deps.contacts, companies: deps.companies, deals: crm.deals, products: crm.products, ids: deps.ids };
+const salesDeps = {
+  contacts: deps.contacts,
+  companies: deps.companies,
+  deals: crm.deals,
+  products: crm.products,
+  ids: deps.ids,
+};
 const base = { clock: deps.clock, ids: deps.ids };
 const present = (i: Invoice) => presentInvoice(i, config.PUBLIC_BASE_URL);
 

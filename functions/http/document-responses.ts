@@ -27,5 +27,8 @@ export function signedLink(link: SignedLink): ApiResult {
 
 /** A redirect to a signed link: fresh on every request, so never cached. */
 export function redirectTo(link: SignedLink): ApiResult {
-  return { status: 302, headers: { location: link.url, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' } };
+  return {
+    status: 302,
+    headers: { location: link.url, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' },
+  };
 }

@@ -17,11 +17,20 @@ const ROUTE_BY_KEY = new Map(ROUTES.map((r) => [routeKey(r), r]));
 
 function toResponse(result: ApiResult): HttpResponse {
   const headers: Record<string, string> = { ...result.headers };
-  if (result.html !== undefined) return { statusCode: result.status, headers: { 'content-type': 'text/html; charset=utf-8', ...headers }, body: result.html };
+  if (result.html !== undefined)
+    return {
+      statusCode: result.status,
+      headers: { 'content-type': 'text/html; charset=utf-8', ...headers },
+      body: result.html,
+    };
   if (result.body === undefined) return { statusCode: result.status, headers, body: '' };
   const version = (result.body as { version?: unknown }).version;
   if (typeof version === 'number') headers.etag = `"${version}"`;
-  return { statusCode: result.status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(result.body) };
+  return {
+    statusCode: result.status,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(result.body),
+  };
 }
 
 export type HandlerOptions = { idempotency?: () => IdempotencyRecords };
@@ -33,7 +42,12 @@ export type HandlerOptions = { idempotency?: () => IdempotencyRecords };
  * its correlation id (request-observation.ts).
  */
 export function httpHandler(operations: Record<string, Operation>, options: HandlerOptions = {}) {
-  const core = async (event: HttpEvent, context: Context | undefined, requestId: string, log: ScopedLog): Promise<HttpResponse> => {
+  const core = async (
+    event: HttpEvent,
+    context: Context | undefined,
+    requestId: string,
+    log: ScopedLog,
+  ): Promise<HttpResponse> => {
     const route: RouteDef | undefined = ROUTE_BY_KEY.get(event.routeKey);
     const operation = operations[event.routeKey];
     if (!route || !operation) return problem(404, 'Not found', `No route ${event.routeKey}`);

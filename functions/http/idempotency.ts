@@ -43,11 +43,15 @@ export async function idempotent(
 ): Promise<HttpResponse> {
   const { accountId, key, event, context, log } = call;
   if (!KEY_SHAPE.test(key)) {
-    throw new DomainError('malformed', 'Idempotency-Key must be 1 to 255 visible ASCII characters', [{ path: 'Idempotency-Key', message: 'is not valid' }]);
+    throw new DomainError('malformed', 'Idempotency-Key must be 1 to 255 visible ASCII characters', [
+      { path: 'Idempotency-Key', message: 'is not valid' },
+    ]);
   }
   const payload: IdempotentCall = {
     scope: `${accountId}\n${key}`,
-    fingerprint: createHash('sha256').update(`${event.routeKey}\n${event.rawPath}\n${event.body ?? ''}`).digest('hex'),
+    fingerprint: createHash('sha256')
+      .update(`${event.routeKey}\n${event.rawPath}\n${event.body ?? ''}`)
+      .digest('hex'),
   };
   const persistenceStore = records(accountId, key);
   // A config per call too: Powertools keeps the Lambda context (for the in-progress expiry) on it.
@@ -88,9 +92,15 @@ export async function idempotent(
       return answered;
     }
     if (e instanceof IdempotencyValidationError) {
-      throw new DomainError('validation', 'This Idempotency-Key was already used with a different request', [{ path: 'Idempotency-Key', message: 'was used with another request' }]);
+      throw new DomainError('validation', 'This Idempotency-Key was already used with a different request', [
+        { path: 'Idempotency-Key', message: 'was used with another request' },
+      ]);
     }
-    if (e instanceof IdempotencyAlreadyInProgressError || e instanceof IdempotencyInconsistentStateError || e instanceof IdempotencyItemNotFoundError) {
+    if (
+      e instanceof IdempotencyAlreadyInProgressError ||
+      e instanceof IdempotencyInconsistentStateError ||
+      e instanceof IdempotencyItemNotFoundError
+    ) {
       throw new DomainError('conflict', 'A request with this Idempotency-Key is still in progress; retry shortly');
     }
     // The store could not be reached: surface the AWS error so a throttle is a 503, not a 500.

@@ -2,7 +2,15 @@ import { exportInput, getExport, requestExport, type ExportJob } from '../../dom
 import { INVOICE_PROPERTIES } from '../../domain/search/invoice-properties.js';
 import { searchInput } from '../../domain/search/search-input.js';
 import { searchRequest } from '../../domain/search/search-request.js';
-import { createView, deleteView, getView, listViews, replaceView, viewInput, type View } from '../../domain/search/views.js';
+import {
+  createView,
+  deleteView,
+  getView,
+  listViews,
+  replaceView,
+  viewInput,
+  type View,
+} from '../../domain/search/views.js';
 import { app } from '../wiring.js';
 import { httpHandler } from './http-handler.js';
 import { presentInvoice, presentPage } from './presenters.js';
@@ -30,19 +38,39 @@ export const handler = httpHandler(
       const found = await searchRequest(searchDeps, req.actor, validate(searchInput, req.body));
       // Chosen properties give flat rows (the index's columns); otherwise whole invoices.
       const row = found.properties
-        ? (inv: Parameters<typeof presentInvoice>[0]) => ({ id: inv.id, ...Object.fromEntries(found.properties!.map((p) => [p, INVOICE_PROPERTIES[p].get(inv)])) })
+        ? (inv: Parameters<typeof presentInvoice>[0]) => ({
+            id: inv.id,
+            ...Object.fromEntries(found.properties!.map((p) => [p, INVOICE_PROPERTIES[p].get(inv)])),
+          })
         : (inv: Parameters<typeof presentInvoice>[0]) => presentInvoice(inv, config.PUBLIC_BASE_URL);
       return { status: 200, body: presentPage({ items: found.items, next: found.next }, row) };
     },
-    'POST /invoices/exports': async (req) => ({ status: 201, body: presentExport(await requestExport(exportDeps, req.actor, validate(exportInput, req.body))) }),
-    'GET /exports/{id}': async (req) => ({ status: 200, body: presentExport(await getExport(exportDeps, req.actor, req.params.id!)) }),
+    'POST /invoices/exports': async (req) => ({
+      status: 201,
+      body: presentExport(await requestExport(exportDeps, req.actor, validate(exportInput, req.body))),
+    }),
+    'GET /exports/{id}': async (req) => ({
+      status: 200,
+      body: presentExport(await getExport(exportDeps, req.actor, req.params.id!)),
+    }),
     'GET /views': async (req) => {
       const { limit, after } = parseLimit(req.query);
       return { status: 200, body: presentPage(await listViews(viewDeps, req.actor, limit, after), presentView) };
     },
-    'POST /views': async (req) => ({ status: 201, body: presentView(await createView(viewDeps, req.actor, validate(viewInput, req.body))) }),
-    'GET /views/{id}': async (req) => ({ status: 200, body: presentView(await getView(viewDeps, req.actor, req.params.id!)) }),
-    'PUT /views/{id}': async (req) => ({ status: 200, body: presentView(await replaceView(viewDeps, req.actor, req.params.id!, validate(viewInput, req.body), req.ifMatch)) }),
+    'POST /views': async (req) => ({
+      status: 201,
+      body: presentView(await createView(viewDeps, req.actor, validate(viewInput, req.body))),
+    }),
+    'GET /views/{id}': async (req) => ({
+      status: 200,
+      body: presentView(await getView(viewDeps, req.actor, req.params.id!)),
+    }),
+    'PUT /views/{id}': async (req) => ({
+      status: 200,
+      body: presentView(
+        await replaceView(viewDeps, req.actor, req.params.id!, validate(viewInput, req.body), req.ifMatch),
+      ),
+    }),
     'DELETE /views/{id}': async (req) => {
       await deleteView(viewDeps, req.actor, req.params.id!, req.ifMatch);
       return { status: 204 };

@@ -8,7 +8,12 @@ import {
   markInvoicePaid,
   voidInvoice,
 } from '../../domain/invoices/invoice-use-cases.js';
-import { emptyInput, invoiceCreateRequest, invoiceEditRequest, markPaidInput } from '../../domain/invoices/invoice-input.js';
+import {
+  emptyInput,
+  invoiceCreateRequest,
+  invoiceEditRequest,
+  markPaidInput,
+} from '../../domain/invoices/invoice-input.js';
 import {
   INVOICE_ASSOCIATION_TYPES,
   associateRecord,
@@ -43,23 +48,54 @@ const noBody = (req: ApiRequest) => validate(emptyInput, req.body);
 
 export const handler = httpHandler(
   {
-    'POST /invoices': (req) => createInvoiceFromRequest(withCrm, req.actor, validate(invoiceCreateRequest, req.body)).then(counted(METRIC.invoicesCreated)).then(ok(201)),
+    'POST /invoices': (req) =>
+      createInvoiceFromRequest(withCrm, req.actor, validate(invoiceCreateRequest, req.body))
+        .then(counted(METRIC.invoicesCreated))
+        .then(ok(201)),
     'GET /invoices': async (req) => {
       const { limit, after } = parseLimit(req.query);
       return { status: 200, body: presentPage(await listInvoices(deps, req.actor, limit, after), show) };
     },
     'GET /invoices/{id}': (req) => getInvoice(deps, req.actor, req.params.id!).then(ok(200)),
-    'PATCH /invoices/{id}': (req) => updateInvoiceFromRequest(withCrm, req.actor, req.params.id!, validate(invoiceEditRequest, req.body), req.ifMatch).then(ok(200)),
+    'PATCH /invoices/{id}': (req) =>
+      updateInvoiceFromRequest(
+        withCrm,
+        req.actor,
+        req.params.id!,
+        validate(invoiceEditRequest, req.body),
+        req.ifMatch,
+      ).then(ok(200)),
     'DELETE /invoices/{id}': async (req) => {
       await deleteInvoice(deps, req.actor, req.params.id!, req.ifMatch);
       return { status: 204 };
     },
-    'POST /invoices/{id}/finalize': (req) => (noBody(req), finalizeInvoice(deps, req.actor, req.params.id!, req.ifMatch).then(counted(METRIC.invoicesFinalized)).then(ok(200))),
-    'POST /invoices/{id}/mark-paid': (req) => markInvoicePaid(deps, req.actor, req.params.id!, validate(markPaidInput, req.body), req.ifMatch).then(ok(200)),
-    'POST /invoices/{id}/void': (req) => (noBody(req), voidInvoice(deps, req.actor, req.params.id!, req.ifMatch).then(ok(200))),
-    'POST /invoices/{id}/clone': (req) => (noBody(req), cloneInvoice(deps, req.actor, req.params.id!).then(counted(METRIC.invoicesCreated)).then(ok(201))),
-    'POST /invoices/{id}/send': (req) => (noBody(req), sendInvoice({ ...deps, mailer, publicBaseUrl: config.PUBLIC_BASE_URL }, req.actor, req.params.id!, req.ifMatch).then(ok(200))),
-    'GET /invoices/{id}/pdf': (req) => invoicePdfLink({ ...deps, pdfRecords, documents }, req.actor, req.params.id!).then(signedLink),
+    'POST /invoices/{id}/finalize': (req) => (
+      noBody(req),
+      finalizeInvoice(deps, req.actor, req.params.id!, req.ifMatch)
+        .then(counted(METRIC.invoicesFinalized))
+        .then(ok(200))
+    ),
+    'POST /invoices/{id}/mark-paid': (req) =>
+      markInvoicePaid(deps, req.actor, req.params.id!, validate(markPaidInput, req.body), req.ifMatch).then(ok(200)),
+    'POST /invoices/{id}/void': (req) => (
+      noBody(req),
+      voidInvoice(deps, req.actor, req.params.id!, req.ifMatch).then(ok(200))
+    ),
+    'POST /invoices/{id}/clone': (req) => (
+      noBody(req),
+      cloneInvoice(deps, req.actor, req.params.id!).then(counted(METRIC.invoicesCreated)).then(ok(201))
+    ),
+    'POST /invoices/{id}/send': (req) => (
+      noBody(req),
+      sendInvoice(
+        { ...deps, mailer, publicBaseUrl: config.PUBLIC_BASE_URL },
+        req.actor,
+        req.params.id!,
+        req.ifMatch,
+      ).then(ok(200))
+    ),
+    'GET /invoices/{id}/pdf': (req) =>
+      invoicePdfLink({ ...deps, pdfRecords, documents }, req.actor, req.params.id!).then(signedLink),
     'GET /invoices/{id}/preview': (req) => previewInvoice(deps, req.actor, req.params.id!).then(invoiceHtml),
     'PUT /invoices/{id}/associations/{type}/{targetId}': (req) => {
       const p = validate(associationParams, req.params);

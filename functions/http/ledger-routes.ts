@@ -1,5 +1,10 @@
 import { creditNoteInput, type CreditNote } from '../../domain/credit-notes/credit-note.js';
-import { creditNotePdfLink, getCreditNote, issueCreditNote, listCreditNotes } from '../../domain/credit-notes/credit-note-use-cases.js';
+import {
+  creditNotePdfLink,
+  getCreditNote,
+  issueCreditNote,
+  listCreditNotes,
+} from '../../domain/credit-notes/credit-note-use-cases.js';
 import type { InvoiceDeps } from '../../domain/invoices/invoice-use-cases.js';
 import type { Invoice } from '../../domain/invoices/invoice.js';
 import { paymentInput, type Payment } from '../../domain/payments/payment.js';
@@ -25,19 +30,43 @@ export function presentCreditNote(creditNote: CreditNote) {
  * infra/routes.ts). A write answers with the new item and the invoice it changed, so a client sees
  * the new balance without a second request.
  */
-export function ledgerOperations(deps: InvoiceDeps & { documents: DocumentStore }, showInvoice: (i: Invoice) => unknown): Record<string, Operation> {
+export function ledgerOperations(
+  deps: InvoiceDeps & { documents: DocumentStore },
+  showInvoice: (i: Invoice) => unknown,
+): Record<string, Operation> {
   return {
     'POST /invoices/{id}/payments': async (req) => {
-      const { payment, invoice } = await recordPayment(deps, req.actor, req.params.id!, validate(paymentInput, req.body), req.ifMatch);
+      const { payment, invoice } = await recordPayment(
+        deps,
+        req.actor,
+        req.params.id!,
+        validate(paymentInput, req.body),
+        req.ifMatch,
+      );
       return { status: 201, body: { ...presentPayment(payment), invoice: showInvoice(invoice) } };
     },
-    'GET /invoices/{id}/payments': async (req) => ({ status: 200, body: { results: (await listPayments(deps, req.actor, req.params.id!)).map(presentPayment) } }),
+    'GET /invoices/{id}/payments': async (req) => ({
+      status: 200,
+      body: { results: (await listPayments(deps, req.actor, req.params.id!)).map(presentPayment) },
+    }),
     'POST /invoices/{id}/credit-notes': async (req) => {
-      const { creditNote, invoice } = await issueCreditNote(deps, req.actor, req.params.id!, validate(creditNoteInput, req.body), req.ifMatch);
+      const { creditNote, invoice } = await issueCreditNote(
+        deps,
+        req.actor,
+        req.params.id!,
+        validate(creditNoteInput, req.body),
+        req.ifMatch,
+      );
       return { status: 201, body: { ...presentCreditNote(creditNote), invoice: showInvoice(invoice) } };
     },
-    'GET /invoices/{id}/credit-notes': async (req) => ({ status: 200, body: { results: (await listCreditNotes(deps, req.actor, req.params.id!)).map(presentCreditNote) } }),
-    'GET /credit-notes/{id}': async (req) => ({ status: 200, body: presentCreditNote(await getCreditNote(deps, req.actor, req.params.id!)) }),
+    'GET /invoices/{id}/credit-notes': async (req) => ({
+      status: 200,
+      body: { results: (await listCreditNotes(deps, req.actor, req.params.id!)).map(presentCreditNote) },
+    }),
+    'GET /credit-notes/{id}': async (req) => ({
+      status: 200,
+      body: presentCreditNote(await getCreditNote(deps, req.actor, req.params.id!)),
+    }),
     'GET /credit-notes/{id}/pdf': (req) => creditNotePdfLink(deps, req.actor, req.params.id!).then(signedLink),
   };
 }

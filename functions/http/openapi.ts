@@ -11,12 +11,19 @@ const problemSchema = {
     detail: { type: 'string' },
     errors: {
       type: 'array',
-      items: { type: 'object', required: ['path', 'message'], properties: { path: { type: 'string' }, message: { type: 'string' } } },
+      items: {
+        type: 'object',
+        required: ['path', 'message'],
+        properties: { path: { type: 'string' }, message: { type: 'string' } },
+      },
     },
   },
 };
 
-const problem = (description: string) => ({ description, content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } } });
+const problem = (description: string) => ({
+  description,
+  content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Problem' } } },
+});
 
 /**
  * The OpenAPI 3.1 document, generated from the route table and the very zod schemas the handlers
@@ -25,36 +32,73 @@ const problem = (description: string) => ({ description, content: { 'application
 export function openApiDocument(serverUrl: string) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of ROUTES) {
-    const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
-    const headers = route.method === 'POST' && route.permission ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }] : [];
-    const ifMatch = ['PATCH', 'DELETE', 'PUT'].includes(route.method) || route.path.match(/\/(finalize|mark-paid|void)$/) ? [{ name: 'If-Match', in: 'header', required: false, schema: { type: 'string' } }] : [];
+    const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
+    const headers =
+      route.method === 'POST' && route.permission
+        ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }]
+        : [];
+    const ifMatch =
+      ['PATCH', 'DELETE', 'PUT'].includes(route.method) || route.path.match(/\/(finalize|mark-paid|void)$/)
+        ? [{ name: 'If-Match', in: 'header', required: false, schema: { type: 'string' } }]
+        : [];
     // Collections page: top-level lists and a record's invoices (`/contacts/{id}/invoices`).
-    const paging = route.method === 'GET' && (!route.path.includes('{') || route.path.endsWith('}/invoices')) && route.permission
-      ? [
-          { name: 'limit', in: 'query', required: false, schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 } },
-          { name: 'after', in: 'query', required: false, schema: { type: 'string' } },
-        ]
-      : [];
+    const paging =
+      route.method === 'GET' && (!route.path.includes('{') || route.path.endsWith('}/invoices')) && route.permission
+        ? [
+            {
+              name: 'limit',
+              in: 'query',
+              required: false,
+              schema: { type: 'integer', minimum: 1, maximum: 100, default: 20 },
+            },
+            { name: 'after', in: 'query', required: false, schema: { type: 'string' } },
+          ]
+        : [];
     const responses: Record<string, unknown> = {
-      [route.status]: route.status === 204 ? { description: 'Done' } : { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } },
+      [route.status]:
+        route.status === 204
+          ? { description: 'Done' }
+          : { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } },
       '400': problem('Malformed request'),
       '422': problem('Valid JSON that breaks a rule; `errors` names each field'),
     };
-    if (route.permission) Object.assign(responses, { '401': problem('No or bad token'), '403': problem(`Needs ${route.permission}`) });
-    if (route.path.includes('{id}')) Object.assign(responses, { '404': problem('Not found in this account'), '409': problem('Not allowed in the current status'), '412': problem('If-Match is stale') });
+    if (route.permission)
+      Object.assign(responses, { '401': problem('No or bad token'), '403': problem(`Needs ${route.permission}`) });
+    if (route.path.includes('{id}'))
+      Object.assign(responses, {
+        '404': problem('Not found in this account'),
+        '409': problem('Not allowed in the current status'),
+        '412': problem('If-Match is stale'),
+      });
     (paths[route.path] ??= {})[route.method.toLowerCase()] = {
       summary: route.summary,
       ...(route.permission ? { security: [{ bearer: [] }], 'x-permission': route.permission } : { security: [] }),
       parameters: [...params, ...headers, ...ifMatch, ...paging],
       ...(route.body
-        ? { requestBody: { required: route.method !== 'POST' || route.status === 201, content: { 'application/json': { schema: z.toJSONSchema(route.body, { io: 'input', unrepresentable: 'any' }) } } } }
+        ? {
+            requestBody: {
+              required: route.method !== 'POST' || route.status === 201,
+              content: {
+                'application/json': { schema: z.toJSONSchema(route.body, { io: 'input', unrepresentable: 'any' }) },
+              },
+            },
+          }
         : {}),
       responses,
     };
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Invoice service', version: '0.1.0', description: 'Invoices, from draft to paid, as an HTTPS API. Errors are RFC 9457 problem details.' },
+    info: {
+      title: 'Invoice service',
+      version: '0.1.0',
+      description: 'Invoices, from draft to paid, as an HTTPS API. Errors are RFC 9457 problem details.',
+    },
     servers: [{ url: serverUrl }],
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } },

@@ -56,7 +56,13 @@ function isTransient(e: unknown): boolean {
   return TRANSIENT.has(e.name) || (code !== undefined && TRANSIENT.has(code));
 }
 
-export function problem(status: number, title: string, detail: string, extra: Record<string, unknown> = {}, headers: Record<string, string> = {}): HttpResponse {
+export function problem(
+  status: number,
+  title: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
+): HttpResponse {
   const code = Object.entries(STATUS).find(([, s]) => s === status)?.[0] ?? 'internal';
   return {
     statusCode: status,
@@ -81,8 +87,16 @@ export function toProblem(e: unknown, requestId: string, log: ScopedLog = scoped
   if (isTransient(e)) {
     // A socket error's name is only "Error"; its code (ECONNREFUSED) says what happened.
     log.warn('dependency unavailable', { errorName: (e as Error).name, code: (e as { code?: string }).code });
-    return problem(503, TITLE.unavailable, 'A dependency is briefly unavailable; retry shortly', {}, { 'retry-after': '1' });
+    return problem(
+      503,
+      TITLE.unavailable,
+      'A dependency is briefly unavailable; retry shortly',
+      {},
+      { 'retry-after': '1' },
+    );
   }
   log.error('unhandled error', {}, e);
-  return problem(500, 'Internal error', 'Something went wrong on our side; the request id identifies it', { requestId });
+  return problem(500, 'Internal error', 'Something went wrong on our side; the request id identifies it', {
+    requestId,
+  });
 }

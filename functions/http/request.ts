@@ -21,7 +21,14 @@ export function actorFromClaims(event: HttpEvent): Actor {
     throw new DomainError('unauthorized', 'The token lacks a valid sub or accountId claim');
   }
   const raw = claims.permissions as unknown;
-  const list: unknown[] = Array.isArray(raw) ? raw : typeof raw === 'string' ? raw.replace(/^\[|\]$/g, '').split(/[\s,]+/).filter(Boolean) : [];
+  const list: unknown[] = Array.isArray(raw)
+    ? raw
+    : typeof raw === 'string'
+      ? raw
+          .replace(/^\[|\]$/g, '')
+          .split(/[\s,]+/)
+          .filter(Boolean)
+      : [];
   const permissions = list.filter((p): p is Permission => (PERMISSIONS as readonly unknown[]).includes(p));
   return { userId: sub, accountId, superAdmin: claims.role === 'superAdmin', permissions };
 }
@@ -46,11 +53,18 @@ export function validate<S extends z.ZodType>(schema: S, value: unknown, where =
   const errors = result.error.issues.map((i) => {
     const path = [where, ...i.path.map(String)].filter(Boolean).join('.');
     const keys = i.code === 'unrecognized_keys' ? (i as { keys: string[] }).keys : [];
-    if (keys.length) return keys.map((k) => ({ path: [path, k].filter(Boolean).join('.'), message: 'is not a known field' }));
+    if (keys.length)
+      return keys.map((k) => ({ path: [path, k].filter(Boolean).join('.'), message: 'is not a known field' }));
     return [{ path: path || '(body)', message: i.message }];
   });
   const flat = errors.flat();
-  throw validationError(`The request has ${flat.length} invalid field${flat.length === 1 ? '' : 's'}: ${flat.slice(0, 3).map((e) => e.path).join(', ')}`, flat);
+  throw validationError(
+    `The request has ${flat.length} invalid field${flat.length === 1 ? '' : 's'}: ${flat
+      .slice(0, 3)
+      .map((e) => e.path)
+      .join(', ')}`,
+    flat,
+  );
 }
 
 /** If-Match carries the ETag we sent: `"3"` (or W/"3"). */
@@ -58,7 +72,10 @@ export function parseIfMatch(event: HttpEvent): number | undefined {
   const header = event.headers?.['if-match'];
   if (header === undefined) return undefined;
   const m = /^(?:W\/)?"?(\d{1,12})"?$/.exec(header.trim());
-  if (!m) throw new DomainError('malformed', 'If-Match must be an ETag this API returned, such as "3"', [{ path: 'If-Match', message: 'is not a valid ETag' }]);
+  if (!m)
+    throw new DomainError('malformed', 'If-Match must be an ETag this API returned, such as "3"', [
+      { path: 'If-Match', message: 'is not a valid ETag' },
+    ]);
   return Number(m[1]);
 }
 
@@ -66,7 +83,9 @@ export function parseLimit(query: Record<string, string | undefined>): { limit: 
   const raw = query.limit;
   const limit = raw === undefined ? 20 : Number(raw);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) {
-    throw new DomainError('malformed', 'limit must be a whole number from 1 to 100', [{ path: 'limit', message: 'must be a whole number from 1 to 100' }]);
+    throw new DomainError('malformed', 'limit must be a whole number from 1 to 100', [
+      { path: 'limit', message: 'must be a whole number from 1 to 100' },
+    ]);
   }
   return { limit, after: query.after ?? null };
 }

@@ -8,7 +8,10 @@ import { validate } from './request.js';
 const { deps } = app();
 
 export const handler = httpHandler({
-  'GET /settings/invoices': async (req) => ({ status: 200, body: presentSettings(await getSettings(deps, req.actor.accountId)) }),
+  'GET /settings/invoices': async (req) => ({
+    status: 200,
+    body: presentSettings(await getSettings(deps, req.actor.accountId)),
+  }),
   'PUT /settings/invoices': async (req) => ({
     status: 200,
     body: presentSettings(await updateSettings(deps, req.actor, validate(settingsInput, req.body), req.ifMatch)),

@@ -21,7 +21,10 @@ let deps: ReturnType<typeof wireOverdueJob> | undefined;
  * A run with failures still flags what it can, logs at error level, then fails the invocation so
  * it shows in the function's errors; running again is safe.
  */
-export async function handler(event?: OverdueJobEvent, context?: Pick<Context, 'awsRequestId'>): Promise<OverdueJobCounts> {
+export async function handler(
+  event?: OverdueJobEvent,
+  context?: Pick<Context, 'awsRequestId'>,
+): Promise<OverdueJobCounts> {
   deps ??= wireOverdueJob();
   const log = scopedLog({ correlation_id: context?.awsRequestId ?? randomUUID() });
   const started = performance.now();
@@ -31,10 +34,15 @@ export async function handler(event?: OverdueJobEvent, context?: Pick<Context, '
     ...counts,
     durationMs: Math.round(performance.now() - started),
     ...(typeof scheduled === 'string' ? { scheduledTime: scheduled } : {}),
-    ...(errors.length ? { errors: errors.map((e) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e))) } : {}),
+    ...(errors.length
+      ? { errors: errors.map((e) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e))) }
+      : {}),
   };
   if (counts.failed) log.error('past-due job', line);
   else log.info('past-due job', line);
-  if (counts.failed) throw new Error(`past-due job: ${counts.failed} invoice(s) could not be checked or flagged; the next run retries them`);
+  if (counts.failed)
+    throw new Error(
+      `past-due job: ${counts.failed} invoice(s) could not be checked or flagged; the next run retries them`,
+    );
   return counts;
 }

@@ -9,6 +9,12 @@ export class SesMailer implements Mailer {
 
   async send(message: MailMessage): Promise<void> {
     const raw = await composeMessage(this.from, message);
-    await this.client.send(new SendEmailCommand({ FromEmailAddress: this.from, Destination: { ToAddresses: [message.to] }, Content: { Raw: { Data: raw } } }));
+    await this.client.send(
+      new SendEmailCommand({
+        FromEmailAddress: this.from,
+        Destination: { ToAddresses: [message.to] },
+        Content: { Raw: { Data: raw } },
+      }),
+    );
   }
 }

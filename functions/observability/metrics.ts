@@ -27,7 +27,10 @@ export type MetricName = (typeof METRIC)[keyof typeof METRIC];
  * turns the output off (the test run sets it). One dimension only, the service: per-account
  * dimensions would make a metric per tenant.
  */
-const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME });
+const metrics = new Metrics({
+  namespace: METRICS_NAMESPACE,
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME || SERVICE_NAME,
+});
 
 export function countMetric(name: MetricName, value = 1): void {
   metrics.addMetric(name, MetricUnit.Count, value);

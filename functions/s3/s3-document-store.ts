@@ -42,7 +42,11 @@ export class S3DocumentStore implements DocumentStore {
       client: new sdk.S3Client({
         region: this.config.region,
         ...(this.config.endpoint
-          ? { endpoint: this.config.endpoint, forcePathStyle: true, credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } }
+          ? {
+              endpoint: this.config.endpoint,
+              forcePathStyle: true,
+              credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+            }
           : {}),
         maxAttempts: 3,
         // The SDK waits forever on a hung endpoint by default; a PDF put (tens of KB) takes well
@@ -56,10 +60,16 @@ export class S3DocumentStore implements DocumentStore {
 
   async put(key: string, body: Uint8Array, contentType: string): Promise<void> {
     const { sdk, client } = await this.connect();
-    await client.send(new sdk.PutObjectCommand({ Bucket: this.config.bucket, Key: key, Body: body, ContentType: contentType }));
+    await client.send(
+      new sdk.PutObjectCommand({ Bucket: this.config.bucket, Key: key, Body: body, ContentType: contentType }),
+    );
   }
 
-  async signedUrl(key: string, expiresInSeconds: number, options: { filename?: string } = {}): Promise<{ url: string; expiresAt: string }> {
+  async signedUrl(
+    key: string,
+    expiresInSeconds: number,
+    options: { filename?: string } = {},
+  ): Promise<{ url: string; expiresAt: string }> {
     if (!Number.isInteger(expiresInSeconds) || expiresInSeconds < 1 || expiresInSeconds > MAX_LINK_SECONDS) {
       throw new RangeError(`a signed link lives 1 to ${MAX_LINK_SECONDS} seconds, not ${expiresInSeconds}`);
     }

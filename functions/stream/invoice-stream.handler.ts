@@ -14,9 +14,12 @@ let deps: SideEffectDeps | undefined;
 function sideEffectDeps(): SideEffectDeps {
   if (deps) return deps;
   const { config, db, deps: core, pdfRecords, documents } = app();
-  if (!config.EVENTS_LOG && !config.EVENT_BUS_NAME) throw new Error('Set EVENT_BUS_NAME (or EVENTS_LOG locally): events have nowhere to go');
+  if (!config.EVENTS_LOG && !config.EVENT_BUS_NAME)
+    throw new Error('Set EVENT_BUS_NAME (or EVENTS_LOG locally): events have nowhere to go');
   deps = {
-    events: config.EVENTS_LOG ? new FileEventPublisher(config.EVENTS_LOG) : new EventBridgePublisher(config.EVENT_BUS_NAME!),
+    events: config.EVENTS_LOG
+      ? new FileEventPublisher(config.EVENTS_LOG)
+      : new EventBridgePublisher(config.EVENT_BUS_NAME!),
     published: new DynamoPublishedEvents(db, config.TABLE_NAME),
     pdfRecords,
     pdfState: new DynamoInvoicePdfState(db, config.TABLE_NAME),

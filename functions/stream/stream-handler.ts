@@ -3,7 +3,11 @@ import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import type { Invoice } from '../../domain/invoices/invoice.js';
-import { applySideEffects, type SideEffectDeps, type SideEffectResult } from '../../domain/stream/invoice-side-effects.js';
+import {
+  applySideEffects,
+  type SideEffectDeps,
+  type SideEffectResult,
+} from '../../domain/stream/invoice-side-effects.js';
 import { fromItem } from '../dynamodb/items.js';
 import type { CreditNote } from '../../domain/credit-notes/credit-note.js';
 import type { Payment } from '../../domain/payments/payment.js';
@@ -52,7 +56,11 @@ export function createStreamHandler(deps: () => SideEffectDeps) {
         for (const e of result?.published ?? []) published[e.type] = (published[e.type] ?? 0) + 1;
       } catch (e) {
         countMetric(METRIC.streamRecordFailures);
-        log.error('stream record failed', { eventId: record.eventID, sequenceNumber: record.dynamodb?.SequenceNumber }, e);
+        log.error(
+          'stream record failed',
+          { eventId: record.eventID, sequenceNumber: record.dynamodb?.SequenceNumber },
+          e,
+        );
         return done(i, record);
       }
     }
@@ -60,17 +68,32 @@ export function createStreamHandler(deps: () => SideEffectDeps) {
   };
 }
 
-async function handleRecord(deps: SideEffectDeps, record: DynamoDBRecord, log: ScopedLog): Promise<SideEffectResult | null> {
+async function handleRecord(
+  deps: SideEffectDeps,
+  record: DynamoDBRecord,
+  log: ScopedLog,
+): Promise<SideEffectResult | null> {
   const detail = (message: string, fields: Record<string, unknown>, result: SideEffectResult) => {
     if (result.rendered || result.published.length) {
-      log.debug(message, { ...fields, eventId: record.eventID, rendered: result.rendered, events: result.published.map((e) => e.type) });
+      log.debug(message, {
+        ...fields,
+        eventId: record.eventID,
+        rendered: result.rendered,
+        events: result.published.map((e) => e.type),
+      });
     }
   };
   // Payments and credit notes are written once and never changed (their `pdf` mark aside): only
   // their insertion sets anything off.
-  const inserted = !record.dynamodb?.OldImage && record.dynamodb?.NewImage ? unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>) : null;
+  const inserted =
+    !record.dynamodb?.OldImage && record.dynamodb?.NewImage
+      ? unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>)
+      : null;
   if (inserted?.entity === 'payment' || inserted?.entity === 'creditNote') {
-    const result = inserted.entity === 'payment' ? await paymentSideEffects(deps, fromItem<Payment>(inserted)) : await creditNoteSideEffects(deps, fromItem<CreditNote>(inserted));
+    const result =
+      inserted.entity === 'payment'
+        ? await paymentSideEffects(deps, fromItem<Payment>(inserted))
+        : await creditNoteSideEffects(deps, fromItem<CreditNote>(inserted));
     detail(`${inserted.entity} side effects`, { invoiceId: inserted.invoiceId, id: inserted.id }, result);
     return result;
   }

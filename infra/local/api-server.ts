@@ -25,7 +25,10 @@ const compiled = ROUTES.map((route) => {
   return { route, regex: new RegExp(`^${pattern}$`), names, literals };
 }).sort((a, b) => b.literals - a.literals);
 
-function match(method: string, path: string): { route: RouteDef; params: Record<string, string> } | 'method' | 'bad path' | null {
+function match(
+  method: string,
+  path: string,
+): { route: RouteDef; params: Record<string, string> } | 'method' | 'bad path' | null {
   let pathMatched = false;
   for (const c of compiled) {
     const m = c.regex.exec(path);
@@ -75,7 +78,10 @@ const problem = (status: number, title: string, detail: string): HttpResponse =>
 /** What API Gateway answers a throttled request with, as problem details (a client retries after Retry-After). */
 const tooManyRequests = (retryAfterSeconds: number): HttpResponse => ({
   statusCode: 429,
-  headers: { 'content-type': 'application/problem+json', 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) },
+  headers: {
+    'content-type': 'application/problem+json',
+    'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))),
+  },
   body: JSON.stringify({
     type: '/problems/too-many-requests',
     title: 'Too many requests',
@@ -130,7 +136,10 @@ export function createApiServer(opts: ApiServerOptions): Server {
   const handlers = new Map<ApiFunction, Promise<Handler>>();
   const load = (fn: ApiFunction) => {
     if (!handlers.has(fn)) {
-      handlers.set(fn, import(pathToFileURL(resolve(ROOT, FUNCTION_ENTRY[fn])).href).then((m: { handler: Handler }) => m.handler));
+      handlers.set(
+        fn,
+        import(pathToFileURL(resolve(ROOT, FUNCTION_ENTRY[fn])).href).then((m: { handler: Handler }) => m.handler),
+      );
     }
     return handlers.get(fn)!;
   };
@@ -143,18 +152,24 @@ export function createApiServer(opts: ApiServerOptions): Server {
       const found = match(method, url.pathname);
       if (found === null) return send(res, problem(404, 'Not found', `No route for ${url.pathname}`));
       if (found === 'bad path') return send(res, problem(400, 'Bad request', 'The path is not validly encoded'));
-      if (found === 'method') return send(res, problem(405, 'Method not allowed', `${method} is not allowed on ${url.pathname}`));
+      if (found === 'method')
+        return send(res, problem(405, 'Method not allowed', `${method} is not allowed on ${url.pathname}`));
       const wait = bucket.take();
       if (wait > 0) return send(res, tooManyRequests(wait));
       const body = await readBody(req);
       if (body === 'too large') return send(res, problem(413, 'Payload too large', 'The request body is over 10 MB'));
 
       const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
+      for (const [k, v] of Object.entries(req.headers))
+        if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
       let claims: Record<string, string> | null = null;
       if (found.route.permission) {
         claims = await verifyBearer(opts.keys, headers.authorization);
-        if (!claims) return send(res, { ...problem(401, 'Unauthorized', 'A valid bearer token is required'), headers: { 'content-type': 'application/problem+json', 'www-authenticate': 'Bearer' } });
+        if (!claims)
+          return send(res, {
+            ...problem(401, 'Unauthorized', 'A valid bearer token is required'),
+            headers: { 'content-type': 'application/problem+json', 'www-authenticate': 'Bearer' },
+          });
       }
       const requestId = randomUUID();
       const now = new Date();
@@ -175,7 +190,13 @@ export function createApiServer(opts: ApiServerOptions): Server {
           apiId: 'local',
           domainName: headers.host ?? '127.0.0.1',
           domainPrefix: 'local',
-          http: { method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+          http: {
+            method,
+            path: url.pathname,
+            protocol: `HTTP/${req.httpVersion}`,
+            sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+            userAgent: headers['user-agent'] ?? '',
+          },
           requestId,
           routeKey: key,
           stage: '$default',
@@ -198,7 +219,9 @@ export function createApiServer(opts: ApiServerOptions): Server {
 export function listen(server: Server, port: number, host: string): Promise<number> {
   return new Promise((resolveListen, reject) => {
     server.once('error', (e: NodeJS.ErrnoException) => {
-      reject(e.code === 'EADDRINUSE' ? new Error(`Port ${port} on ${host} is already in use; set PORT to another port`) : e);
+      reject(
+        e.code === 'EADDRINUSE' ? new Error(`Port ${port} on ${host} is already in use; set PORT to another port`) : e,
+      );
     });
     server.listen(port, host, () => resolveListen((server.address() as AddressInfo).port));
   });

@@ -5,9 +5,19 @@ import type { DynamoDBBatchResponse, DynamoDBRecord } from 'aws-lambda';
 import type { StreamHandler } from './stream-poller.js';
 
 /** One line of the local dead-letter file (local-files.ts writes it). */
-export type DeadLetter = { failedAt: string; error: string; record: DynamoDBRecord; redrivenAt?: string; redriveError?: string };
+export type DeadLetter = {
+  failedAt: string;
+  error: string;
+  record: DynamoDBRecord;
+  redrivenAt?: string;
+  redriveError?: string;
+};
 
-export type RedriveResult = { redriven: number; stillFailing: number; failures: { sequenceNumber: string | undefined; error: string }[] };
+export type RedriveResult = {
+  redriven: number;
+  stillFailing: number;
+  failures: { sequenceNumber: string | undefined; error: string }[];
+};
 
 /**
  * Reprocesses the local dead letters through the stream handler, one record at a time, in the
@@ -20,15 +30,24 @@ export type RedriveResult = { redriven: number; stillFailing: number; failures: 
  * renaming it (new dead letters start a new file), and what still fails is appended back at the
  * end. A claimed file left by a redrive that crashed is picked up by the next one.
  */
-export async function redriveDeadLetters(file: string, handler: StreamHandler, log: (line: string) => void = () => undefined): Promise<RedriveResult> {
+export async function redriveDeadLetters(
+  file: string,
+  handler: StreamHandler,
+  log: (line: string) => void = () => undefined,
+): Promise<RedriveResult> {
   const claimPrefix = `${basename(file)}.redriving-`;
   if (existsSync(file)) await rename(file, join(dirname(file), `${claimPrefix}${Date.now()}-${process.pid}`));
-  const claimed = existsSync(dirname(file)) ? (await readdir(dirname(file))).filter((f) => f.startsWith(claimPrefix)).sort() : [];
+  const claimed = existsSync(dirname(file))
+    ? (await readdir(dirname(file))).filter((f) => f.startsWith(claimPrefix)).sort()
+    : [];
 
   const result: RedriveResult = { redriven: 0, stillFailing: 0, failures: [] };
   for (const name of claimed) {
     const path = join(dirname(file), name);
-    const letters = (await readFile(path, 'utf8')).split('\n').filter(Boolean).map((line) => JSON.parse(line) as DeadLetter);
+    const letters = (await readFile(path, 'utf8'))
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as DeadLetter);
     const kept: DeadLetter[] = [];
     for (const letter of letters) {
       const sequenceNumber = letter.record.dynamodb?.SequenceNumber;

@@ -51,14 +51,22 @@ export async function startDynamoLocal(opts: { port: number; dataDir?: string })
 }
 
 export function localClient(endpoint: string): DynamoDBClient {
-  return new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  return new DynamoDBClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
 }
 
 /** Creates the table from the shared definition (the one the CDK stack uses) unless it exists. */
 export async function ensureTable(endpoint: string, tableName: string): Promise<void> {
   const client = localClient(endpoint);
   const d = TABLE_DEFINITION;
-  const attributes = [d.partitionKey, d.sortKey, ...d.globalSecondaryIndexes.flatMap((g) => [g.partitionKey, g.sortKey])];
+  const attributes = [
+    d.partitionKey,
+    d.sortKey,
+    ...d.globalSecondaryIndexes.flatMap((g) => [g.partitionKey, g.sortKey]),
+  ];
   try {
     await client.send(
       new CreateTableCommand({
@@ -80,7 +88,12 @@ export async function ensureTable(endpoint: string, tableName: string): Promise<
         StreamSpecification: { StreamEnabled: true, StreamViewType: d.stream },
       }),
     );
-    await client.send(new UpdateTimeToLiveCommand({ TableName: tableName, TimeToLiveSpecification: { Enabled: true, AttributeName: d.timeToLiveAttribute } }));
+    await client.send(
+      new UpdateTimeToLiveCommand({
+        TableName: tableName,
+        TimeToLiveSpecification: { Enabled: true, AttributeName: d.timeToLiveAttribute },
+      }),
+    );
   } catch (e) {
     if (!(e instanceof ResourceInUseException)) throw e;
   }
@@ -98,7 +111,8 @@ export async function runningServiceProblem(endpoint: string, tableName: string)
     await client.send(new DescribeTableCommand({ TableName: tableName }));
     return null;
   } catch (e) {
-    if (e instanceof ResourceNotFoundException) return `DynamoDB Local at ${endpoint} has no table ${tableName}: is TABLE_NAME the one \`npm start\` uses?`;
+    if (e instanceof ResourceNotFoundException)
+      return `DynamoDB Local at ${endpoint} has no table ${tableName}: is TABLE_NAME the one \`npm start\` uses?`;
     return `DynamoDB Local is not answering at ${endpoint} (${e instanceof Error ? e.message : String(e)}). Start the service with \`npm start\` (same DYNAMODB_PORT) first.`;
   } finally {
     client.destroy();

@@ -1,6 +1,15 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { SignJWT, exportJWK, generateKeyPair, importJWK, jwtVerify, type CryptoKey, type JWK, type JWTPayload } from 'jose';
+import {
+  SignJWT,
+  exportJWK,
+  generateKeyPair,
+  importJWK,
+  jwtVerify,
+  type CryptoKey,
+  type JWK,
+  type JWTPayload,
+} from 'jose';
 import { PERMISSIONS, type Permission } from '../../domain/auth/actor.js';
 
 /**
@@ -22,7 +31,15 @@ export async function loadSigningKeys(file: string): Promise<SigningKeys> {
   if (!existsSync(file)) {
     const keys = await newSigningKeys();
     mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(file, JSON.stringify({ kid: keys.kid, private: await exportJWK(keys.privateKey), public: await exportJWK(keys.publicKey) }), { mode: 0o600 });
+    writeFileSync(
+      file,
+      JSON.stringify({
+        kid: keys.kid,
+        private: await exportJWK(keys.privateKey),
+        public: await exportJWK(keys.publicKey),
+      }),
+      { mode: 0o600 },
+    );
     return keys;
   }
   const stored = JSON.parse(readFileSync(file, 'utf8')) as { kid: string; private: JWK; public: JWK };
@@ -33,7 +50,13 @@ export async function loadSigningKeys(file: string): Promise<SigningKeys> {
   };
 }
 
-export type TokenRequest = { accountId: string; sub?: string; role?: 'superAdmin'; permissions?: Permission[]; expiresIn?: string };
+export type TokenRequest = {
+  accountId: string;
+  sub?: string;
+  role?: 'superAdmin';
+  permissions?: Permission[];
+  expiresIn?: string;
+};
 
 export async function mintToken(keys: SigningKeys, req: TokenRequest): Promise<string> {
   const claims: JWTPayload = { accountId: req.accountId };
@@ -53,13 +76,23 @@ export async function mintToken(keys: SigningKeys, req: TokenRequest): Promise<s
  * Verifies a bearer token and returns its claims the way API Gateway hands them to a function:
  * every value a string, arrays flattened to "[a b]". Null for a missing or bad token.
  */
-export async function verifyBearer(keys: SigningKeys, authorization: string | undefined): Promise<Record<string, string> | null> {
+export async function verifyBearer(
+  keys: SigningKeys,
+  authorization: string | undefined,
+): Promise<Record<string, string> | null> {
   const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
   if (!m) return null;
   try {
-    const { payload } = await jwtVerify(m[1]!, keys.publicKey, { issuer: LOCAL_ISSUER, audience: LOCAL_AUDIENCE, algorithms: ['ES256'] });
+    const { payload } = await jwtVerify(m[1]!, keys.publicKey, {
+      issuer: LOCAL_ISSUER,
+      audience: LOCAL_AUDIENCE,
+      algorithms: ['ES256'],
+    });
     return Object.fromEntries(
-      Object.entries(payload).map(([k, v]) => [k, Array.isArray(v) ? `[${v.join(' ')}]` : typeof v === 'string' ? v : JSON.stringify(v)]),
+      Object.entries(payload).map(([k, v]) => [
+        k,
+        Array.isArray(v) ? `[${v.join(' ')}]` : typeof v === 'string' ? v : JSON.stringify(v),
+      ]),
     );
   } catch {
     return null;
@@ -67,7 +100,10 @@ export async function verifyBearer(keys: SigningKeys, authorization: string | un
 }
 
 export function parsePermissions(list: string): Permission[] {
-  const items = list.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = list
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const bad = items.filter((p) => !(PERMISSIONS as readonly string[]).includes(p));
   if (bad.length) throw new Error(`Unknown permission(s): ${bad.join(', ')}. Known: ${PERMISSIONS.join(', ')}`);
   return items as Permission[];

@@ -13,7 +13,10 @@ const schema = z.object({
   /** How often the past-due job runs locally (hourly in AWS). */
   OVERDUE_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   TABLE_NAME: z.string().default('invoices'),
-  DEMO_ACCOUNT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('acc_demo'),
+  DEMO_ACCOUNT_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,64}$/)
+    .default('acc_demo'),
   /** The API's throttle: requests a second (steady) and burst; by default the stage's in AWS. */
   API_RATE_LIMIT: z.coerce.number().positive().default(API_THROTTLE.rateLimit),
   API_BURST_LIMIT: z.coerce.number().int().min(1).default(API_THROTTLE.burstLimit),
@@ -24,7 +27,9 @@ export type LocalConfig = z.infer<typeof schema> & { keyFile: string };
 export function localConfig(): LocalConfig {
   const parsed = schema.safeParse(process.env);
   if (!parsed.success) {
-    throw new Error(`Bad local settings: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`);
+    throw new Error(
+      `Bad local settings: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
+    );
   }
   return { ...parsed.data, keyFile: resolve(parsed.data.DATA_DIR, 'local-jwt-key.json') };
 }

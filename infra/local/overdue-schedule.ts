@@ -22,7 +22,9 @@ export function startOverdueSchedule(opts: {
   onError?: (error: unknown) => void;
 }): OverdueSchedule {
   const run = opts.run ?? (() => handler({ scheduledTime: new Date().toISOString() }));
-  const onError = opts.onError ?? ((e: unknown) => console.error(`past-due job failed: ${e instanceof Error ? e.message : String(e)}`));
+  const onError =
+    opts.onError ??
+    ((e: unknown) => console.error(`past-due job failed: ${e instanceof Error ? e.message : String(e)}`));
   let running: Promise<void> | null = null;
   let stopped = false;
 

@@ -39,7 +39,9 @@ async function main(): Promise<number> {
     EVENTS_LOG: files.eventsLog,
     OUTBOX_DIR: files.outbox,
   });
-  const { handler } = (await import(pathToFileURL(resolve(ROOT, STREAM_FUNCTION_ENTRY)).href)) as { handler: StreamHandler };
+  const { handler } = (await import(pathToFileURL(resolve(ROOT, STREAM_FUNCTION_ENTRY)).href)) as {
+    handler: StreamHandler;
+  };
   const result = await redriveDeadLetters(files.deadLetters, handler, (line) => console.log(line));
   console.log(
     `Redrive of ${files.deadLetters}: ${result.redriven} record(s) reprocessed and removed, ${result.stillFailing} still failing (kept in the file).`,

@@ -16,7 +16,13 @@ export async function startS3Emulator(opts: { port: number; dir: string; bucket?
   const bucket = opts.bucket ?? LOCAL_PDF_BUCKET;
   const dir = resolve(opts.dir);
   mkdirSync(dir, { recursive: true });
-  const server = new S3rver({ port: opts.port, address: '127.0.0.1', directory: dir, silent: true, configureBuckets: [{ name: bucket }] });
+  const server = new S3rver({
+    port: opts.port,
+    address: '127.0.0.1',
+    directory: dir,
+    silent: true,
+    configureBuckets: [{ name: bucket }],
+  });
   const { port } = await server.run();
   return { endpoint: `http://127.0.0.1:${port}`, bucket, stop: () => server.close() };
 }

@@ -38,7 +38,9 @@ async function main() {
   process.on('SIGTERM', () => shutdown(0));
   process.on('exit', () => dynamo?.stop());
 
-  console.log(`Starting DynamoDB Local on port ${config.DYNAMODB_PORT} (data in ${resolve(config.DATA_DIR, 'dynamodb')}) …`);
+  console.log(
+    `Starting DynamoDB Local on port ${config.DYNAMODB_PORT} (data in ${resolve(config.DATA_DIR, 'dynamodb')}) …`,
+  );
   dynamo = await startDynamoLocal({ port: config.DYNAMODB_PORT, dataDir: resolve(config.DATA_DIR, 'dynamodb') });
   dynamo.process.on('exit', (code) => {
     console.error(`DynamoDB Local stopped (code ${code}); stopping the service.`);

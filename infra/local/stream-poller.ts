@@ -33,7 +33,9 @@ function toLambdaRecord(r: StreamRecord, streamArn: string): DynamoDBRecord {
     eventSourceARN: streamArn,
     dynamodb: {
       ...(r.dynamodb as unknown as DynamoDBRecord['dynamodb']),
-      ApproximateCreationDateTime: r.dynamodb?.ApproximateCreationDateTime ? Math.floor(new Date(r.dynamodb.ApproximateCreationDateTime).getTime() / 1000) : undefined,
+      ApproximateCreationDateTime: r.dynamodb?.ApproximateCreationDateTime
+        ? Math.floor(new Date(r.dynamodb.ApproximateCreationDateTime).getTime() / 1000)
+        : undefined,
     },
   } as DynamoDBRecord;
 }
@@ -50,7 +52,11 @@ export function startStreamPoller(opts: PollerOptions) {
   const maxRetries = opts.maxRetries ?? 2;
   const pollIntervalMs = opts.pollIntervalMs ?? 200;
   const log = opts.log ?? (() => undefined);
-  const streams = new DynamoDBStreamsClient({ endpoint: opts.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const streams = new DynamoDBStreamsClient({
+    endpoint: opts.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   const shards = new Map<string, ShardState>();
   const attempts = new Map<string, number>();
   let stopped = false;
@@ -68,7 +74,13 @@ export function startStreamPoller(opts: PollerOptions) {
     const desc = await streams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
     for (const shard of desc.StreamDescription?.Shards ?? []) {
       if (!shard.ShardId || shards.has(shard.ShardId)) continue;
-      const it = await streams.send(new GetShardIteratorCommand({ StreamArn: streamArn, ShardId: shard.ShardId, ShardIteratorType: 'TRIM_HORIZON' }));
+      const it = await streams.send(
+        new GetShardIteratorCommand({
+          StreamArn: streamArn,
+          ShardId: shard.ShardId,
+          ShardIteratorType: 'TRIM_HORIZON',
+        }),
+      );
       shards.set(shard.ShardId, { shardId: shard.ShardId, iterator: it.ShardIterator, closed: false });
     }
   }
@@ -83,7 +95,11 @@ export function startStreamPoller(opts: PollerOptions) {
       try {
         const res = await opts.handler({ Records: batch });
         const failed = res?.batchItemFailures?.[0]?.itemIdentifier;
-        if (failed) failedAt = Math.max(0, batch.findIndex((r) => r.dynamodb?.SequenceNumber === failed));
+        if (failed)
+          failedAt = Math.max(
+            0,
+            batch.findIndex((r) => r.dynamodb?.SequenceNumber === failed),
+          );
       } catch (e) {
         failedAt = 0; // a thrown handler fails the whole batch, as in Lambda
         error = e instanceof Error ? e.message : String(e);
@@ -98,7 +114,12 @@ export function startStreamPoller(opts: PollerOptions) {
       const tries = (attempts.get(seq) ?? 0) + 1;
       attempts.set(seq, tries);
       if (tries > maxRetries) {
-        log({ level: 'error', message: 'stream record sent to the dead-letter destination', sequenceNumber: seq, attempts: tries });
+        log({
+          level: 'error',
+          message: 'stream record sent to the dead-letter destination',
+          sequenceNumber: seq,
+          attempts: tries,
+        });
         await opts.deadLetter(record, error);
         attempts.delete(seq);
         start += 1;
@@ -122,12 +143,19 @@ export function startStreamPoller(opts: PollerOptions) {
         // delivered (or from the start of the shard), as the event source mapping resumes.
         const name = (e as Error).name;
         if (name !== 'TrimmedDataAccessException' && name !== 'ExpiredIteratorException') throw e;
-        log({ level: 'warn', message: 'stream iterator refused; resuming after the last record', shardId: state.shardId, error: name });
+        log({
+          level: 'warn',
+          message: 'stream iterator refused; resuming after the last record',
+          shardId: state.shardId,
+          error: name,
+        });
         const it = await streams.send(
           new GetShardIteratorCommand({
             StreamArn: streamArn,
             ShardId: state.shardId,
-            ...(state.lastSequence ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: state.lastSequence } : { ShardIteratorType: 'TRIM_HORIZON' }),
+            ...(state.lastSequence
+              ? { ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: state.lastSequence }
+              : { ShardIteratorType: 'TRIM_HORIZON' }),
           }),
         );
         state.iterator = it.ShardIterator;
@@ -151,7 +179,8 @@ export function startStreamPoller(opts: PollerOptions) {
       try {
         seen = await pollOnce();
       } catch (e) {
-        if (!stopped) log({ level: 'warn', message: 'stream poll failed', error: e instanceof Error ? e.message : String(e) });
+        if (!stopped)
+          log({ level: 'warn', message: 'stream poll failed', error: e instanceof Error ? e.message : String(e) });
       }
       if (seen === 0) {
         const waiters = idleWaiters;

@@ -13,7 +13,8 @@ export class TokenBucket {
     private readonly throttle: Throttle,
     private readonly now: () => number = () => performance.now(),
   ) {
-    if (!(throttle.rateLimit > 0) || !(throttle.burstLimit >= 1)) throw new Error(`A throttle needs rateLimit > 0 and burstLimit >= 1, got ${JSON.stringify(throttle)}`);
+    if (!(throttle.rateLimit > 0) || !(throttle.burstLimit >= 1))
+      throw new Error(`A throttle needs rateLimit > 0 and burstLimit >= 1, got ${JSON.stringify(throttle)}`);
     this.tokens = throttle.burstLimit;
     this.last = this.now();
   }
@@ -21,7 +22,10 @@ export class TokenBucket {
   /** Takes a token: 0 if there was one, else the seconds until there will be one. */
   take(): number {
     const now = this.now();
-    this.tokens = Math.min(this.throttle.burstLimit, this.tokens + ((now - this.last) / 1000) * this.throttle.rateLimit);
+    this.tokens = Math.min(
+      this.throttle.burstLimit,
+      this.tokens + ((now - this.last) / 1000) * this.throttle.rateLimit,
+    );
     this.last = now;
     if (this.tokens >= 1) {
       this.tokens -= 1;

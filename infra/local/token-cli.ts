@@ -16,7 +16,8 @@ async function main() {
       expires: { type: 'string', default: '7d' },
     },
   });
-  if (!values.account || !/^[A-Za-z0-9_-]{1,64}$/.test(values.account)) throw new Error('--account <accountId> is required (letters, digits, _ and -)');
+  if (!values.account || !/^[A-Za-z0-9_-]{1,64}$/.test(values.account))
+    throw new Error('--account <accountId> is required (letters, digits, _ and -)');
   if (values.role && values.role !== 'superAdmin') throw new Error('--role takes only superAdmin');
   if (!values.role && !values.permissions) throw new Error('give --role superAdmin or --permissions a,b');
   const keys = await loadSigningKeys(localConfig().keyFile);
@@ -27,7 +28,9 @@ async function main() {
     ...(values.role ? { role: 'superAdmin' as const } : {}),
     ...(values.permissions ? { permissions: parsePermissions(values.permissions) } : {}),
   });
-  console.log(`Token for account ${values.account}, user ${values.sub}${values.role ? ', super admin' : `, permissions ${values.permissions}`}:`);
+  console.log(
+    `Token for account ${values.account}, user ${values.sub}${values.role ? ', super admin' : `, permissions ${values.permissions}`}:`,
+  );
   console.log(token);
 }
 

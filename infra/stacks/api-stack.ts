@@ -13,7 +13,17 @@ import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { API_FUNCTIONS, FUNCTION_ENTRY, ROUTES, routeKey, type ApiFunction } from '../routes.js';
 import { API_THROTTLE, type Throttle } from '../throttle.js';
-import { BATCH_READ_ACTIONS, EXPORT_PREFIX, SEARCH_INDEXES, grantTableAccess, PDF_PREFIX, SES_SEND_ACTIONS, TABLE_ACTIONS, TABLE_READ_ACTIONS, type IndexName } from './grants.js';
+import {
+  BATCH_READ_ACTIONS,
+  EXPORT_PREFIX,
+  SEARCH_INDEXES,
+  grantTableAccess,
+  PDF_PREFIX,
+  SES_SEND_ACTIONS,
+  TABLE_ACTIONS,
+  TABLE_READ_ACTIONS,
+  type IndexName,
+} from './grants.js';
 import { serverErrorRateAlarm } from './api-alarms.js';
 import { ExportRunner } from './export-runner.js';
 import { OverdueJob } from './overdue-job.js';
@@ -46,7 +56,13 @@ export const API_FUNCTION_ACCESS: Record<ApiFunction, Access> = {
   // The OpenAPI document is built from code alone.
   docs: { table: 'none', indexes: [], readsPdfs: false, sendsMail: false },
   // Search, saved views (listed through gsi1) and export jobs; the search indexes gsi3 to gsi6.
-  index: { table: 'readWrite', indexes: ['gsi1', ...SEARCH_INDEXES], readsPdfs: false, sendsMail: false, searches: true },
+  index: {
+    table: 'readWrite',
+    indexes: ['gsi1', ...SEARCH_INDEXES],
+    readsPdfs: false,
+    sendsMail: false,
+    searches: true,
+  },
 };
 
 /** One JSON object per request in the stage's access log (HTTP API $context variables). */
@@ -125,15 +141,30 @@ export class ApiStack extends Stack {
           ...(access.sendsMail ? { MAIL_FROM: props.mailFrom } : {}),
         },
       });
-      if (access.table !== 'none') grantTableAccess(fn, props.table, access.table === 'readWrite' ? TABLE_ACTIONS : TABLE_READ_ACTIONS, access.indexes);
-      if (access.readsPdfs) fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [pdfObjects] }));
+      if (access.table !== 'none')
+        grantTableAccess(
+          fn,
+          props.table,
+          access.table === 'readWrite' ? TABLE_ACTIONS : TABLE_READ_ACTIONS,
+          access.indexes,
+        );
+      if (access.readsPdfs)
+        fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [pdfObjects] }));
       if (access.searches) {
-        fn.addToRolePolicy(new PolicyStatement({ actions: [...BATCH_READ_ACTIONS], resources: [props.table.tableArn] }));
-        fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [props.pdfBucket.arnForObjects(`${EXPORT_PREFIX}*`)] }));
+        fn.addToRolePolicy(
+          new PolicyStatement({ actions: [...BATCH_READ_ACTIONS], resources: [props.table.tableArn] }),
+        );
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: ['s3:GetObject'],
+            resources: [props.pdfBucket.arnForObjects(`${EXPORT_PREFIX}*`)],
+          }),
+        );
       }
       // Only as the sender identity. (While the SES account is in the sandbox, SES also checks
       // the recipients' identities: production access lifts that.)
-      if (access.sendsMail) fn.addToRolePolicy(new PolicyStatement({ actions: [...SES_SEND_ACTIONS], resources: [this.mailIdentityArn] }));
+      if (access.sendsMail)
+        fn.addToRolePolicy(new PolicyStatement({ actions: [...SES_SEND_ACTIONS], resources: [this.mailIdentityArn] }));
       fns[name] = fn;
     }
     this.functions = fns;
@@ -155,7 +186,9 @@ export class ApiStack extends Stack {
     // API Gateway verifies signature, issuer, audience and expiry before any function runs; the
     // handlers then check the permission named in the route table against the token's claims.
     const authorizer = new HttpJwtAuthorizer('JwtAuthorizer', props.jwtIssuer, { jwtAudience: props.jwtAudience });
-    const integrations = new Map(API_FUNCTIONS.map((name) => [name, new HttpLambdaIntegration(`${pascal(name)}Integration`, fns[name])]));
+    const integrations = new Map(
+      API_FUNCTIONS.map((name) => [name, new HttpLambdaIntegration(`${pascal(name)}Integration`, fns[name])]),
+    );
     this.routes = new Map();
     for (const route of ROUTES) {
       const [added] = this.api.addRoutes({
@@ -172,8 +205,13 @@ export class ApiStack extends Stack {
 
     // The invoice events (invoice.finalized, invoice.paid, ...; source invoice-service). Only the
     // stream consumer may put events on it.
-    this.bus = new EventBus(this, 'InvoiceEvents', { description: 'Invoice lifecycle events from the invoice service' });
-    new CfnOutput(this, 'EventBusName', { value: this.bus.eventBusName, description: 'EventBridge bus of the invoice events' });
+    this.bus = new EventBus(this, 'InvoiceEvents', {
+      description: 'Invoice lifecycle events from the invoice service',
+    });
+    new CfnOutput(this, 'EventBusName', {
+      value: this.bus.eventBusName,
+      description: 'EventBridge bus of the invoice events',
+    });
 
     this.streamConsumer = new StreamConsumer(this, 'InvoiceStream', {
       table: props.table,
@@ -182,6 +220,10 @@ export class ApiStack extends Stack {
       publicBaseUrl: props.publicBaseUrl,
     });
     this.overdueJob = new OverdueJob(this, 'PastDue', { table: props.table, publicBaseUrl: props.publicBaseUrl });
-    this.exportRunner = new ExportRunner(this, 'Exports', { table: props.table, bucket: props.pdfBucket, publicBaseUrl: props.publicBaseUrl });
+    this.exportRunner = new ExportRunner(this, 'Exports', {
+      table: props.table,
+      bucket: props.pdfBucket,
+      publicBaseUrl: props.publicBaseUrl,
+    });
   }
 }

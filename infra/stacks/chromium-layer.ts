@@ -22,10 +22,13 @@ type LockEntry = {
  * time, resolved the way Node does: from the requiring package's own node_modules upwards.
  * Optional and peer dependencies count when npm installed them.
  */
-export function runtimeClosure(name: string, lockFile = join(REPO_ROOT, 'package-lock.json')): { location: string; version: string; integrity: string }[] {
+export function runtimeClosure(
+  name: string,
+  lockFile = join(REPO_ROOT, 'package-lock.json'),
+): { location: string; version: string; integrity: string }[] {
   const packages = (JSON.parse(readFileSync(lockFile, 'utf8')) as { packages: Record<string, LockEntry> }).packages;
   const resolveFrom = (from: string, dep: string): string | undefined => {
-    for (let base = from; ; ) {
+    for (let base = from; ;) {
       const candidate = `${base ? `${base}/` : ''}node_modules/${dep}`;
       if (packages[candidate]) return candidate;
       if (!base) return undefined;
@@ -41,7 +44,10 @@ export function runtimeClosure(name: string, lockFile = join(REPO_ROOT, 'package
     seen.add(location);
     const entry = packages[location]!;
     const required = Object.keys(entry.dependencies ?? {});
-    const ifInstalled = [...Object.keys(entry.optionalDependencies ?? {}), ...Object.keys(entry.peerDependencies ?? {})];
+    const ifInstalled = [
+      ...Object.keys(entry.optionalDependencies ?? {}),
+      ...Object.keys(entry.peerDependencies ?? {}),
+    ];
     for (const dep of required) {
       const found = resolveFrom(location, dep);
       if (!found) throw new Error(`${location} needs ${dep}, which package-lock.json does not hold`);
@@ -55,7 +61,10 @@ export function runtimeClosure(name: string, lockFile = join(REPO_ROOT, 'package
   visit(root);
   return [...seen].sort().map((location) => {
     const entry = packages[location]!;
-    if (entry.link || !entry.version) throw new Error(`${location} is linked or has no version in package-lock.json; the layer copies installed packages only`);
+    if (entry.link || !entry.version)
+      throw new Error(
+        `${location} is linked or has no version in package-lock.json; the layer copies installed packages only`,
+      );
     return { location, version: entry.version, integrity: entry.integrity ?? '' };
   });
 }
@@ -83,9 +92,11 @@ export class ChromiumLayer extends LayerVersion {
       const installed = join(REPO_ROOT, p.location, 'package.json');
       if (!existsSync(installed)) throw new Error(`${p.location} is locked but not installed: run npm ci`);
       const { version } = JSON.parse(readFileSync(installed, 'utf8')) as { version: string };
-      if (version !== p.version) throw new Error(`${p.location} is ${version} on disk but ${p.version} in package-lock.json: run npm ci`);
+      if (version !== p.version)
+        throw new Error(`${p.location} is ${version} on disk but ${p.version} in package-lock.json: run npm ci`);
     }
-    if (!existsSync(join(REPO_ROOT, root.location, 'bin', 'chromium.br'))) throw new Error(`${CHROMIUM_PACKAGE} has no bin/chromium.br`);
+    if (!existsSync(join(REPO_ROOT, root.location, 'bin', 'chromium.br')))
+      throw new Error(`${CHROMIUM_PACKAGE} has no bin/chromium.br`);
 
     super(scope, id, {
       description: `${CHROMIUM_PACKAGE} ${root.version} (x64) and its dependencies`,
@@ -103,7 +114,8 @@ export class ChromiumLayer extends LayerVersion {
                 cpSync(join(REPO_ROOT, p.location), join(outputDir, 'nodejs', p.location), {
                   recursive: true,
                   // A package's own nested node_modules are copied as packages of the closure, if needed.
-                  filter: (src) => !src.slice(join(REPO_ROOT, p.location).length).split(/[\\/]/).includes('node_modules'),
+                  filter: (src) =>
+                    !src.slice(join(REPO_ROOT, p.location).length).split(/[\\/]/).includes('node_modules'),
                 });
               }
               return true;

@@ -9,7 +9,11 @@ import type { Construct } from 'constructs';
  * ids `DeadLetterQueue` and `DeadLetterAlarm` of `scope`.
  */
 export function deadLetterQueue(scope: Construct, alarmDescription: string): { queue: Queue; alarm: Alarm } {
-  const queue = new Queue(scope, 'DeadLetterQueue', { encryption: QueueEncryption.SQS_MANAGED, enforceSSL: true, retentionPeriod: Duration.days(14) });
+  const queue = new Queue(scope, 'DeadLetterQueue', {
+    encryption: QueueEncryption.SQS_MANAGED,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+  });
   const alarm = new Alarm(scope, 'DeadLetterAlarm', {
     alarmDescription,
     metric: queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),

@@ -42,11 +42,17 @@ export class ExportRunner extends Construct {
       // 100,000 rows are held in memory while the file is built.
       memorySize: 1536,
       timeout: EXPORT_STREAM_SETTINGS.timeout,
-      environment: { TABLE_NAME: props.table.tableName, PUBLIC_BASE_URL: props.publicBaseUrl, BUCKET_NAME: props.bucket.bucketName },
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        PUBLIC_BASE_URL: props.publicBaseUrl,
+        BUCKET_NAME: props.bucket.bucketName,
+      },
     });
     // Reads invoices through the search indexes and links; writes the job's progress.
     grantTableAccess(this.fn, props.table, [...TABLE_ACTIONS, ...BATCH_READ_ACTIONS], SEARCH_INDEXES);
-    this.fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [props.bucket.arnForObjects(`${EXPORT_PREFIX}*`)] }));
+    this.fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:PutObject'], resources: [props.bucket.arnForObjects(`${EXPORT_PREFIX}*`)] }),
+    );
 
     const dead = deadLetterQueue(this, 'An export job failed after all retries: see the export dead-letter queue.');
     this.deadLetterQueue = dead.queue;
@@ -58,9 +64,13 @@ export class ExportRunner extends Construct {
       reportBatchItemFailures: true,
       retryAttempts: EXPORT_STREAM_SETTINGS.retryAttempts,
       onFailure: new SqsDlq(this.deadLetterQueue),
-      filters: [FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { entity: { S: FilterRule.isEqual('export') } } } })],
+      filters: [
+        FilterCriteria.filter({
+          eventName: FilterRule.isEqual('INSERT'),
+          dynamodb: { NewImage: { entity: { S: FilterRule.isEqual('export') } } },
+        }),
+      ],
     });
     this.fn.addEventSource(this.eventSource);
-
   }
 }

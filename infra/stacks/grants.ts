@@ -47,9 +47,21 @@ export type IndexName = TableDefinition['globalSecondaryIndexes'][number]['index
  * Table.grant, never on `<table>/index/*`, so a function cannot read through an index it does
  * not use (the sparse past-due index, or any index added later).
  */
-export function grantTableAccess(grantee: IGrantable, table: ITable, actions: readonly string[], indexes: readonly IndexName[]) {
-  grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: [...actions], resources: [table.tableArn] }));
+export function grantTableAccess(
+  grantee: IGrantable,
+  table: ITable,
+  actions: readonly string[],
+  indexes: readonly IndexName[],
+) {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({ actions: [...actions], resources: [table.tableArn] }),
+  );
   if (indexes.length) {
-    grantee.grantPrincipal.addToPrincipalPolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: indexes.map((i) => `${table.tableArn}/index/${i}`) }));
+    grantee.grantPrincipal.addToPrincipalPolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: indexes.map((i) => `${table.tableArn}/index/${i}`),
+      }),
+    );
   }
 }

@@ -46,8 +46,15 @@ export class OverdueJob extends Construct {
     });
     // Query on the past-due index only (never the table or another index, never Scan); GetItem
     // for the settings (time zones) and UpdateItem to flag, on the table's items.
-    this.fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:Query'], resources: [`${props.table.tableArn}/index/${OVERDUE_INDEX}`] }));
-    this.fn.addToRolePolicy(new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [props.table.tableArn] }));
+    this.fn.addToRolePolicy(
+      new PolicyStatement({
+        actions: ['dynamodb:Query'],
+        resources: [`${props.table.tableArn}/index/${OVERDUE_INDEX}`],
+      }),
+    );
+    this.fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [props.table.tableArn] }),
+    );
 
     // The schedule's role, that only the scheduler of this account and schedule group may assume,
     // allowed to invoke this function and nothing else (LambdaInvoke grants that). Made here
@@ -58,7 +65,11 @@ export class OverdueJob extends Construct {
         conditions: {
           StringEquals: {
             'aws:SourceAccount': stack.account,
-            'aws:SourceArn': stack.formatArn({ service: 'scheduler', resource: 'schedule-group', resourceName: 'default' }),
+            'aws:SourceArn': stack.formatArn({
+              service: 'scheduler',
+              resource: 'schedule-group',
+              resourceName: 'default',
+            }),
           },
         },
       }),
@@ -77,7 +88,8 @@ export class OverdueJob extends Construct {
 
     // A run that could not check or flag some invoice fails its invocation (the next run retries).
     this.errorsAlarm = new Alarm(this, 'ErrorsAlarm', {
-      alarmDescription: 'The past-due job failed: some invoices were not checked or flagged (the next hourly run retries them).',
+      alarmDescription:
+        'The past-due job failed: some invoices were not checked or flagged (the next hourly run retries them).',
       metric: this.fn.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
       threshold: 0,
       comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,

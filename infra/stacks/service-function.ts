@@ -13,7 +13,10 @@ export const REPO_ROOT = resolve(import.meta.dirname, '../..');
  * name in log lines and metric dimensions, and the log level (INFO: one line per request, batch
  * or run). Lambda's advanced logging controls (AWS_LAMBDA_LOG_LEVEL) would override the level.
  */
-export const TELEMETRY_ENVIRONMENT = { POWERTOOLS_SERVICE_NAME: 'invoice-service', POWERTOOLS_LOG_LEVEL: 'INFO' } as const;
+export const TELEMETRY_ENVIRONMENT = {
+  POWERTOOLS_SERVICE_NAME: 'invoice-service',
+  POWERTOOLS_LOG_LEVEL: 'INFO',
+} as const;
 
 export type ServiceFunctionProps = {
   /** The entry module, relative to the repository root. */

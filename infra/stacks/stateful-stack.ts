@@ -39,7 +39,11 @@ export class StatefulStack extends Stack {
       deletionProtection: true,
     });
     for (const g of d.globalSecondaryIndexes) {
-      table.addGlobalSecondaryIndex({ indexName: g.indexName, partitionKey: key(g.partitionKey), sortKey: key(g.sortKey) });
+      table.addGlobalSecondaryIndex({
+        indexName: g.indexName,
+        partitionKey: key(g.partitionKey),
+        sortKey: key(g.sortKey),
+      });
     }
     this.table = table;
 

@@ -78,17 +78,26 @@ export class StreamConsumer extends Construct {
     // field. Key lookups and Query on the table only: it reads no index.
     grantTableAccess(this.fn, props.table, TABLE_ACTIONS, []);
     // Writes PDFs, and only under their prefix.
-    this.fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:PutObject'], resources: [props.bucket.arnForObjects(`${PDF_PREFIX}*`)] }));
+    this.fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:PutObject'], resources: [props.bucket.arnForObjects(`${PDF_PREFIX}*`)] }),
+    );
     // Publishes to this bus only.
     this.fn.addToRolePolicy(new PolicyStatement({ actions: ['events:PutEvents'], resources: [props.bus.eventBusArn] }));
 
-    const dead = deadLetterQueue(this, 'Stream records failed after all retries: see the dead-letter queue (each message points at the shard and sequence numbers).');
+    const dead = deadLetterQueue(
+      this,
+      'Stream records failed after all retries: see the dead-letter queue (each message points at the shard and sequence numbers).',
+    );
     this.deadLetterQueue = dead.queue;
     this.deadLetterAlarm = dead.alarm;
 
-    const invoiceImage = (image: 'NewImage' | 'OldImage') => FilterCriteria.filter({ dynamodb: { [image]: { entity: { S: FilterRule.isEqual('invoice') } } } });
+    const invoiceImage = (image: 'NewImage' | 'OldImage') =>
+      FilterCriteria.filter({ dynamodb: { [image]: { entity: { S: FilterRule.isEqual('invoice') } } } });
     // Payments and credit notes set off their PDFs and events when inserted (domain/stream/ledger-side-effects.ts).
-    const ledgerInsert = FilterCriteria.filter({ eventName: FilterRule.isEqual('INSERT'), dynamodb: { NewImage: { entity: { S: FilterRule.or('payment', 'creditNote') } } } });
+    const ledgerInsert = FilterCriteria.filter({
+      eventName: FilterRule.isEqual('INSERT'),
+      dynamodb: { NewImage: { entity: { S: FilterRule.or('payment', 'creditNote') } } },
+    });
     this.eventSource = new DynamoEventSource(props.table, {
       startingPosition: StartingPosition.TRIM_HORIZON,
       batchSize: STREAM_SETTINGS.batchSize,

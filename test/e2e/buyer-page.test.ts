@@ -31,14 +31,25 @@ async function renderAndStore(inv: Invoice, renderer: ChromiumPdfRenderer): Prom
   const contacts = new DynamoRecordStore<Contact>(db, stack.tableName, 'contact');
   const companies = new DynamoRecordStore<Company>(db, stack.tableName, 'company');
   const parties = {
-    contacts: (await Promise.all(inv.contacts.map((id) => contacts.get(inv.accountId, id)))).filter((c): c is Contact => c !== null),
+    contacts: (await Promise.all(inv.contacts.map((id) => contacts.get(inv.accountId, id)))).filter(
+      (c): c is Contact => c !== null,
+    ),
     company: inv.company ? await companies.get(inv.accountId, inv.company) : null,
   };
   const pdf = await renderer.render(invoiceDocuments.html(inv, parties), { format: invoiceDocuments.format(inv) });
   const hash = createHash('sha256').update(pdf).digest('hex');
   const key = invoiceDocuments.key(inv);
-  await new S3DocumentStore({ bucket: stack.s3.bucket, region: 'us-east-1', endpoint: stack.s3.endpoint }).put(key, pdf, 'application/pdf');
-  await new DynamoPdfRecordStore(db, stack.tableName).put(inv.accountId, inv.id, { key, sha256: hash, status: inv.status, version: inv.version });
+  await new S3DocumentStore({ bucket: stack.s3.bucket, region: 'us-east-1', endpoint: stack.s3.endpoint }).put(
+    key,
+    pdf,
+    'application/pdf',
+  );
+  await new DynamoPdfRecordStore(db, stack.tableName).put(inv.accountId, inv.id, {
+    key,
+    sha256: hash,
+    status: inv.status,
+    version: inv.version,
+  });
   await new DynamoInvoicePdfState(db, stack.tableName).markReady(inv, hash);
   return hash;
 }
@@ -49,8 +60,15 @@ beforeAll(async () => {
   browser = await launchChromium();
   const accountId = uniqueAccount();
   const api = client(stack.baseUrl, await stack.token(accountId));
-  const contact = (await api('POST', '/contacts', { firstName: 'Anna', lastName: 'de Vries', email: 'anna@voorbeeld.nl' })).body;
-  const company = (await api('POST', '/companies', { name: 'Grachtenwerk B.V.', address: { line1: 'Keizersgracht 123', city: 'Amsterdam', postalCode: '1015 CJ', country: 'NL' } })).body;
+  const contact = (
+    await api('POST', '/contacts', { firstName: 'Anna', lastName: 'de Vries', email: 'anna@voorbeeld.nl' })
+  ).body;
+  const company = (
+    await api('POST', '/companies', {
+      name: 'Grachtenwerk B.V.',
+      address: { line1: 'Keizersgracht 123', city: 'Amsterdam', postalCode: '1015 CJ', country: 'NL' },
+    })
+  ).body;
   const draft = (
     await api('POST', '/invoices', {
       contacts: [contact.id],

@@ -9,10 +9,13 @@ import { client } from '../support/local-stack.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-
 /** Runs `npm start`'s entry as a user would, and waits for the printed token. */
 function start(env: Record<string, string>): Promise<{ child: ChildProcess; token: string; output: () => string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
@@ -34,7 +37,10 @@ function start(env: Record<string, string>): Promise<{ child: ChildProcess; toke
   });
 }
 
-const stopped = (child: ChildProcess) => new Promise<number | null>((ok) => (child.exitCode !== null ? ok(child.exitCode) : child.on('exit', (code) => ok(code))));
+const stopped = (child: ChildProcess) =>
+  new Promise<number | null>((ok) =>
+    child.exitCode !== null ? ok(child.exitCode) : child.on('exit', (code) => ok(code)),
+  );
 
 async function portOpen(port: number): Promise<boolean> {
   try {
@@ -46,7 +52,12 @@ async function portOpen(port: number): Promise<boolean> {
 }
 
 test('npm start: token, API, Ctrl-C stops DynamoDB Local, a restart keeps the data', async () => {
-  const env = { PORT: String(await freePort()), DYNAMODB_PORT: String(await freePort()), S3_PORT: String(await freePort()), DATA_DIR: mkdtempSync(join(tmpdir(), 'inv-data-')) };
+  const env = {
+    PORT: String(await freePort()),
+    DYNAMODB_PORT: String(await freePort()),
+    S3_PORT: String(await freePort()),
+    DATA_DIR: mkdtempSync(join(tmpdir(), 'inv-data-')),
+  };
   const baseUrl = `http://127.0.0.1:${env.PORT}`;
 
   const first = await start(env);
@@ -92,7 +103,10 @@ test('npm run token mints a working token for any account and permissions', asyn
   const dataDir = mkdtempSync(join(tmpdir(), 'inv-data-'));
   const run = (args: string[]) =>
     new Promise<string>((ok, fail) => {
-      const c = spawn(process.execPath, ['--import', 'tsx', 'infra/local/token-cli.ts', ...args], { cwd: ROOT, env: { ...process.env, DATA_DIR: dataDir } });
+      const c = spawn(process.execPath, ['--import', 'tsx', 'infra/local/token-cli.ts', ...args], {
+        cwd: ROOT,
+        env: { ...process.env, DATA_DIR: dataDir },
+      });
       let out = '';
       c.stdout.on('data', (d: Buffer) => (out += d.toString()));
       c.stderr.on('data', (d: Buffer) => (out += d.toString()));
@@ -101,6 +115,10 @@ test('npm run token mints a working token for any account and permissions', asyn
   const out = await run(['--account', 'acc_other', '--permissions', 'invoices:read', '--sub', 'usr_7']);
   const token = out.trim().split('\n').at(-1)!;
   const [, payload] = token.split('.');
-  expect(JSON.parse(Buffer.from(payload!, 'base64url').toString())).toMatchObject({ accountId: 'acc_other', sub: 'usr_7', permissions: ['invoices:read'] });
+  expect(JSON.parse(Buffer.from(payload!, 'base64url').toString())).toMatchObject({
+    accountId: 'acc_other',
+    sub: 'usr_7',
+    permissions: ['invoices:read'],
+  });
   await expect(run(['--account', 'acc_other', '--permissions', 'invoices:fly'])).rejects.toThrow(/Unknown permission/);
 });

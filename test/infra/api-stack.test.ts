@@ -8,7 +8,18 @@ import { CONTEXT_DEFAULTS } from '../../infra/service-stacks.js';
 import { OVERDUE_INDEX } from '../../infra/stacks/overdue-job.js';
 import { TABLE_DEFINITION } from '../../infra/table-definition.js';
 import { API_THROTTLE } from '../../infra/throttle.js';
-import { REPO_ROOT, actionsOf, crossStackRef, isJoined, logicalId, resourcesOf, resourcesOfStatement, roleStatements, synthApp, type Statement } from './synth-app.js';
+import {
+  REPO_ROOT,
+  actionsOf,
+  crossStackRef,
+  isJoined,
+  logicalId,
+  resourcesOf,
+  resourcesOfStatement,
+  roleStatements,
+  synthApp,
+  type Statement,
+} from './synth-app.js';
 
 const { stateful, api, statefulTemplate, apiTemplate: template } = synthApp();
 const resources = (type: string) => resourcesOf(template, type);
@@ -22,7 +33,10 @@ const isTableName = crossStackRef(stateful, statefulTemplate, { Ref: tableLogica
 const isTableArn = crossStackRef(stateful, statefulTemplate, { 'Fn::GetAtt': [tableLogicalId, 'Arn'] });
 const isIndexArn = (index: string) => isJoined(isTableArn, `/index/${index}`);
 const isBucketName = crossStackRef(stateful, statefulTemplate, { Ref: bucketLogicalId });
-const isPdfObjects = isJoined(crossStackRef(stateful, statefulTemplate, { 'Fn::GetAtt': [bucketLogicalId, 'Arn'] }), '/pdfs/*');
+const isPdfObjects = isJoined(
+  crossStackRef(stateful, statefulTemplate, { 'Fn::GetAtt': [bucketLogicalId, 'Arn'] }),
+  '/pdfs/*',
+);
 
 /** The API functions that keep full item access to the table. */
 const READ_WRITE_FUNCTIONS: ApiFunction[] = ['invoices', 'settings', 'contacts', 'companies', 'crm', 'index'];
@@ -57,50 +71,67 @@ const EXTRA_ENV: Record<ApiFunction, string[]> = {
 describe('functions', () => {
   test('one Lambda per API function, plus the stream consumer and the past-due job, nothing else', () => {
     expect(Object.keys(api.functions).sort()).toEqual([...API_FUNCTIONS].sort());
-    const expected = [...API_FUNCTIONS.map(fnId), logicalId(api, api.streamConsumer.fn), logicalId(api, api.overdueJob.fn), logicalId(api, api.exportRunner.fn)];
+    const expected = [
+      ...API_FUNCTIONS.map(fnId),
+      logicalId(api, api.streamConsumer.fn),
+      logicalId(api, api.overdueJob.fn),
+      logicalId(api, api.exportRunner.fn),
+    ];
     expect(Object.keys(resources('AWS::Lambda::Function')).sort()).toEqual(expected.sort());
   });
 
-  test.each(API_FUNCTIONS)('%s runs on nodejs22.x arm64 with the table name, public URL, source maps and what it needs besides', (name) => {
-    const props = resources('AWS::Lambda::Function')[fnId(name)]?.Properties;
-    expect(props).toMatchObject({
-      Runtime: 'nodejs22.x',
-      Architectures: ['arm64'],
-      Handler: 'index.handler',
-      MemorySize: 512,
-      Timeout: 10,
-    });
-    const vars = (props?.Environment as { Variables: Record<string, unknown> }).Variables;
-    // functions/config/env.ts refuses to start without these.
-    expect(Object.keys(vars).sort()).toEqual(['NODE_OPTIONS', 'PUBLIC_BASE_URL', 'TABLE_NAME', ...TELEMETRY_ENV, ...EXTRA_ENV[name]].sort());
-    expect(vars).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'invoice-service', POWERTOOLS_LOG_LEVEL: 'INFO' });
-    expect(isTableName(vars.TABLE_NAME), JSON.stringify(vars.TABLE_NAME)).toBe(true);
-    expect(vars.PUBLIC_BASE_URL).toBe(CONTEXT_DEFAULTS.publicBaseUrl);
-    expect(vars.NODE_OPTIONS).toBe('--enable-source-maps');
-    if (vars.BUCKET_NAME !== undefined) expect(isBucketName(vars.BUCKET_NAME), JSON.stringify(vars.BUCKET_NAME)).toBe(true);
-    if (vars.MAIL_FROM !== undefined) expect(vars.MAIL_FROM).toBe(CONTEXT_DEFAULTS.mailFrom);
-  });
+  test.each(API_FUNCTIONS)(
+    '%s runs on nodejs22.x arm64 with the table name, public URL, source maps and what it needs besides',
+    (name) => {
+      const props = resources('AWS::Lambda::Function')[fnId(name)]?.Properties;
+      expect(props).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        MemorySize: 512,
+        Timeout: 10,
+      });
+      const vars = (props?.Environment as { Variables: Record<string, unknown> }).Variables;
+      // functions/config/env.ts refuses to start without these.
+      expect(Object.keys(vars).sort()).toEqual(
+        ['NODE_OPTIONS', 'PUBLIC_BASE_URL', 'TABLE_NAME', ...TELEMETRY_ENV, ...EXTRA_ENV[name]].sort(),
+      );
+      expect(vars).toMatchObject({ POWERTOOLS_SERVICE_NAME: 'invoice-service', POWERTOOLS_LOG_LEVEL: 'INFO' });
+      expect(isTableName(vars.TABLE_NAME), JSON.stringify(vars.TABLE_NAME)).toBe(true);
+      expect(vars.PUBLIC_BASE_URL).toBe(CONTEXT_DEFAULTS.publicBaseUrl);
+      expect(vars.NODE_OPTIONS).toBe('--enable-source-maps');
+      if (vars.BUCKET_NAME !== undefined)
+        expect(isBucketName(vars.BUCKET_NAME), JSON.stringify(vars.BUCKET_NAME)).toBe(true);
+      if (vars.MAIL_FROM !== undefined) expect(vars.MAIL_FROM).toBe(CONTEXT_DEFAULTS.mailFrom);
+    },
+  );
 
   test('every variable set on any function is one functions/config/env.ts reads, and none of the local-only ones', () => {
     const envSource = readFileSync(join(REPO_ROOT, 'functions/config/env.ts'), 'utf8');
     const localOnly = ['DYNAMODB_ENDPOINT', 'S3_ENDPOINT', 'EVENTS_LOG', 'OUTBOX_DIR'];
-    for (const local of localOnly) expect(envSource, `env.ts still declares ${local}`).toMatch(new RegExp(`\\b${local}:`));
+    for (const local of localOnly)
+      expect(envSource, `env.ts still declares ${local}`).toMatch(new RegExp(`\\b${local}:`));
     const fns = Object.entries(resources('AWS::Lambda::Function'));
     expect(fns.length).toBe(API_FUNCTIONS.length + 3);
     for (const [id, fn] of fns) {
       const names = Object.keys((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables);
       for (const n of names) {
         expect(localOnly, `${id} sets ${n}`).not.toContain(n);
-        if (n !== 'NODE_OPTIONS') expect(envSource, `${id} sets ${n}, which env.ts does not read`).toMatch(new RegExp(`\\b${n}:`));
+        if (n !== 'NODE_OPTIONS')
+          expect(envSource, `${id} sets ${n}, which env.ts does not read`).toMatch(new RegExp(`\\b${n}:`));
       }
     }
   });
 
   test.each(API_FUNCTIONS)('%s logs to its own log group with a retention', (name) => {
-    const props = resources('AWS::Lambda::Function')[fnId(name)]?.Properties as { LoggingConfig?: { LogGroup?: { Ref?: string } } };
+    const props = resources('AWS::Lambda::Function')[fnId(name)]?.Properties as {
+      LoggingConfig?: { LogGroup?: { Ref?: string } };
+    };
     const groupId = props.LoggingConfig?.LogGroup?.Ref;
     expect(groupId).toBeDefined();
-    expect(resources('AWS::Logs::LogGroup')[groupId!]?.Properties).toMatchObject({ RetentionInDays: expect.any(Number) });
+    expect(resources('AWS::Logs::LogGroup')[groupId!]?.Properties).toMatchObject({
+      RetentionInDays: expect.any(Number),
+    });
   });
 });
 
@@ -114,28 +145,36 @@ describe('routes', () => {
     expect([...routeByKey.keys()].sort()).toEqual(ROUTES.map(routeKey).sort());
   });
 
-  test.each(ROUTES.map((r) => [routeKey(r), r] as const))('%s reaches its function with payload v2 and the right auth', (key, route) => {
-    const props = routeByKey.get(key)!;
-    if (route.permission) {
-      expect(props).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
-    } else {
-      expect(props.AuthorizationType ?? 'NONE').toBe('NONE');
-      expect(props.AuthorizerId).toBeUndefined();
-    }
-    const target = props.Target as { 'Fn::Join': [string, [string, { Ref: string }]] };
-    expect(target['Fn::Join'][1][0]).toBe('integrations/');
-    const integration = resources('AWS::ApiGatewayV2::Integration')[target['Fn::Join'][1][1].Ref]?.Properties;
-    expect(integration).toMatchObject({
-      IntegrationType: 'AWS_PROXY',
-      IntegrationUri: { 'Fn::GetAtt': [fnId(route.function), 'Arn'] },
-      PayloadFormatVersion: '2.0',
-    });
-  });
+  test.each(ROUTES.map((r) => [routeKey(r), r] as const))(
+    '%s reaches its function with payload v2 and the right auth',
+    (key, route) => {
+      const props = routeByKey.get(key)!;
+      if (route.permission) {
+        expect(props).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
+      } else {
+        expect(props.AuthorizationType ?? 'NONE').toBe('NONE');
+        expect(props.AuthorizerId).toBeUndefined();
+      }
+      const target = props.Target as { 'Fn::Join': [string, [string, { Ref: string }]] };
+      expect(target['Fn::Join'][1][0]).toBe('integrations/');
+      const integration = resources('AWS::ApiGatewayV2::Integration')[target['Fn::Join'][1][1].Ref]?.Properties;
+      expect(integration).toMatchObject({
+        IntegrationType: 'AWS_PROXY',
+        IntegrationUri: { 'Fn::GetAtt': [fnId(route.function), 'Arn'] },
+        PayloadFormatVersion: '2.0',
+      });
+    },
+  );
 
   test('the OpenAPI document and the buyer page are the only public routes', () => {
     const open = Object.values(routes).filter((r) => (r.Properties!.AuthorizationType ?? 'NONE') === 'NONE');
-    expect(open.map((r) => r.Properties!.RouteKey).sort()).toEqual(['GET /i/{slug}', 'GET /i/{slug}/pdf', 'GET /openapi.json']);
-    for (const r of open) expect(ROUTES.find((x) => routeKey(x) === r.Properties!.RouteKey)?.function).toMatch(/^(docs|buyer)$/);
+    expect(open.map((r) => r.Properties!.RouteKey).sort()).toEqual([
+      'GET /i/{slug}',
+      'GET /i/{slug}/pdf',
+      'GET /openapi.json',
+    ]);
+    for (const r of open)
+      expect(ROUTES.find((x) => routeKey(x) === r.Properties!.RouteKey)?.function).toMatch(/^(docs|buyer)$/);
   });
 
   test('API Gateway may invoke each function on the paths of its routes, from this API only', () => {
@@ -150,7 +189,10 @@ describe('routes', () => {
           parts.some((x) => JSON.stringify(x) === JSON.stringify({ Ref: apiId }))
         );
       });
-      expect(found, routeKey(route)).toMatchObject({ Action: 'lambda:InvokeFunction', Principal: 'apigateway.amazonaws.com' });
+      expect(found, routeKey(route)).toMatchObject({
+        Action: 'lambda:InvokeFunction',
+        Principal: 'apigateway.amazonaws.com',
+      });
     }
   });
 });
@@ -167,7 +209,11 @@ describe('authorizer and stage', () => {
 
   test('issuer, audiences and public URL come from CDK context', () => {
     const { apiTemplate } = synthApp({
-      context: { jwtIssuer: 'https://id.acme.test/', jwtAudience: 'invoices, invoices-admin', publicBaseUrl: 'https://pay.acme.test' },
+      context: {
+        jwtIssuer: 'https://id.acme.test/',
+        jwtAudience: 'invoices, invoices-admin',
+        publicBaseUrl: 'https://pay.acme.test',
+      },
     });
     apiTemplate.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       JwtConfiguration: { Issuer: 'https://id.acme.test/', Audience: ['invoices', 'invoices-admin'] },
@@ -175,7 +221,10 @@ describe('authorizer and stage', () => {
     // Every function, the stream consumer and the past-due job included.
     const fns = Object.values(resourcesOf(apiTemplate, 'AWS::Lambda::Function'));
     expect(fns).toHaveLength(API_FUNCTIONS.length + 3);
-    for (const fn of fns) expect((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables.PUBLIC_BASE_URL).toBe('https://pay.acme.test');
+    for (const fn of fns)
+      expect((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables.PUBLIC_BASE_URL).toBe(
+        'https://pay.acme.test',
+      );
   });
 
   test.each([
@@ -192,7 +241,10 @@ describe('authorizer and stage', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
       AutoDeploy: true,
-      DefaultRouteSettings: { ThrottlingRateLimit: API_THROTTLE.rateLimit, ThrottlingBurstLimit: API_THROTTLE.burstLimit },
+      DefaultRouteSettings: {
+        ThrottlingRateLimit: API_THROTTLE.rateLimit,
+        ThrottlingBurstLimit: API_THROTTLE.burstLimit,
+      },
     });
   });
 
@@ -209,46 +261,86 @@ describe('access log and 5xx alarm', () => {
   test('the stage writes one JSON line per request to a log group with a retention, without the token', () => {
     const settings = stage.AccessLogSettings as { DestinationArn: { 'Fn::GetAtt': [string, string] }; Format: string };
     const groupId = settings.DestinationArn['Fn::GetAtt'][0];
-    expect(resources('AWS::Logs::LogGroup')[groupId]?.Properties).toMatchObject({ RetentionInDays: expect.any(Number) });
+    expect(resources('AWS::Logs::LogGroup')[groupId]?.Properties).toMatchObject({
+      RetentionInDays: expect.any(Number),
+    });
     const format = JSON.parse(settings.Format) as Record<string, string>;
-    expect(format).toMatchObject({ requestId: '$context.requestId', routeKey: '$context.routeKey', status: '$context.status', accountId: '$context.authorizer.claims.accountId' });
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      accountId: '$context.authorizer.claims.accountId',
+    });
     expect(settings.Format).not.toMatch(/authorization|header/i);
   });
 
   test("an alarm watches the share of the stage's requests answered with a 5xx", () => {
-    const alarms = Object.values(resources('AWS::CloudWatch::Alarm')).map((a) => a.Properties!).filter((a) => a.Metrics);
+    const alarms = Object.values(resources('AWS::CloudWatch::Alarm'))
+      .map((a) => a.Properties!)
+      .filter((a) => a.Metrics);
     expect(alarms).toHaveLength(1);
-    const alarm = alarms[0]! as { Metrics: { Id: string; Expression?: string; ReturnData?: boolean; MetricStat?: { Metric: { Namespace: string; MetricName: string; Dimensions: unknown[] }; Period: number; Stat: string } }[] } & Record<string, unknown>;
+    const alarm = alarms[0]! as {
+      Metrics: {
+        Id: string;
+        Expression?: string;
+        ReturnData?: boolean;
+        MetricStat?: {
+          Metric: { Namespace: string; MetricName: string; Dimensions: unknown[] };
+          Period: number;
+          Stat: string;
+        };
+      }[];
+    } & Record<string, unknown>;
     const stat = (name: string) => alarm.Metrics.find((m) => m.MetricStat?.Metric.MetricName === name)!;
     const dimensions = [
       { Name: 'ApiId', Value: { Ref: apiId } },
       { Name: 'Stage', Value: '$default' },
     ];
     for (const name of ['5xx', 'Count']) {
-      expect(stat(name).MetricStat).toEqual({ Metric: { Namespace: 'AWS/ApiGateway', MetricName: name, Dimensions: dimensions }, Period: 300, Stat: 'Sum' });
+      expect(stat(name).MetricStat).toEqual({
+        Metric: { Namespace: 'AWS/ApiGateway', MetricName: name, Dimensions: dimensions },
+        Period: 300,
+        Stat: 'Sum',
+      });
       expect(stat(name).ReturnData).toBe(false);
     }
     const expression = alarm.Metrics.find((m) => m.Expression)!;
-    expect(expression.Expression).toBe(`IF(${stat('Count').Id} >= 20, 100 * ${stat('5xx').Id} / ${stat('Count').Id}, 0)`);
-    expect(alarm).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 5, EvaluationPeriods: 3, DatapointsToAlarm: 2, TreatMissingData: 'notBreaching' });
+    expect(expression.Expression).toBe(
+      `IF(${stat('Count').Id} >= 20, 100 * ${stat('5xx').Id} / ${stat('Count').Id}, 0)`,
+    );
+    expect(alarm).toMatchObject({
+      ComparisonOperator: 'GreaterThanThreshold',
+      Threshold: 5,
+      EvaluationPeriods: 3,
+      DatapointsToAlarm: 2,
+      TreatMissingData: 'notBreaching',
+    });
   });
 });
 
 describe('least privilege', () => {
-  test.each(API_FUNCTIONS)('%s has a role of its own, no managed policy, and may write logs only to its own log group', (name) => {
-    const role = resources('AWS::IAM::Role')[roleId(name)]?.Properties;
-    // Not AWSLambdaBasicExecutionRole: it allows creating and writing any log group of the account.
-    expect(role?.ManagedPolicyArns).toBeUndefined();
-    expect(role?.Policies).toBeUndefined();
-    expect(role?.AssumeRolePolicyDocument).toEqual({ Version: '2012-10-17', Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }] });
-    const others = API_FUNCTIONS.filter((f) => f !== name);
-    expect(others.every((f) => api.functions[f].role !== api.functions[name].role)).toBe(true);
-    const logs = statementsOf(name).filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
-    expect(logs).toHaveLength(1);
-    expect(actionsOf(logs[0]!).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
-    const groupId = (resources('AWS::Lambda::Function')[fnId(name)]!.Properties as { LoggingConfig: { LogGroup: { Ref: string } } }).LoggingConfig.LogGroup.Ref;
-    expect(logs[0]!.Resource).toEqual({ 'Fn::GetAtt': [groupId, 'Arn'] });
-  });
+  test.each(API_FUNCTIONS)(
+    '%s has a role of its own, no managed policy, and may write logs only to its own log group',
+    (name) => {
+      const role = resources('AWS::IAM::Role')[roleId(name)]?.Properties;
+      // Not AWSLambdaBasicExecutionRole: it allows creating and writing any log group of the account.
+      expect(role?.ManagedPolicyArns).toBeUndefined();
+      expect(role?.Policies).toBeUndefined();
+      expect(role?.AssumeRolePolicyDocument).toEqual({
+        Version: '2012-10-17',
+        Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }],
+      });
+      const others = API_FUNCTIONS.filter((f) => f !== name);
+      expect(others.every((f) => api.functions[f].role !== api.functions[name].role)).toBe(true);
+      const logs = statementsOf(name).filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
+      expect(logs).toHaveLength(1);
+      expect(actionsOf(logs[0]!).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+      const groupId = (
+        resources('AWS::Lambda::Function')[fnId(name)]!.Properties as { LoggingConfig: { LogGroup: { Ref: string } } }
+      ).LoggingConfig.LogGroup.Ref;
+      expect(logs[0]!.Resource).toEqual({ 'Fn::GetAtt': [groupId, 'Arn'] });
+    },
+  );
 
   test('docs may only write its logs: no DynamoDB, S3 or anything else', () => {
     expect(statementsOf('docs').flatMap(actionsOf).sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
@@ -285,30 +377,36 @@ describe('least privilege', () => {
     expect(services).toEqual(expected[name]);
   });
 
-  test.each(API_FUNCTIONS.filter((f) => f !== 'docs'))('%s uses items on the table and Query on exactly the indexes it lists from (never index/*), never Scan', (name) => {
-    const statements = byService(name).dynamodb ?? [];
-    for (const { actions } of statements) {
-      // No Scan: request paths read by key or Query only (DESIGN.md), and IAM holds them to it.
-      expect(actions).not.toContain('dynamodb:Scan');
-    }
-    const onTable = statements.filter((s) => s.resources.every(isTableArn));
-    const onIndexes = statements.filter((s) => s !== onTable[0]);
-    expect(onTable).toHaveLength(1);
-    expect(onTable[0]!.resources).toHaveLength(1);
-    if (INDEXES[name].length === 0) {
-      expect(onIndexes).toEqual([]);
-      return;
-    }
-    expect(onIndexes).toHaveLength(1);
-    expect(onIndexes[0]!.actions).toEqual(['dynamodb:Query']);
-    expect(onIndexes[0]!.resources).toHaveLength(INDEXES[name].length);
-    for (const [i, index] of INDEXES[name].entries()) expect(isIndexArn(index)(onIndexes[0]!.resources[i]), JSON.stringify(onIndexes[0]!.resources[i])).toBe(true);
-  });
+  test.each(API_FUNCTIONS.filter((f) => f !== 'docs'))(
+    '%s uses items on the table and Query on exactly the indexes it lists from (never index/*), never Scan',
+    (name) => {
+      const statements = byService(name).dynamodb ?? [];
+      for (const { actions } of statements) {
+        // No Scan: request paths read by key or Query only (DESIGN.md), and IAM holds them to it.
+        expect(actions).not.toContain('dynamodb:Scan');
+      }
+      const onTable = statements.filter((s) => s.resources.every(isTableArn));
+      const onIndexes = statements.filter((s) => s !== onTable[0]);
+      expect(onTable).toHaveLength(1);
+      expect(onTable[0]!.resources).toHaveLength(1);
+      if (INDEXES[name].length === 0) {
+        expect(onIndexes).toEqual([]);
+        return;
+      }
+      expect(onIndexes).toHaveLength(1);
+      expect(onIndexes[0]!.actions).toEqual(['dynamodb:Query']);
+      expect(onIndexes[0]!.resources).toHaveLength(INDEXES[name].length);
+      for (const [i, index] of INDEXES[name].entries())
+        expect(isIndexArn(index)(onIndexes[0]!.resources[i]), JSON.stringify(onIndexes[0]!.resources[i])).toBe(true);
+    },
+  );
 
   test('every index an adapter Queries exists, and is granted to a function; no function may Query an index nobody uses', () => {
     // IndexName: 'gsi1', or IndexName: NAME with `const NAME = 'gsi2'` in the same file.
     const used = new Set<string>();
-    for (const file of readdirSync(join(REPO_ROOT, 'functions'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'))) {
+    for (const file of readdirSync(join(REPO_ROOT, 'functions'), { recursive: true, encoding: 'utf8' }).filter((f) =>
+      f.endsWith('.ts'),
+    )) {
       const text = readFileSync(join(REPO_ROOT, 'functions', file), 'utf8');
       for (const m of text.matchAll(/\bIndexName:\s*(?:'([^']+)'|(\w+))/g)) {
         const name = m[1] ?? new RegExp(`\\bconst ${m[2]} = '([^']+)'`).exec(text)?.[1];
@@ -329,13 +427,18 @@ describe('least privilege', () => {
       for (const s of (policy.Properties!.PolicyDocument as { Statement: Statement[] }).Statement) {
         for (const r of resourcesOfStatement(s)) {
           const suffix = (r as { 'Fn::Join'?: [string, unknown[]] })['Fn::Join']?.[1][1];
-          if (typeof suffix === 'string' && suffix.startsWith('/index/') && isIndexArn(suffix.slice(7))(r)) granted.add(suffix.slice(7));
+          if (typeof suffix === 'string' && suffix.startsWith('/index/') && isIndexArn(suffix.slice(7))(r))
+            granted.add(suffix.slice(7));
         }
       }
     }
     expect([...granted].sort()).toEqual([...used].sort());
     expect(new Set([...Object.values(INDEXES).flat(), OVERDUE_INDEX])).toEqual(granted);
-    for (const index of used) expect(TABLE_DEFINITION.globalSecondaryIndexes.map((g) => g.indexName as string), index).toContain(index);
+    for (const index of used)
+      expect(
+        TABLE_DEFINITION.globalSecondaryIndexes.map((g) => g.indexName as string),
+        index,
+      ).toContain(index);
   });
 
   test('the buyer page can only read the table: GetItem and Query, nothing that writes', () => {
@@ -343,31 +446,53 @@ describe('least privilege', () => {
     expect([...new Set(actions)].sort()).toEqual(['dynamodb:GetItem', 'dynamodb:Query']);
   });
 
-  test.each(['invoices', 'buyer'] as const)('%s may only read PDFs: s3:GetObject under pdfs/ of the bucket (to presign links)', (name) => {
-    const s3 = byService(name).s3!;
-    expect(s3).toHaveLength(1);
-    expect(s3[0]!.actions).toEqual(['s3:GetObject']);
-    expect(s3[0]!.resources).toHaveLength(1);
-    expect(isPdfObjects(s3[0]!.resources[0]), JSON.stringify(s3[0]!.resources[0])).toBe(true);
-  });
+  test.each(['invoices', 'buyer'] as const)(
+    '%s may only read PDFs: s3:GetObject under pdfs/ of the bucket (to presign links)',
+    (name) => {
+      const s3 = byService(name).s3!;
+      expect(s3).toHaveLength(1);
+      expect(s3[0]!.actions).toEqual(['s3:GetObject']);
+      expect(s3[0]!.resources).toHaveLength(1);
+      expect(isPdfObjects(s3[0]!.resources[0]), JSON.stringify(s3[0]!.resources[0])).toBe(true);
+    },
+  );
 
   test('invoices may send email only as the sender identity (the domain of the default mailFrom)', () => {
     const ses = byService('invoices').ses!;
     expect(ses).toHaveLength(1);
     expect(ses[0]!.actions).toEqual(['ses:SendEmail', 'ses:SendRawEmail']);
     expect(ses[0]!.resources).toEqual([
-      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ses:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':identity/example.com']] },
+      {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':ses:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            ':identity/example.com',
+          ],
+        ],
+      },
     ]);
   });
 
   test.each([
     [{ mailFrom: 'billing@acme.test' }, 'billing@acme.test', 'identity/acme.test'],
-    [{ mailFrom: 'billing@acme.test', mailIdentity: 'billing@acme.test' }, 'billing@acme.test', 'identity/billing@acme.test'],
+    [
+      { mailFrom: 'billing@acme.test', mailIdentity: 'billing@acme.test' },
+      'billing@acme.test',
+      'identity/billing@acme.test',
+    ],
   ])('context %j sets MAIL_FROM and the SES identity', (context, from, identity) => {
     const app = synthApp({ context });
     const fn = resourcesOf(app.apiTemplate, 'AWS::Lambda::Function')[logicalId(app.api, app.api.functions.invoices)]!;
     expect((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables.MAIL_FROM).toBe(from);
-    const ses = roleStatements(app.apiTemplate, logicalId(app.api, app.api.functions.invoices.role!)).filter((s) => actionsOf(s).some((a) => a.startsWith('ses:')));
+    const ses = roleStatements(app.apiTemplate, logicalId(app.api, app.api.functions.invoices.role!)).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('ses:')),
+    );
     expect(JSON.stringify(ses.map((s) => s.Resource))).toContain(`:${identity}"`);
   });
 
@@ -395,7 +520,9 @@ describe('least privilege', () => {
       TransactWrite: ['PutItem', 'UpdateItem', 'DeleteItem', 'ConditionCheckItem'],
     };
     const sdkCommand = /\bnew (\w+?)(?:Item)?Command\(/g;
-    const sources = readdirSync(join(REPO_ROOT, 'functions'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const sources = readdirSync(join(REPO_ROOT, 'functions'), { recursive: true, encoding: 'utf8' }).filter((f) =>
+      f.endsWith('.ts'),
+    );
     const used = new Set<string>();
     for (const file of sources) {
       const text = readFileSync(join(REPO_ROOT, 'functions', file), 'utf8');
@@ -407,16 +534,28 @@ describe('least privilege', () => {
     // BatchGet is search's alone (functions/dynamodb/invoice-search-index.ts): the index function
     // and the export runner have it, the other functions do not.
     const searchOnly = new Set(['BatchGet']);
-    const roles = [...READ_WRITE_FUNCTIONS.map((f) => [f, roleId(f)] as const), ['stream', logicalId(api, api.streamConsumer.fn.role!)] as const];
-    const searchRoles = [['index', roleId('index')], ['exports', logicalId(api, api.exportRunner.fn.role!)]] as const;
+    const roles = [
+      ...READ_WRITE_FUNCTIONS.map((f) => [f, roleId(f)] as const),
+      ['stream', logicalId(api, api.streamConsumer.fn.role!)] as const,
+    ];
+    const searchRoles = [
+      ['index', roleId('index')],
+      ['exports', logicalId(api, api.exportRunner.fn.role!)],
+    ] as const;
     for (const [name, role] of [...roles, ...searchRoles]) {
       const granted = new Set(roleStatements(template, role).flatMap(actionsOf));
       const searches = searchRoles.some(([n]) => n === name);
       if (!searches) expect([...granted], `${name} has BatchGetItem`).not.toContain('dynamodb:BatchGetItem');
       for (const command of used) {
         if (searchOnly.has(command) && !searches) continue;
-        expect(needs[command], `unknown command ${command}Command: add its IAM actions here and to TABLE_ACTIONS`).toBeDefined();
-        for (const action of needs[command]!) expect([...granted], `${name} needs dynamodb:${action} for ${command}Command`).toContain(`dynamodb:${action}`);
+        expect(
+          needs[command],
+          `unknown command ${command}Command: add its IAM actions here and to TABLE_ACTIONS`,
+        ).toBeDefined();
+        for (const action of needs[command]!)
+          expect([...granted], `${name} needs dynamodb:${action} for ${command}Command`).toContain(
+            `dynamodb:${action}`,
+          );
       }
     }
   });

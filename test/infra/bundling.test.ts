@@ -1,5 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -35,7 +45,8 @@ beforeAll(() => {
   };
 }, 300_000);
 const assetOf = (type: string, logical: string, property: 'Code' | 'Content') => {
-  const key = (synth.template.findResources(type)[logical]?.Properties as Record<string, { S3Key: string }>)[property]!.S3Key;
+  const key = (synth.template.findResources(type)[logical]?.Properties as Record<string, { S3Key: string }>)[property]!
+    .S3Key;
   return join(synth.directory, `asset.${key.replace(/\.zip$/, '')}`);
 };
 const assetDir = (fn: IFunction) => assetOf('AWS::Lambda::Function', logicalId(synth.api, fn), 'Code');
@@ -43,7 +54,11 @@ const assetDir = (fn: IFunction) => assetOf('AWS::Lambda::Function', logicalId(s
 test('synthesis bundles every function with the local esbuild into a loadable ES module', { timeout: 60_000 }, () => {
   console.log(`bundling synthesis took ${synth.seconds} s`);
   const { api } = synth;
-  const all = [...API_FUNCTIONS.map((name) => [name, api.functions[name]] as const), ['stream', api.streamConsumer.fn] as const, ['overdue job', api.overdueJob.fn] as const];
+  const all = [
+    ...API_FUNCTIONS.map((name) => [name, api.functions[name]] as const),
+    ['stream', api.streamConsumer.fn] as const,
+    ['overdue job', api.overdueJob.fn] as const,
+  ];
   const assetDirOf = (name: (typeof API_FUNCTIONS)[number]) => assetDir(api.functions[name]);
 
   for (const [name, fn] of all) {
@@ -59,7 +74,9 @@ test('synthesis bundles every function with the local esbuild into a loadable ES
     // run time anywhere else would fail the function at its cold start.
     if (fn !== api.streamConsumer.fn) expect(code, name).not.toMatch(/from\s*"@sparticuz\/chromium"/);
   }
-  expect(readFileSync(join(assetDirOf('invoices'), 'index.mjs'), 'utf8')).toMatch(/from\s*"@aws-sdk\/(lib|client)-dynamodb"/);
+  expect(readFileSync(join(assetDirOf('invoices'), 'index.mjs'), 'utf8')).toMatch(
+    /from\s*"@aws-sdk\/(lib|client)-dynamodb"/,
+  );
 
   // Load the docs bundle in a fresh Node process with the environment the stack sets and ask it
   // for the OpenAPI document: proves the ESM output, banner and env parsing work together.
@@ -72,7 +89,12 @@ test('synthesis bundles every function with the local esbuild into a loadable ES
     process.stdout.write(JSON.stringify({ statusCode: res.statusCode, openapi: JSON.parse(res.body).openapi }));
   `;
   const out = execFileSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
-    env: { PATH: process.env.PATH, TABLE_NAME: 'invoices', AWS_REGION: 'us-east-1', PUBLIC_BASE_URL: 'https://invoices.example.com' },
+    env: {
+      PATH: process.env.PATH,
+      TABLE_NAME: 'invoices',
+      AWS_REGION: 'us-east-1',
+      PUBLIC_BASE_URL: 'https://invoices.example.com',
+    },
     encoding: 'utf8',
     timeout: 30_000,
   });
@@ -81,72 +103,88 @@ test('synthesis bundles every function with the local esbuild into a loadable ES
   const [answer, ...logLines] = out.trim().split('\n').reverse();
   expect(JSON.parse(answer!)).toEqual({ statusCode: 200, openapi: '3.1.0' });
   expect(logLines.map((l) => JSON.parse(l) as unknown)).toContainEqual(
-    expect.objectContaining({ level: 'INFO', message: 'request', routeKey: 'GET /openapi.json', status: 200, service: 'invoice-service', correlation_id: 'r1' }),
+    expect.objectContaining({
+      level: 'INFO',
+      message: 'request',
+      routeKey: 'GET /openapi.json',
+      status: 200,
+      service: 'invoice-service',
+      correlation_id: 'r1',
+    }),
   );
 });
 
-test('the stream function bundles puppeteer-core, imports @sparticuz/chromium from its layer, and the two load together as in Lambda', { timeout: 120_000 }, () => {
-  const { api } = synth;
-  const streamDir = assetDir(api.streamConsumer.fn);
-  const layerDir = assetOf('AWS::Lambda::LayerVersion', logicalId(api, api.streamConsumer.layer), 'Content');
-  const code = readFileSync(join(streamDir, 'index.mjs'), 'utf8');
-  // Left out of the bundle: it finds its bin/ folder next to its own files.
-  expect(code).toMatch(/from\s*"@sparticuz\/chromium"/);
-  expect(code).not.toMatch(/from\s*"puppeteer-core"/);
-  expect(existsSync(join(streamDir, 'node_modules'))).toBe(false);
+test(
+  'the stream function bundles puppeteer-core, imports @sparticuz/chromium from its layer, and the two load together as in Lambda',
+  { timeout: 120_000 },
+  () => {
+    const { api } = synth;
+    const streamDir = assetDir(api.streamConsumer.fn);
+    const layerDir = assetOf('AWS::Lambda::LayerVersion', logicalId(api, api.streamConsumer.layer), 'Content');
+    const code = readFileSync(join(streamDir, 'index.mjs'), 'utf8');
+    // Left out of the bundle: it finds its bin/ folder next to its own files.
+    expect(code).toMatch(/from\s*"@sparticuz\/chromium"/);
+    expect(code).not.toMatch(/from\s*"puppeteer-core"/);
+    expect(existsSync(join(streamDir, 'node_modules'))).toBe(false);
 
-  // The layer: nodejs/node_modules/<package> for the package and each of its run-time dependencies.
-  const modules = join(layerDir, 'nodejs');
-  const closure = runtimeClosure('@sparticuz/chromium');
-  expect(closure.map((p) => p.location)).toEqual(expect.arrayContaining(['node_modules/@sparticuz/chromium', 'node_modules/tar-fs']));
-  for (const p of closure) {
-    const pkg = JSON.parse(readFileSync(join(modules, p.location, 'package.json'), 'utf8')) as { version: string };
-    expect(pkg.version, p.location).toBe(p.version);
-  }
-  const bin = join(modules, 'node_modules/@sparticuz/chromium/bin');
-  expect(statSync(join(bin, 'chromium.br')).size).toBeGreaterThan(30_000_000);
-  // Lambda's limit for a function and its layers, unzipped, is 250 MB.
-  const size = (dir: string) =>
-    readdirSync(dir, { recursive: true, withFileTypes: true })
-      .filter((e) => e.isFile())
-      .reduce((sum, e) => sum + statSync(join(e.parentPath, e.name)).size, 0);
-  const unzipped = size(layerDir) + size(streamDir);
-  console.log(`stream function + Chromium layer, unzipped: ${(unzipped / 1e6).toFixed(1)} MB`);
-  expect(unzipped).toBeLessThan(200_000_000);
+    // The layer: nodejs/node_modules/<package> for the package and each of its run-time dependencies.
+    const modules = join(layerDir, 'nodejs');
+    const closure = runtimeClosure('@sparticuz/chromium');
+    expect(closure.map((p) => p.location)).toEqual(
+      expect.arrayContaining(['node_modules/@sparticuz/chromium', 'node_modules/tar-fs']),
+    );
+    for (const p of closure) {
+      const pkg = JSON.parse(readFileSync(join(modules, p.location, 'package.json'), 'utf8')) as { version: string };
+      expect(pkg.version, p.location).toBe(p.version);
+    }
+    const bin = join(modules, 'node_modules/@sparticuz/chromium/bin');
+    expect(statSync(join(bin, 'chromium.br')).size).toBeGreaterThan(30_000_000);
+    // Lambda's limit for a function and its layers, unzipped, is 250 MB.
+    const size = (dir: string) =>
+      readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .reduce((sum, e) => sum + statSync(join(e.parentPath, e.name)).size, 0);
+    const unzipped = size(layerDir) + size(streamDir);
+    console.log(`stream function + Chromium layer, unzipped: ${(unzipped / 1e6).toFixed(1)} MB`);
+    expect(unzipped).toBeLessThan(200_000_000);
 
-  // Lambda as this machine can play it: the function's bundle in the task folder, the layer's
-  // packages (less the compressed browser, unpacked below from the layer itself) and the runtime's
-  // AWS SDK beside it, out of reach of the repository's node_modules.
-  const task = join(lambdaRoot, 'task');
-  cpSync(streamDir, task, { recursive: true });
-  cpSync(join(modules, 'node_modules'), join(lambdaRoot, 'node_modules'), { recursive: true, filter: (src) => !src.endsWith('.br') });
-  symlinkSync(join(REPO_ROOT, 'node_modules/@aws-sdk'), join(lambdaRoot, 'node_modules/@aws-sdk'), 'dir');
-  const tmp = join(lambdaRoot, 'tmp');
-  mkdirSync(tmp);
-  const script = `
+    // Lambda as this machine can play it: the function's bundle in the task folder, the layer's
+    // packages (less the compressed browser, unpacked below from the layer itself) and the runtime's
+    // AWS SDK beside it, out of reach of the repository's node_modules.
+    const task = join(lambdaRoot, 'task');
+    cpSync(streamDir, task, { recursive: true });
+    cpSync(join(modules, 'node_modules'), join(lambdaRoot, 'node_modules'), {
+      recursive: true,
+      filter: (src) => !src.endsWith('.br'),
+    });
+    symlinkSync(join(REPO_ROOT, 'node_modules/@aws-sdk'), join(lambdaRoot, 'node_modules/@aws-sdk'), 'dir');
+    const tmp = join(lambdaRoot, 'tmp');
+    mkdirSync(tmp);
+    const script = `
     const { handler } = await import('./index.mjs');
     const { default: chromium } = await import('@sparticuz/chromium');
     const executable = await chromium.executablePath(${JSON.stringify(bin)});
     process.stdout.write(JSON.stringify({ handler: typeof handler, executable }));
   `;
-  const out = JSON.parse(
-    execFileSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
-      cwd: task,
-      env: {
-        PATH: process.env.PATH,
-        TMPDIR: tmp,
-        AWS_REGION: 'us-east-1',
-        TABLE_NAME: 'invoices',
-        PUBLIC_BASE_URL: 'https://invoices.example.com',
-        BUCKET_NAME: 'pdfs',
-        EVENT_BUS_NAME: 'invoice-events',
-      },
-      encoding: 'utf8',
-      timeout: 60_000,
-    }),
-  ) as { handler: string; executable: string };
-  expect(out.handler).toBe('function');
-  // Unpacked from the layer's brotli file by the layer's own code and dependencies.
-  expect(out.executable).toBe(join(tmp, 'chromium'));
-  expect(statSync(out.executable).size).toBeGreaterThan(100_000_000);
-});
+    const out = JSON.parse(
+      execFileSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
+        cwd: task,
+        env: {
+          PATH: process.env.PATH,
+          TMPDIR: tmp,
+          AWS_REGION: 'us-east-1',
+          TABLE_NAME: 'invoices',
+          PUBLIC_BASE_URL: 'https://invoices.example.com',
+          BUCKET_NAME: 'pdfs',
+          EVENT_BUS_NAME: 'invoice-events',
+        },
+        encoding: 'utf8',
+        timeout: 60_000,
+      }),
+    ) as { handler: string; executable: string };
+    expect(out.handler).toBe('function');
+    // Unpacked from the layer's brotli file by the layer's own code and dependencies.
+    expect(out.executable).toBe(join(tmp, 'chromium'));
+    expect(statSync(out.executable).size).toBeGreaterThan(100_000_000);
+  },
+);

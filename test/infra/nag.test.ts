@@ -12,7 +12,13 @@ import { REPO_ROOT, synthApp } from './synth-app.js';
 const { app, api, stateful } = synthApp();
 // Synthesized already (the templates): the acknowledgements that wait for cross-stack ARNs are in.
 const report = new AwsSolutionsChecks(app, { verbose: true }).validateScope(app);
-const findings = (severity: string) => report.violations.filter((v) => v.severity === severity).map((v) => `${v.ruleName} at ${v.violatingResources.map((r) => (r as { constructPath?: string }).constructPath).join(', ')}`);
+const findings = (severity: string) =>
+  report.violations
+    .filter((v) => v.severity === severity)
+    .map(
+      (v) =>
+        `${v.ruleName} at ${v.violatingResources.map((r) => (r as { constructPath?: string }).constructPath).join(', ')}`,
+    );
 
 /** Every acknowledgement in the app: where it is, which rule (finding) and why. */
 function acknowledgements(root: IConstruct) {
@@ -20,7 +26,8 @@ function acknowledgements(root: IConstruct) {
   for (const c of root.node.findAll()) {
     for (const entry of c.node.metadata) {
       if (entry.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
-      for (const [id, reason] of Object.entries(entry.data as Record<string, string>)) out.push({ path: c.node.path, construct: c, id: id.replace(/^annotation::/i, ''), reason });
+      for (const [id, reason] of Object.entries(entry.data as Record<string, string>))
+        out.push({ path: c.node.path, construct: c, id: id.replace(/^annotation::/i, ''), reason });
     }
   }
   return out;
@@ -70,20 +77,31 @@ describe('the acknowledged findings', () => {
       expect(CfnResource.isCfnResource(a.construct), `${a.id} on ${a.path}`).toBe(true);
       expect(a.reason.length, `${a.id} on ${a.path}`).toBeGreaterThan(60);
     }
-    expect(stateful.node.metadata.concat(api.node.metadata, app.node.metadata).filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)).toEqual([]);
+    expect(
+      stateful.node.metadata
+        .concat(api.node.metadata, app.node.metadata)
+        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY),
+    ).toEqual([]);
   });
 
   test('are exactly these: the runtime pin, the public routes, the named wildcards and the DLQ', () => {
-    const fnPaths = [...Object.values(api.functions), api.streamConsumer.fn, api.overdueJob.fn, api.exportRunner.fn].map((f) => `${f.node.path}/Resource`);
+    const fnPaths = [
+      ...Object.values(api.functions),
+      api.streamConsumer.fn,
+      api.overdueJob.fn,
+      api.exportRunner.fn,
+    ].map((f) => `${f.node.path}/Resource`);
     const policy = (rolePath: string) => `${rolePath}/DefaultPolicy/Resource`;
-    const pdfs = /^AwsSolutions-IAM5\[Resource::\{"Fn::GetStackOutput":\{"StackName":"InvoiceStateful",.*"OutputName":"[^"]*PdfBucket[^"]*"\}\}\/pdfs\/\*\]$/;
+    const pdfs =
+      /^AwsSolutions-IAM5\[Resource::\{"Fn::GetStackOutput":\{"StackName":"InvoiceStateful",.*"OutputName":"[^"]*PdfBucket[^"]*"\}\}\/pdfs\/\*\]$/;
     const byPath = new Map<string, string[]>();
     for (const a of all) byPath.set(a.path, [...(byPath.get(a.path) ?? []), a.id].sort());
 
     for (const p of fnPaths) expect(byPath.get(p), p).toEqual(['AwsSolutions-L1']);
     const publicRoutes = ROUTES.filter((r) => r.permission === null).map(routeKey);
     expect(Object.keys(PUBLIC_ROUTE_REASONS).sort()).toEqual([...publicRoutes].sort());
-    for (const key of publicRoutes) expect(byPath.get(`${api.routes.get(key)!.node.path}/Resource`), key).toEqual(['AwsSolutions-APIG4']);
+    for (const key of publicRoutes)
+      expect(byPath.get(`${api.routes.get(key)!.node.path}/Resource`), key).toEqual(['AwsSolutions-APIG4']);
     for (const fn of [api.functions.invoices, api.functions.buyer]) {
       const ids = byPath.get(policy(fn.role!.node.path))!;
       expect(ids).toHaveLength(1);
@@ -94,7 +112,9 @@ describe('the acknowledged findings', () => {
     expect(stream).toContain('AwsSolutions-IAM5[Resource::*]');
     expect(stream.find((id) => id !== 'AwsSolutions-IAM5[Resource::*]')).toMatch(pdfs);
     const jobFnId = api.getLogicalId(api.overdueJob.fn.node.defaultChild as CfnResource);
-    expect(byPath.get(policy(api.overdueJob.scheduleRole.node.path))).toEqual([`AwsSolutions-IAM5[Resource::<${jobFnId}.Arn>:*]`]);
+    expect(byPath.get(policy(api.overdueJob.scheduleRole.node.path))).toEqual([
+      `AwsSolutions-IAM5[Resource::<${jobFnId}.Arn>:*]`,
+    ]);
     expect(byPath.get(`${api.streamConsumer.deadLetterQueue.node.path}/Resource`)).toEqual(['AwsSolutions-SQS3']);
     // The export runner: its stream's ListStreams and its exports/ prefix; the index function its exports/ prefix.
     const exportFiles = new RegExp(pdfs.source.replace('\\/pdfs\\/', '\\/exports\\/'));
@@ -110,7 +130,13 @@ describe('the acknowledged findings', () => {
     const expectedPaths = [
       ...fnPaths,
       ...publicRoutes.map((k) => `${api.routes.get(k)!.node.path}/Resource`),
-      ...[api.functions.invoices, api.functions.buyer, api.functions.index, api.streamConsumer.fn, api.exportRunner.fn].map((f) => policy(f.role!.node.path)),
+      ...[
+        api.functions.invoices,
+        api.functions.buyer,
+        api.functions.index,
+        api.streamConsumer.fn,
+        api.exportRunner.fn,
+      ].map((f) => policy(f.role!.node.path)),
       policy(api.overdueJob.scheduleRole.node.path),
       `${api.streamConsumer.deadLetterQueue.node.path}/Resource`,
       `${api.exportRunner.deadLetterQueue.node.path}/Resource`,

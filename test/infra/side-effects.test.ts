@@ -31,7 +31,10 @@ const isTableName = crossStackRef(stateful, statefulTemplate, { Ref: tableId });
 const isTableArn = crossStackRef(stateful, statefulTemplate, { 'Fn::GetAtt': [tableId, 'Arn'] });
 const isStreamArn = crossStackRef(stateful, statefulTemplate, { 'Fn::GetAtt': [tableId, 'StreamArn'] });
 const isBucketName = crossStackRef(stateful, statefulTemplate, { Ref: bucketId });
-const isPdfObjects = isJoined(crossStackRef(stateful, statefulTemplate, { 'Fn::GetAtt': [bucketId, 'Arn'] }), '/pdfs/*');
+const isPdfObjects = isJoined(
+  crossStackRef(stateful, statefulTemplate, { 'Fn::GetAtt': [bucketId, 'Arn'] }),
+  '/pdfs/*',
+);
 
 const streamFnId = logicalId(api, api.streamConsumer.fn);
 const streamRoleId = logicalId(api, api.streamConsumer.fn.role!);
@@ -56,7 +59,9 @@ function matches(pattern: unknown, value: unknown): boolean {
 
 /** The event source mapping that feeds one function. */
 const mappingOf = (fnId: string) => {
-  const all = Object.entries(resources('AWS::Lambda::EventSourceMapping')).filter(([, r]) => JSON.stringify(r.Properties!.FunctionName) === JSON.stringify({ Ref: fnId }));
+  const all = Object.entries(resources('AWS::Lambda::EventSourceMapping')).filter(
+    ([, r]) => JSON.stringify(r.Properties!.FunctionName) === JSON.stringify({ Ref: fnId }),
+  );
   expect(all, fnId).toHaveLength(1);
   return { id: all[0]![0], props: all[0]![1].Properties! };
 };
@@ -89,10 +94,14 @@ describe('the stream consumer', () => {
   });
 
   test('is invoked for invoice items only, whether the record has a new image, an old one or both', () => {
-    const patterns = (mapping.props.FilterCriteria as { Filters: { Pattern: string }[] }).Filters.map((f) => JSON.parse(f.Pattern) as unknown);
+    const patterns = (mapping.props.FilterCriteria as { Filters: { Pattern: string }[] }).Filters.map(
+      (f) => JSON.parse(f.Pattern) as unknown,
+    );
     const record = (eventName: string, images: { NewImage?: string; OldImage?: string }) => ({
       eventName,
-      dynamodb: Object.fromEntries(Object.entries(images).map(([k, entity]) => [k, { pk: { S: 'x' }, entity: { S: entity } }])),
+      dynamodb: Object.fromEntries(
+        Object.entries(images).map(([k, entity]) => [k, { pk: { S: 'x' }, entity: { S: entity } }]),
+      ),
     });
     const passes = (r: unknown) => patterns.some((p) => matches(p, r));
     expect(passes(record('INSERT', { NewImage: 'invoice' }))).toBe(true);
@@ -114,10 +123,17 @@ describe('the stream consumer', () => {
     const queue = resources('AWS::SQS::Queue')[queueId]!.Properties!;
     expect(queue.SqsManagedSseEnabled === true || queue.KmsMasterKeyId !== undefined).toBe(true);
     expect(queue.MessageRetentionPeriod).toBe(14 * 24 * 3600);
-    const policies = Object.values(resources('AWS::SQS::QueuePolicy')).filter((p) => JSON.stringify(p.Properties!.Queues) === JSON.stringify([{ Ref: queueId }]));
+    const policies = Object.values(resources('AWS::SQS::QueuePolicy')).filter(
+      (p) => JSON.stringify(p.Properties!.Queues) === JSON.stringify([{ Ref: queueId }]),
+    );
     const statements = policies.flatMap((p) => (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement);
     expect(statements).toContainEqual(
-      expect.objectContaining({ Effect: 'Deny', Action: 'sqs:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+      expect.objectContaining({
+        Effect: 'Deny',
+        Action: 'sqs:*',
+        Principal: { AWS: '*' },
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
     );
   });
 
@@ -140,7 +156,15 @@ describe('the stream consumer', () => {
 
   test('the stream function gets the table, bucket and bus names, and nothing local-only', () => {
     const vars = envOf(streamFnId);
-    expect(Object.keys(vars).sort()).toEqual(['BUCKET_NAME', 'EVENT_BUS_NAME', 'NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'PUBLIC_BASE_URL', 'TABLE_NAME']);
+    expect(Object.keys(vars).sort()).toEqual([
+      'BUCKET_NAME',
+      'EVENT_BUS_NAME',
+      'NODE_OPTIONS',
+      'POWERTOOLS_LOG_LEVEL',
+      'POWERTOOLS_SERVICE_NAME',
+      'PUBLIC_BASE_URL',
+      'TABLE_NAME',
+    ]);
     expect(isTableName(vars.TABLE_NAME)).toBe(true);
     expect(isBucketName(vars.BUCKET_NAME)).toBe(true);
     expect(vars.EVENT_BUS_NAME).toEqual({ Ref: busId });
@@ -155,19 +179,33 @@ describe('the stream consumer', () => {
       const targets = resourcesOfStatement(s);
       const ok =
         // Items: what the API functions have, on the table only (it Queries no index; no Scan).
-        (actions.every((a) => /^dynamodb:(GetItem|PutItem|UpdateItem|DeleteItem|ConditionCheckItem|Query)$/.test(a)) && targets.every(isTableArn)) ||
+        (actions.every((a) => /^dynamodb:(GetItem|PutItem|UpdateItem|DeleteItem|ConditionCheckItem|Query)$/.test(a)) &&
+          targets.every(isTableArn)) ||
         // Its own log group.
-        (JSON.stringify(actions.sort()) === '["logs:CreateLogStream","logs:PutLogEvents"]' && JSON.stringify(targets) === JSON.stringify([{ 'Fn::GetAtt': [logGroupOf(streamFnId), 'Arn'] }])) ||
+        (JSON.stringify(actions.sort()) === '["logs:CreateLogStream","logs:PutLogEvents"]' &&
+          JSON.stringify(targets) === JSON.stringify([{ 'Fn::GetAtt': [logGroupOf(streamFnId), 'Arn'] }])) ||
         // The stream, for the event source mapping (ListStreams cannot be scoped to a resource).
-        (actions.every((a) => /^dynamodb:(DescribeStream|GetRecords|GetShardIterator)$/.test(a)) && targets.every(isStreamArn)) ||
+        (actions.every((a) => /^dynamodb:(DescribeStream|GetRecords|GetShardIterator)$/.test(a)) &&
+          targets.every(isStreamArn)) ||
         (JSON.stringify(actions) === '["dynamodb:ListStreams"]' && JSON.stringify(targets) === '["*"]') ||
         (JSON.stringify(actions) === '["s3:PutObject"]' && targets.length === 1 && isPdfObjects(targets[0])) ||
-        (JSON.stringify(actions) === '["events:PutEvents"]' && JSON.stringify(targets) === JSON.stringify([{ 'Fn::GetAtt': [busId, 'Arn'] }])) ||
-        (actions.every((a) => /^sqs:(SendMessage|GetQueueAttributes|GetQueueUrl)$/.test(a)) && JSON.stringify(targets) === JSON.stringify([{ 'Fn::GetAtt': [queueId, 'Arn'] }]));
+        (JSON.stringify(actions) === '["events:PutEvents"]' &&
+          JSON.stringify(targets) === JSON.stringify([{ 'Fn::GetAtt': [busId, 'Arn'] }])) ||
+        (actions.every((a) => /^sqs:(SendMessage|GetQueueAttributes|GetQueueUrl)$/.test(a)) &&
+          JSON.stringify(targets) === JSON.stringify([{ 'Fn::GetAtt': [queueId, 'Arn'] }]));
       expect(ok, JSON.stringify(s)).toBe(true);
     }
     const granted = new Set(statements.flatMap(actionsOf));
-    for (const a of ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:GetRecords', 's3:PutObject', 'events:PutEvents', 'sqs:SendMessage']) expect([...granted]).toContain(a);
+    for (const a of [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:GetRecords',
+      's3:PutObject',
+      'events:PutEvents',
+      'sqs:SendMessage',
+    ])
+      expect([...granted]).toContain(a);
   });
 });
 
@@ -176,26 +214,39 @@ describe('the event bus', () => {
     const bus = only('AWS::Events::EventBus');
     expect(bus.id).toBe(busId);
     expect(rolesGranted(template, 'events:PutEvents')).toEqual([streamRoleId]);
-    const putEvents = roleStatements(template, streamRoleId).filter((s) => actionsOf(s).some((a) => a.startsWith('events:')));
-    expect(putEvents.map((s) => [actionsOf(s), s.Resource])).toEqual([[['events:PutEvents'], { 'Fn::GetAtt': [busId, 'Arn'] }]]);
+    const putEvents = roleStatements(template, streamRoleId).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('events:')),
+    );
+    expect(putEvents.map((s) => [actionsOf(s), s.Resource])).toEqual([
+      [['events:PutEvents'], { 'Fn::GetAtt': [busId, 'Arn'] }],
+    ]);
     template.hasOutput('EventBusName', { Value: { Ref: busId } });
   });
 });
 
 describe('S3 and SES grants across the whole stack', () => {
-  const s3Statements = (roleId: string) => roleStatements(template, roleId).filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+  const s3Statements = (roleId: string) =>
+    roleStatements(template, roleId).filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
 
   test('only the stream function and the export runner may put objects, only the invoices, buyer and index functions may get them, and nothing else in S3', () => {
     expect(rolesGranted(template, 's3:PutObject')).toEqual([streamRoleId, exportRoleId].sort());
-    expect(rolesGranted(template, 's3:GetObject')).toEqual([apiRoleId('buyer'), apiRoleId('invoices'), apiRoleId('index')].sort());
-    for (const action of ['s3:DeleteObject', 's3:ListBucket', 's3:PutBucketPolicy', 's3:GetObjectVersion']) expect(rolesGranted(template, action), action).toEqual([]);
+    expect(rolesGranted(template, 's3:GetObject')).toEqual(
+      [apiRoleId('buyer'), apiRoleId('invoices'), apiRoleId('index')].sort(),
+    );
+    for (const action of ['s3:DeleteObject', 's3:ListBucket', 's3:PutBucketPolicy', 's3:GetObjectVersion'])
+      expect(rolesGranted(template, action), action).toEqual([]);
   });
 
   test('the index function may only read exports: s3:GetObject under exports/ (to presign links)', () => {
     const statements = s3Statements(apiRoleId('index'));
     expect(statements).toHaveLength(1);
     expect(actionsOf(statements[0]!)).toEqual(['s3:GetObject']);
-    expect(isJoined(crossStackRef(stateful, statefulTemplate, { 'Fn::GetAtt': [bucketId, 'Arn'] }), '/exports/*')(resourcesOfStatement(statements[0]!)[0])).toBe(true);
+    expect(
+      isJoined(
+        crossStackRef(stateful, statefulTemplate, { 'Fn::GetAtt': [bucketId, 'Arn'] }),
+        '/exports/*',
+      )(resourcesOfStatement(statements[0]!)[0]),
+    ).toBe(true);
   });
 
   test('every S3 grant is one action on the pdfs/ prefix of the PDF bucket', () => {
@@ -210,8 +261,11 @@ describe('S3 and SES grants across the whole stack', () => {
   });
 
   test('only the invoices function may send email, and only as the sender identity', () => {
-    for (const action of ['ses:SendEmail', 'ses:SendRawEmail']) expect(rolesGranted(template, action), action).toEqual([apiRoleId('invoices')]);
-    const ses = roleStatements(template, apiRoleId('invoices')).filter((s) => actionsOf(s).some((a) => a.startsWith('ses:')));
+    for (const action of ['ses:SendEmail', 'ses:SendRawEmail'])
+      expect(rolesGranted(template, action), action).toEqual([apiRoleId('invoices')]);
+    const ses = roleStatements(template, apiRoleId('invoices')).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('ses:')),
+    );
     expect(ses).toHaveLength(1);
     expect(JSON.stringify(ses[0]!.Resource)).toMatch(/":identity\/example\.com"\]\]\}$/);
     expect(JSON.stringify(ses[0]!.Resource)).not.toContain('*');
@@ -226,14 +280,19 @@ describe('S3 and SES grants across the whole stack', () => {
       '@aws-sdk/client-sesv2': { SendEmail: 'ses:SendEmail' },
       '@aws-sdk/client-eventbridge': { PutEvents: 'events:PutEvents' },
     };
-    const sources = readdirSync(join(REPO_ROOT, 'functions'), { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.ts'));
+    const sources = readdirSync(join(REPO_ROOT, 'functions'), { recursive: true, encoding: 'utf8' }).filter((f) =>
+      f.endsWith('.ts'),
+    );
     const used = new Map<string, string>();
     for (const file of sources) {
       const text = readFileSync(join(REPO_ROOT, 'functions', file), 'utf8');
       for (const [client, commands] of Object.entries(needs)) {
         if (!text.includes(`'${client}'`)) continue;
         for (const m of text.matchAll(/\bnew (\w+)Command\(/g)) {
-          expect(commands[m[1]!], `${file}: ${m[1]}Command of ${client} needs an IAM action here and a grant in infra/stacks`).toBeDefined();
+          expect(
+            commands[m[1]!],
+            `${file}: ${m[1]}Command of ${client} needs an IAM action here and a grant in infra/stacks`,
+          ).toBeDefined();
           used.set(m[1]!, commands[m[1]!]!);
         }
       }
@@ -257,7 +316,10 @@ describe('S3 and SES grants across the whole stack', () => {
       expect(role.ManagedPolicyArns, fnId).toBeUndefined();
       expect(role.Policies, fnId).toBeUndefined();
       const logs = roleStatements(template, roleIds[i]!).filter((s) => actionsOf(s).some((a) => a.startsWith('logs:')));
-      expect(logs.map((s) => [actionsOf(s).sort(), s.Resource]), fnId).toEqual([[['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': [logGroupOf(fnId), 'Arn'] }]]);
+      expect(
+        logs.map((s) => [actionsOf(s).sort(), s.Resource]),
+        fnId,
+      ).toEqual([[['logs:CreateLogStream', 'logs:PutLogEvents'], { 'Fn::GetAtt': [logGroupOf(fnId), 'Arn'] }]]);
     }
   });
 
@@ -269,7 +331,9 @@ describe('S3 and SES grants across the whole stack', () => {
         // dynamodb:ListStreams has no resource type in IAM, and the stream's event source mapping
         // needs it; it lists stream ARNs, it reads no records.
         // The two stream consumers: side effects and the export runner.
-        expect([[{ Ref: streamRoleId }], [{ Ref: exportRoleId }]], JSON.stringify(s)).toContainEqual(policy.Properties!.Roles);
+        expect([[{ Ref: streamRoleId }], [{ Ref: exportRoleId }]], JSON.stringify(s)).toContainEqual(
+          policy.Properties!.Roles,
+        );
         expect([actionsOf(s), s.Resource]).toEqual([['dynamodb:ListStreams'], '*']);
       }
     }
@@ -278,7 +342,11 @@ describe('S3 and SES grants across the whole stack', () => {
 
 describe('the past-due job', () => {
   const schedule = only('AWS::Scheduler::Schedule');
-  const target = schedule.props.Target as { Arn: unknown; RoleArn: { 'Fn::GetAtt': [string, string] }; RetryPolicy?: { MaximumRetryAttempts: number; MaximumEventAgeInSeconds: number } };
+  const target = schedule.props.Target as {
+    Arn: unknown;
+    RoleArn: { 'Fn::GetAtt': [string, string] };
+    RetryPolicy?: { MaximumRetryAttempts: number; MaximumEventAgeInSeconds: number };
+  };
   const schedulerRoleId = target.RoleArn['Fn::GetAtt'][0];
 
   test('runs hourly on an EventBridge Scheduler schedule that invokes the job function', () => {
@@ -294,7 +362,11 @@ describe('the past-due job', () => {
     const role = resources('AWS::IAM::Role')[schedulerRoleId]!.Properties!;
     const trust = (role.AssumeRolePolicyDocument as { Statement: Statement[] }).Statement;
     expect(trust).toHaveLength(1);
-    expect(trust[0]).toMatchObject({ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: 'scheduler.amazonaws.com' } });
+    expect(trust[0]).toMatchObject({
+      Effect: 'Allow',
+      Action: 'sts:AssumeRole',
+      Principal: { Service: 'scheduler.amazonaws.com' },
+    });
     expect(trust[0]!.Condition).toMatchObject({ StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } });
     expect(role.ManagedPolicyArns).toBeUndefined();
     expect(role.Policies).toBeUndefined();
@@ -302,16 +374,22 @@ describe('the past-due job', () => {
     expect(statements.flatMap(actionsOf)).toEqual(['lambda:InvokeFunction']);
     const jobArn = { 'Fn::GetAtt': [jobFnId, 'Arn'] };
     for (const r of resourcesOfStatement(statements[0]!)) {
-      expect([JSON.stringify(jobArn), JSON.stringify({ 'Fn::Join': ['', [jobArn, ':*']] })]).toContain(JSON.stringify(r));
+      expect([JSON.stringify(jobArn), JSON.stringify({ 'Fn::Join': ['', [jobArn, ':*']] })]).toContain(
+        JSON.stringify(r),
+      );
     }
     // No other role may invoke any function, and nothing else may invoke the job.
     expect(rolesGranted(template, 'lambda:InvokeFunction')).toEqual([schedulerRoleId]);
-    const permissions = Object.values(resources('AWS::Lambda::Permission')).filter((p) => JSON.stringify(p.Properties!.FunctionName).includes(jobFnId));
+    const permissions = Object.values(resources('AWS::Lambda::Permission')).filter((p) =>
+      JSON.stringify(p.Properties!.FunctionName).includes(jobFnId),
+    );
     expect(permissions).toEqual([]);
   });
 
   test('the job may Query only the past-due index (gsi2) and GetItem/UpdateItem only on the table', () => {
-    const statements = roleStatements(template, jobRoleId).filter((s) => !actionsOf(s).every((a) => a.startsWith('logs:')));
+    const statements = roleStatements(template, jobRoleId).filter(
+      (s) => !actionsOf(s).every((a) => a.startsWith('logs:')),
+    );
     const grants = statements.map((s) => ({ actions: actionsOf(s).sort(), resources: resourcesOfStatement(s) }));
     expect(grants).toHaveLength(2);
     const query = grants.find((g) => g.actions.includes('dynamodb:Query'))!;
@@ -329,7 +407,13 @@ describe('the past-due job', () => {
     const props = fnProps(jobFnId);
     expect(props.Runtime).toBe('nodejs22.x');
     expect(props.Timeout as number).toBeGreaterThanOrEqual(60);
-    expect(Object.keys(envOf(jobFnId)).sort()).toEqual(['NODE_OPTIONS', 'POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME', 'PUBLIC_BASE_URL', 'TABLE_NAME']);
+    expect(Object.keys(envOf(jobFnId)).sort()).toEqual([
+      'NODE_OPTIONS',
+      'POWERTOOLS_LOG_LEVEL',
+      'POWERTOOLS_SERVICE_NAME',
+      'PUBLIC_BASE_URL',
+      'TABLE_NAME',
+    ]);
     expect(isTableName(envOf(jobFnId).TABLE_NAME)).toBe(true);
   });
 });
@@ -338,7 +422,12 @@ describe('alarms', () => {
   const alarms = Object.values(resources('AWS::CloudWatch::Alarm')).map((a) => a.Properties!);
   // The export runner's queue has its own alarm (see 'the export runner' above).
   const alarmOn = (namespace: string, metric: string) => {
-    const found = alarms.filter((a) => a.Namespace === namespace && a.MetricName === metric && !JSON.stringify(a.Dimensions).includes(logicalId(api, api.exportRunner.deadLetterQueue)));
+    const found = alarms.filter(
+      (a) =>
+        a.Namespace === namespace &&
+        a.MetricName === metric &&
+        !JSON.stringify(a.Dimensions).includes(logicalId(api, api.exportRunner.deadLetterQueue)),
+    );
     expect(found, `${namespace} ${metric}`).toHaveLength(1);
     return found[0]!;
   };
@@ -374,8 +463,11 @@ describe('the export runner', () => {
   test('is fed inserted export jobs only, one at a time, from the table stream', () => {
     expect(isStreamArn(mapping.props.EventSourceArn)).toBe(true);
     expect(mapping.props.BatchSize).toBe(1);
-    const patterns = (mapping.props.FilterCriteria as { Filters: { Pattern: string }[] }).Filters.map((f) => JSON.parse(f.Pattern) as unknown);
-    const passes = (eventName: string, entity: string) => patterns.some((p) => matches(p, { eventName, dynamodb: { NewImage: { entity: { S: entity } } } }));
+    const patterns = (mapping.props.FilterCriteria as { Filters: { Pattern: string }[] }).Filters.map(
+      (f) => JSON.parse(f.Pattern) as unknown,
+    );
+    const passes = (eventName: string, entity: string) =>
+      patterns.some((p) => matches(p, { eventName, dynamodb: { NewImage: { entity: { S: entity } } } }));
     expect(passes('INSERT', 'export')).toBe(true);
     expect(passes('MODIFY', 'export')).toBe(false);
     expect(passes('INSERT', 'invoice')).toBe(false);
@@ -385,7 +477,9 @@ describe('the export runner', () => {
     expect(mapping.props.MaximumRetryAttempts).toBe(2);
     expect(mapping.props.DestinationConfig).toEqual({ OnFailure: { Destination: { 'Fn::GetAtt': [dlqId, 'Arn'] } } });
     expect(resources('AWS::SQS::Queue')[dlqId]!.Properties!.SqsManagedSseEnabled).toBe(true);
-    const alarms = Object.values(resources('AWS::CloudWatch::Alarm')).filter((a) => JSON.stringify(a.Properties!.Dimensions ?? []).includes(dlqId));
+    const alarms = Object.values(resources('AWS::CloudWatch::Alarm')).filter((a) =>
+      JSON.stringify(a.Properties!.Dimensions ?? []).includes(dlqId),
+    );
     expect(alarms).toHaveLength(1);
   });
 

@@ -16,7 +16,13 @@ describe('the table', () => {
     // Nothing stateless here (CDK's version-reporting metadata aside): redeploying functions and
     // the API must never touch this stack.
     const types = Object.values(template.toJSON().Resources as Record<string, { Type: string }>).map((r) => r.Type);
-    expect(types.filter((t) => t !== 'AWS::CDK::Metadata').sort()).toEqual(['AWS::DynamoDB::Table', 'AWS::S3::Bucket', 'AWS::S3::Bucket', 'AWS::S3::BucketPolicy', 'AWS::S3::BucketPolicy']);
+    expect(types.filter((t) => t !== 'AWS::CDK::Metadata').sort()).toEqual([
+      'AWS::DynamoDB::Table',
+      'AWS::S3::Bucket',
+      'AWS::S3::Bucket',
+      'AWS::S3::BucketPolicy',
+      'AWS::S3::BucketPolicy',
+    ]);
     apiTemplate.resourceCountIs('AWS::DynamoDB::Table', 0);
     apiTemplate.resourceCountIs('AWS::DynamoDB::GlobalTable', 0);
     apiTemplate.resourceCountIs('AWS::S3::Bucket', 0);
@@ -29,7 +35,9 @@ describe('the table', () => {
     // Exactly the key attributes: an extra definition would be rejected by CloudFormation.
     expect(props.AttributeDefinitions).toHaveLength(2 + gsiKeys.length);
     expect(props.AttributeDefinitions).toEqual(
-      expect.arrayContaining([d.partitionKey, d.sortKey, ...gsiKeys].map((name) => ({ AttributeName: name, AttributeType: 'S' }))),
+      expect.arrayContaining(
+        [d.partitionKey, d.sortKey, ...gsiKeys].map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+      ),
     );
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [
@@ -80,25 +88,41 @@ describe('the PDF bucket', () => {
   const props = bucket.Properties!;
 
   test('blocks every kind of public access and disables ACLs', () => {
-    expect(props.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(props.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
     expect(props.OwnershipControls).toEqual({ Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] });
     expect(props.AccessControl).toBeUndefined();
     expect(props.WebsiteConfiguration).toBeUndefined();
   });
 
   test('its policy denies every request not made over TLS, on the bucket and its objects, and allows nothing', () => {
-    const policies = Object.values(resourcesOf(template, 'AWS::S3::BucketPolicy')).filter((p) => JSON.stringify(p.Properties!.Bucket) === JSON.stringify({ Ref: bucketId }));
+    const policies = Object.values(resourcesOf(template, 'AWS::S3::BucketPolicy')).filter(
+      (p) => JSON.stringify(p.Properties!.Bucket) === JSON.stringify({ Ref: bucketId }),
+    );
     expect(policies).toHaveLength(1);
     const statements = (policies[0]!.Properties!.PolicyDocument as { Statement: Statement[] }).Statement;
     // A bucket policy that allowed anything would be a second way in beside IAM.
     expect(statements.filter((s) => s.Effect !== 'Deny')).toEqual([]);
-    const tls = statements.find((s) => JSON.stringify(s.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } }));
+    const tls = statements.find(
+      (s) => JSON.stringify(s.Condition) === JSON.stringify({ Bool: { 'aws:SecureTransport': 'false' } }),
+    );
     expect(tls).toMatchObject({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' } });
-    expect(tls!.Resource).toEqual([{ 'Fn::GetAtt': [bucketId, 'Arn'] }, { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] }]);
+    expect(tls!.Resource).toEqual([
+      { 'Fn::GetAtt': [bucketId, 'Arn'] },
+      { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/*']] },
+    ]);
   });
 
   test('encrypts objects at rest', () => {
-    const rules = (props.BucketEncryption as { ServerSideEncryptionConfiguration: { ServerSideEncryptionByDefault: { SSEAlgorithm: string } }[] }).ServerSideEncryptionConfiguration;
+    const rules = (
+      props.BucketEncryption as {
+        ServerSideEncryptionConfiguration: { ServerSideEncryptionByDefault: { SSEAlgorithm: string } }[];
+      }
+    ).ServerSideEncryptionConfiguration;
     expect(rules).toHaveLength(1);
     expect(['AES256', 'aws:kms', 'aws:kms:dsse']).toContain(rules[0]!.ServerSideEncryptionByDefault.SSEAlgorithm);
   });
@@ -116,7 +140,11 @@ describe('the PDF bucket', () => {
       expect(r.ExpirationInDays).toBeUndefined();
       expect(r.ExpirationDate).toBeUndefined();
     }
-    expect(rules.some((r) => (r.AbortIncompleteMultipartUpload as { DaysAfterInitiation?: number } | undefined)?.DaysAfterInitiation)).toBe(true);
+    expect(
+      rules.some(
+        (r) => (r.AbortIncompleteMultipartUpload as { DaysAfterInitiation?: number } | undefined)?.DaysAfterInitiation,
+      ),
+    ).toBe(true);
   });
 
   test('survives stack deletion and replacement', () => {
@@ -138,7 +166,7 @@ describe('the access log bucket', () => {
       .filter((p) => JSON.stringify(p.Properties!.Bucket) === JSON.stringify({ Ref: bucketId }))
       .flatMap((p) => (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement);
 
-  test('receives the PDF bucket\'s server access logs under their prefix', () => {
+  test("receives the PDF bucket's server access logs under their prefix", () => {
     expect(resourcesOf(template, 'AWS::S3::Bucket')[pdfBucketId]!.Properties!.LoggingConfiguration).toEqual({
       DestinationBucketName: { Ref: logBucketId },
       LogFilePrefix: PDF_ACCESS_LOG_PREFIX,
@@ -147,9 +175,16 @@ describe('the access log bucket', () => {
 
   test('blocks public access, disables ACLs, encrypts with SSE-S3, and keeps logs a year (surviving the stack)', () => {
     expect(logBucket.Properties).toMatchObject({
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       OwnershipControls: { Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }] },
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
       LifecycleConfiguration: { Rules: [{ Status: 'Enabled', ExpirationInDays: 365 }] },
     });
     expect(logBucket).toMatchObject({ DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
@@ -157,7 +192,10 @@ describe('the access log bucket', () => {
 
   test('its policy denies requests not over TLS and allows only S3 log delivery, for the PDF bucket of this account, to put objects under the prefix', () => {
     const statements = policyOf(logBucketId);
-    expect(statements.find((s) => s.Effect === 'Deny')).toMatchObject({ Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } });
+    expect(statements.find((s) => s.Effect === 'Deny')).toMatchObject({
+      Action: 's3:*',
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
     const allows = statements.filter((s) => s.Effect === 'Allow');
     expect(allows).toEqual([
       {
@@ -165,7 +203,10 @@ describe('the access log bucket', () => {
         Action: 's3:PutObject',
         Principal: { Service: 'logging.s3.amazonaws.com' },
         Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [logBucketId, 'Arn'] }, `/${PDF_ACCESS_LOG_PREFIX}*`]] },
-        Condition: { ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [pdfBucketId, 'Arn'] } }, StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        Condition: {
+          ArnLike: { 'aws:SourceArn': { 'Fn::GetAtt': [pdfBucketId, 'Arn'] } },
+          StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+        },
       },
     ]);
   });

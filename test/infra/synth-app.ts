@@ -10,7 +10,9 @@ export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 
 /** The context `cdk synth` sees from cdk.json (feature flags), so tests check what deploys. */
 function cdkJsonContext(): Record<string, unknown> {
-  const cdkJson = JSON.parse(readFileSync(resolve(REPO_ROOT, 'cdk.json'), 'utf8')) as { context?: Record<string, unknown> };
+  const cdkJson = JSON.parse(readFileSync(resolve(REPO_ROOT, 'cdk.json'), 'utf8')) as {
+    context?: Record<string, unknown>;
+  };
   return cdkJson.context ?? {};
 }
 
@@ -58,7 +60,10 @@ export function logicalId(stack: Stack, construct: { node: { defaultChild?: unkn
  * name) depending on the cross-stack reference strength; both are accepted.
  */
 export function crossStackRef(producer: Stack, producerTemplate: Template, producerValue: unknown) {
-  const outputs = (producerTemplate.toJSON().Outputs ?? {}) as Record<string, { Value: unknown; Export?: { Name: string } }>;
+  const outputs = (producerTemplate.toJSON().Outputs ?? {}) as Record<
+    string,
+    { Value: unknown; Export?: { Name: string } }
+  >;
   const names = Object.entries(outputs)
     .filter(([, o]) => JSON.stringify(o.Value) === JSON.stringify(producerValue))
     .flatMap(([id, o]) => [id, ...(o.Export ? [o.Export.Name] : [])]);
@@ -69,7 +74,10 @@ export function crossStackRef(producer: Stack, producerTemplate: Template, produ
     if (more.length || (key !== 'Fn::ImportValue' && key !== 'Fn::GetStackOutput')) return false;
     const inner = (value as Record<string, unknown>)[key];
     const name = key === 'Fn::ImportValue' ? inner : (inner as { StackName?: string; OutputName?: string }).OutputName;
-    return names.includes(name as string) && (key === 'Fn::ImportValue' || (inner as { StackName?: string }).StackName === producer.stackName);
+    return (
+      names.includes(name as string) &&
+      (key === 'Fn::ImportValue' || (inner as { StackName?: string }).StackName === producer.stackName)
+    );
   };
 }
 
@@ -79,14 +87,22 @@ export const isJoined = (isBase: (v: unknown) => boolean, suffix: string) => (v:
   return !!join && join[0] === '' && join[1].length === 2 && isBase(join[1][0]) && join[1][1] === suffix;
 };
 
-export type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: unknown; Principal?: unknown };
+export type Statement = {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: unknown;
+  Principal?: unknown;
+};
 export const actionsOf = (s: Statement) => [s.Action].flat();
 export const resourcesOfStatement = (s: Statement) => [s.Resource].flat();
 
 /** Every statement of the inline policies attached to a role (by the role's logical id). */
 export function roleStatements(template: Template, roleLogicalId: string): Statement[] {
   return Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
-    .filter((p) => (p.Properties!.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleLogicalId })))
+    .filter((p) =>
+      (p.Properties!.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: roleLogicalId })),
+    )
     .flatMap((p) => (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement);
 }
 
@@ -95,7 +111,11 @@ export function rolesGranted(template: Template, action: string): string[] {
   const roles = new Set<string>();
   for (const p of Object.values(resourcesOf(template, 'AWS::IAM::Policy'))) {
     const statements = (p.Properties!.PolicyDocument as { Statement: Statement[] }).Statement;
-    const grants = statements.some((s) => s.Effect === 'Allow' && actionsOf(s).some((a) => a === action || (a.endsWith('*') && action.startsWith(a.slice(0, -1)))));
+    const grants = statements.some(
+      (s) =>
+        s.Effect === 'Allow' &&
+        actionsOf(s).some((a) => a === action || (a.endsWith('*') && action.startsWith(a.slice(0, -1)))),
+    );
     if (grants) for (const r of p.Properties!.Roles as { Ref: string }[]) roles.add(r.Ref);
   }
   return [...roles].sort();

@@ -22,19 +22,68 @@ afterAll(() => stack.close());
 
 const line = { name: 'Work', unitPrice: 100 };
 const BAD: [string, string, string, unknown, number, string | null][] = [
-  ['wrong type for unitPrice', 'POST', '/invoices', { lineItems: [{ name: 'A', unitPrice: '100' }] }, 422, 'lineItems.0.unitPrice'],
-  ['fractional minor units', 'POST', '/invoices', { lineItems: [{ name: 'A', unitPrice: 10.5 }] }, 422, 'lineItems.0.unitPrice'],
+  [
+    'wrong type for unitPrice',
+    'POST',
+    '/invoices',
+    { lineItems: [{ name: 'A', unitPrice: '100' }] },
+    422,
+    'lineItems.0.unitPrice',
+  ],
+  [
+    'fractional minor units',
+    'POST',
+    '/invoices',
+    { lineItems: [{ name: 'A', unitPrice: 10.5 }] },
+    422,
+    'lineItems.0.unitPrice',
+  ],
   ['missing name', 'POST', '/invoices', { lineItems: [{ unitPrice: 100 }] }, 422, 'lineItems.0.name'],
   ['unknown field', 'POST', '/invoices', { lineItems: [line], colour: 'red' }, 422, 'colour'],
   ['unknown field in a line', 'POST', '/invoices', { lineItems: [{ ...line, sku: 'x' }] }, 422, 'lineItems.0.sku'],
   ['negative quantity', 'POST', '/invoices', { lineItems: [{ ...line, quantity: -1 }] }, 422, 'lineItems.0.quantity'],
-  ['discount above the price', 'POST', '/invoices', { lineItems: [{ ...line, discount: { type: 'amount', value: 101 } }] }, 422, 'lineItems.0.discount.value'],
-  ['percent over 100', 'POST', '/invoices', { lineItems: [{ ...line, discount: { type: 'percent', value: 120 } }] }, 422, 'lineItems.0.discount.value'],
-  ['10,000 line items', 'POST', '/invoices', { lineItems: Array.from({ length: 10_000 }, () => line) }, 422, 'lineItems'],
+  [
+    'discount above the price',
+    'POST',
+    '/invoices',
+    { lineItems: [{ ...line, discount: { type: 'amount', value: 101 } }] },
+    422,
+    'lineItems.0.discount.value',
+  ],
+  [
+    'percent over 100',
+    'POST',
+    '/invoices',
+    { lineItems: [{ ...line, discount: { type: 'percent', value: 120 } }] },
+    422,
+    'lineItems.0.discount.value',
+  ],
+  [
+    '10,000 line items',
+    'POST',
+    '/invoices',
+    { lineItems: Array.from({ length: 10_000 }, () => line) },
+    422,
+    'lineItems',
+  ],
   ['not a currency', 'POST', '/invoices', { currency: 'XYZ' }, 422, 'currency'],
   ['not a date', 'POST', '/invoices', { invoiceDate: '2026-02-30' }, 422, 'invoiceDate'],
-  ['net terms past 9999-12-31', 'POST', '/invoices', { invoiceDate: '9999-12-31', paymentTerms: 'net30' }, 422, 'invoiceDate'],
-  ['unknown country', 'POST', '/invoices', { billingAddress: { line1: 'a', city: 'b', country: 'QQ' } }, 422, 'billingAddress.country'],
+  [
+    'net terms past 9999-12-31',
+    'POST',
+    '/invoices',
+    { invoiceDate: '9999-12-31', paymentTerms: 'net30' },
+    422,
+    'invoiceDate',
+  ],
+  [
+    'unknown country',
+    'POST',
+    '/invoices',
+    { billingAddress: { line1: 'a', city: 'b', country: 'QQ' } },
+    422,
+    'billingAddress.country',
+  ],
   ['domain not connected', 'POST', '/invoices', { domain: 'billing.example.com' }, 422, 'domain'],
   ['body is an array', 'POST', '/invoices', [1, 2], 422, '(body)'],
   ['malformed JSON', 'POST', '/invoices', '{"lineItems": [', 400, null],
@@ -50,18 +99,30 @@ const BAD: [string, string, string, unknown, number, string | null][] = [
   ['garbage cursor', 'GET', '/invoices?after=%%%', undefined, 400, 'after'],
 ];
 
-test.each(BAD)('%s → %i problem+json naming the field, nothing stored', async (_name, method, path, body, status, field) => {
-  const before = await snapshot();
-  const res = await api(method, path.replace('{draft}', draft.id), body);
-  expect(res.status).toBe(status);
-  expect(res.headers.get('content-type')).toContain('application/problem+json');
-  expect(res.body).toMatchObject({ status, title: expect.any(String), detail: expect.any(String), type: expect.any(String) });
-  if (field) expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(field);
-  expect(await snapshot()).toEqual(before);
-});
+test.each(BAD)(
+  '%s → %i problem+json naming the field, nothing stored',
+  async (_name, method, path, body, status, field) => {
+    const before = await snapshot();
+    const res = await api(method, path.replace('{draft}', draft.id), body);
+    expect(res.status).toBe(status);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
+    expect(res.body).toMatchObject({
+      status,
+      title: expect.any(String),
+      detail: expect.any(String),
+      type: expect.any(String),
+    });
+    if (field) expect(res.body.errors.map((e: { path: string }) => e.path)).toContain(field);
+    expect(await snapshot()).toEqual(before);
+  },
+);
 
 test('a clone whose custom due date would land after 9999-12-31 is 422, not a +010000 date', async () => {
-  const far = await api('POST', '/invoices', { invoiceDate: '0001-01-01', paymentTerms: 'custom', dueDate: '9999-12-31' });
+  const far = await api('POST', '/invoices', {
+    invoiceDate: '0001-01-01',
+    paymentTerms: 'custom',
+    dueDate: '9999-12-31',
+  });
   expect(far.status).toBe(201);
   const before = await snapshot();
   const clone = await api('POST', `/invoices/${far.body.id}/clone`);
@@ -86,7 +147,8 @@ test('a 5 MB body is 413 and stores nothing', async () => {
 
 test('script tags and handlers in comments are stripped; allowed markup stays', async () => {
   const res = await api('POST', '/invoices', {
-    comments: '<p onclick="steal()">Pay <b>soon</b><script>alert(1)</script> <a href="javascript:alert(1)">x</a> <a href="https://pay.example/1">link</a></p><img src=x onerror=alert(1)><iframe src="//evil"></iframe>',
+    comments:
+      '<p onclick="steal()">Pay <b>soon</b><script>alert(1)</script> <a href="javascript:alert(1)">x</a> <a href="https://pay.example/1">link</a></p><img src=x onerror=alert(1)><iframe src="//evil"></iframe>',
   });
   expect(res.status).toBe(201);
   const stored = (await api('GET', `/invoices/${res.body.id}`)).body.comments as string;

@@ -18,7 +18,9 @@ async function account() {
 describe('numbering under concurrency', () => {
   test('200 concurrent creates in onCreate mode yield exactly INV-1001 … INV-1200', async () => {
     const { api } = await account();
-    const results = await Promise.all(range(1, 200).map(() => api('POST', '/invoices', { lineItems: [{ name: 'Work', unitPrice: 1000 }] })));
+    const results = await Promise.all(
+      range(1, 200).map(() => api('POST', '/invoices', { lineItems: [{ name: 'Work', unitPrice: 1000 }] })),
+    );
     expect(results.map((r) => r.status)).toEqual(results.map(() => 201));
     const numbers = results.map((r) => r.body.number as string).sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)));
     expect(numbers).toEqual(range(1001, 1200).map((n) => `INV-${n}`));
@@ -26,8 +28,14 @@ describe('numbering under concurrency', () => {
 
   test('50 drafts finalized concurrently in onFinalize mode get contiguous numbers', async () => {
     const { api, contactId } = await account();
-    expect((await api('PUT', '/settings/invoices', { numbering: 'onFinalize', prefix: 'GL', startNumber: 500 })).status).toBe(200);
-    const drafts = await Promise.all(range(1, 50).map(() => api('POST', '/invoices', { contacts: [contactId], lineItems: [{ name: 'Work', unitPrice: 1000 }] })));
+    expect(
+      (await api('PUT', '/settings/invoices', { numbering: 'onFinalize', prefix: 'GL', startNumber: 500 })).status,
+    ).toBe(200);
+    const drafts = await Promise.all(
+      range(1, 50).map(() =>
+        api('POST', '/invoices', { contacts: [contactId], lineItems: [{ name: 'Work', unitPrice: 1000 }] }),
+      ),
+    );
     expect(drafts.every((d) => d.status === 201 && d.body.number === null)).toBe(true);
     // A deleted draft leaves no gap: it never took a number.
     expect((await api('DELETE', `/invoices/${drafts[0]!.body.id}`)).status).toBe(204);
@@ -40,8 +48,14 @@ describe('numbering under concurrency', () => {
   test('two racing finalizes: exactly one wins, the other gets 409 naming the status', async () => {
     const { api, contactId } = await account();
     for (let round = 0; round < 5; round++) {
-      const draft = await api('POST', '/invoices', { contacts: [contactId], lineItems: [{ name: 'Work', unitPrice: 1000 }] });
-      const [a, b] = await Promise.all([api('POST', `/invoices/${draft.body.id}/finalize`), api('POST', `/invoices/${draft.body.id}/finalize`)]);
+      const draft = await api('POST', '/invoices', {
+        contacts: [contactId],
+        lineItems: [{ name: 'Work', unitPrice: 1000 }],
+      });
+      const [a, b] = await Promise.all([
+        api('POST', `/invoices/${draft.body.id}/finalize`),
+        api('POST', `/invoices/${draft.body.id}/finalize`),
+      ]);
       expect([a!.status, b!.status].sort()).toEqual([200, 409]);
       const loser = a!.status === 409 ? a! : b!;
       expect(loser.headers.get('content-type')).toContain('application/problem+json');
@@ -52,9 +66,15 @@ describe('numbering under concurrency', () => {
   test('pay versus void: exactly one wins and the invoice shows the winner', async () => {
     const { api, contactId } = await account();
     for (let round = 0; round < 5; round++) {
-      const draft = await api('POST', '/invoices', { contacts: [contactId], lineItems: [{ name: 'Work', unitPrice: 1000 }] });
+      const draft = await api('POST', '/invoices', {
+        contacts: [contactId],
+        lineItems: [{ name: 'Work', unitPrice: 1000 }],
+      });
       await api('POST', `/invoices/${draft.body.id}/finalize`);
-      const [pay, voided] = await Promise.all([api('POST', `/invoices/${draft.body.id}/mark-paid`, {}), api('POST', `/invoices/${draft.body.id}/void`)]);
+      const [pay, voided] = await Promise.all([
+        api('POST', `/invoices/${draft.body.id}/mark-paid`, {}),
+        api('POST', `/invoices/${draft.body.id}/void`),
+      ]);
       expect([pay!.status, voided!.status].sort()).toEqual([200, 409]);
       const final = await api('GET', `/invoices/${draft.body.id}`);
       expect(final.body.status).toBe(pay!.status === 200 ? 'paid' : 'voided');
@@ -65,7 +85,9 @@ describe('numbering under concurrency', () => {
   test('concurrent creates with one Idempotency-Key create one invoice', async () => {
     const { api } = await account();
     const body = { poNumber: 'PO-IDEM', lineItems: [{ name: 'Work', unitPrice: 1000 }] };
-    const results = await Promise.all(range(1, 10).map(() => api('POST', '/invoices', body, { 'idempotency-key': 'k-concurrent' })));
+    const results = await Promise.all(
+      range(1, 10).map(() => api('POST', '/invoices', body, { 'idempotency-key': 'k-concurrent' })),
+    );
     const created = results.filter((r) => r.status === 201);
     // The first claims the key; the others either see it in progress (409) or replay its response.
     expect(created.length).toBeGreaterThanOrEqual(1);

@@ -12,19 +12,28 @@ let stack: Stack;
 let api: ReturnType<typeof client>;
 let accountId: string;
 let contactId: string;
-const FAKE_PDF = new TextEncoder().encode('%PDF-1.7\n% a stand-in: these tests are about the routes, not the rendering\n');
+const FAKE_PDF = new TextEncoder().encode(
+  '%PDF-1.7\n% a stand-in: these tests are about the routes, not the rendering\n',
+);
 
 beforeAll(async () => {
   stack = await startStack();
   accountId = uniqueAccount();
   api = client(stack.baseUrl, await stack.token(accountId));
-  contactId = (await api('POST', '/contacts', { firstName: 'Grace', lastName: 'Hopper', email: 'grace@example.com' })).body.id;
+  contactId = (await api('POST', '/contacts', { firstName: 'Grace', lastName: 'Hopper', email: 'grace@example.com' }))
+    .body.id;
 });
 afterAll(() => stack.close());
 
 /** The API leaves the tenant out of its objects; the key builders need it back. */
 const draft = async (extra: object = {}): Promise<Invoice> => ({
-  ...(await api('POST', '/invoices', { contacts: [contactId], lineItems: [{ name: 'Compiler work', quantity: 2, unitPrice: 61_728 }], ...extra })).body,
+  ...(
+    await api('POST', '/invoices', {
+      contacts: [contactId],
+      lineItems: [{ name: 'Compiler work', quantity: 2, unitPrice: 61_728 }],
+      ...extra,
+    })
+  ).body,
   accountId,
 });
 
@@ -36,13 +45,23 @@ async function open(extra: object = {}): Promise<Invoice & { url: string }> {
 /** What the stream handler leaves behind once it has rendered: the object in S3 and its record. */
 async function seedPdf(inv: Invoice) {
   const key = pdfKey(inv);
-  await new S3DocumentStore({ bucket: stack.s3.bucket, region: 'us-east-1', endpoint: stack.s3.endpoint }).put(key, FAKE_PDF, 'application/pdf');
-  const records = new DynamoPdfRecordStore(documentClient({ tableName: stack.tableName, endpoint: stack.endpoint, region: 'us-east-1' }), stack.tableName);
+  await new S3DocumentStore({ bucket: stack.s3.bucket, region: 'us-east-1', endpoint: stack.s3.endpoint }).put(
+    key,
+    FAKE_PDF,
+    'application/pdf',
+  );
+  const records = new DynamoPdfRecordStore(
+    documentClient({ tableName: stack.tableName, endpoint: stack.endpoint, region: 'us-east-1' }),
+    stack.tableName,
+  );
   await records.put(accountId, inv.id, { key, sha256: 'unused', status: inv.status, version: inv.version });
 }
 
 /** A GET with a chosen Host header (fetch will not send one), as a connected domain's request arrives. */
-function getWithHost(path: string, host: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+function getWithHost(
+  path: string,
+  host: string,
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
   return new Promise((resolve, reject) => {
     const url = new URL(stack.baseUrl + path);
     const req = request({ host: url.hostname, port: url.port, path, headers: { host } }, (res) => {
@@ -78,7 +97,14 @@ describe('GET /invoices/{id}/preview', () => {
   test('needs invoices:read, and another account’s invoice is a 404', async () => {
     const inv = await draft();
     expect((await client(stack.baseUrl, null)('GET', `/invoices/${inv.id}/preview`)).status).toBe(401);
-    expect((await client(stack.baseUrl, await stack.token(accountId, { permissions: ['crm:read'] }))('GET', `/invoices/${inv.id}/preview`)).status).toBe(403);
+    expect(
+      (
+        await client(stack.baseUrl, await stack.token(accountId, { permissions: ['crm:read'] }))(
+          'GET',
+          `/invoices/${inv.id}/preview`,
+        )
+      ).status,
+    ).toBe(403);
     const other = client(stack.baseUrl, await stack.token(uniqueAccount()));
     expect((await other('GET', `/invoices/${inv.id}/preview`)).status).toBe(404);
     expect((await other('GET', `/invoices/${inv.id}/pdf`)).status).toBe(404);
@@ -117,7 +143,13 @@ describe('buyer routes (no token)', () => {
 
   test('a draft’s slug and an unknown slug are 404, page and PDF alike', async () => {
     const inv = await draft();
-    for (const path of [`/i/${inv.slug}`, `/i/${inv.slug}/pdf`, '/i/0123456789abcdef0123456789abcdef', '/i/0123456789abcdef0123456789abcdef/pdf', '/i/NOT_A_SLUG']) {
+    for (const path of [
+      `/i/${inv.slug}`,
+      `/i/${inv.slug}/pdf`,
+      '/i/0123456789abcdef0123456789abcdef',
+      '/i/0123456789abcdef0123456789abcdef/pdf',
+      '/i/NOT_A_SLUG',
+    ]) {
       expect((await buyer()('GET', path)).status, path).toBe(404);
     }
   });

@@ -4,7 +4,14 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ROUTES, routeKey, type RouteDef } from '../../infra/routes.js';
 import { client, startStack, uniqueAccount, type Stack } from '../support/local-stack.js';
 import { accountItems, pathsFor, seedAccount, type Seeded } from '../support/route-fixtures.js';
-import { junkValue, mutatedBody, nastyString, serialize, validBody, type WireBody } from '../support/schema-arbitrary.js';
+import {
+  junkValue,
+  mutatedBody,
+  nastyString,
+  serialize,
+  validBody,
+  type WireBody,
+} from '../support/schema-arbitrary.js';
 
 /**
  * Property-based fuzzing of every route in ROUTES, over real HTTP against the local stack.
@@ -61,12 +68,22 @@ function send(req: FuzzRequest, token: string | null): Promise<Reply> {
         port: url.port,
         method: req.method,
         path: req.path,
-        headers: { ...req.headers, ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-length': Buffer.byteLength(body) } : {}) },
+        headers: {
+          ...req.headers,
+          ...(token ? { authorization: `Bearer ${token}` } : {}),
+          ...(body !== undefined ? { 'content-length': Buffer.byteLength(body) } : {}),
+        },
       },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, contentType: String(res.headers['content-type'] ?? ''), text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            contentType: String(res.headers['content-type'] ?? ''),
+            text: Buffer.concat(chunks).toString('utf8'),
+          }),
+        );
         res.on('error', reject);
       },
     );
@@ -80,53 +97,137 @@ const describeRequest = (r: FuzzRequest) => {
   const body = serialize(r.body);
   return `${r.method} ${r.path.slice(0, 200)} auth=${r.auth} headers=${JSON.stringify(r.headers).slice(0, 300)} body(${body?.length ?? 0})=${body?.slice(0, 300) ?? '-'} refusedFor=${r.refusedFor.join(',')}`;
 };
-const withDescription = (r: FuzzRequest): FuzzRequest => Object.assign(r, { [fc.toStringMethod]: () => describeRequest(r) });
+const withDescription = (r: FuzzRequest): FuzzRequest =>
+  Object.assign(r, { [fc.toStringMethod]: () => describeRequest(r) });
 
 // --- The parts of a request ------------------------------------------------------------------
 
 /** Ids no object can have: the API must answer 404 (or 400 for bad encoding) without a lookup. */
 const badId = fc.oneof(
-  fc.constantFrom('..', '%2e%2e', '.', '%2F', 'inv_1%2F..%2F..', `inv_${'a'.repeat(41)}`, 'x'.repeat(3000), '%E2%80%AE', '%00', 'inv_1%00', 'INV-1001', 'inv_1%23INVOICE', 'inv_-1', '%25', '%C0%AE', 'null', 'undefined', '__proto__', 'constructor', 'inv_%F0%9F%98%80', '%E0%A4%A', 'inv_1%20', 'ACC%23x'),
+  fc.constantFrom(
+    '..',
+    '%2e%2e',
+    '.',
+    '%2F',
+    'inv_1%2F..%2F..',
+    `inv_${'a'.repeat(41)}`,
+    'x'.repeat(3000),
+    '%E2%80%AE',
+    '%00',
+    'inv_1%00',
+    'INV-1001',
+    'inv_1%23INVOICE',
+    'inv_-1',
+    '%25',
+    '%C0%AE',
+    'null',
+    'undefined',
+    '__proto__',
+    'constructor',
+    'inv_%F0%9F%98%80',
+    '%E0%A4%A',
+    'inv_1%20',
+    'ACC%23x',
+  ),
   nastyString(60).map((s) => encodeURIComponent(s.replace(/[\ud800-\udfff]/g, '\ufffd')) || '%20'),
 );
-const someTarget = fc.oneof(fc.constantFrom('con_X', 'com_1', 'deal_%23x', `quo_${'9'.repeat(80)}`, '..', '%23INVOICE%23', '%00'), nastyString(30).map((s) => encodeURIComponent(s.replace(/[\ud800-\udfff]/g, '\ufffd')) || 'x'));
-const badIfMatch = fc.oneof(fc.constantFrom('yesterday', '*', '"abc"', 'W/"x"', '""', '"1", "2"', '-1', '1.5', '"9999999999999"', 'W/', 'null', '0x1', '"1"x'), fc.string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 30 }).map((s) => `x${s}`));
-const someIfMatch = fc.oneof(fc.nat(4).map((n) => `"${n}"`), fc.nat(4).map((n) => `W/"${n}"`), fc.nat(4).map(String));
-const printable = (max: number) => fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: max });
-const latin1 = (max: number) => fc.string({ unit: fc.integer({ min: 0xa0, max: 0xff }).map((c) => String.fromCharCode(c)), maxLength: max });
+const someTarget = fc.oneof(
+  fc.constantFrom('con_X', 'com_1', 'deal_%23x', `quo_${'9'.repeat(80)}`, '..', '%23INVOICE%23', '%00'),
+  nastyString(30).map((s) => encodeURIComponent(s.replace(/[\ud800-\udfff]/g, '\ufffd')) || 'x'),
+);
+const badIfMatch = fc.oneof(
+  fc.constantFrom(
+    'yesterday',
+    '*',
+    '"abc"',
+    'W/"x"',
+    '""',
+    '"1", "2"',
+    '-1',
+    '1.5',
+    '"9999999999999"',
+    'W/',
+    'null',
+    '0x1',
+    '"1"x',
+  ),
+  fc
+    .string({ unit: fc.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 30 })
+    .map((s) => `x${s}`),
+);
+const someIfMatch = fc.oneof(
+  fc.nat(4).map((n) => `"${n}"`),
+  fc.nat(4).map((n) => `W/"${n}"`),
+  fc.nat(4).map(String),
+);
+const printable = (max: number) =>
+  fc.string({ unit: fc.integer({ min: 0x20, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: max });
+const latin1 = (max: number) =>
+  fc.string({ unit: fc.integer({ min: 0xa0, max: 0xff }).map((c) => String.fromCharCode(c)), maxLength: max });
 const idempotencyKey = fc.oneof(fc.uuid(), printable(40), latin1(5), fc.constant('k'.repeat(300)), fc.constant(''));
-const contentType = fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=latin1', 'multipart/form-data; boundary=x', 'application/merge-patch+json', '', '*/*', 'application/problem+json');
+const contentType = fc.constantFrom(
+  'application/json',
+  'application/json; charset=utf-8',
+  'text/plain',
+  'application/x-www-form-urlencoded',
+  'application/json; charset=latin1',
+  'multipart/form-data; boundary=x',
+  'application/merge-patch+json',
+  '',
+  '*/*',
+  'application/problem+json',
+);
 
 /** Harmless in themselves; whatever they hold must not turn a request into a 5xx. */
 const extraHeaders = (method: string) =>
-  fc.record(
+  fc
+    .record(
+      {
+        'content-type': contentType,
+        accept: fc.constantFrom('application/json', 'text/html', '*/*', 'application/xml', ''),
+        'idempotency-key': method === 'POST' ? idempotencyKey : fc.constant(undefined),
+        'x-forwarded-for': printable(40),
+        host: fc.constantFrom('evil.example', 'billing.example.com', 'a'.repeat(300), '127.0.0.1:1'),
+      },
+      { requiredKeys: [] },
+    )
+    .map((h) => Object.fromEntries(Object.entries(h).filter(([, v]) => v !== undefined)) as Record<string, string>);
+
+const listQuery = fc
+  .record(
     {
-      'content-type': contentType,
-      accept: fc.constantFrom('application/json', 'text/html', '*/*', 'application/xml', ''),
-      'idempotency-key': method === 'POST' ? idempotencyKey : fc.constant(undefined),
-      'x-forwarded-for': printable(40),
-      host: fc.constantFrom('evil.example', 'billing.example.com', 'a'.repeat(300), '127.0.0.1:1'),
+      limit: fc.constantFrom('0', '1', '100', '101', '-1', '1e2', 'abc', '', '10.5', '%00', '9'.repeat(40)),
+      after: fc.oneof(printable(60), fc.base64String({ maxLength: 80 }), fc.constant('%%%')),
+      extra: printable(20),
     },
     { requiredKeys: [] },
-  ).map((h) => Object.fromEntries(Object.entries(h).filter(([, v]) => v !== undefined)) as Record<string, string>);
-
-const listQuery = fc.record({ limit: fc.constantFrom('0', '1', '100', '101', '-1', '1e2', 'abc', '', '10.5', '%00', '9'.repeat(40)), after: fc.oneof(printable(60), fc.base64String({ maxLength: 80 }), fc.constant('%%%')), extra: printable(20) }, { requiredKeys: [] }).map((q) => {
-  const parts = Object.entries(q).map(([k, v]) => `${k}=${encodeURIComponent(v)}`);
-  return parts.length ? `?${parts.join('&')}` : '';
-});
+  )
+  .map((q) => {
+    const parts = Object.entries(q).map(([k, v]) => `${k}=${encodeURIComponent(v)}`);
+    return parts.length ? `?${parts.join('&')}` : '';
+  });
 
 /** A route's path with the given parameters; a parameter left out keeps a seeded one. */
-function pathArb(route: RouteDef, seeded: Seeded, mutate: boolean): fc.Arbitrary<{ path: string; refusedFor: string[]; damaged: boolean }> {
+function pathArb(
+  route: RouteDef,
+  seeded: Seeded,
+  mutate: boolean,
+): fc.Arbitrary<{ path: string; refusedFor: string[]; damaged: boolean }> {
   const base = fc.constantFrom(...pathsFor(route, seeded));
   if (!mutate) return base.map((path) => ({ path, refusedFor: [], damaged: false }));
   return fc
     .record({
       path: base,
       id: route.path.includes('{id}') ? fc.option(badId, { freq: 2 }) : fc.constant(null),
-      type: route.path.includes('{type}') ? fc.option(fc.constantFrom('invoices', 'contact', 'CONTACTS', '..', '%00', 'x'.repeat(100)), { freq: 3 }) : fc.constant(null),
+      type: route.path.includes('{type}')
+        ? fc.option(fc.constantFrom('invoices', 'contact', 'CONTACTS', '..', '%00', 'x'.repeat(100)), { freq: 3 })
+        : fc.constant(null),
       targetId: route.path.includes('{targetId}') ? fc.option(someTarget, { freq: 2 }) : fc.constant(null),
       slug: route.path.includes('{slug}') ? fc.oneof(badId, fc.stringMatching(/^[a-z0-9]{1,64}$/)) : fc.constant(null),
-      damage: fc.option(fc.constantFrom('/', '//', '/extra', '/..', '/../..', '/%2e%2e/contacts', '?', '#frag', ';x=1'), { freq: 5 }),
+      damage: fc.option(
+        fc.constantFrom('/', '//', '/extra', '/..', '/../..', '/%2e%2e/contacts', '?', '#frag', ';x=1'),
+        { freq: 5 },
+      ),
     })
     .map(({ path, id, type, targetId, slug, damage }) => {
       const segments = path.split('/');
@@ -153,11 +254,19 @@ function bodyArb(route: RouteDef, mutate: boolean): fc.Arbitrary<WireBody | unde
   if (route.body) {
     const good = validBody(route.body);
     if (!mutate) return good.map((json) => ({ json }));
-    return fc.oneof({ arbitrary: mutatedBody(good), weight: 5 }, { arbitrary: good.map((json) => ({ json })), weight: 1 });
+    return fc.oneof(
+      { arbitrary: mutatedBody(good), weight: 5 },
+      { arbitrary: good.map((json) => ({ json })), weight: 1 },
+    );
   }
   if (!mutate) return fc.constant(undefined);
-  const some = fc.oneof(junkValue.map((json) => ({ json }) as WireBody), mutatedBody(fc.constant({})));
-  return route.method === 'GET' ? fc.option(some, { freq: 6, nil: undefined }) : fc.option(some, { freq: 2, nil: undefined });
+  const some = fc.oneof(
+    junkValue.map((json) => ({ json }) as WireBody),
+    mutatedBody(fc.constant({})),
+  );
+  return route.method === 'GET'
+    ? fc.option(some, { freq: 6, nil: undefined })
+    : fc.option(some, { freq: 2, nil: undefined });
 }
 
 /** Why the body alone must be refused, mirroring the handlers: no body is `{}`; bad JSON is 400. */
@@ -183,14 +292,29 @@ function refusedRequest(route: RouteDef): fc.Arbitrary<FuzzRequest> {
       query: route.method === 'GET' ? fc.option(listQuery, { nil: '' }) : fc.constant(''),
       body: bodyArb(route, true),
       headers: extraHeaders(route.method),
-      ifMatch: fc.option(fc.oneof(badIfMatch.map((v) => ({ v, bad: true })), someIfMatch.map((v) => ({ v, bad: false }))), { freq: 3 }),
-      auth: fc.constantFrom<Auth>('superAdmin', 'superAdmin', 'superAdmin', 'superAdmin', 'none', 'garbage', 'crmReadOnly'),
+      ifMatch: fc.option(
+        fc.oneof(
+          badIfMatch.map((v) => ({ v, bad: true })),
+          someIfMatch.map((v) => ({ v, bad: false })),
+        ),
+        { freq: 3 },
+      ),
+      auth: fc.constantFrom<Auth>(
+        'superAdmin',
+        'superAdmin',
+        'superAdmin',
+        'superAdmin',
+        'none',
+        'garbage',
+        'crmReadOnly',
+      ),
     })
     .map(({ where, query, body, headers, ifMatch, auth }) => {
       const refusedFor = [...where.refusedFor];
       const h = { ...headers };
       // On a damaged path the request may reach another route: only refusals every route makes count.
-      const anyRoute = (reason: string) => !where.damaged || ['If-Match', 'malformed JSON', 'too large'].includes(reason);
+      const anyRoute = (reason: string) =>
+        !where.damaged || ['If-Match', 'malformed JSON', 'too large'].includes(reason);
       if (ifMatch) {
         h['if-match'] = ifMatch.v;
         if (ifMatch.bad) refusedFor.push('If-Match');
@@ -205,7 +329,14 @@ function refusedRequest(route: RouteDef): fc.Arbitrary<FuzzRequest> {
         h['if-match'] = 'not-an-etag';
         refusedFor.push('If-Match (forced)');
       }
-      return withDescription({ method: route.method, path: where.path + query, headers: h, ...(body ? { body } : {}), auth, refusedFor });
+      return withDescription({
+        method: route.method,
+        path: where.path + query,
+        headers: h,
+        ...(body ? { body } : {}),
+        auth,
+        refusedFor,
+      });
     });
 }
 
@@ -214,13 +345,23 @@ function validRequest(route: RouteDef): fc.Arbitrary<FuzzRequest> {
     .record({
       where: pathArb(route, valid, false),
       body: bodyArb(route, false),
-      headers: fc.record({ 'content-type': fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain'), 'idempotency-key': route.method === 'POST' ? fc.uuid() : fc.constant(undefined), 'if-match': someIfMatch }, { requiredKeys: ['content-type'] }),
+      headers: fc.record(
+        {
+          'content-type': fc.constantFrom('application/json', 'application/json; charset=utf-8', 'text/plain'),
+          'idempotency-key': route.method === 'POST' ? fc.uuid() : fc.constant(undefined),
+          'if-match': someIfMatch,
+        },
+        { requiredKeys: ['content-type'] },
+      ),
     })
     .map(({ where, body, headers }) =>
       withDescription({
         method: route.method,
         path: where.path,
-        headers: Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)) as Record<string, string>,
+        headers: Object.fromEntries(Object.entries(headers).filter(([, v]) => v !== undefined)) as Record<
+          string,
+          string
+        >,
         ...(body ? { body } : {}),
         auth: 'superAdmin',
         refusedFor: [],
@@ -231,14 +372,18 @@ function validRequest(route: RouteDef): fc.Arbitrary<FuzzRequest> {
 // --- Properties ------------------------------------------------------------------------------
 
 function checkProblem(reply: Reply, what: string) {
-  expect(reply.contentType, `${what}: a ${reply.status} must be problem+json, got ${reply.contentType}: ${reply.text.slice(0, 300)}`).toContain('application/problem+json');
+  expect(
+    reply.contentType,
+    `${what}: a ${reply.status} must be problem+json, got ${reply.contentType}: ${reply.text.slice(0, 300)}`,
+  ).toContain('application/problem+json');
   let body: Record<string, unknown>;
   try {
     body = JSON.parse(reply.text) as Record<string, unknown>;
   } catch {
     throw new Error(`${what}: problem body is not JSON: ${reply.text.slice(0, 300)}`);
   }
-  for (const field of ['type', 'title', 'detail']) expect(typeof body[field], `${what}: problem.${field} in ${reply.text.slice(0, 300)}`).toBe('string');
+  for (const field of ['type', 'title', 'detail'])
+    expect(typeof body[field], `${what}: problem.${field} in ${reply.text.slice(0, 300)}`).toBe('string');
   expect(body.status, `${what}: problem.status`).toBe(reply.status);
 }
 
@@ -267,14 +412,21 @@ beforeAll(async () => {
   target = await seedAccount(client(stack.baseUrl, targetToken), targetAccount, 'FUZZ');
   validToken = await stack.token(validAccount);
   valid = await seedAccount(client(stack.baseUrl, validToken), validAccount, 'FUZZOK');
-  tokens = { superAdmin: targetToken, none: null, garbage: 'eyJhbGciOiJub25lIn0.eyJhY2NvdW50SWQiOiJ4In0.', crmReadOnly: await stack.token(targetAccount, { permissions: ['crm:read'] }) };
+  tokens = {
+    superAdmin: targetToken,
+    none: null,
+    garbage: 'eyJhbGciOiJub25lIn0.eyJhY2NvdW50SWQiOiJ4In0.',
+    crmReadOnly: await stack.token(targetAccount, { permissions: ['crm:read'] }),
+  };
   cleanProto = protoKeys();
 }, 180_000);
 
 afterAll(async () => {
   agent.destroy();
   await stack?.close();
-  console.log(`fuzz: seed ${SEED}, ${stats.requests} requests, statuses ${JSON.stringify(Object.fromEntries([...stats.byStatus].sort(([a], [b]) => a - b)))}`);
+  console.log(
+    `fuzz: seed ${SEED}, ${stats.requests} requests, statuses ${JSON.stringify(Object.fromEntries([...stats.byStatus].sort(([a], [b]) => a - b)))}`,
+  );
 });
 
 describe(`refused requests: a 4xx problem+json, never a change (seed ${SEED})`, () => {
@@ -292,7 +444,10 @@ describe(`refused requests: a 4xx problem+json, never a change (seed ${SEED})`, 
           checkProblem(reply, what);
         });
         expect(protoKeys(), 'Object.prototype was polluted').toBe(cleanProto);
-        expect(await accountItems(stack.tableName, null), `a refused request changed the table: ${batch.map(describeRequest).join('\n')}`).toEqual(before);
+        expect(
+          await accountItems(stack.tableName, null),
+          `a refused request changed the table: ${batch.map(describeRequest).join('\n')}`,
+        ).toEqual(before);
       }),
       { seed: SEED, numRuns: REFUSED_BATCHES_PER_ROUTE, endOnFailure: !process.env.FUZZ_SHRINK },
     );

@@ -15,7 +15,13 @@ beforeAll(async () => {
 afterAll(() => stack.close());
 
 const newDraft = async (extra: object = {}) =>
-  (await api('POST', '/invoices', { contacts: [contactId], lineItems: [{ name: 'Work', quantity: 2, unitPrice: 1500 }], ...extra })).body;
+  (
+    await api('POST', '/invoices', {
+      contacts: [contactId],
+      lineItems: [{ name: 'Work', quantity: 2, unitPrice: 1500 }],
+      ...extra,
+    })
+  ).body;
 
 async function inStatus(status: 'draft' | 'open' | 'paid' | 'voided') {
   const inv = await newDraft();
@@ -112,7 +118,9 @@ test('clone: a new draft with the same content, a new number and slug', async ()
   expect(clone.body.id).not.toBe(source.id);
   expect(clone.body.number).not.toBe(source.number);
   expect(clone.body.slug).not.toBe(source.slug);
-  expect(clone.body.lineItems.map((l: { name: string }) => l.name)).toEqual(source.lineItems.map((l: { name: string }) => l.name));
+  expect(clone.body.lineItems.map((l: { name: string }) => l.name)).toEqual(
+    source.lineItems.map((l: { name: string }) => l.name),
+  );
 });
 
 test('associations: contacts, at most one company, only on drafts', async () => {
@@ -129,7 +137,9 @@ test('associations: contacts, at most one company, only on drafts', async () => 
   expect((await api('PUT', `/invoices/${inv.id}/associations/widgets/${other}`)).status).toBe(422);
   const detached = await api('DELETE', `/invoices/${inv.id}/associations/companies/${companyId}`);
   expect(detached.body.company).toBeNull();
-  expect((await api('DELETE', `/invoices/${inv.id}/associations/contacts/${second}`)).body.contacts).toEqual([contactId]);
+  expect((await api('DELETE', `/invoices/${inv.id}/associations/contacts/${second}`)).body.contacts).toEqual([
+    contactId,
+  ]);
 });
 
 test('list pages newest first with an opaque cursor', async () => {
@@ -145,7 +155,12 @@ test('list pages newest first with an opaque cursor', async () => {
 });
 
 test('replacing every association at the caps fits one transaction', async () => {
-  const make = (n: number) => Promise.all(Array.from({ length: n }, (_, i) => api('POST', '/contacts', { firstName: `C${i}` }).then((r) => r.body.id as string)));
+  const make = (n: number) =>
+    Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        api('POST', '/contacts', { firstName: `C${i}` }).then((r) => r.body.id as string),
+      ),
+    );
   const [first, second] = [await make(20), await make(20)];
   const inv = (await api('POST', '/invoices', { contacts: first, company: companyId })).body;
   expect(inv.contacts).toHaveLength(20);

@@ -51,7 +51,13 @@ const PERSONAL = {
   company: 'Quackenbush Umbrellas',
   lineItem: 'Umbrella repair for Wilhelmina',
 };
-const address = { line1: PERSONAL.line1, city: PERSONAL.city, region: 'IL', postalCode: PERSONAL.postalCode, country: 'US' };
+const address = {
+  line1: PERSONAL.line1,
+  city: PERSONAL.city,
+  region: 'IL',
+  postalCode: PERSONAL.postalCode,
+  country: 'US',
+};
 
 test('request lines carry route, status and correlation id; no personal data reaches the logs', async () => {
   const contact = await api(
@@ -73,10 +79,18 @@ test('request lines carry route, status and correlation id; no personal data rea
   });
   expect(invoice.status).toBe(201);
   // A correlation id that could carry personal data is not taken: the request id is used instead.
-  const edited = await api('PATCH', `/invoices/${invoice.body.id}`, { poNumber: 'PO-77' }, { 'x-correlation-id': PERSONAL.email });
+  const edited = await api(
+    'PATCH',
+    `/invoices/${invoice.body.id}`,
+    { poNumber: 'PO-77' },
+    { 'x-correlation-id': PERSONAL.email },
+  );
   expect(edited.status).toBe(200);
   // A rejected body (its errors name fields, never values) is not logged either.
-  const rejected = await api('POST', '/contacts', { firstName: PERSONAL.firstName, email: `not an email ${PERSONAL.email}` });
+  const rejected = await api('POST', '/contacts', {
+    firstName: PERSONAL.firstName,
+    email: `not an email ${PERSONAL.email}`,
+  });
   expect(rejected.status).toBe(422);
   const finalized = await api('POST', `/invoices/${invoice.body.id}/finalize`);
   expect(finalized.status).toBe(200);
@@ -112,8 +126,14 @@ test('request lines carry route, status and correlation id; no personal data rea
 
 test('an idempotent replay is logged as one, under its own correlation id', async () => {
   const body = { lineItems: [{ name: 'Replay me', unitPrice: 100 }] };
-  const first = await api('POST', '/invoices', body, { 'idempotency-key': 'obs-replay', 'x-correlation-id': 'corr-first' });
-  const replay = await api('POST', '/invoices', body, { 'idempotency-key': 'obs-replay', 'x-correlation-id': 'corr-retry' });
+  const first = await api('POST', '/invoices', body, {
+    'idempotency-key': 'obs-replay',
+    'x-correlation-id': 'corr-first',
+  });
+  const replay = await api('POST', '/invoices', body, {
+    'idempotency-key': 'obs-replay',
+    'x-correlation-id': 'corr-retry',
+  });
   expect(replay.body).toEqual(first.body);
   expect(replay.headers.get('x-correlation-id')).toBe('corr-retry');
   const [a, b] = requestLines();
@@ -123,12 +143,19 @@ test('an idempotent replay is logged as one, under its own correlation id', asyn
 });
 
 test('metrics: InvoicesCreated after a create, InvoicesFinalized after a finalize, as EMF in the InvoiceService namespace', async () => {
-  const created = await api('POST', '/invoices', { contacts: [(await api('POST', '/contacts', { firstName: 'M' })).body.id], lineItems: [{ name: 'M', unitPrice: 100 }] });
+  const created = await api('POST', '/invoices', {
+    contacts: [(await api('POST', '/contacts', { firstName: 'M' })).body.id],
+    lineItems: [{ name: 'M', unitPrice: 100 }],
+  });
   const afterCreate = emf();
-  const named = (blobs: Line[], name: string) => blobs.filter((b) => b._aws.CloudWatchMetrics[0].Metrics.some((m: { Name: string }) => m.Name === name));
+  const named = (blobs: Line[], name: string) =>
+    blobs.filter((b) => b._aws.CloudWatchMetrics[0].Metrics.some((m: { Name: string }) => m.Name === name));
   expect(named(afterCreate, 'InvoicesCreated')).toHaveLength(1);
   expect(named(afterCreate, 'InvoicesCreated')[0]).toMatchObject({ InvoicesCreated: 1, service: 'invoice-service' });
-  expect(named(afterCreate, 'InvoicesCreated')[0]!._aws.CloudWatchMetrics[0]).toMatchObject({ Namespace: 'InvoiceService', Dimensions: [['service']] });
+  expect(named(afterCreate, 'InvoicesCreated')[0]!._aws.CloudWatchMetrics[0]).toMatchObject({
+    Namespace: 'InvoiceService',
+    Dimensions: [['service']],
+  });
   expect(named(afterCreate, 'InvoicesFinalized')).toHaveLength(0);
 
   captured = [];
@@ -144,11 +171,20 @@ test('metrics: InvoicesCreated after a create, InvoicesFinalized after a finaliz
 test('an unknown error is logged at error level with its stack; the 500 body exposes nothing', async () => {
   const { toProblem } = await import('../../functions/http/problem.js');
   const { scopedLog } = await import('../../functions/observability/logger.js');
-  const response = toProblem(new TypeError('cannot read x of undefined'), 'req-500', scopedLog({ requestId: 'req-500', correlation_id: 'corr-500' }));
+  const response = toProblem(
+    new TypeError('cannot read x of undefined'),
+    'req-500',
+    scopedLog({ requestId: 'req-500', correlation_id: 'corr-500' }),
+  );
   expect(response.statusCode).toBe(500);
   expect(response.body).not.toContain('cannot read');
   const [line] = lines();
-  expect(line).toMatchObject({ level: 'ERROR', message: 'unhandled error', requestId: 'req-500', correlation_id: 'corr-500' });
+  expect(line).toMatchObject({
+    level: 'ERROR',
+    message: 'unhandled error',
+    requestId: 'req-500',
+    correlation_id: 'corr-500',
+  });
   expect(line!.error).toMatchObject({ name: 'TypeError', message: 'cannot read x of undefined' });
   expect(line!.error.stack).toContain('TypeError: cannot read x of undefined');
 });

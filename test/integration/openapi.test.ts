@@ -21,7 +21,9 @@ test('the OpenAPI document is public and covers every route with the schemas the
   expect(create.additionalProperties).toBe(false);
   expect(create.properties.lineItems.maxItems).toBe(100);
   expect(create.properties.paymentTerms.enum).toContain('net30');
-  expect(doc.body.paths['/settings/invoices'].put.requestBody.content['application/json'].schema.properties.prefix.maxLength).toBe(8);
+  expect(
+    doc.body.paths['/settings/invoices'].put.requestBody.content['application/json'].schema.properties.prefix.maxLength,
+  ).toBe(8);
 });
 
 test('a token-less request is 401', async () => {

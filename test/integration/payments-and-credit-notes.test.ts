@@ -19,32 +19,52 @@ async function openInvoice(body: Record<string, unknown>) {
   expect(open.status).toBe(200);
   return open.body;
 }
-const pay = (id: string, amount: number, extra: Record<string, unknown> = {}) => api('POST', `/invoices/${id}/payments`, { amount, paidAt: '2026-11-20', method: 'bankTransfer', ...extra });
+const pay = (id: string, amount: number, extra: Record<string, unknown> = {}) =>
+  api('POST', `/invoices/${id}/payments`, { amount, paidAt: '2026-11-20', method: 'bankTransfer', ...extra });
 
 describe('payments', () => {
   test.each([
     ['USD', 10_000, [3_333, 3_333, 3_334]],
     ['JPY', 12_345, [5_000, 5_000, 2_345]],
-  ] as const)('partial payments allowed, %s: three payments settle exactly; a fourth is 409', async (currency, unitPrice, amounts) => {
-    const inv = await openInvoice({ currency, allowPartialPayments: true, lineItems: [{ name: 'Work', unitPrice }] });
-    let due = unitPrice;
-    for (const [i, amount] of amounts.entries()) {
-      const res = await pay(inv.id, amount, { paidAt: `2026-11-2${i}T10:00:00Z`, reference: `R${i}` });
-      expect(res.status).toBe(201);
-      due -= amount;
-      expect(res.body).toMatchObject({ amount, currency, method: 'bankTransfer', reference: `R${i}`, invoiceId: inv.id });
-      expect(res.body.accountId).toBeUndefined();
-      expect(res.body.invoice.totals).toMatchObject({ total: unitPrice, amountPaid: unitPrice - due, balanceDue: due, creditedAmount: 0 });
-    }
-    const paid = (await api('GET', `/invoices/${inv.id}`)).body;
-    expect(paid).toMatchObject({ status: 'paid', paidAt: '2026-11-22T10:00:00Z', pastDue: false, totals: { amountPaid: unitPrice, balanceDue: 0 } });
-    const fourth = await pay(inv.id, 1);
-    expect(fourth.status).toBe(409);
-    expect(fourth.body.currentStatus).toBe('paid');
-    const list = await api('GET', `/invoices/${inv.id}/payments`);
-    expect(list.status).toBe(200);
-    expect(list.body.results.map((p: { amount: number }) => p.amount)).toEqual([...amounts]);
-  });
+  ] as const)(
+    'partial payments allowed, %s: three payments settle exactly; a fourth is 409',
+    async (currency, unitPrice, amounts) => {
+      const inv = await openInvoice({ currency, allowPartialPayments: true, lineItems: [{ name: 'Work', unitPrice }] });
+      let due = unitPrice;
+      for (const [i, amount] of amounts.entries()) {
+        const res = await pay(inv.id, amount, { paidAt: `2026-11-2${i}T10:00:00Z`, reference: `R${i}` });
+        expect(res.status).toBe(201);
+        due -= amount;
+        expect(res.body).toMatchObject({
+          amount,
+          currency,
+          method: 'bankTransfer',
+          reference: `R${i}`,
+          invoiceId: inv.id,
+        });
+        expect(res.body.accountId).toBeUndefined();
+        expect(res.body.invoice.totals).toMatchObject({
+          total: unitPrice,
+          amountPaid: unitPrice - due,
+          balanceDue: due,
+          creditedAmount: 0,
+        });
+      }
+      const paid = (await api('GET', `/invoices/${inv.id}`)).body;
+      expect(paid).toMatchObject({
+        status: 'paid',
+        paidAt: '2026-11-22T10:00:00Z',
+        pastDue: false,
+        totals: { amountPaid: unitPrice, balanceDue: 0 },
+      });
+      const fourth = await pay(inv.id, 1);
+      expect(fourth.status).toBe(409);
+      expect(fourth.body.currentStatus).toBe('paid');
+      const list = await api('GET', `/invoices/${inv.id}/payments`);
+      expect(list.status).toBe(200);
+      expect(list.body.results.map((p: { amount: number }) => p.amount)).toEqual([...amounts]);
+    },
+  );
 
   test('partial payments not allowed (the default): a payment below the balance is 422; above it 422; the balance 201', async () => {
     const inv = await openInvoice({ lineItems: [{ name: 'Work', unitPrice: 5_000 }] });
@@ -82,9 +102,16 @@ describe('payments', () => {
     await pay(inv.id, 3_000);
     const paid = await api('POST', `/invoices/${inv.id}/mark-paid`, { paidAt: '2026-11-21T08:00:00Z' });
     expect(paid.status).toBe(200);
-    expect(paid.body).toMatchObject({ status: 'paid', paidAt: '2026-11-21T08:00:00Z', totals: { amountPaid: 8_000, balanceDue: 0 } });
+    expect(paid.body).toMatchObject({
+      status: 'paid',
+      paidAt: '2026-11-21T08:00:00Z',
+      totals: { amountPaid: 8_000, balanceDue: 0 },
+    });
     const payments = (await api('GET', `/invoices/${inv.id}/payments`)).body.results;
-    expect(payments.map((p: { amount: number; method: string }) => [p.amount, p.method])).toEqual([[3_000, 'bankTransfer'], [5_000, 'other']]);
+    expect(payments.map((p: { amount: number; method: string }) => [p.amount, p.method])).toEqual([
+      [3_000, 'bankTransfer'],
+      [5_000, 'other'],
+    ]);
   });
 });
 
@@ -103,13 +130,45 @@ describe('credit notes', () => {
     });
     const inv = (await acc2('POST', `/invoices/${draft.body.id}/finalize`)).body;
     // 8998 + 35184 + 7389 (21% of 35184 = 7388.64) + 999 + 82 (8.25% of 999 = 82.4175)
-    expect(inv.totals).toEqual({ subtotal: 46_181, discount: 1_000, tax: 7_471, total: 52_652, amountPaid: 0, creditedAmount: 0, balanceDue: 52_652 });
+    expect(inv.totals).toEqual({
+      subtotal: 46_181,
+      discount: 1_000,
+      tax: 7_471,
+      total: 52_652,
+      amountPaid: 0,
+      creditedAmount: 0,
+      balanceDue: 52_652,
+    });
 
-    const first = await acc2('POST', `/invoices/${inv.id}/credit-notes`, { lines: [{ lineItemId: inv.lineItems[1].id }], reason: 'Hosting not delivered', memo: 'Sorry' });
+    const first = await acc2('POST', `/invoices/${inv.id}/credit-notes`, {
+      lines: [{ lineItemId: inv.lineItems[1].id }],
+      reason: 'Hosting not delivered',
+      memo: 'Sorry',
+    });
     expect(first.status).toBe(201);
-    expect(first.body).toMatchObject({ number: 'CN-1001', subtotal: 35_184, tax: 7_389, total: 42_573, appliedToBalance: 42_573, refundAmount: 0, invoiceNumber: inv.number, reason: 'Hosting not delivered', memo: 'Sorry' });
-    expect(first.body.lines).toEqual([{ lineItemId: inv.lineItems[1].id, description: 'Hosting', quantity: 1.5, amount: 35_184, tax: 7_389 }]);
-    expect(first.body.invoice.totals).toEqual({ subtotal: 46_181, discount: 1_000, tax: 7_471, total: 52_652, amountPaid: 0, creditedAmount: 42_573, balanceDue: 10_079 });
+    expect(first.body).toMatchObject({
+      number: 'CN-1001',
+      subtotal: 35_184,
+      tax: 7_389,
+      total: 42_573,
+      appliedToBalance: 42_573,
+      refundAmount: 0,
+      invoiceNumber: inv.number,
+      reason: 'Hosting not delivered',
+      memo: 'Sorry',
+    });
+    expect(first.body.lines).toEqual([
+      { lineItemId: inv.lineItems[1].id, description: 'Hosting', quantity: 1.5, amount: 35_184, tax: 7_389 },
+    ]);
+    expect(first.body.invoice.totals).toEqual({
+      subtotal: 46_181,
+      discount: 1_000,
+      tax: 7_471,
+      total: 52_652,
+      amountPaid: 0,
+      creditedAmount: 42_573,
+      balanceDue: 10_079,
+    });
 
     const over = await acc2('POST', `/invoices/${inv.id}/credit-notes`, { amount: 10_080, reason: 'Too much' });
     expect(over.status).toBe(422);
@@ -131,10 +190,16 @@ describe('credit notes', () => {
   test('on a paid invoice a credit note records the refund owed; drafts and voided invoices take none', async () => {
     const inv = await openInvoice({ lineItems: [{ name: 'Work', unitPrice: 6_000 }] });
     await api('POST', `/invoices/${inv.id}/mark-paid`, {});
-    const cn = await api('POST', `/invoices/${inv.id}/credit-notes`, { amount: 1_500, reason: 'Discount agreed later' });
+    const cn = await api('POST', `/invoices/${inv.id}/credit-notes`, {
+      amount: 1_500,
+      reason: 'Discount agreed later',
+    });
     expect(cn.status).toBe(201);
     expect(cn.body).toMatchObject({ total: 1_500, appliedToBalance: 0, refundAmount: 1_500 });
-    expect(cn.body.invoice).toMatchObject({ status: 'paid', totals: { amountPaid: 6_000, creditedAmount: 1_500, balanceDue: 0 } });
+    expect(cn.body.invoice).toMatchObject({
+      status: 'paid',
+      totals: { amountPaid: 6_000, creditedAmount: 1_500, balanceDue: 0 },
+    });
 
     const voided = await openInvoice({ lineItems: [{ name: 'Work', unitPrice: 6_000 }] });
     await api('POST', `/invoices/${voided.id}/void`);
@@ -146,12 +211,20 @@ describe('credit notes', () => {
   test('settings: credit note prefix and start number; a start number that would reuse a number is 422', async () => {
     const own = client(stack.baseUrl, await stack.token(uniqueAccount()));
     const settings = await own('GET', '/settings/invoices');
-    expect(settings.body).toMatchObject({ allowPartialPayments: false, creditNotePrefix: 'CN', creditNoteStartNumber: 1001 });
-    expect((await own('PUT', '/settings/invoices', { creditNotePrefix: 'CR', creditNoteStartNumber: 7 })).status).toBe(200);
+    expect(settings.body).toMatchObject({
+      allowPartialPayments: false,
+      creditNotePrefix: 'CN',
+      creditNoteStartNumber: 1001,
+    });
+    expect((await own('PUT', '/settings/invoices', { creditNotePrefix: 'CR', creditNoteStartNumber: 7 })).status).toBe(
+      200,
+    );
     const contact = (await own('POST', '/contacts', { firstName: 'Lin' })).body.id;
     const draft = await own('POST', '/invoices', { contacts: [contact], lineItems: [{ name: 'A', unitPrice: 900 }] });
     await own('POST', `/invoices/${draft.body.id}/finalize`);
-    expect((await own('POST', `/invoices/${draft.body.id}/credit-notes`, { amount: 100, reason: 'x' })).body.number).toBe('CR-7');
+    expect(
+      (await own('POST', `/invoices/${draft.body.id}/credit-notes`, { amount: 100, reason: 'x' })).body.number,
+    ).toBe('CR-7');
     const refused = await own('PUT', '/settings/invoices', { creditNoteStartNumber: 5 });
     expect(refused.status).toBe(422);
     expect(refused.body.errors.map((e: { path: string }) => e.path)).toEqual(['creditNoteStartNumber']);

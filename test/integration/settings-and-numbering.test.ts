@@ -12,9 +12,24 @@ const account = async () => client(stack.baseUrl, await stack.token(uniqueAccoun
 test('defaults as the contract names them', async () => {
   const api = await account();
   const res = await api('GET', '/settings/invoices');
-  expect(res.body).toMatchObject({ prefix: 'INV', startNumber: 1001, numbering: 'onCreate', currency: 'USD', timeZone: 'America/New_York', defaultLanguage: 'en', defaultLocale: 'en-US', domains: [] });
+  expect(res.body).toMatchObject({
+    prefix: 'INV',
+    startNumber: 1001,
+    numbering: 'onCreate',
+    currency: 'USD',
+    timeZone: 'America/New_York',
+    defaultLanguage: 'en',
+    defaultLocale: 'en-US',
+    domains: [],
+  });
   const inv = await api('POST', '/invoices', {});
-  expect(inv.body).toMatchObject({ number: 'INV-1001', currency: 'USD', paymentTerms: 'dueOnReceipt', language: 'en', locale: 'en-US' });
+  expect(inv.body).toMatchObject({
+    number: 'INV-1001',
+    currency: 'USD',
+    paymentTerms: 'dueOnReceipt',
+    language: 'en',
+    locale: 'en-US',
+  });
   expect(inv.body.dueDate).toBe(inv.body.invoiceDate);
 });
 
@@ -54,14 +69,18 @@ test('settings writes honour If-Match', async () => {
 
 test('currencies use their real minor units: JPY has none', async () => {
   const api = await account();
-  const inv = await api('POST', '/invoices', { currency: 'JPY', lineItems: [{ name: 'Tea', quantity: 3, unitPrice: 1500, taxRate: 10 }] });
+  const inv = await api('POST', '/invoices', {
+    currency: 'JPY',
+    lineItems: [{ name: 'Tea', quantity: 3, unitPrice: 1500, taxRate: 10 }],
+  });
   expect(inv.body.totals).toMatchObject({ subtotal: 4500, tax: 450, total: 4950 });
 });
 
 test('onFinalize numbering: drafts have no number; switching modes keeps numbers issued', async () => {
   const api = await account();
   const contact = (await api('POST', '/contacts', { firstName: 'Ada' })).body.id;
-  const early = (await api('POST', '/invoices', { contacts: [contact], lineItems: [{ name: 'A', unitPrice: 1 }] })).body;
+  const early = (await api('POST', '/invoices', { contacts: [contact], lineItems: [{ name: 'A', unitPrice: 1 }] }))
+    .body;
   expect(early.number).toBe('INV-1001');
   await api('PUT', '/settings/invoices', { numbering: 'onFinalize' });
   const late = (await api('POST', '/invoices', { contacts: [contact], lineItems: [{ name: 'A', unitPrice: 1 }] })).body;
@@ -84,7 +103,9 @@ test('connected domains and slugs make the invoice URL; a slug is unique per dom
   const moved = await api('PATCH', `/invoices/${a.body.id}`, { slug: 'december-retainer' });
   expect(moved.body.url).toBe('https://billing.example.com/i/december-retainer');
   // The old slug was released with the move.
-  expect((await api('POST', '/invoices', { domain: 'billing.example.com', slug: 'november-retainer' })).status).toBe(201);
+  expect((await api('POST', '/invoices', { domain: 'billing.example.com', slug: 'november-retainer' })).status).toBe(
+    201,
+  );
   const plain = (await api('POST', '/invoices', {})).body;
   expect(plain.slug).toMatch(/^[0-9a-f]{32}$/);
   expect(plain.url).toBe(`${stack.baseUrl}/i/${plain.slug}`);
@@ -105,12 +126,19 @@ test('Idempotency-Key: a retry replays the first response; another body with the
   expect((await api('GET', '/invoices')).body.results).toHaveLength(1);
   // Keys belong to an account: another account's same key is a new request.
   const stranger = await account();
-  expect((await stranger('POST', '/invoices', body, { 'idempotency-key': 'create-1' })).body.id).not.toBe(first.body.id);
+  expect((await stranger('POST', '/invoices', body, { 'idempotency-key': 'create-1' })).body.id).not.toBe(
+    first.body.id,
+  );
 });
 
 test('contacts and companies: create, read, edit, list, delete', async () => {
   const api = await account();
-  const c = await api('POST', '/contacts', { firstName: 'Grace', lastName: 'Hopper', email: 'grace@example.com', address: { line1: '1 Navy Way', city: 'Arlington', region: 'VA', postalCode: '22201', country: 'US' } });
+  const c = await api('POST', '/contacts', {
+    firstName: 'Grace',
+    lastName: 'Hopper',
+    email: 'grace@example.com',
+    address: { line1: '1 Navy Way', city: 'Arlington', region: 'VA', postalCode: '22201', country: 'US' },
+  });
   expect(c.status).toBe(201);
   const edited = await api('PATCH', `/contacts/${c.body.id}`, { email: 'g@example.com' }, { 'if-match': '"1"' });
   expect(edited.body).toMatchObject({ email: 'g@example.com', firstName: 'Grace', version: 2 });

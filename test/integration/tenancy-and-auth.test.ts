@@ -14,7 +14,8 @@ beforeAll(async () => {
   a = client(stack.baseUrl, await stack.token(uniqueAccount('acc_a')));
   b = client(stack.baseUrl, await stack.token(uniqueAccount('acc_b')));
   contactId = (await a('POST', '/contacts', { firstName: 'Ada' })).body.id;
-  invoice = (await a('POST', '/invoices', { contacts: [contactId], lineItems: [{ name: 'Work', unitPrice: 100 }] })).body;
+  invoice = (await a('POST', '/invoices', { contacts: [contactId], lineItems: [{ name: 'Work', unitPrice: 100 }] }))
+    .body;
 });
 afterAll(() => stack.close());
 
@@ -59,9 +60,21 @@ test('no token, a bad token, a foreign key or an expired token: 401', async () =
   expect((await client(stack.baseUrl, null)('GET', '/invoices')).status).toBe(401);
   expect((await client(stack.baseUrl, 'not-a-jwt')('GET', '/invoices')).status).toBe(401);
   const foreign = await newSigningKeys();
-  const forged = await new SignJWT({ accountId: 'acc_x', role: 'superAdmin' }).setProtectedHeader({ alg: 'ES256' }).setSubject('u').setIssuer(LOCAL_ISSUER).setAudience(LOCAL_AUDIENCE).setExpirationTime('1h').sign(foreign.privateKey);
+  const forged = await new SignJWT({ accountId: 'acc_x', role: 'superAdmin' })
+    .setProtectedHeader({ alg: 'ES256' })
+    .setSubject('u')
+    .setIssuer(LOCAL_ISSUER)
+    .setAudience(LOCAL_AUDIENCE)
+    .setExpirationTime('1h')
+    .sign(foreign.privateKey);
   expect((await client(stack.baseUrl, forged)('GET', '/invoices')).status).toBe(401);
-  const expired = await new SignJWT({ accountId: 'acc_x', role: 'superAdmin' }).setProtectedHeader({ alg: 'ES256' }).setSubject('u').setIssuer(LOCAL_ISSUER).setAudience(LOCAL_AUDIENCE).setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(stack.keys.privateKey);
+  const expired = await new SignJWT({ accountId: 'acc_x', role: 'superAdmin' })
+    .setProtectedHeader({ alg: 'ES256' })
+    .setSubject('u')
+    .setIssuer(LOCAL_ISSUER)
+    .setAudience(LOCAL_AUDIENCE)
+    .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+    .sign(stack.keys.privateKey);
   const res = await client(stack.baseUrl, expired)('GET', '/invoices');
   expect(res.status).toBe(401);
   expect(res.headers.get('content-type')).toContain('application/problem+json');
@@ -69,7 +82,10 @@ test('no token, a bad token, a foreign key or an expired token: 401', async () =
 
 test('permissions: a read-only user reads but cannot write; settings need settings:write', async () => {
   const account = uniqueAccount();
-  const writer = client(stack.baseUrl, await stack.token(account, { permissions: ['invoices:read', 'invoices:write', 'crm:write'] }));
+  const writer = client(
+    stack.baseUrl,
+    await stack.token(account, { permissions: ['invoices:read', 'invoices:write', 'crm:write'] }),
+  );
   const reader = client(stack.baseUrl, await stack.token(account, { permissions: ['invoices:read'] }));
   const created = await writer('POST', '/invoices', {});
   expect(created.status).toBe(201);
@@ -81,6 +97,12 @@ test('permissions: a read-only user reads but cannot write; settings need settin
   expect((await writer('PUT', '/settings/invoices', { prefix: 'NOPE' })).status).toBe(403);
   expect((await reader('GET', '/contacts')).status).toBe(403);
   expect((await reader('GET', '/settings/invoices')).body.prefix).toBe('INV');
-  const noAccount = await new SignJWT({ role: 'superAdmin' }).setProtectedHeader({ alg: 'ES256' }).setSubject('u').setIssuer(LOCAL_ISSUER).setAudience(LOCAL_AUDIENCE).setExpirationTime('1h').sign(stack.keys.privateKey);
+  const noAccount = await new SignJWT({ role: 'superAdmin' })
+    .setProtectedHeader({ alg: 'ES256' })
+    .setSubject('u')
+    .setIssuer(LOCAL_ISSUER)
+    .setAudience(LOCAL_AUDIENCE)
+    .setExpirationTime('1h')
+    .sign(stack.keys.privateKey);
   expect((await client(stack.baseUrl, noAccount)('GET', '/invoices')).status).toBe(401);
 });

@@ -41,13 +41,19 @@ function expectNoneOfA(res: ApiResponse, what: string, sent: unknown) {
   const text = JSON.stringify(res.body);
   const echo = JSON.stringify(sent) ?? '';
   expect(text, `${what} leaks A's text`).not.toContain(a.marker);
-  for (const id of a.allIds.filter((i) => !echo.includes(i))) expect(text, `${what} leaks A's id ${id}`).not.toContain(id);
+  for (const id of a.allIds.filter((i) => !echo.includes(i)))
+    expect(text, `${what} leaks A's id ${id}`).not.toContain(id);
 }
 
 function expectNotFoundProblem(res: ApiResponse, what: string) {
   expect(res.status, `${what}: ${JSON.stringify(res.body)}`).toBe(404);
   expect(res.headers.get('content-type'), what).toContain('application/problem+json');
-  expect(res.body, what).toMatchObject({ type: expect.any(String), title: expect.any(String), status: 404, detail: expect.any(String) });
+  expect(res.body, what).toMatchObject({
+    type: expect.any(String),
+    title: expect.any(String),
+    status: 404,
+    detail: expect.any(String),
+  });
   expect(JSON.stringify(res.body), `${what} leaks A's text`).not.toContain(a.marker);
 }
 
@@ -57,10 +63,20 @@ test('the route table has routes of both kinds to check', () => {
 });
 
 test('a route the fixtures cannot call fails by name instead of being skipped', () => {
-  const unbuildable = { method: 'POST', path: '/nothing', function: 'crm', permission: 'crm:write', summary: '', status: 201, body: z.strictObject({ x: z.string().refine(() => false) }) } as const satisfies RouteDef;
+  const unbuildable = {
+    method: 'POST',
+    path: '/nothing',
+    function: 'crm',
+    permission: 'crm:write',
+    summary: '',
+    status: 201,
+    body: z.strictObject({ x: z.string().refine(() => false) }),
+  } as const satisfies RouteDef;
   expect(() => bodyFor(unbuildable, a)).toThrow(/POST \/nothing takes a body but has no entry in SAMPLE_BODIES/);
   expect(() => pathsFor({ ...unbuildable, path: '/widgets/{id}' }, a)).toThrow(/no seeded widgets/);
-  expect(() => pathsFor({ ...unbuildable, path: '/invoices/{id}/lines/{lineId}' }, a)).toThrow(/no fixture for path parameter\(s\) lineId/);
+  expect(() => pathsFor({ ...unbuildable, path: '/invoices/{id}/lines/{lineId}' }, a)).toThrow(
+    /no fixture for path parameter\(s\) lineId/,
+  );
 });
 
 describe("B's token on A's ids: 404, and A's items unchanged", () => {

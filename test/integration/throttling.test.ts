@@ -19,18 +19,31 @@ describe('the local API server, throttled as the stage is', () => {
   const expectThrottled = (res: ApiResponse) => {
     expect(res.status).toBe(429);
     expect(res.headers.get('content-type')).toBe('application/problem+json');
-    expect(res.body).toEqual({ type: expect.any(String), title: expect.any(String), status: 429, detail: expect.any(String) });
+    expect(res.body).toEqual({
+      type: expect.any(String),
+      title: expect.any(String),
+      status: 429,
+      detail: expect.any(String),
+    });
     const retryAfter = res.headers.get('retry-after');
     expect(retryAfter).toMatch(/^[1-9]\d*$/);
   };
 
   test('a burst over the limit gets some 429s with problem+json and Retry-After, the rest succeed, and nothing fails', async () => {
     const started = performance.now();
-    const responses = await Promise.all(Array.from({ length: 30 }, (_, i) => (i % 2 ? call('GET', '/settings/invoices') : call('GET', '/openapi.json'))));
+    const responses = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => (i % 2 ? call('GET', '/settings/invoices') : call('GET', '/openapi.json'))),
+    );
     const seconds = (performance.now() - started) / 1000;
     const statuses = responses.map((r) => r.status);
-    expect(statuses.filter((s) => s >= 500), JSON.stringify(statuses)).toEqual([]);
-    expect(statuses.every((s) => s === 200 || s === 429), JSON.stringify(statuses)).toBe(true);
+    expect(
+      statuses.filter((s) => s >= 500),
+      JSON.stringify(statuses),
+    ).toEqual([]);
+    expect(
+      statuses.every((s) => s === 200 || s === 429),
+      JSON.stringify(statuses),
+    ).toBe(true);
     const ok = statuses.filter((s) => s === 200).length;
     // The whole burst first, then what the rate refilled while the requests were in flight.
     expect(ok).toBeGreaterThanOrEqual(THROTTLE.burstLimit);
@@ -51,7 +64,9 @@ describe('the local API server, throttled as the stage is', () => {
   test('a throttled request never reaches the function: a throttled create creates nothing', async () => {
     const own = client(stack.baseUrl, await stack.token(uniqueAccount()));
     await new Promise((r) => setTimeout(r, (THROTTLE.burstLimit / THROTTLE.rateLimit) * 1000));
-    const creates = await Promise.all(Array.from({ length: 12 }, (_, i) => own('POST', '/contacts', { firstName: `C${i}` })));
+    const creates = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => own('POST', '/contacts', { firstName: `C${i}` })),
+    );
     const created = creates.filter((r) => r.status === 201).length;
     expect(creates.filter((r) => r.status === 429).length).toBeGreaterThan(0);
     await new Promise((r) => setTimeout(r, (THROTTLE.burstLimit / THROTTLE.rateLimit) * 1000));
@@ -67,13 +82,19 @@ describe('the throttle settings', () => {
     try {
       delete process.env.API_RATE_LIMIT;
       delete process.env.API_BURST_LIMIT;
-      expect(localConfig()).toMatchObject({ API_RATE_LIMIT: API_THROTTLE.rateLimit, API_BURST_LIMIT: API_THROTTLE.burstLimit });
+      expect(localConfig()).toMatchObject({
+        API_RATE_LIMIT: API_THROTTLE.rateLimit,
+        API_BURST_LIMIT: API_THROTTLE.burstLimit,
+      });
       Object.assign(process.env, { API_RATE_LIMIT: '5000', API_BURST_LIMIT: '10000' });
       expect(localConfig()).toMatchObject({ API_RATE_LIMIT: 5000, API_BURST_LIMIT: 10000 });
       process.env.API_BURST_LIMIT = '0';
       expect(() => localConfig()).toThrow(/API_BURST_LIMIT/);
     } finally {
-      for (const [name, value] of [['API_RATE_LIMIT', saved.rate], ['API_BURST_LIMIT', saved.burst]] as const) {
+      for (const [name, value] of [
+        ['API_RATE_LIMIT', saved.rate],
+        ['API_BURST_LIMIT', saved.burst],
+      ] as const) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;
       }

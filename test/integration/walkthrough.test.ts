@@ -11,15 +11,32 @@ afterAll(() => stack.close());
 test('settings, a contact, a draft with line items, finalize, mark paid', async () => {
   const api = client(stack.baseUrl, await stack.token(uniqueAccount('acc_walk')));
 
-  const settings = await api('PUT', '/settings/invoices', { prefix: 'ACME', startNumber: 2001, currency: 'EUR', timeZone: 'Europe/Amsterdam', defaultLanguage: 'nl', defaultLocale: 'nl-NL' });
+  const settings = await api('PUT', '/settings/invoices', {
+    prefix: 'ACME',
+    startNumber: 2001,
+    currency: 'EUR',
+    timeZone: 'Europe/Amsterdam',
+    defaultLanguage: 'nl',
+    defaultLocale: 'nl-NL',
+  });
   expect(settings.status).toBe(200);
-  expect(settings.body).toMatchObject({ prefix: 'ACME', startNumber: 2001, numbering: 'onCreate', currency: 'EUR', version: 1 });
+  expect(settings.body).toMatchObject({
+    prefix: 'ACME',
+    startNumber: 2001,
+    numbering: 'onCreate',
+    currency: 'EUR',
+    version: 1,
+  });
   expect(settings.headers.get('etag')).toBe('"1"');
 
   const contact = await api('POST', '/contacts', { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' });
   expect(contact.status).toBe(201);
   expect(contact.body.id).toMatch(/^con_/);
-  const company = await api('POST', '/companies', { name: 'Analytical Engines BV', domain: 'engines.example', address: { line1: 'Damrak 1', city: 'Amsterdam', postalCode: '1012 LG', country: 'NL' } });
+  const company = await api('POST', '/companies', {
+    name: 'Analytical Engines BV',
+    domain: 'engines.example',
+    address: { line1: 'Damrak 1', city: 'Amsterdam', postalCode: '1012 LG', country: 'NL' },
+  });
   expect(company.status).toBe(201);
 
   const draft = await api('POST', '/invoices', {
@@ -61,7 +78,11 @@ test('settings, a contact, a draft with line items, finalize, mark paid', async 
 
   const paid = await api('POST', `/invoices/${draft.body.id}/mark-paid`, { paidAt: '2026-11-20T09:00:00Z' });
   expect(paid.status).toBe(200);
-  expect(paid.body).toMatchObject({ status: 'paid', paidAt: '2026-11-20T09:00:00Z', totals: { amountPaid: 77670, balanceDue: 0 } });
+  expect(paid.body).toMatchObject({
+    status: 'paid',
+    paidAt: '2026-11-20T09:00:00Z',
+    totals: { amountPaid: 77670, balanceDue: 0 },
+  });
 
   const read = await api('GET', `/invoices/${draft.body.id}`);
   expect(read.body).toEqual(paid.body);

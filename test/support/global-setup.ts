@@ -8,7 +8,6 @@ declare module 'vitest' {
   }
 }
 
-
 let dynamo: DynamoLocal | undefined;
 
 /** One in-memory DynamoDB Local for the whole test run. */

@@ -11,14 +11,29 @@ import { InMemoryRecordStore, inMemoryDeps, type InMemoryInvoiceStore } from './
 export class InMemoryInvoiceLinkIndex implements InvoiceLinkIndex {
   constructor(private readonly invoices: InMemoryInvoiceStore) {}
 
-  async list(accountId: string, kind: LinkedKind, recordId: string, limit: number, cursor: string | null): Promise<Page<InvoiceLink>> {
+  async list(
+    accountId: string,
+    kind: LinkedKind,
+    recordId: string,
+    limit: number,
+    cursor: string | null,
+  ): Promise<Page<InvoiceLink>> {
     const names = (i: { contacts: string[]; company: string | null; deals: string[]; quotes: string[] }) =>
-      kind === 'contact' ? i.contacts.includes(recordId) : kind === 'company' ? i.company === recordId : kind === 'deal' ? i.deals.includes(recordId) : i.quotes.includes(recordId);
+      kind === 'contact'
+        ? i.contacts.includes(recordId)
+        : kind === 'company'
+          ? i.company === recordId
+          : kind === 'deal'
+            ? i.deals.includes(recordId)
+            : i.quotes.includes(recordId);
     const all = [...this.invoices.invoices.values()]
       .filter((i) => i.accountId === accountId && names(i) && (cursor === null || i.id < cursor))
       .sort((a, b) => (a.id < b.id ? 1 : -1));
     const items = all.slice(0, limit);
-    return { items: items.map((i) => ({ invoiceId: i.id, issued: i.status !== 'draft' })), next: all.length > limit ? items.at(-1)!.id : null };
+    return {
+      items: items.map((i) => ({ invoiceId: i.id, issued: i.status !== 'draft' })),
+      next: all.length > limit ? items.at(-1)!.id : null,
+    };
   }
 }
 

@@ -15,13 +15,23 @@ export class InMemorySearchIndex implements InvoiceSearchIndex {
     const prop = INDEX_ORDER[scan.index];
     return this.invoices
       .filter((i) => i.accountId === accountId)
-      .filter((i) => (scan.index === 'owner' ? i.owner === scan.owner : scan.index === 'status' ? i.status === scan.status : true))
+      .filter((i) =>
+        scan.index === 'owner' ? i.owner === scan.owner : scan.index === 'status' ? i.status === scan.status : true,
+      )
       .map((inv) => ({ key: `${String(sortValue(inv, prop))}#${inv.id}`, value: String(sortValue(inv, prop)), inv }))
-      .filter(({ value }) => (scan.range?.lo === undefined || value >= scan.range.lo) && (scan.range?.hi === undefined || value <= scan.range.hi))
+      .filter(
+        ({ value }) =>
+          (scan.range?.lo === undefined || value >= scan.range.lo) &&
+          (scan.range?.hi === undefined || value <= scan.range.hi),
+      )
       .sort((a, b) => (a.key < b.key ? -1 : 1));
   }
 
-  async read(accountId: string, scan: IndexScan, opts: { descending: boolean; after: SortPosition | null; limit: number }) {
+  async read(
+    accountId: string,
+    scan: IndexScan,
+    opts: { descending: boolean; after: SortPosition | null; limit: number },
+  ) {
     let rows = this.partition(accountId, scan);
     if (opts.descending) rows.reverse();
     if (opts.after) {
@@ -34,7 +44,9 @@ export class InMemorySearchIndex implements InvoiceSearchIndex {
   }
 
   async linked(accountId: string, kind: 'contact' | 'company', recordId: string, max: number) {
-    const all = this.invoices.filter((i) => i.accountId === accountId && (kind === 'contact' ? i.contacts.includes(recordId) : i.company === recordId));
+    const all = this.invoices.filter(
+      (i) => i.accountId === accountId && (kind === 'contact' ? i.contacts.includes(recordId) : i.company === recordId),
+    );
     if (all.length > max) return { items: [], overflow: true };
     this.reads += all.length;
     return { items: all, overflow: false };

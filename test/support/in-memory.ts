@@ -39,7 +39,9 @@ const copy = <T>(value: T): T => structuredClone(value);
 
 /** Newest first by id (the sequential ids below sort by creation, as ULIDs do); the cursor is the last id served. */
 function page<T extends { id: string }>(all: T[], limit: number, cursor: string | null): Page<T> {
-  const sorted = [...all].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0)).filter((x) => cursor === null || x.id < cursor);
+  const sorted = [...all]
+    .sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0))
+    .filter((x) => cursor === null || x.id < cursor);
   const items = sorted.slice(0, limit);
   const last = items.at(-1);
   return { items: items.map(copy), next: sorted.length > limit && last ? last.id : null };
@@ -78,11 +80,16 @@ export class InMemoryInvoiceStore implements InvoiceStore {
   }
 
   async list(accountId: string, limit: number, cursor: string | null): Promise<Page<Invoice>> {
-    return page([...this.invoices.values()].filter((i) => i.accountId === accountId), limit, cursor);
+    return page(
+      [...this.invoices.values()].filter((i) => i.accountId === accountId),
+      limit,
+      cursor,
+    );
   }
 
   async create(invoice: Invoice, numbering?: NumberRequest): Promise<Invoice> {
-    if (this.invoices.has(objectKey(invoice.accountId, invoice.id))) throw new Error(`invoice ${invoice.id} already exists`);
+    if (this.invoices.has(objectKey(invoice.accountId, invoice.id)))
+      throw new Error(`invoice ${invoice.id} already exists`);
     this.assertSlugFree(invoice);
     const { inv, commit } = this.allocate(invoice, numbering);
     this.invoices.set(objectKey(inv.accountId, inv.id), copy(inv));
@@ -125,7 +132,9 @@ export class InMemoryInvoiceStore implements InvoiceStore {
   private assertSlugFree(inv: Invoice): void {
     const owner = this.slugs.get(slugKey(inv.domain, inv.slug));
     if (owner !== undefined && owner !== inv.id) {
-      throw new DomainError('conflict', `The slug ${inv.slug} is already used`, [{ path: 'slug', message: 'is already used' }]);
+      throw new DomainError('conflict', `The slug ${inv.slug} is already used`, [
+        { path: 'slug', message: 'is already used' },
+      ]);
     }
   }
 
@@ -159,10 +168,19 @@ export class InMemorySettingsStore implements SettingsStore {
   }
 
   async counterNext(accountId: string, prefix: string, series: NumberSeries = 'invoice'): Promise<number | null> {
-    return this.counters.get(series === 'creditNote' ? creditNoteCounterKey(accountId, prefix) : counterKey(accountId, prefix)) ?? null;
+    return (
+      this.counters.get(
+        series === 'creditNote' ? creditNoteCounterKey(accountId, prefix) : counterKey(accountId, prefix),
+      ) ?? null
+    );
   }
 
-  async save(accountId: string, settings: InvoiceSettings, expectedVersion: number, now: string): Promise<StoredSettings> {
+  async save(
+    accountId: string,
+    settings: InvoiceSettings,
+    expectedVersion: number,
+    now: string,
+  ): Promise<StoredSettings> {
     if ((this.saved.get(accountId)?.version ?? 0) !== expectedVersion) throw new VersionConflict();
     const stored: StoredSettings = { ...copy(settings), accountId, version: expectedVersion + 1, updatedAt: now };
     this.saved.set(accountId, stored);
@@ -199,7 +217,11 @@ export class InMemoryRecordStore<T extends Stored> implements RecordStore<T> {
   }
 
   async list(accountId: string, limit: number, cursor: string | null): Promise<Page<T>> {
-    return page([...this.records.values()].filter((r) => r.accountId === accountId), limit, cursor);
+    return page(
+      [...this.records.values()].filter((r) => r.accountId === accountId),
+      limit,
+      cursor,
+    );
   }
 }
 
@@ -228,7 +250,12 @@ export class InMemoryLedgerStore implements LedgerStore {
     this.payments_.set(key, [...(this.payments_.get(key) ?? []), copy(payment)]);
   }
 
-  async issueCreditNote(previous: Invoice, next: Invoice, creditNote: CreditNote, numbering: NumberRequest): Promise<CreditNote> {
+  async issueCreditNote(
+    previous: Invoice,
+    next: Invoice,
+    creditNote: CreditNote,
+    numbering: NumberRequest,
+  ): Promise<CreditNote> {
     const counter = creditNoteCounterKey(creditNote.accountId, numbering.prefix);
     const n = nextNumber(this.counters.get(counter) ?? null, numbering.startNumber);
     const number = formatInvoiceNumber(numbering.prefix, n);
@@ -291,7 +318,12 @@ export class SequentialIds implements IdGenerator {
   }
 }
 
-export const actorFor = (accountId: string, userId = 'user_1'): Actor => ({ userId, accountId, superAdmin: true, permissions: [] });
+export const actorFor = (accountId: string, userId = 'user_1'): Actor => ({
+  userId,
+  accountId,
+  superAdmin: true,
+  permissions: [],
+});
 
 /** The invoice use cases' dependencies, all in memory, with one counter map behind invoices and settings. */
 export function inMemoryDeps(clockStart?: string) {
@@ -312,8 +344,16 @@ export type InMemoryDeps = ReturnType<typeof inMemoryDeps>;
 export async function seedContact(d: InMemoryDeps, accountId: string): Promise<string> {
   const now = d.clock.now().toISOString();
   const contact: Contact = {
-    id: d.ids.id('con'), accountId, kind: 'contact', version: 1, createdAt: now, updatedAt: now,
-    firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', address: null,
+    id: d.ids.id('con'),
+    accountId,
+    kind: 'contact',
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    firstName: 'Ada',
+    lastName: 'Lovelace',
+    email: 'ada@example.com',
+    address: null,
   };
   return (await d.contacts.create(contact)).id;
 }
@@ -321,7 +361,17 @@ export async function seedContact(d: InMemoryDeps, accountId: string): Promise<s
 /** Stores a company in an account and returns its id. */
 export async function seedCompany(d: InMemoryDeps, accountId: string, name = 'Acme'): Promise<string> {
   const now = d.clock.now().toISOString();
-  const company: Company = { id: d.ids.id('com'), accountId, kind: 'company', version: 1, createdAt: now, updatedAt: now, name, domain: null, address: null };
+  const company: Company = {
+    id: d.ids.id('com'),
+    accountId,
+    kind: 'company',
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    name,
+    domain: null,
+    address: null,
+  };
   return (await d.companies.create(company)).id;
 }
 

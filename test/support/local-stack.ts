@@ -65,7 +65,11 @@ export async function startStack(opts: { throttle?: Throttle; dynamodbEndpoint?:
     endpoint,
     keys,
     token: (accountId, opts = {}) =>
-      mintToken(keys, { accountId, sub: opts.sub ?? 'usr_test', ...(opts.permissions ? { permissions: opts.permissions } : { role: 'superAdmin' }) }),
+      mintToken(keys, {
+        accountId,
+        sub: opts.sub ?? 'usr_test',
+        ...(opts.permissions ? { permissions: opts.permissions } : { role: 'superAdmin' }),
+      }),
     s3: {
       endpoint: s3.endpoint,
       bucket: s3.bucket,
@@ -90,7 +94,12 @@ export type ApiResponse = { status: number; headers: Headers; body: any };
 
 /** A small client: JSON in, JSON (or problem+json) out. */
 export function client(baseUrl: string, token: string | null) {
-  return async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<ApiResponse> {
+  return async function call(
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<ApiResponse> {
     const res = await fetch(baseUrl + path, {
       method,
       headers: {

@@ -1,5 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { BatchGetCommand, BatchWriteCommand, PutCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchGetCommand,
+  BatchWriteCommand,
+  PutCommand,
+  TransactWriteCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { addDays, toInstant } from '../../domain/dates/calendar.js';
 import { blankDraft, type Invoice } from '../../domain/invoices/invoice.js';
 import type { InvoiceStore } from '../../domain/ports.js';
@@ -55,7 +61,11 @@ export function planSeed(p: { total: number; pastDue: number; accounts: string[]
   let i = 0;
   for (const [kind, n] of counts) {
     for (let k = 0; k < n; k++, i++) {
-      specs.push({ accountId: p.accounts[i % p.accounts.length]!, kind, dueDate: kind === 'notYetDue' ? future(i) : past(i) });
+      specs.push({
+        accountId: p.accounts[i % p.accounts.length]!,
+        kind,
+        dueDate: kind === 'notYetDue' ? future(i) : past(i),
+      });
     }
   }
   return specs;
@@ -64,7 +74,15 @@ export function planSeed(p: { total: number; pastDue: number; accounts: string[]
 const ID = () => randomUUID().replace(/-/g, '');
 
 function draftFor(spec: SeedSpec, at: string): Invoice {
-  const draft = blankDraft({ id: `inv_${ID()}`, accountId: spec.accountId, owner: 'usr_seed', slug: ID(), settings: DEFAULT_SETTINGS, today: spec.dueDate, now: at });
+  const draft = blankDraft({
+    id: `inv_${ID()}`,
+    accountId: spec.accountId,
+    owner: 'usr_seed',
+    slug: ID(),
+    settings: DEFAULT_SETTINGS,
+    today: spec.dueDate,
+    now: at,
+  });
   return { ...draft, paymentTerms: 'custom', dueDate: spec.dueDate };
 }
 
@@ -72,7 +90,13 @@ function draftFor(spec: SeedSpec, at: string): Invoice {
 async function write(store: InvoiceStore, spec: SeedSpec, at: string): Promise<Invoice> {
   const draft = draftFor(spec, at);
   if (spec.kind === 'draft') return store.create(draft);
-  const open: Invoice = { ...draft, status: 'open', number: `INV-${draft.id.slice(4, 12)}`, finalizedAt: at, pastDue: spec.kind === 'flagged' };
+  const open: Invoice = {
+    ...draft,
+    status: 'open',
+    number: `INV-${draft.id.slice(4, 12)}`,
+    finalizedAt: at,
+    pastDue: spec.kind === 'flagged',
+  };
   const created = await store.create(open);
   if (spec.kind !== 'paid' && spec.kind !== 'voided') return created;
   const next: Invoice =
@@ -99,7 +123,11 @@ export async function seedInvoices(store: InvoiceStore, specs: SeedSpec[], concu
 }
 
 /** The stored items of `invoices` (BatchGetItem, 100 at a time, a few batches at once), by invoice id. */
-export async function readItems(db: DynamoDBDocumentClient, tableName: string, invoices: Pick<Invoice, 'accountId' | 'id'>[]): Promise<Map<string, Record<string, unknown>>> {
+export async function readItems(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  invoices: Pick<Invoice, 'accountId' | 'id'>[],
+): Promise<Map<string, Record<string, unknown>>> {
   const out = new Map<string, Record<string, unknown>>();
   const chunks: (typeof invoices)[] = [];
   for (let i = 0; i < invoices.length; i += 100) chunks.push(invoices.slice(i, i + 100));
@@ -109,7 +137,9 @@ export async function readItems(db: DynamoDBDocumentClient, tableName: string, i
       while (next < chunks.length) {
         let pending: Record<string, unknown>[] = chunks[next++]!.map((inv) => keys.invoice(inv.accountId, inv.id));
         while (pending.length) {
-          const res = await db.send(new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }));
+          const res = await db.send(
+            new BatchGetCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
+          );
           for (const item of res.Responses?.[tableName] ?? []) out.set(item.id as string, item);
           pending = (res.UnprocessedKeys?.[tableName]?.Keys as Record<string, unknown>[] | undefined) ?? [];
         }
@@ -149,18 +179,34 @@ class CapturingClient {
  * then loaded with BatchWriteItem (25 items a request, `parallel` requests at once). The table
  * ends up with the items, slug guards included, that the store's own writes would have left.
  */
-export async function bulkSeedInvoices(db: DynamoDBDocumentClient, tableName: string, specs: SeedSpec[], parallel = 8): Promise<Invoice[]> {
+export async function bulkSeedInvoices(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  specs: SeedSpec[],
+  parallel = 8,
+): Promise<Invoice[]> {
   const capture = new CapturingClient();
-  const invoices = await seedInvoices(new DynamoInvoiceStore(capture as unknown as DynamoDBDocumentClient, tableName), specs, 1);
+  const invoices = await seedInvoices(
+    new DynamoInvoiceStore(capture as unknown as DynamoDBDocumentClient, tableName),
+    specs,
+    1,
+  );
   // The job reads the past-due index only: leaving the search indexes' keys out spares DynamoDB
   // Local four index writes an item (a shared test run seeds 5,000 of these).
   const searchKeys = Object.values(SEARCH_INDEX).flatMap((g) => [`${g}pk`, `${g}sk`]);
-  const items = [...capture.items.values()].map((item) => Object.fromEntries(Object.entries(item).filter(([k]) => !searchKeys.includes(k))));
+  const items = [...capture.items.values()].map((item) =>
+    Object.fromEntries(Object.entries(item).filter(([k]) => !searchKeys.includes(k))),
+  );
   await batchWrite(db, tableName, items, parallel);
   return invoices;
 }
 
-async function batchWrite(db: DynamoDBDocumentClient, tableName: string, items: Record<string, unknown>[], parallel: number): Promise<void> {
+async function batchWrite(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  items: Record<string, unknown>[],
+  parallel: number,
+): Promise<void> {
   const chunks: Record<string, unknown>[][] = [];
   for (let i = 0; i < items.length; i += 25) chunks.push(items.slice(i, i + 25));
   let next = 0;
@@ -179,7 +225,13 @@ async function batchWrite(db: DynamoDBDocumentClient, tableName: string, items: 
 }
 
 /** Any invoices, written as `DynamoInvoiceStore.create` would write them (index keys, slugs, links), in bulk. */
-export async function bulkCreateInvoices(db: DynamoDBDocumentClient, tableName: string, invoices: Invoice[], parallel = 8, only: (item: Record<string, unknown>) => boolean = () => true): Promise<void> {
+export async function bulkCreateInvoices(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  invoices: Invoice[],
+  parallel = 8,
+  only: (item: Record<string, unknown>) => boolean = () => true,
+): Promise<void> {
   const capture = new CapturingClient();
   const store = new DynamoInvoiceStore(capture as unknown as DynamoDBDocumentClient, tableName);
   for (const inv of invoices) await store.create(inv);

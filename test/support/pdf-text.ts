@@ -19,7 +19,14 @@ export async function parsePdf(bytes: Uint8Array): Promise<ParsedPdf> {
     }
     const first = await doc.getPage(1);
     const { width, height } = first.getViewport({ scale: 1 });
-    return { pages: doc.numPages, text: texts.join('\n').replace(/[\u00a0\u202f]/g, ' ').replace(/[ \t]+/g, ' '), size: { width, height } };
+    return {
+      pages: doc.numPages,
+      text: texts
+        .join('\n')
+        .replace(/[\u00a0\u202f]/g, ' ')
+        .replace(/[ \t]+/g, ' '),
+      size: { width, height },
+    };
   } finally {
     await task.destroy();
   }

@@ -43,7 +43,11 @@ export type Seeded = {
  *   'PUT /views/{id}': () => ({ name: 'Renamed', filters: [], columns: ['number'], sort: [] }),
  */
 export const SAMPLE_BODIES: Record<string, (s: Seeded) => unknown> = {
-  'POST /invoices': (s) => ({ contacts: s.ids.contacts!.slice(0, 1), company: s.ids.companies![0], lineItems: [{ name: 'Work', unitPrice: 10_000 }] }),
+  'POST /invoices': (s) => ({
+    contacts: s.ids.contacts!.slice(0, 1),
+    company: s.ids.companies![0],
+    lineItems: [{ name: 'Work', unitPrice: 10_000 }],
+  }),
   'PATCH /invoices/{id}': () => ({ poNumber: 'PO 2', lineItems: [{ name: 'Changed', unitPrice: 1 }] }),
   'POST /invoices/{id}/mark-paid': () => ({ paidAt: '2026-01-15', method: 'cash' }),
   'POST /invoices/{id}/payments': () => ({ amount: 100, paidAt: '2026-01-15', method: 'card' }),
@@ -53,15 +57,34 @@ export const SAMPLE_BODIES: Record<string, (s: Seeded) => unknown> = {
   'PATCH /contacts/{id}': () => ({ firstName: 'Mallory' }),
   'POST /companies': () => ({ name: 'Other Corp', domain: 'other.example' }),
   'PATCH /companies/{id}': () => ({ name: 'Renamed' }),
-  'POST /deals': (s) => ({ name: 'Other deal', contacts: s.ids.contacts!.slice(0, 1), lineItems: [{ name: 'x', unitPrice: 1 }] }),
+  'POST /deals': (s) => ({
+    name: 'Other deal',
+    contacts: s.ids.contacts!.slice(0, 1),
+    lineItems: [{ name: 'x', unitPrice: 1 }],
+  }),
   'PATCH /deals/{id}': () => ({ name: 'Renamed deal' }),
-  'POST /quotes': (s) => ({ title: 'Other quote', status: 'published', deal: s.ids.deals![0], lineItems: [{ name: 'x', unitPrice: 1 }] }),
+  'POST /quotes': (s) => ({
+    title: 'Other quote',
+    status: 'published',
+    deal: s.ids.deals![0],
+    lineItems: [{ name: 'x', unitPrice: 1 }],
+  }),
   'PATCH /quotes/{id}': () => ({ title: 'Renamed quote', status: 'draft' }),
   'POST /products': () => ({ name: 'Other product', unitPrice: 5 }),
   'PATCH /products/{id}': () => ({ unitPrice: 6 }),
-  'POST /invoices/search': () => ({ filterGroups: [{ filters: [{ propertyName: 'status', operator: 'IN', values: ['draft', 'open', 'paid', 'voided'] }] }], limit: 100 }),
+  'POST /invoices/search': () => ({
+    filterGroups: [
+      { filters: [{ propertyName: 'status', operator: 'IN', values: ['draft', 'open', 'paid', 'voided'] }] },
+    ],
+    limit: 100,
+  }),
   'POST /invoices/exports': () => ({ properties: ['id', 'number', 'total'], format: 'csv' }),
-  'POST /views': () => ({ name: 'Open invoices', filterGroups: [{ filters: [{ propertyName: 'status', operator: 'EQ', value: 'open' }] }], properties: ['number'], shared: true }),
+  'POST /views': () => ({
+    name: 'Open invoices',
+    filterGroups: [{ filters: [{ propertyName: 'status', operator: 'EQ', value: 'open' }] }],
+    properties: ['number'],
+    shared: true,
+  }),
   'PUT /views/{id}': () => ({ name: 'Renamed', filterGroups: [], properties: ['number'], shared: true }),
 };
 
@@ -79,13 +102,17 @@ export function bodyFor(route: RouteDef, seeded: Seeded): unknown {
   if (sample) {
     const body = sample(seeded);
     const parsed = route.body.safeParse(body);
-    if (!parsed.success) throw new Error(`SAMPLE_BODIES['${key}'] no longer matches the route's schema: ${parsed.error.message}`);
+    if (!parsed.success)
+      throw new Error(`SAMPLE_BODIES['${key}'] no longer matches the route's schema: ${parsed.error.message}`);
     return body;
   }
   try {
     return sampleValidBody(route.body);
   } catch (e) {
-    throw new Error(`${key} takes a body but has no entry in SAMPLE_BODIES (test/support/route-fixtures.ts) and none could be generated from its schema (${(e as Error).message}): add a sample`, { cause: e });
+    throw new Error(
+      `${key} takes a body but has no entry in SAMPLE_BODIES (test/support/route-fixtures.ts) and none could be generated from its schema (${(e as Error).message}): add a sample`,
+      { cause: e },
+    );
   }
 }
 
@@ -100,11 +127,18 @@ const ASSOCIATION_TYPES = ['contacts', 'companies', 'deals', 'quotes'];
 export function pathsFor(route: RouteDef, seeded: Seeded): string[] {
   const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
   if (params.length === 0) return [route.path];
-  if (params.length === 1 && params[0] === 'slug') return seeded.slugs.map((slug) => route.path.replace('{slug}', slug));
+  if (params.length === 1 && params[0] === 'slug')
+    return seeded.slugs.map((slug) => route.path.replace('{slug}', slug));
   const unknown = params.filter((p) => !['id', 'type', 'targetId'].includes(p));
-  if (unknown.length) throw new Error(`${routeKey(route)}: no fixture for path parameter(s) ${unknown.join(', ')}: teach pathsFor in test/support/route-fixtures.ts`);
+  if (unknown.length)
+    throw new Error(
+      `${routeKey(route)}: no fixture for path parameter(s) ${unknown.join(', ')}: teach pathsFor in test/support/route-fixtures.ts`,
+    );
   const ids = seeded.ids[collectionOf(route)];
-  if (!ids?.length) throw new Error(`${routeKey(route)}: no seeded ${collectionOf(route)} to name; add it to CREATED_BY or seedAccount in test/support/route-fixtures.ts`);
+  if (!ids?.length)
+    throw new Error(
+      `${routeKey(route)}: no seeded ${collectionOf(route)} to name; add it to CREATED_BY or seedAccount in test/support/route-fixtures.ts`,
+    );
   return ids.flatMap((id) => {
     const withId = route.path.replace('{id}', id);
     if (!params.includes('type')) return [withId];
@@ -128,17 +162,46 @@ export async function seedAccount(call: Call, accountId: string, marker: string)
   const contact2 = await must('POST', '/contacts', { firstName: `Bob ${marker}` });
   const company = await must('POST', '/companies', { name: `Acme ${marker}`, address });
   const product = await must('POST', '/products', { name: `Widget ${marker}`, unitPrice: 2_500, taxRate: 10 });
-  const deal = await must('POST', '/deals', { name: `Deal ${marker}`, contacts: [contact.id], company: company.id, lineItems: [{ productId: product.id }] });
-  const quote = await must('POST', '/quotes', { title: `Quote ${marker}`, status: 'published', contacts: [contact.id], deal: deal.id, lineItems: [{ name: `Line ${marker}`, unitPrice: 1_000 }] });
+  const deal = await must('POST', '/deals', {
+    name: `Deal ${marker}`,
+    contacts: [contact.id],
+    company: company.id,
+    lineItems: [{ productId: product.id }],
+  });
+  const quote = await must('POST', '/quotes', {
+    title: `Quote ${marker}`,
+    status: 'published',
+    contacts: [contact.id],
+    deal: deal.id,
+    lineItems: [{ name: `Line ${marker}`, unitPrice: 1_000 }],
+  });
   const invoice = (extra: Record<string, unknown> = {}) =>
-    must('POST', '/invoices', { contacts: [contact.id], company: company.id, deals: [deal.id], quotes: [quote.id], poNumber: `PO ${marker}`, comments: `<p>${marker}</p>`, billingAddress: address, lineItems: [{ name: `Work ${marker}`, unitPrice: 10_000 }], ...extra });
+    must('POST', '/invoices', {
+      contacts: [contact.id],
+      company: company.id,
+      deals: [deal.id],
+      quotes: [quote.id],
+      poNumber: `PO ${marker}`,
+      comments: `<p>${marker}</p>`,
+      billingAddress: address,
+      lineItems: [{ name: `Work ${marker}`, unitPrice: 10_000 }],
+      ...extra,
+    });
   const draft = await invoice();
   const open = await invoice();
   const issued = [await must('POST', `/invoices/${open.id}/finalize`)];
   const paid = await invoice();
   issued.push(await must('POST', `/invoices/${paid.id}/finalize`));
-  const payment = await must('POST', `/invoices/${paid.id}/payments`, { amount: 10_000, paidAt: '2026-01-15', method: 'bankTransfer', reference: `Ref ${marker}` });
-  const creditNote = await must('POST', `/invoices/${paid.id}/credit-notes`, { amount: 500, reason: `Goodwill ${marker}` });
+  const payment = await must('POST', `/invoices/${paid.id}/payments`, {
+    amount: 10_000,
+    paidAt: '2026-01-15',
+    method: 'bankTransfer',
+    reference: `Ref ${marker}`,
+  });
+  const creditNote = await must('POST', `/invoices/${paid.id}/credit-notes`, {
+    amount: 500,
+    reason: `Goodwill ${marker}`,
+  });
   const voided = await invoice();
   await must('POST', `/invoices/${voided.id}/finalize`);
   issued.push(await must('POST', `/invoices/${voided.id}/void`));
@@ -180,12 +243,15 @@ export async function seedAccount(call: Call, accountId: string, marker: string)
 const clients = new Map<string, ReturnType<typeof documentClient>>();
 
 export async function accountItems(tableName: string, accountId: string | null): Promise<Record<string, unknown>[]> {
-  if (!clients.has(tableName)) clients.set(tableName, documentClient({ tableName, endpoint: process.env.DYNAMODB_ENDPOINT, region: 'us-east-1' }));
+  if (!clients.has(tableName))
+    clients.set(tableName, documentClient({ tableName, endpoint: process.env.DYNAMODB_ENDPOINT, region: 'us-east-1' }));
   const db = clients.get(tableName)!;
   const items: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {
-    const page = await db.send(new ScanCommand({ TableName: tableName, ConsistentRead: true, ...(start ? { ExclusiveStartKey: start } : {}) }));
+    const page = await db.send(
+      new ScanCommand({ TableName: tableName, ConsistentRead: true, ...(start ? { ExclusiveStartKey: start } : {}) }),
+    );
     items.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;
   } while (start);

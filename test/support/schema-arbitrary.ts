@@ -38,12 +38,18 @@ type JsonSchema = {
 };
 
 // Mostly ordinary years, sometimes the ends of YYYY (due dates 90 days after 9999-12-31 once had none).
-const year = fc.oneof({ arbitrary: fc.integer({ min: 1990, max: 2099 }), weight: 8 }, { arbitrary: fc.constantFrom(1, 9999), weight: 1 });
+const year = fc.oneof(
+  { arbitrary: fc.integer({ min: 1990, max: 2099 }), weight: 8 },
+  { arbitrary: fc.constantFrom(1, 9999), weight: 1 },
+);
 const date = fc
   .record({ y: year, m: fc.integer({ min: 1, max: 12 }), d: fc.integer({ min: 1, max: 28 }) })
   .map(({ y, m, d }) => `${String(y).padStart(4, '0')}-${String(m).padStart(2, '0')}-${String(d).padStart(2, '0')}`);
-const instant = fc.date({ min: new Date('1990-01-01T00:00:00Z'), max: new Date('2099-12-31T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString());
-const fourPlaces = (min: number, max: number) => fc.integer({ min: min * 10_000, max: max * 10_000 }).map((n) => n / 10_000);
+const instant = fc
+  .date({ min: new Date('1990-01-01T00:00:00Z'), max: new Date('2099-12-31T00:00:00Z'), noInvalidDate: true })
+  .map((d) => d.toISOString());
+const fourPlaces = (min: number, max: number) =>
+  fc.integer({ min: min * 10_000, max: max * 10_000 }).map((n) => n / 10_000);
 
 /**
  * Generators for fields whose rules JSON Schema cannot say, keyed by property name. A new field
@@ -70,8 +76,23 @@ export const nastyString = (maxLength = 40): fc.Arbitrary<string> =>
   fc.oneof(
     fc.string({ maxLength }),
     fc.string({ unit: 'binary', maxLength }),
-    fc.string({ unit: fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)), minLength: 1, maxLength: 4 }),
-    fc.constantFrom('\u0000', '\u202e\u0645abc', '\ufeff', '👩‍👩‍👧‍👦', 'a\u0301', '<script>x</script>', '# %00 ../..', '  ', '\n\t', 'ÿ'.repeat(10)),
+    fc.string({
+      unit: fc.integer({ min: 0xd800, max: 0xdfff }).map((c) => String.fromCharCode(c)),
+      minLength: 1,
+      maxLength: 4,
+    }),
+    fc.constantFrom(
+      '\u0000',
+      '\u202e\u0645abc',
+      '\ufeff',
+      '👩‍👩‍👧‍👦',
+      'a\u0301',
+      '<script>x</script>',
+      '# %00 ../..',
+      '  ',
+      '\n\t',
+      'ÿ'.repeat(10),
+    ),
   );
 
 function refTarget(root: JsonSchema, ref: string): JsonSchema {
@@ -88,7 +109,10 @@ function numberArb(s: JsonSchema, integer: boolean): fc.Arbitrary<number> {
     const lo = Math.max(min ?? -1_000_000, Number.MIN_SAFE_INTEGER);
     const hi = Math.min(max ?? 1_000_000, Number.MAX_SAFE_INTEGER);
     // Bounds are where off-by-one bugs live: give them a fair share.
-    return fc.oneof({ arbitrary: fc.integer({ min: lo, max: hi }), weight: 4 }, { arbitrary: fc.constantFrom(lo, hi), weight: 1 });
+    return fc.oneof(
+      { arbitrary: fc.integer({ min: lo, max: hi }), weight: 4 },
+      { arbitrary: fc.constantFrom(lo, hi), weight: 1 },
+    );
   }
   return fourPlaces(Math.max(min ?? -1000, -1e6), Math.min(max ?? 1000, 1e6));
 }
@@ -98,24 +122,35 @@ function stringArb(s: JsonSchema): fc.Arbitrary<string> {
   if (s.pattern) {
     // Patterns with look-aheads are beyond fc.stringMatching; the pattern still filters.
     const re = new RegExp(s.pattern);
-    const base = s.pattern.includes('(?=') ? fc.string({ unit: fc.constantFrom(...'abc-.123'), minLength: 3, maxLength: 20 }).map((x) => `${x}.example.com`) : fc.stringMatching(re);
+    const base = s.pattern.includes('(?=')
+      ? fc.string({ unit: fc.constantFrom(...'abc-.123'), minLength: 3, maxLength: 20 }).map((x) => `${x}.example.com`)
+      : fc.stringMatching(re);
     return base.filter((x) => re.test(x) && x.length >= (s.minLength ?? 0) && x.length <= (s.maxLength ?? Infinity));
   }
   const minLength = s.minLength ?? 0;
   const maxLength = Math.min(s.maxLength ?? 60, 60);
-  return fc.oneof({ arbitrary: fc.string({ minLength, maxLength }), weight: 3 }, { arbitrary: nastyString(maxLength).filter((x) => x.length >= minLength && x.length <= maxLength), weight: 1 });
+  return fc.oneof(
+    { arbitrary: fc.string({ minLength, maxLength }), weight: 3 },
+    { arbitrary: nastyString(maxLength).filter((x) => x.length >= minLength && x.length <= maxLength), weight: 1 },
+  );
 }
 
 /** A fast-check arbitrary for the values a JSON Schema (draft 2020-12, as zod writes it) describes. */
-export function arbitraryFromJsonSchema(schema: JsonSchema, root: JsonSchema = schema, name?: string): fc.Arbitrary<unknown> {
+export function arbitraryFromJsonSchema(
+  schema: JsonSchema,
+  root: JsonSchema = schema,
+  name?: string,
+): fc.Arbitrary<unknown> {
   if (name && HINTS[name]) return HINTS[name]!;
-  if (schema.$ref) return fc.constant(null).chain(() => arbitraryFromJsonSchema(refTarget(root, schema.$ref!), root, name));
+  if (schema.$ref)
+    return fc.constant(null).chain(() => arbitraryFromJsonSchema(refTarget(root, schema.$ref!), root, name));
   if (schema.const !== undefined) return fc.constant(schema.const);
   if (schema.enum) return fc.constantFrom(...schema.enum);
   const alternatives = schema.anyOf ?? schema.oneOf;
   if (alternatives) return fc.oneof(...alternatives.map((a) => arbitraryFromJsonSchema(a, root, name)));
   if (schema.allOf?.length === 1) return arbitraryFromJsonSchema(schema.allOf[0]!, root, name);
-  if (Array.isArray(schema.type)) return fc.oneof(...schema.type.map((t) => arbitraryFromJsonSchema({ ...schema, type: t }, root, name)));
+  if (Array.isArray(schema.type))
+    return fc.oneof(...schema.type.map((t) => arbitraryFromJsonSchema({ ...schema, type: t }, root, name)));
   switch (schema.type) {
     case 'null':
       return fc.constant(null);
@@ -130,7 +165,10 @@ export function arbitraryFromJsonSchema(schema: JsonSchema, root: JsonSchema = s
     case 'array': {
       const item = arbitraryFromJsonSchema(schema.items ?? {}, root, name);
       // Long arrays are for the mutations; valid ones stay small so requests stay fast.
-      return fc.array(item, { minLength: schema.minItems ?? 0, maxLength: Math.min(schema.maxItems ?? 5, Math.max(schema.minItems ?? 0, 5)) });
+      return fc.array(item, {
+        minLength: schema.minItems ?? 0,
+        maxLength: Math.min(schema.maxItems ?? 5, Math.max(schema.minItems ?? 0, 5)),
+      });
     }
     case 'object': {
       const props = schema.properties ?? {};
@@ -172,7 +210,37 @@ export const POLLUTION_KEYS = ['__proto__', 'constructor', 'prototype', 'toStrin
 
 /** Values of the wrong shape for almost any field. */
 export const junkValue: fc.Arbitrary<unknown> = fc.oneof(
-  fc.constantFrom(null, true, false, 0, -1, -0, 1.5, 1e21, 2 ** 53, -(2 ** 53), Number.MAX_SAFE_INTEGER + 2, 1e-7, '', ' ', 'NaN', 'Infinity', '-Infinity', '1e309', '0x10', '1,5', 'null', 'undefined', 'true', '[]', '{}', [], {}, [null], { $ne: null }),
+  fc.constantFrom(
+    null,
+    true,
+    false,
+    0,
+    -1,
+    -0,
+    1.5,
+    1e21,
+    2 ** 53,
+    -(2 ** 53),
+    Number.MAX_SAFE_INTEGER + 2,
+    1e-7,
+    '',
+    ' ',
+    'NaN',
+    'Infinity',
+    '-Infinity',
+    '1e309',
+    '0x10',
+    '1,5',
+    'null',
+    'undefined',
+    'true',
+    '[]',
+    '{}',
+    [],
+    {},
+    [null],
+    { $ne: null },
+  ),
   nastyString(),
   fc.integer(),
   fc.double({ noNaN: true, noDefaultInfinity: true }),
@@ -210,7 +278,6 @@ function setAt(v: Json, path: Path, f: (old: Json) => Json | typeof REMOVE): Jso
   return copy;
 }
 
-
 /** `{"__proto__": …}` as an own key (an object literal would set the prototype instead). */
 const ownKey = (o: Record<string, Json>, k: string, value: Json) => {
   const copy = JSON.parse(JSON.stringify(o)) as Record<string, Json>;
@@ -218,12 +285,19 @@ const ownKey = (o: Record<string, Json>, k: string, value: Json) => {
   return copy;
 };
 
-const deeplyNested = fc.integer({ min: 100, max: 20_000 }).chain((depth) => fc.constantFrom('[', '{"a":').map((open) => ({ raw: open.repeat(depth) + '1' + (open === '[' ? ']' : '}').repeat(depth) })));
+const deeplyNested = fc
+  .integer({ min: 100, max: 20_000 })
+  .chain((depth) =>
+    fc
+      .constantFrom('[', '{"a":')
+      .map((open) => ({ raw: open.repeat(depth) + '1' + (open === '[' ? ']' : '}').repeat(depth) })),
+  );
 
 /** A body's wire form: a JSON value, or raw text (malformed JSON, numbers JSON.stringify cannot write). */
 export type WireBody = { json: Json } | { raw: string };
 
-export const serialize = (b: WireBody | undefined): string | undefined => (b === undefined ? undefined : 'raw' in b ? b.raw : JSON.stringify(b.json));
+export const serialize = (b: WireBody | undefined): string | undefined =>
+  b === undefined ? undefined : 'raw' in b ? b.raw : JSON.stringify(b.json);
 
 /**
  * Mutations of a valid body: a wrong-typed, missing, null, huge or unicode value somewhere inside
@@ -232,28 +306,76 @@ export const serialize = (b: WireBody | undefined): string | undefined => (b ===
  */
 export function mutatedBody(valid: fc.Arbitrary<Json>): fc.Arbitrary<WireBody> {
   const atPath = (f: (v: Json) => fc.Arbitrary<WireBody>) => valid.chain(f);
-  const pick = <T,>(xs: T[]) => fc.constantFrom(...xs);
+  const pick = <T>(xs: T[]) => fc.constantFrom(...xs);
   return fc.oneof(
     // A wrong-typed value anywhere.
     atPath((v) => fc.tuple(pick(paths(v)), junkValue).map(([p, junk]) => ({ json: setAt(v, p, () => junk) }))),
     // A field left out (required ones included).
-    atPath((v) => pick(paths(v).filter((p) => p.length > 0).concat([[]])).map((p) => ({ json: p.length ? setAt(v, p, () => REMOVE) : undefined }))),
+    atPath((v) =>
+      pick(
+        paths(v)
+          .filter((p) => p.length > 0)
+          .concat([[]]),
+      ).map((p) => ({ json: p.length ? setAt(v, p, () => REMOVE) : undefined })),
+    ),
     // An unknown or prototype-polluting key on any object inside.
     atPath((v) =>
-      fc.tuple(pick(paths(v).filter((p) => { const x = p.reduce<Json>((o, k) => (o as Record<string, Json>)[k as string], v); return x !== null && typeof x === 'object' && !Array.isArray(x); }).concat([[]])), fc.oneof(pick(POLLUTION_KEYS), fc.string({ maxLength: 12 })), junkValue).map(([p, key, junk]) => ({
-        json: setAt(v, p, (o) => (o && typeof o === 'object' && !Array.isArray(o) ? ownKey(o as Record<string, Json>, key, key === '__proto__' ? { polluted: 'yes' } : junk) : o)),
-      })),
+      fc
+        .tuple(
+          pick(
+            paths(v)
+              .filter((p) => {
+                const x = p.reduce<Json>((o, k) => (o as Record<string, Json>)[k as string], v);
+                return x !== null && typeof x === 'object' && !Array.isArray(x);
+              })
+              .concat([[]]),
+          ),
+          fc.oneof(pick(POLLUTION_KEYS), fc.string({ maxLength: 12 })),
+          junkValue,
+        )
+        .map(([p, key, junk]) => ({
+          json: setAt(v, p, (o) =>
+            o && typeof o === 'object' && !Array.isArray(o)
+              ? ownKey(o as Record<string, Json>, key, key === '__proto__' ? { polluted: 'yes' } : junk)
+              : o,
+          ),
+        })),
     ),
     // A huge string, or a huge array, in place of a value.
-    atPath((v) => fc.tuple(pick(paths(v)), fc.integer({ min: 1_000, max: 200_000 }), fc.boolean()).map(([p, n, asArray]) => ({ json: setAt(v, p, () => (asArray ? Array.from({ length: Math.min(n, 20_000) }, () => 'x') : 'ÿ'.repeat(n))) }))),
+    atPath((v) =>
+      fc
+        .tuple(pick(paths(v)), fc.integer({ min: 1_000, max: 200_000 }), fc.boolean())
+        .map(([p, n, asArray]) => ({
+          json: setAt(v, p, () => (asArray ? Array.from({ length: Math.min(n, 20_000) }, () => 'x') : 'ÿ'.repeat(n))),
+        })),
+    ),
     // Numbers JSON.stringify cannot write but JSON.parse reads (1e400 is Infinity), and -0.
-    atPath((v) => fc.tuple(pick(paths(v)), pick(['1e400', '-1e400', '-0', '1e-400', '123456789012345678901234567890', '0.1e1'])).map(([p, lit]) => {
-      const marker = '"__NUMBER_LITERAL__"';
-      return { raw: JSON.stringify(setAt(v, p, () => '__NUMBER_LITERAL__')).replace(marker, lit) };
-    })),
+    atPath((v) =>
+      fc
+        .tuple(pick(paths(v)), pick(['1e400', '-1e400', '-0', '1e-400', '123456789012345678901234567890', '0.1e1']))
+        .map(([p, lit]) => {
+          const marker = '"__NUMBER_LITERAL__"';
+          return { raw: JSON.stringify(setAt(v, p, () => '__NUMBER_LITERAL__')).replace(marker, lit) };
+        }),
+    ),
     // Another JSON type for the whole body, deep nesting, or not JSON at all.
     junkValue.map((json) => ({ json })),
     deeplyNested,
-    fc.constantFrom('{', '{"a":1,}', "{'a':1}", 'undefined', 'NaN', '\u0000', '{"a":1}{"b":2}', '\ufeff{}', '[1,2', 'tru', '"\\ud800"', '{"a":"\\u0000"}').map((raw) => ({ raw })),
+    fc
+      .constantFrom(
+        '{',
+        '{"a":1,}',
+        "{'a':1}",
+        'undefined',
+        'NaN',
+        '\u0000',
+        '{"a":1}{"b":2}',
+        '\ufeff{}',
+        '[1,2',
+        'tru',
+        '"\\ud800"',
+        '{"a":"\\u0000"}',
+      )
+      .map((raw) => ({ raw })),
   );
 }

@@ -56,8 +56,21 @@ export function variedInvoices(accountId: string, count: number, idPrefix: strin
       poNumber: rnd() < 0.4 ? null : `PO-${Math.floor(rnd() * 10_000)}`,
       contacts: [`con_${1 + Math.floor(rnd() * 20)}`, ...(rnd() < 0.2 ? [`con_${21 + Math.floor(rnd() * 5)}`] : [])],
       company: rnd() < 0.3 ? null : `com_${1 + Math.floor(rnd() * 10)}`,
-      totals: { subtotal: total, discount: 0, tax: 0, total, amountPaid: paid, creditedAmount: 0, balanceDue: status === 'voided' ? 0 : total - paid },
-      comments: i % 97 === 0 ? '=HYPERLINK("http://evil.example","click")' : rnd() < 0.1 ? '<p>Urgent: pay this week</p>' : null,
+      totals: {
+        subtotal: total,
+        discount: 0,
+        tax: 0,
+        total,
+        amountPaid: paid,
+        creditedAmount: 0,
+        balanceDue: status === 'voided' ? 0 : total - paid,
+      },
+      comments:
+        i % 97 === 0
+          ? '=HYPERLINK("http://evil.example","click")'
+          : rnd() < 0.1
+            ? '<p>Urgent: pay this week</p>'
+            : null,
       finalizedAt,
       paidAt: status === 'paid' ? `${dueDate}T09:30:00Z` : null,
       voidedAt: status === 'voided' ? `${dueDate}T10:00:00Z` : null,

@@ -48,7 +48,9 @@ export async function startStreamStack(label: string): Promise<StreamStack> {
     deadLetter: (record, error) => appendDeadLetter(deadLetters, record, error),
   });
   const api = client(stack.baseUrl, await stack.token(uniqueAccount()));
-  const contactId = (await api('POST', '/contacts', { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' })).body.id as string;
+  const contactId = (
+    await api('POST', '/contacts', { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' })
+  ).body.id as string;
   return {
     stack,
     api,
@@ -58,7 +60,11 @@ export async function startStreamStack(label: string): Promise<StreamStack> {
     outcomes,
     eventsOf: (type) =>
       existsSync(eventsFile)
-        ? readFileSync(eventsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as InvoiceEvent).filter((e) => e.type === type)
+        ? readFileSync(eventsFile, 'utf8')
+            .split('\n')
+            .filter(Boolean)
+            .map((l) => JSON.parse(l) as InvoiceEvent)
+            .filter((e) => e.type === type)
         : [],
     close: async () => {
       await poller.stop();
@@ -74,5 +80,10 @@ export async function pdfServed(api: StreamStack['api'], invoiceId: string): Pro
   const link = await api('GET', `/invoices/${invoiceId}/pdf`);
   if (link.status !== 200) return false;
   const res = await fetch(link.body.url);
-  return res.status === 200 && Buffer.from(await res.arrayBuffer()).subarray(0, 5).toString() === '%PDF-';
+  return (
+    res.status === 200 &&
+    Buffer.from(await res.arrayBuffer())
+      .subarray(0, 5)
+      .toString() === '%PDF-'
+  );
 }

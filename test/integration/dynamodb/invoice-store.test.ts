@@ -17,17 +17,31 @@ const newClient = () => documentClient({ tableName, endpoint, region: 'us-east-1
 beforeAll(() => ensureTable(endpoint, tableName));
 
 const draft = (accountId: string): Invoice =>
-  blankDraft({ id: `inv_${randomUUID().replace(/-/g, '')}`, accountId, owner: 'usr_1', slug: randomUUID().replace(/-/g, ''), settings: DEFAULT_SETTINGS, today: '2026-11-27', now: '2026-11-27T10:00:00Z' });
+  blankDraft({
+    id: `inv_${randomUUID().replace(/-/g, '')}`,
+    accountId,
+    owner: 'usr_1',
+    slug: randomUUID().replace(/-/g, ''),
+    settings: DEFAULT_SETTINGS,
+    today: '2026-11-27',
+    now: '2026-11-27T10:00:00Z',
+  });
 
 test('four processes racing for one counter hand out each number once, with no gap', async () => {
   // Separate store instances with their own clients stand for separate Lambda instances: the
   // in-process queue does not serialize them, so only DynamoDB's conditions keep the numbers apart.
   const stores = [1, 2, 3, 4].map(() => new DynamoInvoiceStore(newClient(), tableName));
   const accountId = `acc_${randomUUID().slice(0, 8)}`;
-  const created = await Promise.all(stores.flatMap((s) => Array.from({ length: 15 }, () => s.create(draft(accountId), { prefix: 'INV', startNumber: 1001 }))));
+  const created = await Promise.all(
+    stores.flatMap((s) =>
+      Array.from({ length: 15 }, () => s.create(draft(accountId), { prefix: 'INV', startNumber: 1001 })),
+    ),
+  );
   const numbers = created.map((i) => Number(i.number!.slice(4))).sort((a, b) => a - b);
   expect(numbers).toEqual(Array.from({ length: 60 }, (_, i) => 1001 + i));
-  const counter = await newClient().send(new GetCommand({ TableName: tableName, Key: keys.invoiceCounter(accountId, 'INV') }));
+  const counter = await newClient().send(
+    new GetCommand({ TableName: tableName, Key: keys.invoiceCounter(accountId, 'INV') }),
+  );
   expect(counter.Item?.next).toBe(1061);
 });
 
@@ -37,7 +51,15 @@ test('a number guard refuses a second invoice with the same number', async () =>
   const store = new DynamoInvoiceStore(db, tableName);
   const first = await store.create(draft(accountId), { prefix: 'INV', startNumber: 1001 });
   const guard = { ...keys.invoiceNumber(accountId, first.number!), entity: 'invoiceNumber', invoiceId: 'inv_other' };
-  await expect(db.send(new TransactWriteCommand({ TransactItems: [{ Put: { TableName: tableName, Item: guard, ConditionExpression: 'attribute_not_exists(pk)' } }] }))).rejects.toThrow(/ConditionalCheckFailed/);
+  await expect(
+    db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          { Put: { TableName: tableName, Item: guard, ConditionExpression: 'attribute_not_exists(pk)' } },
+        ],
+      }),
+    ),
+  ).rejects.toThrow(/ConditionalCheckFailed/);
 });
 
 test('replace is conditional on the version read', async () => {

@@ -10,7 +10,12 @@ const tableName = `pdfrec_${randomUUID().slice(0, 8)}`;
 const endpoint = inject('dynamodbEndpoint');
 const db = documentClient({ tableName, endpoint, region: 'us-east-1' });
 const store = new DynamoPdfRecordStore(db, tableName);
-const record = (version: number, status: 'open' | 'paid' | 'voided') => ({ key: `pdfs/acc_1/inv_1/v${version}-${status}.pdf`, sha256: `${version}`.repeat(64).slice(0, 64), status, version });
+const record = (version: number, status: 'open' | 'paid' | 'voided') => ({
+  key: `pdfs/acc_1/inv_1/v${version}-${status}.pdf`,
+  sha256: `${version}`.repeat(64).slice(0, 64),
+  status,
+  version,
+});
 
 beforeAll(() => ensureTable(endpoint, tableName));
 

@@ -40,7 +40,10 @@ test('DynamoDB hung: 503 with Retry-After once the client timeouts pass, well be
   dynamo.process.kill('SIGSTOP');
   try {
     const t0 = Date.now();
-    const [read, write] = await Promise.all([api('GET', '/invoices'), api('POST', '/invoices', { lineItems: [{ name: 'Frozen', unitPrice: 100 }] })]);
+    const [read, write] = await Promise.all([
+      api('GET', '/invoices'),
+      api('POST', '/invoices', { lineItems: [{ name: 'Frozen', unitPrice: 100 }] }),
+    ]);
     const ms = Date.now() - t0;
     for (const r of [read, write]) {
       expect(r.status).toBe(503);
@@ -55,6 +58,10 @@ test('DynamoDB hung: 503 with Retry-After once the client timeouts pass, well be
     dynamo.process.kill('SIGCONT');
     logs.restore();
   }
-  expect(logs.lines.some((l) => l.includes('"message":"dependency unavailable"') && l.includes('"errorName":"TimeoutError"'))).toBe(true);
+  expect(
+    logs.lines.some(
+      (l) => l.includes('"message":"dependency unavailable"') && l.includes('"errorName":"TimeoutError"'),
+    ),
+  ).toBe(true);
   expect((await api('POST', '/invoices', { lineItems: [{ name: 'Thawed', unitPrice: 100 }] })).status).toBe(201);
 });

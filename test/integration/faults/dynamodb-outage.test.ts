@@ -48,7 +48,8 @@ async function account(numbering: 'onCreate' | 'onFinalize') {
   const accountId = uniqueAccount(numbering);
   const api = client(stack.baseUrl, await stack.token(accountId));
   expect((await api('PUT', '/settings/invoices', { numbering })).status).toBe(200);
-  const contact = (await api('POST', '/contacts', { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' })).body.id as string;
+  const contact = (await api('POST', '/contacts', { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' }))
+    .body.id as string;
   return { api, contact, accountId, numbering };
 }
 
@@ -58,11 +59,11 @@ type Account = Awaited<ReturnType<typeof account>>;
 async function tableItems(): Promise<Record<string, any>[]> {
   const db = DynamoDBDocumentClient.from(localClient(dynamo.endpoint));
   const items: Record<string, any>[] = [];
-  for await (const page of paginateScan({ client: db }, { TableName: stack.tableName, ConsistentRead: true })) items.push(...(page.Items ?? []));
+  for await (const page of paginateScan({ client: db }, { TableName: stack.tableName, ConsistentRead: true }))
+    items.push(...(page.Items ?? []));
   db.destroy();
   return items;
 }
-
 
 test('DynamoDB stopped mid-load: fast 503s with Retry-After, and after a restart nothing is half-written, every acknowledged invoice is there, numbers are unique and gapless', async () => {
   const accounts = [await account('onCreate'), await account('onFinalize')];
@@ -82,7 +83,12 @@ test('DynamoDB stopped mid-load: fast 503s with Retry-After, and after a restart
   // Eight callers, four per account: create a draft, finalize it, again, until told to stop.
   const worker = async (a: Account) => {
     while (running) {
-      const c = await timed('create', () => a.api('POST', '/invoices', { contacts: [a.contact], lineItems: [{ name: 'Support', quantity: 2, unitPrice: 12_500 }] }));
+      const c = await timed('create', () =>
+        a.api('POST', '/invoices', {
+          contacts: [a.contact],
+          lineItems: [{ name: 'Support', quantity: 2, unitPrice: 12_500 }],
+        }),
+      );
       if (c.status !== 201) continue;
       created.add(c.body.id);
       const f = await timed('finalize', () => a.api('POST', `/invoices/${c.body.id}/finalize`));
@@ -118,7 +124,9 @@ test('DynamoDB stopped mid-load: fast 503s with Retry-After, and after a restart
   expect(new Set(calls.map((c) => c.status))).toEqual(new Set([200, 201, 503]));
   // Logged as a dependency being unavailable (a warning), not as a bug (an error with a stack).
   warnings.restore();
-  expect(warnings.lines.filter((l) => l.includes('"message":"dependency unavailable"')).length).toBeGreaterThanOrEqual(duringOutage.length);
+  expect(warnings.lines.filter((l) => l.includes('"message":"dependency unavailable"')).length).toBeGreaterThanOrEqual(
+    duringOutage.length,
+  );
 
   // The same port, the same data folder: the database comes back as it was.
   dynamo = await startDynamoLocal({ port, dataDir });
@@ -129,8 +137,17 @@ test('DynamoDB stopped mid-load: fast 503s with Retry-After, and after a restart
 
   // Whatever the API acknowledged is there, in the state it said.
   for (const id of created) expect(invoices.has(id), `created ${id}`).toBe(true);
-  const callsOf = (id: string) => JSON.stringify(calls.filter((c) => c.body?.id === id).map((c) => ({ op: c.op, status: c.status, sinceKill: c.startedAt - killedAt, ms: c.ms })));
-  for (const id of finalized) expect(invoices.get(id), `finalized ${id}: ${callsOf(id)}`).toMatchObject({ status: 'open', number: expect.stringMatching(/^INV-\d+$/) });
+  const callsOf = (id: string) =>
+    JSON.stringify(
+      calls
+        .filter((c) => c.body?.id === id)
+        .map((c) => ({ op: c.op, status: c.status, sinceKill: c.startedAt - killedAt, ms: c.ms })),
+    );
+  for (const id of finalized)
+    expect(invoices.get(id), `finalized ${id}: ${callsOf(id)}`).toMatchObject({
+      status: 'open',
+      number: expect.stringMatching(/^INV-\d+$/),
+    });
 
   for (const a of accounts) {
     const { accountId } = a;
@@ -139,17 +156,28 @@ test('DynamoDB stopped mid-load: fast 503s with Retry-After, and after a restart
     const myGuards = guards.filter((g) => (g.pk as string).startsWith(`ACC#${accountId}#INVNO#`));
     // No half-written invoice: each numbered invoice has its guard and its slug, each guard its invoice.
     for (const inv of all) expect(slugs.has(inv.id), `slug of ${inv.id}`).toBe(true);
-    for (const inv of numbered) expect(myGuards.find((g) => g.invoiceId === inv.id)?.pk, `guard of ${inv.number}`).toBe(`ACC#${accountId}#INVNO#${inv.number}`);
-    for (const g of myGuards) expect(numbered.find((i) => i.id === g.invoiceId)?.number, `invoice of guard ${g.pk}`).toBe((g.pk as string).split('#INVNO#')[1]);
+    for (const inv of numbered)
+      expect(myGuards.find((g) => g.invoiceId === inv.id)?.pk, `guard of ${inv.number}`).toBe(
+        `ACC#${accountId}#INVNO#${inv.number}`,
+      );
+    for (const g of myGuards)
+      expect(numbered.find((i) => i.id === g.invoiceId)?.number, `invoice of guard ${g.pk}`).toBe(
+        (g.pk as string).split('#INVNO#')[1],
+      );
     // Unique, and (the counter moves only with a write that takes its number) gapless from 1001.
     const ns = numbered.map((i) => Number((i.number as string).slice(4))).sort((x, y) => x - y);
     expect(ns).toEqual(ns.map((_, k) => 1001 + k));
-    const counter = items.find((i) => i.entity === 'counter' && i.pk === `ACC#${accountId}` && i.sk === 'COUNTER#INVOICE#INV');
+    const counter = items.find(
+      (i) => i.entity === 'counter' && i.pk === `ACC#${accountId}` && i.sk === 'COUNTER#INVOICE#INV',
+    );
     expect(counter?.next).toBe(1001 + ns.length);
     if (a.numbering === 'onFinalize') expect(numbered.every((i) => i.status === 'open')).toBe(true);
 
     // And the service works again, numbering on from where it stopped.
-    const next = await a.api('POST', '/invoices', { contacts: [a.contact], lineItems: [{ name: 'After the outage', unitPrice: 100 }] });
+    const next = await a.api('POST', '/invoices', {
+      contacts: [a.contact],
+      lineItems: [{ name: 'After the outage', unitPrice: 100 }],
+    });
     expect(next.status).toBe(201);
     const open = await a.api('POST', `/invoices/${next.body.id}/finalize`);
     expect(open.status).toBe(200);

@@ -16,7 +16,10 @@ const N = 10;
 test('Chromium killed mid-batch of finalizes: the record in flight is retried on a new browser, and every finalized invoice gets its PDF', async () => {
   const ids: string[] = [];
   for (let i = 0; i < N; i++) {
-    const res = await s.api('POST', '/invoices', { contacts: [s.contactId], lineItems: [{ name: `Service ${i}`, unitPrice: 10_000 + i }] });
+    const res = await s.api('POST', '/invoices', {
+      contacts: [s.contactId],
+      lineItems: [{ name: `Service ${i}`, unitPrice: 10_000 + i }],
+    });
     expect(res.status).toBe(201);
     ids.push(res.body.id);
   }
@@ -25,7 +28,10 @@ test('Chromium killed mid-batch of finalizes: the record in flight is retried on
   // The stream function launches its browser at the first render. Watch it over a second DevTools
   // connection and kill it (SIGKILL, as the OOM killer would) the moment it opens the page for the
   // third PDF: that render is in flight, so its record must fail and be retried.
-  const [pid] = await until('the stream function to launch Chromium', async () => childBrowserPids().length > 0 && childBrowserPids());
+  const [pid] = await until(
+    'the stream function to launch Chromium',
+    async () => childBrowserPids().length > 0 && childBrowserPids(),
+  );
   const observer: Browser = await observeBrowser(pid!);
   let pagesOpened = 0;
   const killed = new Promise<void>((resolveKilled) => {

@@ -11,7 +11,12 @@ beforeAll(async () => {
 afterAll(() => s?.close());
 
 const deadLetters = (): DeadLetter[] =>
-  existsSync(s.deadLetters) ? readFileSync(s.deadLetters, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as DeadLetter) : [];
+  existsSync(s.deadLetters)
+    ? readFileSync(s.deadLetters, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as DeadLetter)
+    : [];
 
 /** The invoice a dead-lettered record is about (its new image). */
 const invoiceOf = (l: DeadLetter) => (l.record.dynamodb?.NewImage as { id?: { S?: string } } | undefined)?.id?.S;
@@ -21,7 +26,10 @@ const N = 4;
 test('S3 down while finalizes are processed: the records are dead-lettered after their retries, the stream goes on, and a redrive once S3 is back renders every PDF and empties the file', async () => {
   const ids: string[] = [];
   for (let i = 0; i < N; i++) {
-    const res = await s.api('POST', '/invoices', { contacts: [s.contactId], lineItems: [{ name: `Audit ${i}`, unitPrice: 50_000 + i }] });
+    const res = await s.api('POST', '/invoices', {
+      contacts: [s.contactId],
+      lineItems: [{ name: `Audit ${i}`, unitPrice: 50_000 + i }],
+    });
     ids.push(res.body.id);
   }
   await until('the drafts to pass the stream', async () => s.eventsOf('invoice.created').length >= N);
@@ -36,8 +44,12 @@ test('S3 down while finalizes are processed: the records are dead-lettered after
   expect(s.outcomes.filter((o) => o.failed).length).toBeGreaterThanOrEqual(3 * N);
   for (const id of ids) expect((await s.api('GET', `/invoices/${id}`)).body.pdf.status).toBe('pending');
   // One failing record holds nothing up: a draft created now passes the stream (no S3 needed).
-  const later = (await s.api('POST', '/invoices', { contacts: [s.contactId], lineItems: [{ name: 'Later', unitPrice: 100 }] })).body.id;
-  await until('the later draft to pass the stream', async () => s.eventsOf('invoice.created').some((e) => e.invoiceId === later));
+  const later = (
+    await s.api('POST', '/invoices', { contacts: [s.contactId], lineItems: [{ name: 'Later', unitPrice: 100 }] })
+  ).body.id;
+  await until('the later draft to pass the stream', async () =>
+    s.eventsOf('invoice.created').some((e) => e.invoiceId === later),
+  );
 
   // A redrive while S3 is still down loses nothing: every record stays, with the new error.
   const early = await redriveDeadLetters(s.deadLetters, s.handler);
@@ -51,5 +63,10 @@ test('S3 down while finalizes are processed: the records are dead-lettered after
   expect(deadLetters()).toEqual([]);
   for (const id of ids) expect(await pdfServed(s.api, id), `PDF of ${id}`).toBe(true);
   // The events the failed records owed went out with the redrive, once each.
-  expect(s.eventsOf('invoice.finalized').map((e) => e.invoiceId).sort()).toEqual([...ids].sort());
+  expect(
+    s
+      .eventsOf('invoice.finalized')
+      .map((e) => e.invoiceId)
+      .sort(),
+  ).toEqual([...ids].sort());
 });

@@ -21,13 +21,22 @@ const records = idempotencyRecords(client, tableName);
 const log = scopedLog({ test: 'idempotency' });
 beforeAll(() => ensureTable(endpoint, tableName));
 
-const event = (body: string, routeKey = 'POST /invoices', rawPath = '/invoices') => ({ routeKey, rawPath, body }) as unknown as HttpEvent;
-const created = (n: number): HttpResponse => ({ statusCode: 201, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ n }) });
+const event = (body: string, routeKey = 'POST /invoices', rawPath = '/invoices') =>
+  ({ routeKey, rawPath, body }) as unknown as HttpEvent;
+const created = (n: number): HttpResponse => ({
+  statusCode: 201,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify({ n }),
+});
 // Lambda's context tells Powertools when an in-progress record may be taken over (the invocation's deadline).
 const context = { getRemainingTimeInMillis: () => 10_000 } as Context;
 const call = (accountId: string, key: string, e: HttpEvent, answer: () => Promise<HttpResponse>) =>
   idempotent(records, { accountId, key, event: e, context, log }, answer);
-const domainCode = (p: Promise<unknown>) => p.then(() => 'resolved', (e: unknown) => (e instanceof DomainError ? e.code : String(e)));
+const domainCode = (p: Promise<unknown>) =>
+  p.then(
+    () => 'resolved',
+    (e: unknown) => (e instanceof DomainError ? e.code : String(e)),
+  );
 
 test('a retry replays the first response, marked, without running again; another request with the key is 422', async () => {
   let runs = 0;
@@ -39,14 +48,17 @@ test('a retry replays the first response, marked, without running again; another
   expect(runs).toBe(1);
   expect(await domainCode(call('acc_a', 'k1', event('{"a":2}'), answer))).toBe('validation');
   // Same body on another route is another request too.
-  expect(await domainCode(call('acc_a', 'k1', event('{"a":1}', 'POST /contacts', '/contacts'), answer))).toBe('validation');
+  expect(await domainCode(call('acc_a', 'k1', event('{"a":1}', 'POST /contacts', '/contacts'), answer))).toBe(
+    'validation',
+  );
   // Keys belong to an account.
   expect(await call('acc_b', 'k1', event('{"a":1}'), answer)).toEqual(created(2));
 });
 
 test('a 5xx is not remembered: the retry runs again', async () => {
   let runs = 0;
-  const answer = async (): Promise<HttpResponse> => (++runs === 1 ? { statusCode: 503, headers: {}, body: 'later' } : created(runs));
+  const answer = async (): Promise<HttpResponse> =>
+    ++runs === 1 ? { statusCode: 503, headers: {}, body: 'later' } : created(runs);
   expect((await call('acc_a', 'k5xx', event('{}'), answer)).statusCode).toBe(503);
   expect(await call('acc_a', 'k5xx', event('{}'), answer)).toEqual(created(2));
   expect(runs).toBe(2);
@@ -75,7 +87,11 @@ test('keys must be 1 to 255 visible ASCII characters', async () => {
 test("records live in the account's own partition per key, expire with the table's TTL in 24 hours", async () => {
   await call('acc_layout', 'key-layout', event('{}'), async () => created(1));
   const { Items = [] } = await client.send(
-    new QueryCommand({ TableName: tableName, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': { S: 'ACC#acc_layout#IDEM#key-layout' } } }),
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': { S: 'ACC#acc_layout#IDEM#key-layout' } },
+    }),
   );
   expect(Items).toHaveLength(1);
   const item = unmarshall(Items[0]!);
@@ -83,6 +99,8 @@ test("records live in the account's own partition per key, expire with the table
   expect(item.status).toBe('COMPLETED');
   expect(item.expiresAt).toBeGreaterThan(Date.now() / 1000 + 24 * 3600 - 60);
   expect(item.expiresAt).toBeLessThan(Date.now() / 1000 + 24 * 3600 + 60);
-  const again = await client.send(new GetItemCommand({ TableName: tableName, Key: { pk: { S: item.pk }, sk: { S: item.sk } } }));
+  const again = await client.send(
+    new GetItemCommand({ TableName: tableName, Key: { pk: { S: item.pk }, sk: { S: item.sk } } }),
+  );
   expect(again.Item).toBeDefined();
 });

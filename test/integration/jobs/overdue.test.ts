@@ -63,11 +63,21 @@ let pastDue: Invoice[] = [];
 beforeAll(async () => {
   await ensureTable(endpoint, tableName);
   const settings = new DynamoSettingsStore(db, tableName);
-  await Promise.all(ZONES.map((zone, i) => (zone ? settings.save(accounts[i]!, { ...DEFAULT_SETTINGS, timeZone: zone }, 0, new Date().toISOString()) : Promise.resolve())));
+  await Promise.all(
+    ZONES.map((zone, i) =>
+      zone
+        ? settings.save(accounts[i]!, { ...DEFAULT_SETTINGS, timeZone: zone }, 0, new Date().toISOString())
+        : Promise.resolve(),
+    ),
+  );
   const t0 = performance.now();
   seeded = await bulkSeedInvoices(db, tableName, planSeed({ total: 5_000, pastDue: 50, accounts, now: new Date() }));
-  console.log(`seeded ${seeded.length} invoices (items made by the store, loaded in batches) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  pastDue = seeded.filter((i) => i.status === 'open' && !i.pastDue && i.dueDate! < new Date().toISOString().slice(0, 10));
+  console.log(
+    `seeded ${seeded.length} invoices (items made by the store, loaded in batches) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  pastDue = seeded.filter(
+    (i) => i.status === 'open' && !i.pastDue && i.dueDate! < new Date().toISOString().slice(0, 10),
+  );
 }, 120_000);
 
 test('the scheduled handler reads the index entries of the 50 past-due invoices out of 5,000 and flags exactly them', async () => {
@@ -75,7 +85,12 @@ test('the scheduled handler reads the index entries of the 50 past-due invoices 
   expect(pastDue).toHaveLength(50);
   expect(new Set(seeded.map((i) => i.status))).toEqual(new Set(['draft', 'open', 'paid', 'voided']));
 
-  Object.assign(process.env, { TABLE_NAME: tableName, DYNAMODB_ENDPOINT: endpoint, AWS_REGION: 'us-east-1', PUBLIC_BASE_URL: 'http://job.test' });
+  Object.assign(process.env, {
+    TABLE_NAME: tableName,
+    DYNAMODB_ENDPOINT: endpoint,
+    AWS_REGION: 'us-east-1',
+    PUBLIC_BASE_URL: 'http://job.test',
+  });
   const { handler } = await import('../../../functions/jobs/overdue.handler.js');
   const before = new Date().toISOString();
   const counts = await handler({ scheduledTime: before });
@@ -106,7 +121,10 @@ test('a second run reads nothing and changes nothing', async () => {
   const client = newClient();
   const seen = recordRequests(client);
 
-  const result = await flagPastDueInvoices({ overdue: new DynamoOverdueIndex(client, tableName), settings: new DynamoSettingsStore(client, tableName) }, new Date());
+  const result = await flagPastDueInvoices(
+    { overdue: new DynamoOverdueIndex(client, tableName), settings: new DynamoSettingsStore(client, tableName) },
+    new Date(),
+  );
 
   expect(result).toMatchObject({ itemsRead: 0, flagged: 0, skipped: 0, failed: 0, accounts: 0 });
   // One Query per shard, nothing else: no Scan, no settings reads, no writes.
@@ -118,11 +136,17 @@ test('a second run reads nothing and changes nothing', async () => {
 
 test('two runs at once (two Lambda instances) flag each past-due invoice once', async () => {
   // 50 more past-due invoices beside what the first run left, through the store's own writes.
-  const more = await seedInvoices(new DynamoInvoiceStore(db, tableName), planSeed({ total: 50, pastDue: 50, accounts, now: new Date() }), 16);
+  const more = await seedInvoices(
+    new DynamoInvoiceStore(db, tableName),
+    planSeed({ total: 50, pastDue: 50, accounts, now: new Date() }),
+    16,
+  );
   const clients = [newClient(), newClient()];
   const seen = clients.map(recordRequests);
   const indexes = readAllBeforeFlagging(clients.map((client) => new DynamoOverdueIndex(client, tableName)));
-  const runs = clients.map((client, k) => flagPastDueInvoices({ overdue: indexes[k]!, settings: new DynamoSettingsStore(client, tableName) }, new Date()));
+  const runs = clients.map((client, k) =>
+    flagPastDueInvoices({ overdue: indexes[k]!, settings: new DynamoSettingsStore(client, tableName) }, new Date()),
+  );
 
   const [a, b] = await Promise.all(runs);
 

@@ -16,7 +16,8 @@ const renderer = new ChromiumPdfRenderer(async () => {
 afterAll(() => renderer.close());
 
 const parties = { contacts: [sampleContact()], company: sampleCompany() };
-const pdfOf = async (invoice: Invoice) => renderer.render(invoiceDocuments.html(invoice, parties), { format: invoiceDocuments.format(invoice) });
+const pdfOf = async (invoice: Invoice) =>
+  renderer.render(invoiceDocuments.html(invoice, parties), { format: invoiceDocuments.format(invoice) });
 
 let first: Uint8Array;
 beforeAll(async () => {
@@ -38,7 +39,17 @@ test('an en-US invoice: a real PDF with the number, the total in US format and t
 test('an nl-NL invoice in Dutch: Dutch labels and € 1.234,56-style amounts, on A4', async () => {
   const pdf = await parsePdf(await pdfOf(sampleInvoice({ language: 'nl', locale: 'nl-NL', currency: 'EUR' })));
   // Section headings are set in capitals by the stylesheet, so labels are compared without case.
-  for (const label of ['Factuur', 'Factuur aan', 'Factuurdatum', 'Vervaldatum', 'Inkoopordernummer', 'Subtotaal', 'Totaal', 'Openstaand bedrag', 'Betaalmethoden']) {
+  for (const label of [
+    'Factuur',
+    'Factuur aan',
+    'Factuurdatum',
+    'Vervaldatum',
+    'Inkoopordernummer',
+    'Subtotaal',
+    'Totaal',
+    'Openstaand bedrag',
+    'Betaalmethoden',
+  ]) {
     expect(pdf.text.toLowerCase()).toContain(label.toLowerCase());
   }
   expect(pdf.text).toContain('€ 1.325,73');
@@ -52,7 +63,10 @@ test('an nl-NL invoice in Dutch: Dutch labels and € 1.234,56-style amounts, on
 
 test('a paid invoice’s PDF carries the PAID mark; a voided one VOID (in its language)', async () => {
   expect((await parsePdf(await pdfOf(sampleInvoice({ status: 'paid' })))).text).toMatch(/\bPAID\b/);
-  expect((await parsePdf(await pdfOf(sampleInvoice({ status: 'voided', language: 'de', locale: 'de-DE', currency: 'EUR' })))).text).toMatch(/\bSTORNIERT\b/);
+  expect(
+    (await parsePdf(await pdfOf(sampleInvoice({ status: 'voided', language: 'de', locale: 'de-DE', currency: 'EUR' }))))
+      .text,
+  ).toMatch(/\bSTORNIERT\b/);
 });
 
 test('one browser serves every render, each on its own page that is closed afterwards', async () => {

@@ -11,7 +11,8 @@ const outputDir = resolve(import.meta.dirname, '../../../test-output');
 mkdirSync(outputDir, { recursive: true });
 const dir = mkdtempSync(join(outputDir, 's3-store-'));
 let s3: S3Emulator;
-const store = (now?: () => Date) => new S3DocumentStore({ bucket: s3.bucket, region: 'us-east-1', endpoint: s3.endpoint, ...(now ? { now } : {}) });
+const store = (now?: () => Date) =>
+  new S3DocumentStore({ bucket: s3.bucket, region: 'us-east-1', endpoint: s3.endpoint, ...(now ? { now } : {}) });
 
 beforeAll(async () => {
   s3 = await startS3Emulator({ port: 0, dir });
@@ -40,7 +41,9 @@ describe('the link is a real SigV4 presigned URL', () => {
   let expiresAt: string;
 
   beforeAll(async () => {
-    const link = await store(() => signedAt).signedUrl('pdfs/acc_1/inv_1/v3-paid.pdf', 900, { filename: 'INV-1001.pdf' });
+    const link = await store(() => signedAt).signedUrl('pdfs/acc_1/inv_1/v3-paid.pdf', 900, {
+      filename: 'INV-1001.pdf',
+    });
     url = new URL(link.url);
     expiresAt = link.expiresAt;
   });

@@ -33,7 +33,8 @@ beforeAll(async () => {
     deadLetter: (record, error) => appendDeadLetter(join(dir, 'dead-letters.jsonl'), record, error),
   });
   api = client(stack.baseUrl, await stack.token(uniqueAccount()));
-  contactId = (await api('POST', '/contacts', { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' })).body.id;
+  contactId = (await api('POST', '/contacts', { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' }))
+    .body.id;
 });
 afterAll(async () => {
   await poller?.stop();
@@ -41,8 +42,14 @@ afterAll(async () => {
 });
 
 const eventsOf = (invoiceId: string): InvoiceEvent[] =>
-  existsSync(eventsFile) ? readFileSync(eventsFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as InvoiceEvent).filter((e) => e.invoiceId === invoiceId) : [];
-
+  existsSync(eventsFile)
+    ? readFileSync(eventsFile, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l) as InvoiceEvent)
+        .filter((e) => e.invoiceId === invoiceId)
+    : [];
 
 async function download(path: string): Promise<string> {
   const link = await api('GET', path);
@@ -59,13 +66,28 @@ const readyAt = (id: string, version: number) =>
   });
 
 test('a partly paid invoice: the PDF is rendered again and shows the payments and the balance due; events once each', async () => {
-  const draft = (await api('POST', '/invoices', { contacts: [contactId], allowPartialPayments: true, lineItems: [{ name: 'Consulting', quantity: 2, unitPrice: 61_728 }] })).body;
+  const draft = (
+    await api('POST', '/invoices', {
+      contacts: [contactId],
+      allowPartialPayments: true,
+      lineItems: [{ name: 'Consulting', quantity: 2, unitPrice: 61_728 }],
+    })
+  ).body;
   const open = (await api('POST', `/invoices/${draft.id}/finalize`)).body;
   const first = await readyAt(draft.id, open.version);
   expect(await download(`/invoices/${draft.id}/pdf`)).toContain('$1,234.56');
 
-  const p1 = await api('POST', `/invoices/${draft.id}/payments`, { amount: 20_000, paidAt: '2026-11-20', method: 'check', reference: 'CHK-0042' });
-  const p2 = await api('POST', `/invoices/${draft.id}/payments`, { amount: 30_456, paidAt: '2026-11-24', method: 'bankTransfer' });
+  const p1 = await api('POST', `/invoices/${draft.id}/payments`, {
+    amount: 20_000,
+    paidAt: '2026-11-20',
+    method: 'check',
+    reference: 'CHK-0042',
+  });
+  const p2 = await api('POST', `/invoices/${draft.id}/payments`, {
+    amount: 30_456,
+    paidAt: '2026-11-24',
+    method: 'bankTransfer',
+  });
   expect([p1.status, p2.status]).toEqual([201, 201]);
   const partly = await readyAt(draft.id, p2.body.invoice.version);
   expect(partly.pdf.sha256).not.toBe(first.pdf.sha256);
@@ -84,11 +106,17 @@ test('a partly paid invoice: the PDF is rendered again and shows the payments an
   const types = eventsOf(draft.id).map((e) => e.type);
   expect(types.filter((t) => t === 'invoice.paymentRecorded')).toHaveLength(2);
   expect(types).not.toContain('invoice.paid');
-  const recorded = eventsOf(draft.id).find((e) => e.type === 'invoice.paymentRecorded' && e.data.paymentId === p1.body.id)!;
+  const recorded = eventsOf(draft.id).find(
+    (e) => e.type === 'invoice.paymentRecorded' && e.data.paymentId === p1.body.id,
+  )!;
   expect(recorded.data).toMatchObject({ amount: 20_000, currency: 'USD', method: 'check', reference: 'CHK-0042' });
 
   // The last payment settles it: invoice.paid, and a PDF with the PAID mark.
-  const p3 = await api('POST', `/invoices/${draft.id}/payments`, { amount: 73_000, paidAt: '2026-11-25', method: 'card' });
+  const p3 = await api('POST', `/invoices/${draft.id}/payments`, {
+    amount: 73_000,
+    paidAt: '2026-11-25',
+    method: 'card',
+  });
   expect(p3.body.invoice.status).toBe('paid');
   await readyAt(draft.id, p3.body.invoice.version);
   expect(await download(`/invoices/${draft.id}/pdf`)).toMatch(/PAID/);
@@ -98,15 +126,30 @@ test('a partly paid invoice: the PDF is rendered again and shows the payments an
   expect(all.filter((t) => t === 'invoice.paymentRecorded')).toHaveLength(3);
 });
 
-test('a credit note: its own PDF in the invoice\'s language and locale, on the invoice\'s PDF and buyer page, and creditNote.issued once', async () => {
-  const draft = (await api('POST', '/invoices', { contacts: [contactId], language: 'de', locale: 'de-DE', currency: 'EUR', lineItems: [{ name: 'Beratung', unitPrice: 100_000, taxRate: 19 }] })).body;
+test("a credit note: its own PDF in the invoice's language and locale, on the invoice's PDF and buyer page, and creditNote.issued once", async () => {
+  const draft = (
+    await api('POST', '/invoices', {
+      contacts: [contactId],
+      language: 'de',
+      locale: 'de-DE',
+      currency: 'EUR',
+      lineItems: [{ name: 'Beratung', unitPrice: 100_000, taxRate: 19 }],
+    })
+  ).body;
   await api('POST', `/invoices/${draft.id}/finalize`);
-  const cn = await api('POST', `/invoices/${draft.id}/credit-notes`, { amount: 11_900, reason: 'Nachlass', memo: 'Wie besprochen' });
+  const cn = await api('POST', `/invoices/${draft.id}/credit-notes`, {
+    amount: 11_900,
+    reason: 'Nachlass',
+    memo: 'Wie besprochen',
+  });
   expect(cn.status).toBe(201);
   expect(cn.body.pdf.status).toBe('pending');
   expect((await api('GET', `/credit-notes/${cn.body.id}/pdf`)).status).toBe(409); // not rendered yet, or just now
 
-  await until('the credit note PDF', async () => (await api('GET', `/credit-notes/${cn.body.id}`)).body.pdf.status === 'ready');
+  await until(
+    'the credit note PDF',
+    async () => (await api('GET', `/credit-notes/${cn.body.id}`)).body.pdf.status === 'ready',
+  );
   const cnText = await download(`/credit-notes/${cn.body.id}/pdf`);
   expect(cnText).toContain('Gutschrift');
   expect(cnText).toContain(cn.body.number);
@@ -126,5 +169,11 @@ test('a credit note: its own PDF in the invoice\'s language and locale, on the i
   await poller.drain();
   const issued = eventsOf(draft.id).filter((e) => e.type === 'creditNote.issued');
   expect(issued).toHaveLength(1);
-  expect(issued[0]!.data).toMatchObject({ creditNoteId: cn.body.id, number: cn.body.number, total: 11_900, refundAmount: 0, currency: 'EUR' });
+  expect(issued[0]!.data).toMatchObject({
+    creditNoteId: cn.body.id,
+    number: cn.body.number,
+    total: 11_900,
+    refundAmount: 0,
+    currency: 'EUR',
+  });
 });

@@ -2,7 +2,12 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { DescribeStreamCommand, DynamoDBStreamsClient, GetRecordsCommand, GetShardIteratorCommand } from '@aws-sdk/client-dynamodb-streams';
+import {
+  DescribeStreamCommand,
+  DynamoDBStreamsClient,
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+} from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { InvoiceEvent } from '../../../domain/events/invoice-events.js';
@@ -24,7 +29,11 @@ let contactId: string;
 beforeAll(async () => {
   stack = await startStack();
   const dir = mkdtempSync(join(OUT, 'stream-'));
-  files = { events: join(dir, 'events.jsonl'), outbox: join(dir, 'outbox'), deadLetters: join(dir, 'dead-letters.jsonl') };
+  files = {
+    events: join(dir, 'events.jsonl'),
+    outbox: join(dir, 'outbox'),
+    deadLetters: join(dir, 'dead-letters.jsonl'),
+  };
   process.env.EVENTS_LOG = files.events;
   process.env.OUTBOX_DIR = files.outbox;
   streamHandler = (await import('../../../functions/stream/invoice-stream.handler.js')).handler;
@@ -38,16 +47,26 @@ beforeAll(async () => {
     deadLetter: (record, error) => appendDeadLetter(files.deadLetters, record, error),
   });
   api = client(stack.baseUrl, await stack.token(uniqueAccount()));
-  contactId = (await api('POST', '/contacts', { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' })).body.id;
+  contactId = (await api('POST', '/contacts', { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' }))
+    .body.id;
 });
 afterAll(async () => {
   await poller?.stop();
   await stack?.close();
 });
 
-const events = (): InvoiceEvent[] => (existsSync(files.events) ? readFileSync(files.events, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l)) : []);
-const eventsOf = (invoiceId: string) => events().filter((e) => e.invoiceId === invoiceId).map((e) => e.type);
-
+const events = (): InvoiceEvent[] =>
+  existsSync(files.events)
+    ? readFileSync(files.events, 'utf8')
+        .trim()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l))
+    : [];
+const eventsOf = (invoiceId: string) =>
+  events()
+    .filter((e) => e.invoiceId === invoiceId)
+    .map((e) => e.type);
 
 async function pdfOf(id: string) {
   const link = await api('GET', `/invoices/${id}/pdf`);
@@ -58,7 +77,12 @@ async function pdfOf(id: string) {
 }
 
 test('finalize → a PDF in S3 within seconds, ready on the invoice; paid → a new PDF with the PAID mark; events once each', async () => {
-  const draft = (await api('POST', '/invoices', { contacts: [contactId], lineItems: [{ name: 'Consulting', quantity: 2, unitPrice: 61728 }] })).body;
+  const draft = (
+    await api('POST', '/invoices', {
+      contacts: [contactId],
+      lineItems: [{ name: 'Consulting', quantity: 2, unitPrice: 61728 }],
+    })
+  ).body;
   const open = (await api('POST', `/invoices/${draft.id}/finalize`)).body;
   expect(open.pdf.status).toBe('pending');
   const ready = await until('the PDF', async () => {
@@ -90,14 +114,22 @@ test('finalize → a PDF in S3 within seconds, ready on the invoice; paid → a 
 test('send emails each contact an RFC 5322 message with the link, records sentAt and invoice.sent', async () => {
   const second = (await api('POST', '/contacts', { firstName: 'Charles', email: 'charles@example.com' })).body.id;
   const noEmail = (await api('POST', '/contacts', { firstName: 'Nobody' })).body.id;
-  const draft = (await api('POST', '/invoices', { contacts: [contactId, second, noEmail], lineItems: [{ name: 'A', unitPrice: 100 }] })).body;
+  const draft = (
+    await api('POST', '/invoices', {
+      contacts: [contactId, second, noEmail],
+      lineItems: [{ name: 'A', unitPrice: 100 }],
+    })
+  ).body;
   expect((await api('POST', `/invoices/${draft.id}/send`)).status).toBe(409);
   await api('POST', `/invoices/${draft.id}/finalize`);
   const before = existsSync(files.outbox) ? readdirSync(files.outbox).length : 0;
   const sent = await api('POST', `/invoices/${draft.id}/send`);
   expect(sent.status).toBe(200);
   expect(sent.body.sentAt).toMatch(/Z$/);
-  const messages = readdirSync(files.outbox).sort().slice(before).map((f) => readFileSync(join(files.outbox, f), 'utf8'));
+  const messages = readdirSync(files.outbox)
+    .sort()
+    .slice(before)
+    .map((f) => readFileSync(join(files.outbox, f), 'utf8'));
   expect(messages).toHaveLength(2);
   const toAda = messages.find((m) => /^To: ada@example.com/m.test(m))!;
   expect(toAda).toMatch(/^From: invoices@example.com/m);
@@ -114,10 +146,18 @@ async function streamRecords(): Promise<DynamoDBRecord[]> {
   const table = localClient(stack.endpoint);
   const arn = (await table.send(new DescribeTableCommand({ TableName: stack.tableName }))).Table!.LatestStreamArn!;
   table.destroy();
-  const streams = new DynamoDBStreamsClient({ endpoint: stack.endpoint, region: 'us-east-1', credentials: { accessKeyId: 'l', secretAccessKey: 'l' } });
+  const streams = new DynamoDBStreamsClient({
+    endpoint: stack.endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
+  });
   const out: DynamoDBRecord[] = [];
   for (const shard of (await streams.send(new DescribeStreamCommand({ StreamArn: arn }))).StreamDescription!.Shards!) {
-    let it = (await streams.send(new GetShardIteratorCommand({ StreamArn: arn, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }))).ShardIterator;
+    let it = (
+      await streams.send(
+        new GetShardIteratorCommand({ StreamArn: arn, ShardId: shard.ShardId!, ShardIteratorType: 'TRIM_HORIZON' }),
+      )
+    ).ShardIterator;
     while (it) {
       const page = await streams.send(new GetRecordsCommand({ ShardIterator: it }));
       out.push(...((page.Records ?? []) as unknown as DynamoDBRecord[]));
@@ -130,7 +170,9 @@ async function streamRecords(): Promise<DynamoDBRecord[]> {
 }
 
 test('a duplicated batch renders once and publishes once', async () => {
-  const draft = (await api('POST', '/invoices', { contacts: [contactId], lineItems: [{ name: 'Twice', unitPrice: 500 }] })).body;
+  const draft = (
+    await api('POST', '/invoices', { contacts: [contactId], lineItems: [{ name: 'Twice', unitPrice: 500 }] })
+  ).body;
   await api('POST', `/invoices/${draft.id}/finalize`);
   const ready = await until('the PDF', async () => {
     const inv = (await api('GET', `/invoices/${draft.id}`)).body;
@@ -151,13 +193,39 @@ test('a duplicated batch renders once and publishes once', async () => {
 test('a poisoned record goes to the dead-letter file after its retries; the rest of its batch succeeds', async () => {
   const db = (await import('../../../functions/wiring.js')).app().db;
   const keys = (await import('../../../functions/dynamodb/keys.js')).keys;
-  const good = (await api('POST', '/invoices', { contacts: [contactId], lineItems: [{ name: 'Fine', unitPrice: 700 }] })).body;
+  const good = (
+    await api('POST', '/invoices', { contacts: [contactId], lineItems: [{ name: 'Fine', unitPrice: 700 }] })
+  ).body;
   // An invoice item no template can render (its line items are not a list), written straight to the table.
   const accountId = 'acc_poison';
-  await db.send(new PutCommand({ TableName: stack.tableName, Item: { ...keys.invoice(accountId, 'inv_POISON'), entity: 'invoice', id: 'inv_POISON', accountId, version: 2, status: 'open', contacts: [], lineItems: 'broken', pdf: { status: 'pending', sha256: null }, totals: { total: 1 } } }));
+  await db.send(
+    new PutCommand({
+      TableName: stack.tableName,
+      Item: {
+        ...keys.invoice(accountId, 'inv_POISON'),
+        entity: 'invoice',
+        id: 'inv_POISON',
+        accountId,
+        version: 2,
+        status: 'open',
+        contacts: [],
+        lineItems: 'broken',
+        pdf: { status: 'pending', sha256: null },
+        totals: { total: 1 },
+      },
+    }),
+  );
   await api('POST', `/invoices/${good.id}/finalize`);
   await until('the good PDF', async () => (await api('GET', `/invoices/${good.id}`)).body.pdf.status === 'ready');
-  const dead = await until('a dead letter', async () => existsSync(files.deadLetters) && readFileSync(files.deadLetters, 'utf8').trim().split('\n').map((l) => JSON.parse(l)));
+  const dead = await until(
+    'a dead letter',
+    async () =>
+      existsSync(files.deadLetters) &&
+      readFileSync(files.deadLetters, 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+  );
   expect(dead).toHaveLength(1);
   expect(JSON.stringify(dead[0].record.dynamodb.Keys)).toContain('inv_POISON');
   expect(dead[0].record.dynamodb.NewImage).toBeDefined(); // the whole record is kept: nothing lost
@@ -166,7 +234,14 @@ test('a poisoned record goes to the dead-letter file after its retries; the rest
 });
 
 test('the past-due job flags an overdue invoice and the stream publishes invoice.pastDue once', async () => {
-  const overdue = (await api('POST', '/invoices', { contacts: [contactId], invoiceDate: '2026-01-01', paymentTerms: 'net30', lineItems: [{ name: 'Late', unitPrice: 900 }] })).body;
+  const overdue = (
+    await api('POST', '/invoices', {
+      contacts: [contactId],
+      invoiceDate: '2026-01-01',
+      paymentTerms: 'net30',
+      lineItems: [{ name: 'Late', unitPrice: 900 }],
+    })
+  ).body;
   await api('POST', `/invoices/${overdue.id}/finalize`);
   const { handler: job } = await import('../../../functions/jobs/overdue.handler.js');
   await job({});

@@ -43,7 +43,10 @@ test('partial batch failure: retried from the failed record, then dead-lettered;
   await poller.stop();
 
   expect(deliveries[0]).toEqual(['a', 'b', 'poison', 'd', 'e']); // one batch of real stream records
-  expect(deliveries.slice(1, 3)).toEqual([['poison', 'd', 'e'], ['poison', 'd', 'e']]); // retried from the failure
+  expect(deliveries.slice(1, 3)).toEqual([
+    ['poison', 'd', 'e'],
+    ['poison', 'd', 'e'],
+  ]); // retried from the failure
   expect(dead).toEqual(['poison']);
   expect(done).toEqual(['a', 'b', 'd', 'e']); // each good record handled exactly once, in order
 });

@@ -1,6 +1,14 @@
 import { beforeEach, describe, expect, test } from 'vitest';
 import { recordUseCases, type RecordDeps } from '../../../../domain/crm/record-use-cases.js';
-import { companyFields, contactFields, contactInput, type Company, type CompanyInput, type Contact, type ContactInput } from '../../../../domain/crm/records.js';
+import {
+  companyFields,
+  contactFields,
+  contactInput,
+  type Company,
+  type CompanyInput,
+  type Contact,
+  type ContactInput,
+} from '../../../../domain/crm/records.js';
 import { actorFor, domainError, FakeClock, InMemoryRecordStore, SequentialIds } from '../../../support/in-memory.js';
 
 const contacts = recordUseCases<Contact, ContactInput>('contact', contactFields);
@@ -17,9 +25,20 @@ beforeEach(() => {
 describe('CRM records', () => {
   test('create fills defaults, an id with the kind’s prefix, and version 1', async () => {
     const c = await contacts.create(deps, me, { email: 'ada@example.com' });
-    expect(c).toMatchObject({ kind: 'contact', accountId: 'acc_1', version: 1, firstName: null, email: 'ada@example.com', createdAt: '2026-11-27T15:00:00Z' });
+    expect(c).toMatchObject({
+      kind: 'contact',
+      accountId: 'acc_1',
+      version: 1,
+      firstName: null,
+      email: 'ada@example.com',
+      createdAt: '2026-11-27T15:00:00Z',
+    });
     expect(c.id).toMatch(/^con_/);
-    const co = await companies.create({ store: new InMemoryRecordStore<Company>(), clock, ids: new SequentialIds() }, me, { name: 'Acme' });
+    const co = await companies.create(
+      { store: new InMemoryRecordStore<Company>(), clock, ids: new SequentialIds() },
+      me,
+      { name: 'Acme' },
+    );
     expect(co.id).toMatch(/^com_/);
   });
 
@@ -27,8 +46,16 @@ describe('CRM records', () => {
     const c = await contacts.create(deps, me, { firstName: 'Ada', email: 'ada@example.com' });
     clock.set('2026-11-28T00:00:00Z');
     const u = await contacts.update(deps, me, c.id, { lastName: 'Lovelace', email: undefined });
-    expect(u).toMatchObject({ firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com', version: 2, updatedAt: '2026-11-28T00:00:00Z' });
-    expect((await domainError(contacts.update(deps, me, c.id, { firstName: 'X' }, 1))).code).toBe('precondition_failed');
+    expect(u).toMatchObject({
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      email: 'ada@example.com',
+      version: 2,
+      updatedAt: '2026-11-28T00:00:00Z',
+    });
+    expect((await domainError(contacts.update(deps, me, c.id, { firstName: 'X' }, 1))).code).toBe(
+      'precondition_failed',
+    );
   });
 
   test('another account’s record is not found', async () => {

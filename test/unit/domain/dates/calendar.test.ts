@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { addDays, daysBetween, isCalendarDate, isTimeZone, startOfDayInstant, toInstant, todayIn } from '../../../../domain/dates/calendar.js';
+import {
+  addDays,
+  daysBetween,
+  isCalendarDate,
+  isTimeZone,
+  startOfDayInstant,
+  toInstant,
+  todayIn,
+} from '../../../../domain/dates/calendar.js';
 
 const NY = 'America/New_York';
 const DAY_MS = 86_400_000;
@@ -8,10 +16,20 @@ const DAY_MS = 86_400_000;
 /** Intl (ICU) as an oracle independent of luxon: the local date and seconds-of-day of an instant in a zone. */
 function localParts(zone: string, ms: number): { date: string; seconds: number } {
   const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23',
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23',
   }).formatToParts(new Date(ms));
   const get = (type: string) => parts.find((p) => p.type === type)!.value;
-  return { date: `${get('year')}-${get('month')}-${get('day')}`, seconds: Number(get('hour')) * 3600 + Number(get('minute')) * 60 + Number(get('second')) };
+  return {
+    date: `${get('year')}-${get('month')}-${get('day')}`,
+    seconds: Number(get('hour')) * 3600 + Number(get('minute')) * 60 + Number(get('second')),
+  };
 }
 
 const isoDate = (ms: number) => new Date(ms).toISOString().slice(0, 10);
@@ -31,7 +49,10 @@ const dstChangeDays = Array.from({ length: 34 }, (_, i) => 2007 + i).flatMap((ye
 describe('todayIn', () => {
   test.each([
     ['any date', epochDay],
-    ['DST change days and their neighbours', fc.constantFrom(...dstChangeDays).chain((d) => fc.integer({ min: d - 1, max: d + 1 }))],
+    [
+      'DST change days and their neighbours',
+      fc.constantFrom(...dstChangeDays).chain((d) => fc.integer({ min: d - 1, max: d + 1 })),
+    ],
   ])('any New York wall-clock time from 00:00:00 to 23:59:59 is that date: %s', (_what, days) => {
     fc.assert(
       fc.property(days, fc.integer({ min: 0, max: 86_399 }), (day, seconds) => {
@@ -57,11 +78,25 @@ describe('todayIn', () => {
   });
 
   test('agrees with Intl for any instant and zone, including half-hour and date-line zones', () => {
-    const zones = ['America/New_York', 'America/Los_Angeles', 'Europe/Amsterdam', 'Asia/Kolkata', 'Australia/Lord_Howe', 'Pacific/Auckland', 'Pacific/Kiritimati', 'Pacific/Pago_Pago', 'UTC'];
+    const zones = [
+      'America/New_York',
+      'America/Los_Angeles',
+      'Europe/Amsterdam',
+      'Asia/Kolkata',
+      'Australia/Lord_Howe',
+      'Pacific/Auckland',
+      'Pacific/Kiritimati',
+      'Pacific/Pago_Pago',
+      'UTC',
+    ];
     fc.assert(
-      fc.property(fc.integer({ min: 946_684_800_000, max: 2_208_988_800_000 }), fc.constantFrom(...zones), (ms, zone) => {
-        expect(todayIn(zone, new Date(ms))).toBe(localParts(zone, ms).date);
-      }),
+      fc.property(
+        fc.integer({ min: 946_684_800_000, max: 2_208_988_800_000 }),
+        fc.constantFrom(...zones),
+        (ms, zone) => {
+          expect(todayIn(zone, new Date(ms))).toBe(localParts(zone, ms).date);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -110,12 +145,16 @@ describe('calendar arithmetic', () => {
 
   test('startOfDayInstant is the first instant todayIn calls that date', () => {
     fc.assert(
-      fc.property(epochDay, fc.constantFrom(NY, 'Europe/Amsterdam', 'Asia/Kolkata', 'Pacific/Auckland'), (day, zone) => {
-        const date = isoDate(day * DAY_MS);
-        const start = new Date(startOfDayInstant(date, zone));
-        expect(todayIn(zone, start)).toBe(date);
-        expect(todayIn(zone, new Date(start.getTime() - 1000))).toBe(addDays(date, -1));
-      }),
+      fc.property(
+        epochDay,
+        fc.constantFrom(NY, 'Europe/Amsterdam', 'Asia/Kolkata', 'Pacific/Auckland'),
+        (day, zone) => {
+          const date = isoDate(day * DAY_MS);
+          const start = new Date(startOfDayInstant(date, zone));
+          expect(todayIn(zone, start)).toBe(date);
+          expect(todayIn(zone, new Date(start.getTime() - 1000))).toBe(addDays(date, -1));
+        },
+      ),
     );
   });
 
@@ -123,9 +162,12 @@ describe('calendar arithmetic', () => {
     expect(toInstant(new Date('2026-11-27T10:15:00.123Z'))).toBe('2026-11-27T10:15:00Z');
   });
 
-  test.each(['2026-11-27', '2028-02-29', '2000-01-01'])('%s is a calendar date', (d) => expect(isCalendarDate(d)).toBe(true));
-  test.each(['2026-02-29', '2026-13-01', '2026-11-31', '2026-1-01', '26-11-27', '2026-11-27T00:00:00Z', ''])('%j is not a calendar date', (d) =>
-    expect(isCalendarDate(d)).toBe(false),
+  test.each(['2026-11-27', '2028-02-29', '2000-01-01'])('%s is a calendar date', (d) =>
+    expect(isCalendarDate(d)).toBe(true),
+  );
+  test.each(['2026-02-29', '2026-13-01', '2026-11-31', '2026-1-01', '26-11-27', '2026-11-27T00:00:00Z', ''])(
+    '%j is not a calendar date',
+    (d) => expect(isCalendarDate(d)).toBe(false),
   );
 
   test('time zones are IANA names', () => {

@@ -29,12 +29,16 @@ describe('dueDateFor', () => {
 
   test('for net terms, due date − invoice date is the term’s number of days', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 10_957, max: 25_567 }), fc.constantFrom(...(Object.keys(NET_DAYS) as (keyof typeof NET_DAYS)[])), (day, terms) => {
-        const invoiceDate = isoDate(day * DAY_MS);
-        const due = dueDateFor(terms, invoiceDate, null);
-        expect(due).not.toBeNull();
-        expect(daysApart(invoiceDate, due!)).toBe(NET_DAYS[terms]);
-      }),
+      fc.property(
+        fc.integer({ min: 10_957, max: 25_567 }),
+        fc.constantFrom(...(Object.keys(NET_DAYS) as (keyof typeof NET_DAYS)[])),
+        (day, terms) => {
+          const invoiceDate = isoDate(day * DAY_MS);
+          const due = dueDateFor(terms, invoiceDate, null);
+          expect(due).not.toBeNull();
+          expect(daysApart(invoiceDate, due!)).toBe(NET_DAYS[terms]);
+        },
+      ),
     );
   });
 

@@ -146,7 +146,9 @@ describe('buyer routes', () => {
 
   test('another host falls back to the service’s own slugs', async () => {
     const inv = await store({ status: 'open' });
-    expect(await buyerInvoicePage(deps, at(inv.slug, 'abc123.execute-api.us-east-1.amazonaws.com'))).toContain('INV-1001');
+    expect(await buyerInvoicePage(deps, at(inv.slug, 'abc123.execute-api.us-east-1.amazonaws.com'))).toContain(
+      'INV-1001',
+    );
   });
 
   test('the PDF link is a fresh signed link to the recorded object', async () => {

@@ -5,20 +5,78 @@ import { INVOICE_CSP, renderInvoiceHtml, type DocumentMode } from '../../../../d
 import type { Invoice } from '../../../../domain/invoices/invoice.js';
 import { sampleCompany, sampleContact, sampleInvoice } from '../../../support/sample-invoice.js';
 
-const render = (invoice: Partial<Invoice> = {}, mode: DocumentMode = 'pdf', parties = { contacts: [sampleContact()], company: sampleCompany() }) =>
-  renderInvoiceHtml({ invoice: sampleInvoice(invoice), ...parties, mode });
+const render = (
+  invoice: Partial<Invoice> = {},
+  mode: DocumentMode = 'pdf',
+  parties = { contacts: [sampleContact()], company: sampleCompany() },
+) => renderInvoiceHtml({ invoice: sampleInvoice(invoice), ...parties, mode });
 /** Intl puts no-break and narrow no-break spaces in money and dates; compare with plain spaces. */
 const plain = (html: string) => html.replace(/[\u00a0\u202f]/g, ' ');
 /** The text of the document, tags removed and entities of plain text decoded. */
-const text = (html: string) => plain(html.replace(/<style>[\s\S]*?<\/style>/, '').replace(/<[^>]+>/g, ' ').replace(/&amp;/g, '&').replace(/&#39;/g, "'"));
+const text = (html: string) =>
+  plain(
+    html
+      .replace(/<style>[\s\S]*?<\/style>/, '')
+      .replace(/<[^>]+>/g, ' ')
+      .replace(/&amp;/g, '&')
+      .replace(/&#39;/g, "'"),
+  );
 
 describe('labels come from the invoice language’s catalog', () => {
   test.each([
     ['en', ['Invoice', 'Bill to', 'Due date', 'Unit price', 'Subtotal', 'Balance due', 'PO number', 'Payment methods']],
-    ['nl', ['Factuur', 'Factuur aan', 'Vervaldatum', 'Prijs per stuk', 'Subtotaal', 'Openstaand bedrag', 'Inkoopordernummer', 'Betaalmethoden']],
-    ['de', ['Rechnung', 'Rechnungsempfänger', 'Fälligkeitsdatum', 'Einzelpreis', 'Zwischensumme', 'Offener Betrag', 'Bestellnummer', 'Zahlungsarten']],
-    ['fr', ['Facture', 'Facturer à', 'Date d’échéance', 'Prix unitaire', 'Sous-total', 'Solde dû', 'Numéro de bon de commande', 'Moyens de paiement']],
-    ['es', ['Factura', 'Facturar a', 'Fecha de vencimiento', 'Precio unitario', 'Subtotal', 'Saldo pendiente', 'Número de orden de compra', 'Formas de pago']],
+    [
+      'nl',
+      [
+        'Factuur',
+        'Factuur aan',
+        'Vervaldatum',
+        'Prijs per stuk',
+        'Subtotaal',
+        'Openstaand bedrag',
+        'Inkoopordernummer',
+        'Betaalmethoden',
+      ],
+    ],
+    [
+      'de',
+      [
+        'Rechnung',
+        'Rechnungsempfänger',
+        'Fälligkeitsdatum',
+        'Einzelpreis',
+        'Zwischensumme',
+        'Offener Betrag',
+        'Bestellnummer',
+        'Zahlungsarten',
+      ],
+    ],
+    [
+      'fr',
+      [
+        'Facture',
+        'Facturer à',
+        'Date d’échéance',
+        'Prix unitaire',
+        'Sous-total',
+        'Solde dû',
+        'Numéro de bon de commande',
+        'Moyens de paiement',
+      ],
+    ],
+    [
+      'es',
+      [
+        'Factura',
+        'Facturar a',
+        'Fecha de vencimiento',
+        'Precio unitario',
+        'Subtotal',
+        'Saldo pendiente',
+        'Número de orden de compra',
+        'Formas de pago',
+      ],
+    ],
   ] as const)('%s', (language, labels) => {
     const html = render({ language });
     expect(html).toContain(`<html lang="${language}">`);
@@ -38,7 +96,14 @@ describe('money, dates and numbers in the invoice’s locale', () => {
 
   test('an amount of 123456 minor units in nl-NL EUR reads € 1.234,56', () => {
     const inv = sampleInvoice();
-    const t = text(render({ language: 'nl', locale: 'nl-NL', currency: 'EUR', lineItems: [{ ...inv.lineItems[1]!, quantity: 1, unitPrice: 123_456, taxRate: null }] }));
+    const t = text(
+      render({
+        language: 'nl',
+        locale: 'nl-NL',
+        currency: 'EUR',
+        lineItems: [{ ...inv.lineItems[1]!, quantity: 1, unitPrice: 123_456, taxRate: null }],
+      }),
+    );
     expect(t).toMatch(/Totaal\s+€ 1\.234,56/);
   });
 
@@ -51,7 +116,12 @@ describe('money, dates and numbers in the invoice’s locale', () => {
 
   test('JPY has no minor units: 123456 is ¥123,456, never ¥1,234.56', () => {
     const inv = sampleInvoice();
-    const t = text(render({ currency: 'JPY', lineItems: [{ ...inv.lineItems[1]!, quantity: 1, unitPrice: 123_456, taxRate: null }] }));
+    const t = text(
+      render({
+        currency: 'JPY',
+        lineItems: [{ ...inv.lineItems[1]!, quantity: 1, unitPrice: 123_456, taxRate: null }],
+      }),
+    );
     expect(t).toContain('¥123,456');
     expect(t).not.toMatch(/¥[\d,]+\.\d/);
   });
@@ -70,7 +140,14 @@ describe('money, dates and numbers in the invoice’s locale', () => {
 });
 
 describe('addresses follow their country’s format', () => {
-  const us = { line1: '350 Fifth Avenue', line2: 'Suite 3300', city: 'New York', region: 'NY', postalCode: '10118', country: 'US' };
+  const us = {
+    line1: '350 Fifth Avenue',
+    line2: 'Suite 3300',
+    city: 'New York',
+    region: 'NY',
+    postalCode: '10118',
+    country: 'US',
+  };
   const nl = { line1: 'Keizersgracht 123', city: 'Amsterdam', postalCode: '1015 CJ', country: 'NL' };
 
   test('US: city, state and ZIP on one line, ZIP last; NL: postcode before the city', () => {
@@ -161,29 +238,38 @@ describe('user text never becomes markup', () => {
         lineItems: [{ ...inv.lineItems[0]!, name: value, description: value }],
       },
       mode,
-      { contacts: [sampleContact({ firstName: value, lastName: value, email: `${value}@x.test` })], company: sampleCompany({ name: value }) },
+      {
+        contacts: [sampleContact({ firstName: value, lastName: value, email: `${value}@x.test` })],
+        company: sampleCompany({ name: value }),
+      },
     );
   };
 
-  test.each(XSS.flatMap((p) => (['page', 'pdf'] as const).map((mode) => [mode, p] as const)))('%s: %s in every field a user fills in', (mode, payload) => {
-    const html = filled(payload, mode);
-    expect(html).not.toContain(payload);
-    // No element beyond those plain text in the same fields gives (a plain email may become a
-    // link, so the payload's page can have fewer), and no event-handler attribute in any tag.
-    const count = (xs: string[]) => xs.reduce((m, t) => m.set(t, (m.get(t) ?? 0) + 1), new Map<string, number>());
-    const plain = count(tags(filled('plain', mode)));
-    for (const [tag, n] of count(tags(html))) expect(n, `<${tag}>`).toBeLessThanOrEqual(plain.get(tag) ?? 0);
-    expect(html).not.toMatch(/<[^>]*\son\w+\s*=/i);
-    // Still shown to the buyer, as text.
-    expect(html).toContain('&lt;');
-  });
+  test.each(XSS.flatMap((p) => (['page', 'pdf'] as const).map((mode) => [mode, p] as const)))(
+    '%s: %s in every field a user fills in',
+    (mode, payload) => {
+      const html = filled(payload, mode);
+      expect(html).not.toContain(payload);
+      // No element beyond those plain text in the same fields gives (a plain email may become a
+      // link, so the payload's page can have fewer), and no event-handler attribute in any tag.
+      const count = (xs: string[]) => xs.reduce((m, t) => m.set(t, (m.get(t) ?? 0) + 1), new Map<string, number>());
+      const plain = count(tags(filled('plain', mode)));
+      for (const [tag, n] of count(tags(html))) expect(n, `<${tag}>`).toBeLessThanOrEqual(plain.get(tag) ?? 0);
+      expect(html).not.toMatch(/<[^>]*\son\w+\s*=/i);
+      // Still shown to the buyer, as text.
+      expect(html).toContain('&lt;');
+    },
+  );
 
   test.each(XSS)('comments: %s is sanitized away, on the page and in the PDF', (payload) => {
     for (const mode of ['page', 'pdf'] as const) {
       const html = render({ comments: sanitizeRichText(`<p>Thanks</p>${payload}`) }, mode);
       // Only the allowed rich-text elements may come from a comment.
       const extra = tags(html).filter((t) => !tags(render({ comments: '<p>Thanks</p>' }, mode)).includes(t));
-      expect(extra.every((t) => ['a', 'p', 'br', 'b', 'strong', 'i', 'em', 'u', 'ul', 'ol', 'li'].includes(t)), extra.join()).toBe(true);
+      expect(
+        extra.every((t) => ['a', 'p', 'br', 'b', 'strong', 'i', 'em', 'u', 'ul', 'ol', 'li'].includes(t)),
+        extra.join(),
+      ).toBe(true);
       expect(html).not.toMatch(/<[^>]*\son\w+\s*=/i);
       expect(html).not.toMatch(/javascript:|data:text\/html|@import|evil\.example/i);
       expect(html).toContain('Thanks');
@@ -191,7 +277,10 @@ describe('user text never becomes markup', () => {
   });
 
   test('comments are sanitized rich text: formatting and links stay, scripts and handlers go', () => {
-    const html = render({ comments: '<p>Pay <b>soon</b> <a href="https://pay.example.com">here</a></p><script>alert(1)</script><img src=x onerror=alert(1)><a href="javascript:alert(1)">x</a>' });
+    const html = render({
+      comments:
+        '<p>Pay <b>soon</b> <a href="https://pay.example.com">here</a></p><script>alert(1)</script><img src=x onerror=alert(1)><a href="javascript:alert(1)">x</a>',
+    });
     expect(html).toContain('<b>soon</b>');
     expect(html).toContain('<a href="https://pay.example.com" rel="noopener noreferrer nofollow">here</a>');
     expect(html).not.toMatch(/<script|<img|onerror|javascript:/i);
@@ -212,7 +301,11 @@ describe('Content-Security-Policy', () => {
     const html = render({}, 'page');
     const css = /<style>([\s\S]*?)<\/style>/.exec(html)![1]!;
     const hash = createHash('sha256').update(css, 'utf8').digest('base64');
-    const directives = Object.fromEntries(INVOICE_CSP.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values.join(' ')]));
+    const directives = Object.fromEntries(
+      INVOICE_CSP.split(';')
+        .map((d) => d.trim().split(/\s+/))
+        .map(([name, ...values]) => [name, values.join(' ')]),
+    );
     expect(directives).toEqual({
       'default-src': "'none'",
       'style-src': `'sha256-${hash}'`,

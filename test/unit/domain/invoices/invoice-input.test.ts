@@ -1,5 +1,10 @@
 import { describe, expect, test } from 'vitest';
-import { invoiceEditInput, lineItemInput, markPaidInput, MAX_LINE_ITEMS } from '../../../../domain/invoices/invoice-input.js';
+import {
+  invoiceEditInput,
+  lineItemInput,
+  markPaidInput,
+  MAX_LINE_ITEMS,
+} from '../../../../domain/invoices/invoice-input.js';
 
 const paths = (input: unknown) => {
   const r = invoiceEditInput.safeParse(input);
@@ -23,7 +28,10 @@ describe('invoiceEditInput', () => {
     expect(top.error?.issues[0]?.code).toBe('unrecognized_keys');
     expect(paths({ lineItems: [line({ amount: 5 })] })).toContainEqual(['lineItems', 0]);
     expect(invoiceEditInput.safeParse({ billing: { paymentMethods: ['card'], color: 'red' } }).success).toBe(false);
-    expect(invoiceEditInput.safeParse({ lineItems: [line({ discount: { type: 'amount', value: 1, extra: true } })] }).success).toBe(false);
+    expect(
+      invoiceEditInput.safeParse({ lineItems: [line({ discount: { type: 'amount', value: 1, extra: true } })] })
+        .success,
+    ).toBe(false);
   });
 
   test.each([
@@ -63,7 +71,10 @@ describe('invoiceEditInput', () => {
   });
 
   test('an amount discount equal to the unit price is accepted', () => {
-    expect(invoiceEditInput.safeParse({ lineItems: [line({ unitPrice: 500, discount: { type: 'amount', value: 500 } })] }).success).toBe(true);
+    expect(
+      invoiceEditInput.safeParse({ lineItems: [line({ unitPrice: 500, discount: { type: 'amount', value: 500 } })] })
+        .success,
+    ).toBe(true);
   });
 
   test.each([
@@ -77,7 +88,12 @@ describe('invoiceEditInput', () => {
     expect(invoiceEditInput.safeParse({ lineItems: [line({ discount })] }).success).toBe(false);
   });
 
-  test.each([[{ type: 'percent', value: 0 }], [{ type: 'percent', value: 12.5 }], [{ type: 'percent', value: 100 }], [null]])('discount %j is accepted', (discount) => {
+  test.each([
+    [{ type: 'percent', value: 0 }],
+    [{ type: 'percent', value: 12.5 }],
+    [{ type: 'percent', value: 100 }],
+    [null],
+  ])('discount %j is accepted', (discount) => {
     expect(invoiceEditInput.safeParse({ lineItems: [line({ discount })] }).success).toBe(true);
   });
 
@@ -104,9 +120,17 @@ describe('invoiceEditInput', () => {
     expect(paths({ invoiceDate: '2026-02-30' })).toEqual([['invoiceDate']]);
     expect(paths({ currency: 'usd' })).toEqual([['currency']]);
     expect(paths({ paymentTerms: 'net31' })).toEqual([['paymentTerms']]);
-    expect(paths({ billingAddress: { line1: '1 Main St', city: 'Springfield', country: 'XX' } })).toEqual([['billingAddress', 'country']]);
+    expect(paths({ billingAddress: { line1: '1 Main St', city: 'Springfield', country: 'XX' } })).toEqual([
+      ['billingAddress', 'country'],
+    ]);
     expect(paths({ language: 'xx' })).toEqual([['language']]);
-    expect(invoiceEditInput.safeParse({ billingAddress: { line1: '1 Main St', city: 'Springfield', country: 'US' }, language: 'nl', locale: 'nl-NL' }).success).toBe(true);
+    expect(
+      invoiceEditInput.safeParse({
+        billingAddress: { line1: '1 Main St', city: 'Springfield', country: 'US' },
+        language: 'nl',
+        locale: 'nl-NL',
+      }).success,
+    ).toBe(true);
   });
 });
 

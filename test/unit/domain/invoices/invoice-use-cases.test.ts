@@ -17,7 +17,14 @@ import { invoiceEditInput, markPaidInput } from '../../../../domain/invoices/inv
 import type { Invoice } from '../../../../domain/invoices/invoice.js';
 import { updateSettings } from '../../../../domain/settings/settings-use-cases.js';
 import { settingsInput } from '../../../../domain/settings/settings.js';
-import { actorFor, domainError, inMemoryDeps, seedCompany, seedContact, type InMemoryDeps } from '../../../support/in-memory.js';
+import {
+  actorFor,
+  domainError,
+  inMemoryDeps,
+  seedCompany,
+  seedContact,
+  type InMemoryDeps,
+} from '../../../support/in-memory.js';
 
 const ACC = 'acc_1';
 const NOW = '2026-11-27T15:00:00Z';
@@ -31,7 +38,8 @@ beforeEach(() => {
 
 const input = (body: unknown) => invoiceEditInput.parse(body);
 const create = (body: unknown = {}) => createInvoice(d.deps, me, input(body));
-const settle = (body: unknown) => updateSettings({ settings: d.settings, clock: d.clock }, me, settingsInput.parse(body));
+const settle = (body: unknown) =>
+  updateSettings({ settings: d.settings, clock: d.clock }, me, settingsInput.parse(body));
 const line = { name: 'Consulting', unitPrice: 10_000 };
 
 /** A draft that can be finalized: one contact, one line. */
@@ -47,7 +55,14 @@ describe('createInvoice', () => {
     const a = await create();
     const b = await create();
     expect([a.number, b.number]).toEqual(['INV-1001', 'INV-1002']);
-    expect(a).toMatchObject({ status: 'draft', version: 1, owner: 'user_1', accountId: ACC, createdAt: NOW, updatedAt: NOW });
+    expect(a).toMatchObject({
+      status: 'draft',
+      version: 1,
+      owner: 'user_1',
+      accountId: ACC,
+      createdAt: NOW,
+      updatedAt: NOW,
+    });
     expect((await stored(a.id)).number).toBe('INV-1001');
   });
 
@@ -73,14 +88,35 @@ describe('createInvoice', () => {
   });
 
   test('defaults come from the settings', async () => {
-    await settle({ currency: 'EUR', defaultLanguage: 'nl', defaultLocale: 'nl-NL', paymentMethods: ['card'], collectBillingAddress: true });
+    await settle({
+      currency: 'EUR',
+      defaultLanguage: 'nl',
+      defaultLocale: 'nl-NL',
+      paymentMethods: ['card'],
+      collectBillingAddress: true,
+    });
     const inv = await create();
-    expect(inv).toMatchObject({ currency: 'EUR', language: 'nl', locale: 'nl-NL', billing: { paymentMethods: ['card'], collectBillingAddress: true, collectShippingAddress: false } });
+    expect(inv).toMatchObject({
+      currency: 'EUR',
+      language: 'nl',
+      locale: 'nl-NL',
+      billing: { paymentMethods: ['card'], collectBillingAddress: true, collectShippingAddress: false },
+    });
   });
 
   test('computes line amounts and totals', async () => {
-    const inv = await create({ lineItems: [{ name: 'A', unitPrice: 333, quantity: 3, discount: { type: 'percent', value: 10 }, taxRate: 10 }] });
-    expect(inv.totals).toEqual({ subtotal: 999, discount: 100, tax: 90, total: 989, amountPaid: 0, creditedAmount: 0, balanceDue: 989 });
+    const inv = await create({
+      lineItems: [{ name: 'A', unitPrice: 333, quantity: 3, discount: { type: 'percent', value: 10 }, taxRate: 10 }],
+    });
+    expect(inv.totals).toEqual({
+      subtotal: 999,
+      discount: 100,
+      tax: 90,
+      total: 989,
+      amountPaid: 0,
+      creditedAmount: 0,
+      balanceDue: 989,
+    });
   });
 
   test('contacts that do not exist in the account are validation errors naming contacts.i', async () => {
@@ -102,7 +138,10 @@ describe('createInvoice', () => {
     expect(e.errors.map((x) => x.path)).toEqual(['company', 'domain']);
     await settle({ domains: ['billing.example.com'] });
     const mine = await seedCompany(d, ACC);
-    expect(await create({ company: mine, domain: 'billing.example.com' })).toMatchObject({ company: mine, domain: 'billing.example.com' });
+    expect(await create({ company: mine, domain: 'billing.example.com' })).toMatchObject({
+      company: mine,
+      domain: 'billing.example.com',
+    });
   });
 
   test('slugs are unique per domain', async () => {
@@ -176,7 +215,13 @@ describe('finalizeInvoice', () => {
     const draft = await readyDraft();
     d.clock.set('2026-11-27T16:00:00Z');
     const open = await finalizeInvoice(d.deps, me, draft.id);
-    expect(open).toMatchObject({ status: 'open', number: 'INV-1001', finalizedAt: '2026-11-27T16:00:00Z', updatedAt: '2026-11-27T16:00:00Z', version: 2 });
+    expect(open).toMatchObject({
+      status: 'open',
+      number: 'INV-1001',
+      finalizedAt: '2026-11-27T16:00:00Z',
+      updatedAt: '2026-11-27T16:00:00Z',
+      version: 2,
+    });
     expect(await stored(draft.id)).toEqual(open);
   });
 
@@ -186,9 +231,13 @@ describe('finalizeInvoice', () => {
     expect(e.code).toBe('validation');
     expect(e.errors.map((x) => x.path)).toEqual(['contacts', 'lineItems']);
     const noContact = await create({ lineItems: [line] });
-    expect((await domainError(finalizeInvoice(d.deps, me, noContact.id))).errors.map((x) => x.path)).toEqual(['contacts']);
+    expect((await domainError(finalizeInvoice(d.deps, me, noContact.id))).errors.map((x) => x.path)).toEqual([
+      'contacts',
+    ]);
     const noLines = await create({ contacts: [await seedContact(d, ACC)] });
-    expect((await domainError(finalizeInvoice(d.deps, me, noLines.id))).errors.map((x) => x.path)).toEqual(['lineItems']);
+    expect((await domainError(finalizeInvoice(d.deps, me, noLines.id))).errors.map((x) => x.path)).toEqual([
+      'lineItems',
+    ]);
     expect((await stored(empty.id)).status).toBe('draft');
   });
 
@@ -225,7 +274,14 @@ describe('transitions', () => {
     ['associate', 'open'],
     ['dissociate', 'paid'],
   ] as const)('%s from %s is a conflict naming the status, and changes nothing', async (action, status) => {
-    const inv = status === 'draft' ? await readyDraft() : status === 'open' ? await openInvoice() : status === 'paid' ? await paid() : await voided();
+    const inv =
+      status === 'draft'
+        ? await readyDraft()
+        : status === 'open'
+          ? await openInvoice()
+          : status === 'paid'
+            ? await paid()
+            : await voided();
     const contact = inv.contacts[0]!;
     const calls = {
       edit: () => updateInvoice(d.deps, me, inv.id, input({ poNumber: 'x' })),
@@ -245,8 +301,19 @@ describe('transitions', () => {
   test('edit and delete work on drafts', async () => {
     const draft = await readyDraft();
     d.clock.set('2026-11-27T16:00:00Z');
-    const edited = await updateInvoice(d.deps, me, draft.id, input({ poNumber: 'PO-9', lineItems: [{ name: 'B', unitPrice: 250, quantity: 2 }] }));
-    expect(edited).toMatchObject({ poNumber: 'PO-9', version: 2, updatedAt: '2026-11-27T16:00:00Z', createdAt: NOW, number: 'INV-1001' });
+    const edited = await updateInvoice(
+      d.deps,
+      me,
+      draft.id,
+      input({ poNumber: 'PO-9', lineItems: [{ name: 'B', unitPrice: 250, quantity: 2 }] }),
+    );
+    expect(edited).toMatchObject({
+      poNumber: 'PO-9',
+      version: 2,
+      updatedAt: '2026-11-27T16:00:00Z',
+      createdAt: NOW,
+      number: 'INV-1001',
+    });
     expect(edited.totals.total).toBe(500);
     await deleteInvoice(d.deps, me, draft.id);
     expect((await domainError(getInvoice(d.deps, me, draft.id))).code).toBe('not_found');
@@ -255,7 +322,9 @@ describe('transitions', () => {
 
   test('editing refers only to records of the account', async () => {
     const draft = await readyDraft();
-    const e = await domainError(updateInvoice(d.deps, me, draft.id, input({ contacts: [await seedContact(d, 'acc_2')] })));
+    const e = await domainError(
+      updateInvoice(d.deps, me, draft.id, input({ contacts: [await seedContact(d, 'acc_2')] })),
+    );
     expect(e.code).toBe('validation');
     expect(e.errors.map((x) => x.path)).toEqual(['contacts.0']);
   });
@@ -365,13 +434,24 @@ describe('cloneInvoice', () => {
     d.clock.set('2026-12-10T15:00:00Z');
     const clone = await cloneInvoice(d.deps, me, source.id);
     expect(clone).toMatchObject({
-      status: 'draft', number: 'INV-1002', invoiceDate: '2026-12-10', dueDate: '2027-01-09', paymentTerms: 'net30', poNumber: 'PO-1',
-      contacts: source.contacts, comments: '<p>hi</p>', version: 1, finalizedAt: null, paidAt: null,
+      status: 'draft',
+      number: 'INV-1002',
+      invoiceDate: '2026-12-10',
+      dueDate: '2027-01-09',
+      paymentTerms: 'net30',
+      poNumber: 'PO-1',
+      contacts: source.contacts,
+      comments: '<p>hi</p>',
+      version: 1,
+      finalizedAt: null,
+      paidAt: null,
       totals: { total: 10_000, amountPaid: 0, balanceDue: 10_000 },
     });
     expect(clone.id).not.toBe(source.id);
     expect(clone.slug).not.toBe(source.slug);
-    expect(clone.lineItems.map((l) => [l.name, l.unitPrice, l.quantity, l.amount])).toEqual([['Consulting', 10_000, 1, 10_000]]);
+    expect(clone.lineItems.map((l) => [l.name, l.unitPrice, l.quantity, l.amount])).toEqual([
+      ['Consulting', 10_000, 1, 10_000],
+    ]);
     expect(clone.lineItems[0]?.id).not.toBe(source.lineItems[0]?.id);
     expect((await stored(source.id)).status).toBe('paid');
   });
@@ -400,7 +480,9 @@ describe('associations', () => {
     expect(once).toMatchObject({ contacts: [c], version: 2 });
     expect((await associate(d.deps, me, draft.id, 'contacts', c)).version).toBe(2);
     expect((await domainError(associate(d.deps, me, draft.id, 'contacts', 'con_404'))).code).toBe('not_found');
-    expect((await domainError(associate(d.deps, me, draft.id, 'contacts', await seedContact(d, 'acc_2')))).code).toBe('not_found');
+    expect((await domainError(associate(d.deps, me, draft.id, 'contacts', await seedContact(d, 'acc_2')))).code).toBe(
+      'not_found',
+    );
     expect((await dissociate(d.deps, me, draft.id, 'contacts', c)).contacts).toEqual([]);
     expect((await domainError(dissociate(d.deps, me, draft.id, 'contacts', c))).code).toBe('not_found');
   });

@@ -1,15 +1,31 @@
 import { describe, expect, test } from 'vitest';
 import { DomainError } from '../../../../domain/errors.js';
-import { applyEdit, blankDraft, cloneContent, invoiceUrl, withTotals, type Invoice } from '../../../../domain/invoices/invoice.js';
+import {
+  applyEdit,
+  blankDraft,
+  cloneContent,
+  invoiceUrl,
+  withTotals,
+  type Invoice,
+} from '../../../../domain/invoices/invoice.js';
 import { invoiceEditInput } from '../../../../domain/invoices/invoice-input.js';
 import { DEFAULT_SETTINGS } from '../../../../domain/settings/settings.js';
 import { SequentialIds } from '../../../support/in-memory.js';
 
 const draft = (today = '2026-11-27'): Invoice =>
-  blankDraft({ id: 'inv_1', accountId: 'acc_1', owner: 'user_1', slug: 'slug1', settings: DEFAULT_SETTINGS, today, now: `${today}T15:00:00Z` });
+  blankDraft({
+    id: 'inv_1',
+    accountId: 'acc_1',
+    owner: 'user_1',
+    slug: 'slug1',
+    settings: DEFAULT_SETTINGS,
+    today,
+    now: `${today}T15:00:00Z`,
+  });
 
 /** Parses the body as the handler does, then applies it. */
-const edit = (invoice: Invoice, body: unknown, ids = new SequentialIds()) => applyEdit(invoice, invoiceEditInput.parse(body), ids);
+const edit = (invoice: Invoice, body: unknown, ids = new SequentialIds()) =>
+  applyEdit(invoice, invoiceEditInput.parse(body), ids);
 
 function fieldErrors(fn: () => unknown): { code: string; paths: string[] } {
   try {
@@ -25,8 +41,19 @@ describe('blankDraft', () => {
   test('starts as a numberless draft with the account defaults, due on receipt today', () => {
     const d = draft();
     expect(d).toMatchObject({
-      status: 'draft', number: null, version: 1, currency: 'USD', invoiceDate: '2026-11-27', paymentTerms: 'dueOnReceipt', dueDate: '2026-11-27',
-      contacts: [], company: null, lineItems: [], language: 'en', locale: 'en-US', pastDue: false,
+      status: 'draft',
+      number: null,
+      version: 1,
+      currency: 'USD',
+      invoiceDate: '2026-11-27',
+      paymentTerms: 'dueOnReceipt',
+      dueDate: '2026-11-27',
+      contacts: [],
+      company: null,
+      lineItems: [],
+      language: 'en',
+      locale: 'en-US',
+      pastDue: false,
       billing: { paymentMethods: ['card', 'ach'], collectBillingAddress: false, collectShippingAddress: false },
       totals: { subtotal: 0, discount: 0, tax: 0, total: 0, amountPaid: 0, balanceDue: 0 },
     });
@@ -34,7 +61,15 @@ describe('blankDraft', () => {
 
   test('copies the settings’ payment methods rather than sharing the array', () => {
     const settings = { ...DEFAULT_SETTINGS, paymentMethods: [...DEFAULT_SETTINGS.paymentMethods] };
-    const d = blankDraft({ id: 'inv_1', accountId: 'a', owner: 'u', slug: 's1', settings, today: '2026-11-27', now: '2026-11-27T00:00:00Z' });
+    const d = blankDraft({
+      id: 'inv_1',
+      accountId: 'a',
+      owner: 'u',
+      slug: 's1',
+      settings,
+      today: '2026-11-27',
+      now: '2026-11-27T00:00:00Z',
+    });
     d.billing.paymentMethods.pop();
     expect(settings.paymentMethods).toEqual(['card', 'ach']);
   });
@@ -48,14 +83,34 @@ describe('applyEdit', () => {
         { name: 'B', unitPrice: 1000, quantity: 2, discount: { type: 'amount', value: 100 } },
       ],
     });
-    expect(inv.lineItems.map((l) => [l.amount, l.taxAmount])).toEqual([[899, 90], [1800, 0]]);
-    expect(inv.totals).toEqual({ subtotal: 2999, discount: 300, tax: 90, total: 2789, amountPaid: 0, creditedAmount: 0, balanceDue: 2789 });
+    expect(inv.lineItems.map((l) => [l.amount, l.taxAmount])).toEqual([
+      [899, 90],
+      [1800, 0],
+    ]);
+    expect(inv.totals).toEqual({
+      subtotal: 2999,
+      discount: 300,
+      tax: 90,
+      total: 2789,
+      amountPaid: 0,
+      creditedAmount: 0,
+      balanceDue: 2789,
+    });
     expect(inv.lineItems.every((l) => /^li_/.test(l.id))).toBe(true);
   });
 
   test('keeps a line item id the client sent, refuses a repeated one', () => {
     expect(edit(draft(), { lineItems: [{ id: 'li_keep', name: 'A', unitPrice: 1 }] }).lineItems[0]?.id).toBe('li_keep');
-    expect(fieldErrors(() => edit(draft(), { lineItems: [{ id: 'li_x', name: 'A', unitPrice: 1 }, { id: 'li_x', name: 'B', unitPrice: 1 }] }))).toEqual({
+    expect(
+      fieldErrors(() =>
+        edit(draft(), {
+          lineItems: [
+            { id: 'li_x', name: 'A', unitPrice: 1 },
+            { id: 'li_x', name: 'B', unitPrice: 1 },
+          ],
+        }),
+      ),
+    ).toEqual({
       code: 'validation',
       paths: ['lineItems.1.id'],
     });
@@ -85,27 +140,46 @@ describe('applyEdit', () => {
     });
 
     test('a hand-set due date with non-custom terms is refused unless it is the computed one', () => {
-      expect(fieldErrors(() => edit(draft(), { paymentTerms: 'net30', invoiceDate: '2026-01-31', dueDate: '2026-03-01' }))).toEqual({ code: 'validation', paths: ['dueDate'] });
-      expect(edit(draft(), { paymentTerms: 'net30', invoiceDate: '2026-01-31', dueDate: '2026-03-02' }).dueDate).toBe('2026-03-02');
-      expect(fieldErrors(() => edit(draft(), { dueDate: '2026-12-01' }))).toEqual({ code: 'validation', paths: ['dueDate'] });
+      expect(
+        fieldErrors(() => edit(draft(), { paymentTerms: 'net30', invoiceDate: '2026-01-31', dueDate: '2026-03-01' })),
+      ).toEqual({ code: 'validation', paths: ['dueDate'] });
+      expect(edit(draft(), { paymentTerms: 'net30', invoiceDate: '2026-01-31', dueDate: '2026-03-02' }).dueDate).toBe(
+        '2026-03-02',
+      );
+      expect(fieldErrors(() => edit(draft(), { dueDate: '2026-12-01' }))).toEqual({
+        code: 'validation',
+        paths: ['dueDate'],
+      });
     });
 
     test('custom terms take the given date, which may equal but not precede the invoice date', () => {
       expect(edit(draft(), { paymentTerms: 'custom', dueDate: '2026-12-24' }).dueDate).toBe('2026-12-24');
       expect(edit(draft(), { paymentTerms: 'custom', dueDate: '2026-11-27' }).dueDate).toBe('2026-11-27');
-      expect(fieldErrors(() => edit(draft(), { paymentTerms: 'custom', dueDate: '2026-11-26' }))).toEqual({ code: 'validation', paths: ['dueDate'] });
+      expect(fieldErrors(() => edit(draft(), { paymentTerms: 'custom', dueDate: '2026-11-26' }))).toEqual({
+        code: 'validation',
+        paths: ['dueDate'],
+      });
     });
 
     test('custom terms require a due date', () => {
-      expect(fieldErrors(() => edit(draft(), { paymentTerms: 'custom' }))).toEqual({ code: 'validation', paths: ['dueDate'] });
-      expect(fieldErrors(() => edit(draft(), { paymentTerms: 'custom', dueDate: null }))).toEqual({ code: 'validation', paths: ['dueDate'] });
+      expect(fieldErrors(() => edit(draft(), { paymentTerms: 'custom' }))).toEqual({
+        code: 'validation',
+        paths: ['dueDate'],
+      });
+      expect(fieldErrors(() => edit(draft(), { paymentTerms: 'custom', dueDate: null }))).toEqual({
+        code: 'validation',
+        paths: ['dueDate'],
+      });
     });
 
     test('a custom invoice keeps its due date across edits, and refuses an invoice date after it', () => {
       const custom = edit(draft(), { paymentTerms: 'custom', dueDate: '2026-12-24' });
       expect(edit(custom, { poNumber: 'PO-1' }).dueDate).toBe('2026-12-24');
       expect(edit(custom, { invoiceDate: '2026-12-01' }).dueDate).toBe('2026-12-24');
-      expect(fieldErrors(() => edit(custom, { invoiceDate: '2026-12-25' }))).toEqual({ code: 'validation', paths: ['dueDate'] });
+      expect(fieldErrors(() => edit(custom, { invoiceDate: '2026-12-25' }))).toEqual({
+        code: 'validation',
+        paths: ['dueDate'],
+      });
     });
 
     test('leaving custom terms recomputes the due date', () => {
@@ -117,7 +191,8 @@ describe('applyEdit', () => {
   describe('comments', () => {
     test('are sanitized: scripts, handlers and javascript: links go, allowed markup stays', () => {
       const inv = edit(draft(), {
-        comments: '<p onclick="x()">Thanks!<script>alert(1)</script></p><a href="javascript:alert(1)">bad</a> <a href="https://pay.example.com">pay</a><ul><li><b>b</b><i>i</i><u>u</u></li></ul>',
+        comments:
+          '<p onclick="x()">Thanks!<script>alert(1)</script></p><a href="javascript:alert(1)">bad</a> <a href="https://pay.example.com">pay</a><ul><li><b>b</b><i>i</i><u>u</u></li></ul>',
       });
       expect(inv.comments).toBe(
         '<p>Thanks!</p><a>bad</a> <a href="https://pay.example.com" rel="noopener noreferrer nofollow">pay</a><ul><li><b>b</b><i>i</i><u>u</u></li></ul>',
@@ -140,12 +215,19 @@ describe('applyEdit', () => {
 
   test('billing options merge over the current ones', () => {
     const inv = edit(draft(), { billing: { paymentMethods: ['card'] } });
-    expect(inv.billing).toEqual({ paymentMethods: ['card'], collectBillingAddress: false, collectShippingAddress: false });
+    expect(inv.billing).toEqual({
+      paymentMethods: ['card'],
+      collectBillingAddress: false,
+      collectShippingAddress: false,
+    });
   });
 
   test('totals too large for safe integers are a validation error on lineItems, not a crash', () => {
     const lines = Array.from({ length: 10 }, () => ({ name: 'Yacht', unitPrice: 1_000_000_000_000, quantity: 1000 }));
-    expect(fieldErrors(() => edit(draft(), { lineItems: lines }))).toEqual({ code: 'validation', paths: ['lineItems'] });
+    expect(fieldErrors(() => edit(draft(), { lineItems: lines }))).toEqual({
+      code: 'validation',
+      paths: ['lineItems'],
+    });
   });
 
   // KNOWN BUG (fails today): API.md says bad input is 400/422, never a 5xx. The schema admits
@@ -160,30 +242,68 @@ describe('applyEdit', () => {
 
   test('an invoice that would not fit in a DynamoDB item is refused', () => {
     // Schema-valid lengths, but a control character takes 6 bytes in JSON (\u0001): about 4.2 KB a line.
-    const lines = Array.from({ length: 100 }, () => ({ name: `A${'\u0001'.repeat(199)}`, description: `B${'\u0001'.repeat(499)}`, unitPrice: 1 }));
+    const lines = Array.from({ length: 100 }, () => ({
+      name: `A${'\u0001'.repeat(199)}`,
+      description: `B${'\u0001'.repeat(499)}`,
+      unitPrice: 1,
+    }));
     expect(invoiceEditInput.safeParse({ lineItems: lines }).success).toBe(true);
-    expect(fieldErrors(() => edit(draft(), { lineItems: lines }))).toEqual({ code: 'validation', paths: ['lineItems'] });
+    expect(fieldErrors(() => edit(draft(), { lineItems: lines }))).toEqual({
+      code: 'validation',
+      paths: ['lineItems'],
+    });
   });
 });
 
 describe('withTotals', () => {
   test('recomputes from the lines and keeps what was paid', () => {
     const inv = edit(draft(), { lineItems: [{ name: 'A', unitPrice: 1000 }] });
-    const tampered = { ...inv, lineItems: inv.lineItems.map((l) => ({ ...l, amount: 1, taxAmount: 99 })), totals: { ...inv.totals, total: 5, amountPaid: 400 } };
+    const tampered = {
+      ...inv,
+      lineItems: inv.lineItems.map((l) => ({ ...l, amount: 1, taxAmount: 99 })),
+      totals: { ...inv.totals, total: 5, amountPaid: 400 },
+    };
     const fixed = withTotals(tampered);
     expect(fixed.lineItems[0]).toMatchObject({ amount: 1000, taxAmount: 0 });
-    expect(fixed.totals).toEqual({ subtotal: 1000, discount: 0, tax: 0, total: 1000, amountPaid: 400, creditedAmount: 0, balanceDue: 600 });
+    expect(fixed.totals).toEqual({
+      subtotal: 1000,
+      discount: 0,
+      tax: 0,
+      total: 1000,
+      amountPaid: 400,
+      creditedAmount: 0,
+      balanceDue: 600,
+    });
   });
 });
 
 describe('cloneContent', () => {
   test('carries the content with new line ids and today’s date', () => {
     const ids = new SequentialIds();
-    const source = edit(draft('2026-01-10'), { paymentTerms: 'net30', poNumber: 'PO-1', contacts: ['con_1'], lineItems: [{ name: 'A', unitPrice: 500, discount: { type: 'amount', value: 50 }, taxRate: 5 }] }, ids);
+    const source = edit(
+      draft('2026-01-10'),
+      {
+        paymentTerms: 'net30',
+        poNumber: 'PO-1',
+        contacts: ['con_1'],
+        lineItems: [{ name: 'A', unitPrice: 500, discount: { type: 'amount', value: 50 }, taxRate: 5 }],
+      },
+      ids,
+    );
     const content = cloneContent(source, ids, '2026-11-27');
-    expect(content).toMatchObject({ invoiceDate: '2026-11-27', paymentTerms: 'net30', poNumber: 'PO-1', contacts: ['con_1'] });
+    expect(content).toMatchObject({
+      invoiceDate: '2026-11-27',
+      paymentTerms: 'net30',
+      poNumber: 'PO-1',
+      contacts: ['con_1'],
+    });
     expect(content.dueDate).toBeUndefined();
-    expect(content.lineItems?.[0]).toMatchObject({ name: 'A', unitPrice: 500, discount: { type: 'amount', value: 50 }, taxRate: 5 });
+    expect(content.lineItems?.[0]).toMatchObject({
+      name: 'A',
+      unitPrice: 500,
+      discount: { type: 'amount', value: 50 },
+      taxRate: 5,
+    });
     expect(content.lineItems?.[0]?.id).not.toBe(source.lineItems[0]?.id);
   });
 
@@ -195,7 +315,9 @@ describe('cloneContent', () => {
 
 describe('invoiceUrl', () => {
   test('uses the connected domain, or the service’s /i/ path', () => {
-    expect(invoiceUrl({ domain: 'billing.example.com', slug: 'abc' }, 'https://api.example.net')).toBe('https://billing.example.com/i/abc');
+    expect(invoiceUrl({ domain: 'billing.example.com', slug: 'abc' }, 'https://api.example.net')).toBe(
+      'https://billing.example.com/i/abc',
+    );
     expect(invoiceUrl({ domain: null, slug: 'abc' }, 'https://api.example.net/')).toBe('https://api.example.net/i/abc');
   });
 });

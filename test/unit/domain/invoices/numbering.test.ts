@@ -13,12 +13,16 @@ describe('numbering', () => {
 
   test('the next number is the counter, but never below the start number', () => {
     fc.assert(
-      fc.property(fc.option(fc.integer({ min: 1, max: 1e9 }), { nil: null }), fc.integer({ min: 1, max: 1e9 }), (counter, start) => {
-        const n = nextNumber(counter, start);
-        expect(n).toBeGreaterThanOrEqual(start);
-        if (counter !== null) expect(n).toBeGreaterThanOrEqual(counter);
-        expect([counter, start]).toContain(n);
-      }),
+      fc.property(
+        fc.option(fc.integer({ min: 1, max: 1e9 }), { nil: null }),
+        fc.integer({ min: 1, max: 1e9 }),
+        (counter, start) => {
+          const n = nextNumber(counter, start);
+          expect(n).toBeGreaterThanOrEqual(start);
+          if (counter !== null) expect(n).toBeGreaterThanOrEqual(counter);
+          expect([counter, start]).toContain(n);
+        },
+      ),
     );
   });
 });

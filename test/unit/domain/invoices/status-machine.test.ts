@@ -1,6 +1,11 @@
 import { describe, expect, test } from 'vitest';
 import { DomainError } from '../../../../domain/errors.js';
-import { assertAllowed, INVOICE_STATUSES, type InvoiceAction, type InvoiceStatus } from '../../../../domain/invoices/status-machine.js';
+import {
+  assertAllowed,
+  INVOICE_STATUSES,
+  type InvoiceAction,
+  type InvoiceStatus,
+} from '../../../../domain/invoices/status-machine.js';
 
 const ALLOWED: Record<InvoiceAction, InvoiceStatus[]> = {
   edit: ['draft'],
@@ -13,7 +18,9 @@ const ALLOWED: Record<InvoiceAction, InvoiceStatus[]> = {
   issueCreditNote: ['open', 'paid'],
 };
 
-const cases = (Object.keys(ALLOWED) as InvoiceAction[]).flatMap((action) => INVOICE_STATUSES.map((status) => [action, status] as const));
+const cases = (Object.keys(ALLOWED) as InvoiceAction[]).flatMap((action) =>
+  INVOICE_STATUSES.map((status) => [action, status] as const),
+);
 
 describe('assertAllowed', () => {
   test.each(cases)('%s from %s', (action, status) => {

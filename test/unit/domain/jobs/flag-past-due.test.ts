@@ -1,10 +1,22 @@
 import { describe, expect, test } from 'vitest';
-import { flagPastDueInvoices, FURTHEST_AHEAD_ZONE, type FlagPastDueDeps } from '../../../../domain/jobs/flag-past-due.js';
+import {
+  flagPastDueInvoices,
+  FURTHEST_AHEAD_ZONE,
+  type FlagPastDueDeps,
+} from '../../../../domain/jobs/flag-past-due.js';
 import type { InvoiceStatus } from '../../../../domain/invoices/status-machine.js';
 import type { OverdueIndex, OverduePage } from '../../../../domain/ports.js';
 import { defaultSettings, type StoredSettings } from '../../../../domain/settings/settings.js';
 
-type Row = { accountId: string; id: string; status: InvoiceStatus; pastDue: boolean; dueDate: string | null; version: number; updatedAt: string };
+type Row = {
+  accountId: string;
+  id: string;
+  status: InvoiceStatus;
+  pastDue: boolean;
+  dueDate: string | null;
+  version: number;
+  updatedAt: string;
+};
 
 /**
  * The past-due index as DynamoDB keeps it: an invoice is in it while it is open, not flagged and
@@ -21,7 +33,14 @@ class InMemoryOverdueIndex implements OverdueIndex {
   constructor(private readonly pageSize = 3) {}
 
   add(row: Partial<Row> & Pick<Row, 'accountId' | 'id'>): Row {
-    const full: Row = { status: 'open', pastDue: false, dueDate: '2026-11-01', version: 3, updatedAt: '2026-11-01T00:00:00Z', ...row };
+    const full: Row = {
+      status: 'open',
+      pastDue: false,
+      dueDate: '2026-11-01',
+      version: 3,
+      updatedAt: '2026-11-01T00:00:00Z',
+      ...row,
+    };
     this.rows.set(`${full.accountId}#${full.id}`, full);
     return full;
   }
@@ -38,7 +57,10 @@ class InMemoryOverdueIndex implements OverdueIndex {
       .sort((a, b) => (a.dueDate! < b.dueDate! ? -1 : a.dueDate! > b.dueDate! ? 1 : a.id < b.id ? -1 : 1));
     for (let i = 0; i < entries.length; i += this.pageSize) {
       const page = entries.slice(i, i + this.pageSize);
-      yield { candidates: page.map((r) => ({ accountId: r.accountId, invoiceId: r.id, dueDate: r.dueDate! })), itemsRead: page.length };
+      yield {
+        candidates: page.map((r) => ({ accountId: r.accountId, invoiceId: r.id, dueDate: r.dueDate! })),
+        itemsRead: page.length,
+      };
       await tick();
     }
   }
@@ -128,16 +150,27 @@ describe('flagPastDueInvoices', () => {
     overdue.add({ accountId: 'acc', id: 'inv_nodue', dueDate: null });
 
     expect(await run(deps, '2026-11-28T15:00:00Z')).toMatchObject({ itemsRead: 1, flagged: 1, skipped: 0 });
-    for (const id of ['inv_draft', 'inv_paid', 'inv_void', 'inv_nodue']) expect(overdue.get(id)).toMatchObject({ pastDue: false, version: 3 });
+    for (const id of ['inv_draft', 'inv_paid', 'inv_void', 'inv_nodue'])
+      expect(overdue.get(id)).toMatchObject({ pastDue: false, version: 3 });
     expect(overdue.get('inv_flagged').version).toBe(7);
   });
 
   test('a second run flags nothing and changes no version', async () => {
     const { overdue, deps } = setup({ acc_b: 'Asia/Tokyo' });
-    for (let i = 0; i < 10; i++) overdue.add({ accountId: i % 2 ? 'acc_a' : 'acc_b', id: `inv_${i}`, dueDate: `2026-11-${String(10 + i).padStart(2, '0')}` });
+    for (let i = 0; i < 10; i++)
+      overdue.add({
+        accountId: i % 2 ? 'acc_a' : 'acc_b',
+        id: `inv_${i}`,
+        dueDate: `2026-11-${String(10 + i).padStart(2, '0')}`,
+      });
     overdue.add({ accountId: 'acc_a', id: 'inv_future', dueDate: '2026-12-30' });
 
-    expect(await run(deps, '2026-11-28T15:00:00Z')).toMatchObject({ itemsRead: 10, flagged: 10, skipped: 0, failed: 0 });
+    expect(await run(deps, '2026-11-28T15:00:00Z')).toMatchObject({
+      itemsRead: 10,
+      flagged: 10,
+      skipped: 0,
+      failed: 0,
+    });
     const versions = [...overdue.rows.values()].map((r) => r.version);
     expect(await run(deps, '2026-11-28T16:00:00Z')).toMatchObject({ itemsRead: 0, flagged: 0, skipped: 0 });
     expect([...overdue.rows.values()].map((r) => r.version)).toEqual(versions);

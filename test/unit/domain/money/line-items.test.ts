@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
-import { lineMoney, sumTotals, unitDiscount, type Discount, type LineMoneyInput } from '../../../../domain/money/line-items.js';
+import {
+  lineMoney,
+  sumTotals,
+  unitDiscount,
+  type Discount,
+  type LineMoneyInput,
+} from '../../../../domain/money/line-items.js';
 
 /** Whole minor units up to 10^9 (ten million dollars) keep 10 lines of 10^4 units inside safe integers. */
 const unitPrice = fc.integer({ min: 0, max: 1_000_000_000 });
@@ -55,7 +61,10 @@ describe('lineMoney and sumTotals', () => {
   test('a full discount (amount = unit price, or 100%) leaves exactly zero', () => {
     fc.assert(
       fc.property(unitPrice, quantity, taxRate, (price, q, rate) => {
-        for (const discount of [{ type: 'amount', value: price }, { type: 'percent', value: 100 }] as const) {
+        for (const discount of [
+          { type: 'amount', value: price },
+          { type: 'percent', value: 100 },
+        ] as const) {
           const m = lineMoney({ unitPrice: price, quantity: q, discount, taxRate: rate });
           expect(m.amount).toBe(0);
           expect(m.tax).toBe(0);
@@ -81,8 +90,18 @@ describe('lineMoney and sumTotals', () => {
       fc.property(roundCase, ({ n, unitPrice: price, quantity: q, taxRate: rate }) => {
         const perUnit = (price * n) / 1_000_000;
         expect(Number.isInteger(perUnit)).toBe(true);
-        const byPercent = lineMoney({ unitPrice: price, quantity: q, taxRate: rate, discount: { type: 'percent', value: n / 10_000 } });
-        const byAmount = lineMoney({ unitPrice: price, quantity: q, taxRate: rate, discount: { type: 'amount', value: perUnit } });
+        const byPercent = lineMoney({
+          unitPrice: price,
+          quantity: q,
+          taxRate: rate,
+          discount: { type: 'percent', value: n / 10_000 },
+        });
+        const byAmount = lineMoney({
+          unitPrice: price,
+          quantity: q,
+          taxRate: rate,
+          discount: { type: 'amount', value: perUnit },
+        });
         expect(byPercent).toEqual(byAmount);
       }),
     );
@@ -91,7 +110,12 @@ describe('lineMoney and sumTotals', () => {
   test('a line without discount or tax is unit price × quantity, rounded', () => {
     fc.assert(
       fc.property(unitPrice, fc.integer({ min: 1, max: 10_000 }), (price, q) => {
-        expect(lineMoney({ unitPrice: price, quantity: q })).toEqual({ gross: price * q, discount: 0, amount: price * q, tax: 0 });
+        expect(lineMoney({ unitPrice: price, quantity: q })).toEqual({
+          gross: price * q,
+          discount: 0,
+          amount: price * q,
+          tax: 0,
+        });
       }),
     );
   });
@@ -100,17 +124,49 @@ describe('lineMoney and sumTotals', () => {
 describe('rounding: half away from zero, once per line figure', () => {
   test.each([
     // [what, line, expected]
-    ['3 × 333 with 10% off: 99.9 discount rounds to 100', { unitPrice: 333, quantity: 3, discount: { type: 'percent', value: 10 } }, { gross: 999, discount: 100, amount: 899, tax: 0 }],
-    ['3 × 333 with 10% off and 10% tax: 89.9 tax rounds to 90', { unitPrice: 333, quantity: 3, discount: { type: 'percent', value: 10 }, taxRate: 10 }, { gross: 999, discount: 100, amount: 899, tax: 90 }],
+    [
+      '3 × 333 with 10% off: 99.9 discount rounds to 100',
+      { unitPrice: 333, quantity: 3, discount: { type: 'percent', value: 10 } },
+      { gross: 999, discount: 100, amount: 899, tax: 0 },
+    ],
+    [
+      '3 × 333 with 10% off and 10% tax: 89.9 tax rounds to 90',
+      { unitPrice: 333, quantity: 3, discount: { type: 'percent', value: 10 }, taxRate: 10 },
+      { gross: 999, discount: 100, amount: 899, tax: 90 },
+    ],
     ['half a unit of 1 is 0.5 → 1', { unitPrice: 1, quantity: 0.5 }, { gross: 1, discount: 0, amount: 1, tax: 0 }],
     ['5 × 0.5 = 2.5 → 3 (not to even)', { unitPrice: 5, quantity: 0.5 }, { gross: 3, discount: 0, amount: 3, tax: 0 }],
     ['0.4999 of a unit rounds down', { unitPrice: 1, quantity: 0.4999 }, { gross: 0, discount: 0, amount: 0, tax: 0 }],
-    ['10% of 25 is 2.5 → 3', { unitPrice: 25, quantity: 1, discount: { type: 'percent', value: 10 } }, { gross: 25, discount: 3, amount: 22, tax: 0 }],
-    ['10% tax on 25 is 2.5 → 3', { unitPrice: 25, quantity: 1, taxRate: 10 }, { gross: 25, discount: 0, amount: 25, tax: 3 }],
-    ['12.5% tax on 4 is 0.5 → 1', { unitPrice: 4, quantity: 1, taxRate: 12.5 }, { gross: 4, discount: 0, amount: 4, tax: 1 }],
-    ['amount discount is per unit: 2.5 units × 100 off', { unitPrice: 999, quantity: 2.5, discount: { type: 'amount', value: 100 } }, { gross: 2498, discount: 250, amount: 2248, tax: 0 }],
-    ['tax is on the rounded discounted amount: 7.5% of 899 = 67.425 → 67', { unitPrice: 333, quantity: 3, discount: { type: 'percent', value: 10 }, taxRate: 7.5 }, { gross: 999, discount: 100, amount: 899, tax: 67 }],
-    ['JPY-sized: 1 × 1234 at 8% tax = 98.72 → 99', { unitPrice: 1234, quantity: 1, taxRate: 8 }, { gross: 1234, discount: 0, amount: 1234, tax: 99 }],
+    [
+      '10% of 25 is 2.5 → 3',
+      { unitPrice: 25, quantity: 1, discount: { type: 'percent', value: 10 } },
+      { gross: 25, discount: 3, amount: 22, tax: 0 },
+    ],
+    [
+      '10% tax on 25 is 2.5 → 3',
+      { unitPrice: 25, quantity: 1, taxRate: 10 },
+      { gross: 25, discount: 0, amount: 25, tax: 3 },
+    ],
+    [
+      '12.5% tax on 4 is 0.5 → 1',
+      { unitPrice: 4, quantity: 1, taxRate: 12.5 },
+      { gross: 4, discount: 0, amount: 4, tax: 1 },
+    ],
+    [
+      'amount discount is per unit: 2.5 units × 100 off',
+      { unitPrice: 999, quantity: 2.5, discount: { type: 'amount', value: 100 } },
+      { gross: 2498, discount: 250, amount: 2248, tax: 0 },
+    ],
+    [
+      'tax is on the rounded discounted amount: 7.5% of 899 = 67.425 → 67',
+      { unitPrice: 333, quantity: 3, discount: { type: 'percent', value: 10 }, taxRate: 7.5 },
+      { gross: 999, discount: 100, amount: 899, tax: 67 },
+    ],
+    [
+      'JPY-sized: 1 × 1234 at 8% tax = 98.72 → 99',
+      { unitPrice: 1234, quantity: 1, taxRate: 8 },
+      { gross: 1234, discount: 0, amount: 1234, tax: 99 },
+    ],
   ] as const)('%s', (_what, input, expected) => {
     expect(lineMoney(input as LineMoneyInput)).toEqual(expected);
   });
@@ -127,7 +183,15 @@ describe('rounding: half away from zero, once per line figure', () => {
   });
 
   test('an empty invoice totals zero', () => {
-    expect(sumTotals([])).toEqual({ subtotal: 0, discount: 0, tax: 0, total: 0, amountPaid: 0, creditedAmount: 0, balanceDue: 0 });
+    expect(sumTotals([])).toEqual({
+      subtotal: 0,
+      discount: 0,
+      tax: 0,
+      total: 0,
+      amountPaid: 0,
+      creditedAmount: 0,
+      balanceDue: 0,
+    });
   });
 
   test('amounts beyond the safe integer range are refused, not rounded silently', () => {

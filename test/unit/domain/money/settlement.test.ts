@@ -17,7 +17,12 @@ const paths = (f: () => unknown) => {
 
 describe('applyPayment', () => {
   test('moves amountPaid up and balanceDue down by exactly the amount', () => {
-    expect(applyPayment(open(10_000), 2_500, true)).toMatchObject({ total: 10_000, amountPaid: 2_500, balanceDue: 7_500, creditedAmount: 0 });
+    expect(applyPayment(open(10_000), 2_500, true)).toMatchObject({
+      total: 10_000,
+      amountPaid: 2_500,
+      balanceDue: 7_500,
+      creditedAmount: 0,
+    });
   });
 
   test('above the balance is refused, partial or not', () => {
@@ -36,35 +41,51 @@ describe('applyPayment', () => {
 
   test('property: any sequence of accepted payments never pays more than the total', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.array(fc.integer({ min: 1, max: 400_000 }), { maxLength: 20 }), (total, amounts) => {
-        let t = open(total);
-        for (const a of amounts) {
-          try {
-            t = applyPayment(t, a, true);
-          } catch {
-            /* refused: the totals stay as they were */
+      fc.property(
+        fc.integer({ min: 1, max: 1_000_000 }),
+        fc.array(fc.integer({ min: 1, max: 400_000 }), { maxLength: 20 }),
+        (total, amounts) => {
+          let t = open(total);
+          for (const a of amounts) {
+            try {
+              t = applyPayment(t, a, true);
+            } catch {
+              /* refused: the totals stay as they were */
+            }
+            expect(t.amountPaid + t.balanceDue).toBe(total);
+            expect(t.balanceDue).toBeGreaterThanOrEqual(0);
           }
-          expect(t.amountPaid + t.balanceDue).toBe(total);
-          expect(t.balanceDue).toBeGreaterThanOrEqual(0);
-        }
-      }),
+        },
+      ),
     );
   });
 });
 
 describe('applyCredit', () => {
   test('on an unpaid invoice the credit reduces the balance; nothing is refunded', () => {
-    expect(applyCredit(open(10_000), 3_000)).toEqual({ totals: expect.objectContaining({ creditedAmount: 3_000, balanceDue: 7_000, amountPaid: 0 }), applied: 3_000, refund: 0 });
+    expect(applyCredit(open(10_000), 3_000)).toEqual({
+      totals: expect.objectContaining({ creditedAmount: 3_000, balanceDue: 7_000, amountPaid: 0 }),
+      applied: 3_000,
+      refund: 0,
+    });
   });
 
   test('on a paid invoice all of it is owed back', () => {
     const paid = applyPayment(open(10_000), 10_000, false);
-    expect(applyCredit(paid, 2_500)).toEqual({ totals: expect.objectContaining({ creditedAmount: 2_500, balanceDue: 0, amountPaid: 10_000 }), applied: 0, refund: 2_500 });
+    expect(applyCredit(paid, 2_500)).toEqual({
+      totals: expect.objectContaining({ creditedAmount: 2_500, balanceDue: 0, amountPaid: 10_000 }),
+      applied: 0,
+      refund: 2_500,
+    });
   });
 
   test('on a partly paid invoice the balance absorbs what it can and the rest is a refund', () => {
     const part = applyPayment(open(10_000), 7_000, true);
-    expect(applyCredit(part, 5_000)).toMatchObject({ applied: 3_000, refund: 2_000, totals: { balanceDue: 0, creditedAmount: 5_000 } });
+    expect(applyCredit(part, 5_000)).toMatchObject({
+      applied: 3_000,
+      refund: 2_000,
+      totals: { balanceDue: 0, creditedAmount: 5_000 },
+    });
   });
 
   test('never more than the total less what was credited before', () => {
@@ -75,7 +96,10 @@ describe('applyCredit', () => {
   });
 
   test('property: payments and credits keep balance = total − paid − credited + refunds, never below zero', () => {
-    const move = fc.oneof(fc.record({ pay: fc.integer({ min: 1, max: 5_000 }) }), fc.record({ credit: fc.integer({ min: 1, max: 5_000 }) }));
+    const move = fc.oneof(
+      fc.record({ pay: fc.integer({ min: 1, max: 5_000 }) }),
+      fc.record({ credit: fc.integer({ min: 1, max: 5_000 }) }),
+    );
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 20_000 }), fc.array(move, { maxLength: 15 }), (total, moves) => {
         let t = open(total);

@@ -14,13 +14,25 @@ beforeEach(() => {
   me = actorFor(ACC);
 });
 
-const settle = (body: unknown, ifMatch?: number) => updateSettings({ settings: d.settings, clock: d.clock }, me, settingsInput.parse(body), ifMatch);
+const settle = (body: unknown, ifMatch?: number) =>
+  updateSettings({ settings: d.settings, clock: d.clock }, me, settingsInput.parse(body), ifMatch);
 const create = async () => (await createInvoice(d.deps, me, {})).number;
 
 describe('getSettings', () => {
   test('defaults until saved', async () => {
-    expect(await getSettings(d.deps, ACC)).toEqual({ ...DEFAULT_SETTINGS, accountId: ACC, version: 0, updatedAt: null });
-    expect(DEFAULT_SETTINGS).toMatchObject({ prefix: 'INV', startNumber: 1001, numbering: 'onCreate', currency: 'USD', timeZone: 'America/New_York' });
+    expect(await getSettings(d.deps, ACC)).toEqual({
+      ...DEFAULT_SETTINGS,
+      accountId: ACC,
+      version: 0,
+      updatedAt: null,
+    });
+    expect(DEFAULT_SETTINGS).toMatchObject({
+      prefix: 'INV',
+      startNumber: 1001,
+      numbering: 'onCreate',
+      currency: 'USD',
+      timeZone: 'America/New_York',
+    });
   });
 });
 
@@ -93,7 +105,10 @@ describe('updateSettings', () => {
   test('numbers issued at finalization count too (onFinalize)', async () => {
     await settle({ numbering: 'onFinalize' });
     const contact = await seedContact(d, ACC);
-    const draft = await createInvoice(d.deps, me, { contacts: [contact], lineItems: [{ name: 'A', unitPrice: 1, quantity: 1 }] });
+    const draft = await createInvoice(d.deps, me, {
+      contacts: [contact],
+      lineItems: [{ name: 'A', unitPrice: 1, quantity: 1 }],
+    });
     expect((await finalizeInvoice(d.deps, me, draft.id)).number).toBe('INV-1001');
     expect((await domainError(settle({ startNumber: 1000 }))).code).toBe('validation');
     expect((await settle({ startNumber: 1002 })).startNumber).toBe(1002);

@@ -4,7 +4,9 @@ import { LANGUAGES } from '../../../../../domain/shared/schemas.js';
 
 /** Every label's path: `statuses.paid`, `marks.voided`, … */
 const paths = (o: object, prefix = ''): string[] =>
-  Object.entries(o).flatMap(([k, v]) => (typeof v === 'object' && v ? paths(v, `${prefix}${k}.`) : [`${prefix}${k}`])).sort();
+  Object.entries(o)
+    .flatMap(([k, v]) => (typeof v === 'object' && v ? paths(v, `${prefix}${k}.`) : [`${prefix}${k}`]))
+    .sort();
 
 test('a catalog for every language the contract accepts', () => {
   expect([...CATALOG_LANGUAGES].sort()).toEqual([...LANGUAGES].sort());
@@ -15,7 +17,11 @@ test('every catalog has exactly English’s labels, none empty, and is a transla
   for (const language of LANGUAGES) {
     const catalog = catalogFor(language);
     expect(paths(catalog), language).toEqual(paths(en));
-    for (const p of paths(catalog)) expect(p.split('.').reduce<any>((o, k) => o[k], catalog), `${language} ${p}`).not.toBe('');
+    for (const p of paths(catalog))
+      expect(
+        p.split('.').reduce<any>((o, k) => o[k], catalog),
+        `${language} ${p}`,
+      ).not.toBe('');
     if (language !== 'en') expect(catalog.billTo, language).not.toBe(en.billTo);
   }
 });
