@@ -205,6 +205,12 @@ async function fail(
   message: string,
   errors: RunFailure['errors'],
 ): Promise<void> {
-  const same = s.lastError && s.lastError.runOn === runOn && s.lastError.message === message;
+  const same =
+    s.lastError &&
+    s.lastError.runOn === runOn &&
+    s.lastError.message === message &&
+    // Compared field by field: a stored map does not keep its keys' order.
+    s.lastError.errors.map((e) => `${e.path}\n${e.message}`).join('\n') ===
+      errors.map((e) => `${e.path}\n${e.message}`).join('\n');
   if (!same) await write(deps, s, next(s, now, { lastError: { at: now, runOn, message, errors } }));
 }

@@ -67,7 +67,16 @@ export type RecurringCreateRequest = z.infer<typeof recurringCreateRequest>;
 export const recurringPatchRequest = z.strictObject({
   name: text(200).min(1, 'is required').optional(),
   invoice: templatePatch.optional(),
-  schedule: z.strictObject(scheduleFields).partial().optional(),
+  // Spelled out, not `.partial()`: a default (`every`) must not overwrite the stored value.
+  schedule: z
+    .strictObject({
+      interval: scheduleFields.interval.optional(),
+      every: z.int().min(1).max(100).optional(),
+      startDate: scheduleFields.startDate.optional(),
+      endDate: scheduleFields.endDate,
+      count: scheduleFields.count,
+    })
+    .optional(),
   autoFinalize: z.boolean().optional(),
   autoSend: z.boolean().optional(),
 });
