@@ -343,11 +343,9 @@ export function mutatedBody(valid: fc.Arbitrary<Json>): fc.Arbitrary<WireBody> {
     ),
     // A huge string, or a huge array, in place of a value.
     atPath((v) =>
-      fc
-        .tuple(pick(paths(v)), fc.integer({ min: 1_000, max: 200_000 }), fc.boolean())
-        .map(([p, n, asArray]) => ({
-          json: setAt(v, p, () => (asArray ? Array.from({ length: Math.min(n, 20_000) }, () => 'x') : 'ÿ'.repeat(n))),
-        })),
+      fc.tuple(pick(paths(v)), fc.integer({ min: 1_000, max: 200_000 }), fc.boolean()).map(([p, n, asArray]) => ({
+        json: setAt(v, p, () => (asArray ? Array.from({ length: Math.min(n, 20_000) }, () => 'x') : 'ÿ'.repeat(n))),
+      })),
     ),
     // Numbers JSON.stringify cannot write but JSON.parse reads (1e400 is Infinity), and -0.
     atPath((v) =>
