@@ -6,6 +6,7 @@ import { join, resolve } from 'node:path';
 import { expect, test } from 'vitest';
 import { freePort } from '../../infra/local/free-port.js';
 import { client } from '../support/local-stack.js';
+import { until } from '../support/until.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -67,8 +68,8 @@ test('npm start: token, API, Ctrl-C stops DynamoDB Local, a restart keeps the da
   expect(created.status).toBe(201);
   first.child.kill('SIGINT');
   expect(await stopped(first.child)).toBe(0);
-  await new Promise((r) => setTimeout(r, 500));
-  expect(await portOpen(Number(env.DYNAMODB_PORT))).toBe(false); // the Java child is gone too
+  // The Java child is gone too (it gets SIGTERM on the way out and closes its port when it exits).
+  await until('DynamoDB Local to close its port', async () => !(await portOpen(Number(env.DYNAMODB_PORT))), 15_000);
 
   const second = await start(env);
   // The signing key lives in the data folder, so the first token still works.

@@ -32,8 +32,8 @@ import {
 
 const SEED = Number(process.env.FUZZ_SEED ?? 20_261_127);
 const BATCH = 6;
-const REFUSED_BATCHES_PER_ROUTE = Number(process.env.FUZZ_REFUSED_BATCHES ?? 8);
-const VALID_BATCHES_PER_ROUTE = Number(process.env.FUZZ_VALID_BATCHES ?? 5);
+const REFUSED_BATCHES_PER_ROUTE = Number(process.env.FUZZ_REFUSED_BATCHES ?? 5);
+const VALID_BATCHES_PER_ROUTE = Number(process.env.FUZZ_VALID_BATCHES ?? 3);
 
 let stack: Stack;
 let target: Seeded;

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { inject } from 'vitest';
 import type { Permission } from '../../domain/auth/actor.js';
 import { createApiServer, listen } from '../../infra/local/api-server.js';
-import { ensureTable } from '../../infra/local/dynamodb-local.js';
+import { dropTable, ensureTable } from '../../infra/local/dynamodb-local.js';
 import { mintToken, newSigningKeys, type SigningKeys } from '../../infra/local/local-auth.js';
 import { startS3Emulator } from '../../infra/local/s3-emulator.js';
 import type { Throttle } from '../../infra/throttle.js';
@@ -86,6 +86,8 @@ export async function startStack(opts: { throttle?: Throttle; dynamodbEndpoint?:
       await new Promise<void>((r) => server.close(() => r()));
       if (s3Running) await s3.stop();
       rmSync(s3Dir, { recursive: true, force: true });
+      // A file that stopped its own DynamoDB Local has nothing left to drop.
+      if (!opts.dynamodbEndpoint) await dropTable(endpoint, tableName);
     },
   };
 }

@@ -192,7 +192,7 @@ export async function bulkSeedInvoices(
     1,
   );
   // The job reads the past-due index only: leaving the search indexes' keys out spares DynamoDB
-  // Local four index writes an item (a shared test run seeds 5,000 of these).
+  // Local four index writes an item (bench:overdue seeds 20,000 of these).
   const searchKeys = Object.values(SEARCH_INDEX).flatMap((g) => [`${g}pk`, `${g}sk`]);
   const items = [...capture.items.values()].map((item) =>
     Object.fromEntries(Object.entries(item).filter(([k]) => !searchKeys.includes(k))),

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import { inject } from 'vitest';
 import { blankDraft, type Invoice } from '../../../domain/invoices/invoice.js';
 import { VersionConflict } from '../../../domain/ports.js';
@@ -8,13 +8,14 @@ import { DEFAULT_SETTINGS } from '../../../domain/settings/settings.js';
 import { documentClient } from '../../../functions/dynamodb/client.js';
 import { DynamoInvoiceStore } from '../../../functions/dynamodb/invoice-store.js';
 import { keys } from '../../../functions/dynamodb/keys.js';
-import { ensureTable } from '../../../infra/local/dynamodb-local.js';
+import { dropTable, ensureTable } from '../../../infra/local/dynamodb-local.js';
 
 const tableName = `store_${randomUUID().slice(0, 8)}`;
 const endpoint = inject('dynamodbEndpoint');
 const newClient = () => documentClient({ tableName, endpoint, region: 'us-east-1' });
 
 beforeAll(() => ensureTable(endpoint, tableName));
+afterAll(() => dropTable(endpoint, tableName));
 
 const draft = (accountId: string): Invoice =>
   blankDraft({

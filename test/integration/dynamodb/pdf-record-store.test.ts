@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, expect, inject, test } from 'vitest';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { documentClient } from '../../../functions/dynamodb/client.js';
 import { keys } from '../../../functions/dynamodb/keys.js';
 import { DynamoPdfRecordStore } from '../../../functions/dynamodb/pdf-record-store.js';
-import { ensureTable } from '../../../infra/local/dynamodb-local.js';
+import { dropTable, ensureTable } from '../../../infra/local/dynamodb-local.js';
 
 const tableName = `pdfrec_${randomUUID().slice(0, 8)}`;
 const endpoint = inject('dynamodbEndpoint');
@@ -18,6 +18,7 @@ const record = (version: number, status: 'open' | 'paid' | 'voided') => ({
 });
 
 beforeAll(() => ensureTable(endpoint, tableName));
+afterAll(() => dropTable(endpoint, tableName));
 
 test('no record before the first PDF; the record as put afterwards, beside its invoice', async () => {
   const inv = `inv_${randomUUID().slice(0, 8)}`;

@@ -7,6 +7,7 @@ import { captureLogs } from '../../support/capture-logs.js';
 import { localClient, startDynamoLocal, type DynamoLocal } from '../../../infra/local/dynamodb-local.js';
 import { freePort } from '../../../infra/local/free-port.js';
 import { client, startStack, uniqueAccount, type ApiResponse, type Stack } from '../../support/local-stack.js';
+import { until } from '../../support/until.js';
 
 /*
  * DynamoDB goes away in the middle of a load of creates and finalizes. This file runs its own
@@ -105,11 +106,13 @@ test('DynamoDB stopped mid-load: fast 503s with Retry-After, and after a restart
   while (finalized.size < 16) await new Promise((r) => setTimeout(r, 20));
   const killedAt = Date.now();
   await stopDynamo('SIGTERM');
-  await new Promise((r) => setTimeout(r, 2_500));
+  // Keep the load on the stopped database until it has answered enough calls to judge.
+  const startedDuringOutage = () => calls.filter((c) => c.startedAt > killedAt + 200);
+  await until('more than 20 answers during the outage', async () => startedDuringOutage().length > 20);
   running = false;
   await Promise.all(workers);
 
-  const duringOutage = calls.filter((c) => c.startedAt > killedAt + 200);
+  const duringOutage = startedDuringOutage();
   expect(duringOutage.length).toBeGreaterThan(20);
   for (const c of duringOutage) {
     expect(c.status).toBe(503);

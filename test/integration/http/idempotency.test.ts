@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { Context } from 'aws-lambda';
-import { beforeAll, expect, test } from 'vitest';
+import { afterAll, beforeAll, expect, test } from 'vitest';
 import { inject } from 'vitest';
 import { DomainError } from '../../../domain/errors.js';
-import { ensureTable } from '../../../infra/local/dynamodb-local.js';
+import { dropTable, ensureTable } from '../../../infra/local/dynamodb-local.js';
 import { dynamoDbClient } from '../../../functions/dynamodb/client.js';
 import { idempotencyRecords } from '../../../functions/dynamodb/idempotency-records.js';
 import { idempotent } from '../../../functions/http/idempotency.js';
@@ -20,6 +20,7 @@ const client = dynamoDbClient({ tableName, endpoint, region: 'us-east-1' });
 const records = idempotencyRecords(client, tableName);
 const log = scopedLog({ test: 'idempotency' });
 beforeAll(() => ensureTable(endpoint, tableName));
+afterAll(() => dropTable(endpoint, tableName));
 
 const event = (body: string, routeKey = 'POST /invoices', rawPath = '/invoices') =>
   ({ routeKey, rawPath, body }) as unknown as HttpEvent;
@@ -67,10 +68,18 @@ test('a 5xx is not remembered: the retry runs again', async () => {
 test('a duplicate while the first is running is 409; afterwards it replays', async () => {
   let release!: () => void;
   const gate = new Promise<void>((r) => (release = r));
+  let started!: () => void;
+  const running = new Promise<void>((r) => (started = r));
   let runs = 0;
-  const slow = async () => (runs++, await gate, created(runs));
+  const slow = async () => {
+    runs++;
+    started();
+    await gate;
+    return created(runs);
+  };
   const first = call('acc_a', 'kslow', event('{}'), slow);
-  await new Promise((r) => setTimeout(r, 200));
+  // The answer runs only once the key is claimed as in progress.
+  await running;
   expect(await domainCode(call('acc_a', 'kslow', event('{}'), slow))).toBe('conflict');
   release();
   expect((await first).statusCode).toBe(201);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { beforeAll, expect, inject, test } from 'vitest';
+import { afterAll, beforeAll, expect, inject, test } from 'vitest';
 import { flagPastDueInvoices } from '../../../domain/jobs/flag-past-due.js';
 import type { Invoice } from '../../../domain/invoices/invoice.js';
 import type { OverdueIndex } from '../../../domain/ports.js';
@@ -9,7 +9,7 @@ import { documentClient } from '../../../functions/dynamodb/client.js';
 import { DynamoInvoiceStore } from '../../../functions/dynamodb/invoice-store.js';
 import { DynamoOverdueIndex } from '../../../functions/dynamodb/overdue-index.js';
 import { DynamoSettingsStore } from '../../../functions/dynamodb/settings-store.js';
-import { ensureTable } from '../../../infra/local/dynamodb-local.js';
+import { dropTable, ensureTable } from '../../../infra/local/dynamodb-local.js';
 import { bulkSeedInvoices, planSeed, readItems, seedInvoices } from '../../support/overdue-seed.js';
 
 const tableName = `overdue_${randomUUID().slice(0, 8)}`;
@@ -20,6 +20,7 @@ const newClient = () => documentClient({ tableName, endpoint, region: 'us-east-1
 const ZONES = [null, 'Europe/Amsterdam', 'Asia/Tokyo', 'Pacific/Kiritimati', 'Pacific/Honolulu'] as const;
 const run = randomUUID().slice(0, 6);
 const accounts = ZONES.map((_, i) => `acc_${run}_${i}`);
+const SEEDED = 400;
 
 /** Every DynamoDB request a client sends, by command name, and the item count of each Query's answer. */
 function recordRequests(db: DynamoDBDocumentClient) {
@@ -71,17 +72,21 @@ beforeAll(async () => {
     ),
   );
   const t0 = performance.now();
-  seeded = await bulkSeedInvoices(db, tableName, planSeed({ total: 5_000, pastDue: 50, accounts, now: new Date() }));
+  // A few hundred invoices of every kind show the job reads only the past-due ones; that its reads
+  // stay flat at 1,000 and 20,000 invoices is bench:overdue's to show, not a test's.
+  seeded = await bulkSeedInvoices(db, tableName, planSeed({ total: SEEDED, pastDue: 50, accounts, now: new Date() }));
   console.log(
     `seeded ${seeded.length} invoices (items made by the store, loaded in batches) in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
   pastDue = seeded.filter(
     (i) => i.status === 'open' && !i.pastDue && i.dueDate! < new Date().toISOString().slice(0, 10),
   );
-}, 120_000);
+});
 
-test('the scheduled handler reads the index entries of the 50 past-due invoices out of 5,000 and flags exactly them', async () => {
-  expect(seeded).toHaveLength(5_000);
+afterAll(() => dropTable(endpoint, tableName));
+
+test('the scheduled handler reads the index entries of the 50 past-due invoices out of 400 and flags exactly them', async () => {
+  expect(seeded).toHaveLength(SEEDED);
   expect(pastDue).toHaveLength(50);
   expect(new Set(seeded.map((i) => i.status))).toEqual(new Set(['draft', 'open', 'paid', 'voided']));
 

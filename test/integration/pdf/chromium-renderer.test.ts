@@ -4,6 +4,7 @@ import { invoiceDocuments } from '../../../domain/documents/invoice-documents.js
 import type { Invoice } from '../../../domain/invoices/invoice.js';
 import { ChromiumPdfRenderer, launchChromium } from '../../../functions/pdf/chromium-renderer.js';
 import { parsePdf } from '../../support/pdf-text.js';
+import { until } from '../../support/until.js';
 import { sampleCompany, sampleContact, sampleInvoice } from '../../support/sample-invoice.js';
 
 // One browser for the file, counted, so the tests can see it is reused and relaunched.
@@ -78,8 +79,9 @@ test('one browser serves every render, each on its own page that is closed after
 
 test('a browser that crashed is launched again on the next render', async () => {
   const before = launched.length;
-  launched.at(-1)!.process()!.kill('SIGKILL');
-  await new Promise((r) => setTimeout(r, 200));
+  const browser = launched.at(-1)!;
+  browser.process()!.kill('SIGKILL');
+  await until('the killed browser to disconnect', async () => !browser.connected);
   const pdf = await parsePdf(await pdfOf(sampleInvoice()));
   expect(pdf.text).toContain('INV-1001');
   expect(launched.length).toBe(before + 1);
