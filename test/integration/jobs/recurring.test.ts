@@ -31,7 +31,7 @@ import { DynamoRecordStore } from '../../../functions/dynamodb/record-store.js';
 import { DynamoRecurringStore } from '../../../functions/dynamodb/recurring-store.js';
 import { DynamoSettingsStore } from '../../../functions/dynamodb/settings-store.js';
 import { ulidIds } from '../../../functions/wiring.js';
-import { ensureTable } from '../../../infra/local/dynamodb-local.js';
+import { dropTable, ensureTable } from '../../../infra/local/dynamodb-local.js';
 import { pdfServed, startStreamStack, type StreamStack } from '../../support/stream-stack.js';
 import { until } from '../../support/until.js';
 
@@ -161,6 +161,7 @@ function readTogether(store: RecurringStore, id: string, runs: number): Recurrin
 beforeAll(async () => {
   await ensureTable(endpoint, tableName);
 });
+afterAll(() => dropTable(endpoint, tableName));
 
 describe('the job on a clock the test controls', () => {
   test('a monthly schedule from Jan 31 issues one invoice per month across a year of hourly ticks, two runs at once each tick', async () => {
