@@ -20,7 +20,7 @@ import type {
 } from '../ports.js';
 import { getSettings } from '../settings/settings-use-cases.js';
 import type { StoredSettings } from '../settings/settings.js';
-import { firstRunFrom, upcomingRuns, withinEnd, runDate, type Recurrence } from './recurrence.js';
+import { firstRunFrom, planRun, upcomingRuns, withinEnd, runDate, type Recurrence } from './recurrence.js';
 import {
   RECURRING_ID_PREFIX,
   type RecurringCreateRequest,
@@ -216,7 +216,9 @@ const successor = (deps: Pick<RecurringDeps, 'clock'>, s: RecurringInvoice, chan
 });
 
 const notWhenEnded = (s: RecurringInvoice) => {
-  if (s.status === 'ended') throw conflict(`Recurring invoice ${s.id} is ended`, { status: s.status });
+  // `currentStatus`, as for invoices: `status` is the problem's own HTTP status.
+  if (s.status === 'ended')
+    throw conflict(`Recurring invoice ${s.id} is ended; its status is ended`, { currentStatus: s.status });
 };
 
 /**
@@ -337,20 +339,26 @@ export async function endRecurring(deps: RecurringDeps, actor: Actor, id: string
 }
 
 /**
- * The next run dates, by the rule the job uses (recurrence.ts). A paused schedule shows the dates
- * it would run on if resumed today; an ended one has none.
+ * The next run dates, by the rule the job uses (recurrence.ts). A run the job has not made yet
+ * counts as the job will make it: the current period, not the missed ones before it. A paused
+ * schedule shows the dates it would run on if resumed today; an ended one has none.
  */
 export async function upcomingRecurring(deps: RecurringDeps, actor: Actor, id: string, count: number) {
   const s = await load(deps, actor, id);
   if (s.status === 'ended') return [];
-  let nextRunIndex = s.nextRunIndex;
+  const settings = await getSettings(deps, actor.accountId);
+  const today = todayIn(settings.timeZone, deps.clock.now());
+  const state = { nextRunIndex: s.nextRunIndex, issuedCount: s.issuedCount };
   if (s.status === 'paused') {
-    const settings = await getSettings(deps, actor.accountId);
-    const start = startingRun(s.schedule, todayIn(settings.timeZone, deps.clock.now()), s.lastRunOn, s.issuedCount);
+    const start = startingRun(s.schedule, today, s.lastRunOn, s.issuedCount);
     if (!start) return [];
-    nextRunIndex = start.nextRunIndex;
+    state.nextRunIndex = start.nextRunIndex;
+  } else {
+    const plan = planRun(s.schedule, state, today);
+    if (plan.kind === 'end') return [];
+    if (plan.kind === 'issue') state.nextRunIndex = plan.index;
   }
-  return upcomingRuns(s.schedule, { nextRunIndex, issuedCount: s.issuedCount }, count);
+  return upcomingRuns(s.schedule, state, count);
 }
 
 /** The invoices the schedule issued, newest first (drafts deleted since are gone from it). */

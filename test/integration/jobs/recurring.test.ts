@@ -296,8 +296,9 @@ describe('the job on a clock the test controls', () => {
     );
     w.setNow(at('2027-01-05', 10));
     await issueRecurringInvoices(w.jobDeps(), at('2027-01-05', 10).toJSDate());
-    // Down for three weeks; back on a Wednesday.
+    // Down for three weeks; back on a Wednesday. Upcoming already shows what the job will do.
     w.setNow(at('2027-01-27', 3));
+    expect(await upcomingRecurring(w.deps, a.actor, s.id, 2)).toEqual(['2027-01-26', '2027-02-02']);
     const r = await issueRecurringInvoices(w.jobDeps(), at('2027-01-27', 3).toJSDate());
     expect(r.issued).toBeGreaterThanOrEqual(1);
     const after = await getRecurring(w.deps, a.actor, s.id);
@@ -560,7 +561,9 @@ describe('over HTTP, with the stream running', () => {
     expect((await s.api('DELETE', `/recurring-invoices/${id}`)).status).toBe(204);
     const ended = await s.api('GET', `/recurring-invoices/${id}`);
     expect(ended.body).toMatchObject({ status: 'ended', nextRunOn: null });
-    expect((await s.api('POST', `/recurring-invoices/${id}/resume`)).status).toBe(409);
+    const refused = await s.api('POST', `/recurring-invoices/${id}/resume`);
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ status: 409, currentStatus: 'ended' });
     expect((await s.api('GET', `/recurring-invoices/${id}/upcoming`)).body).toEqual({ results: [] });
   });
 });
