@@ -1,4 +1,5 @@
 import type { Invoice } from './invoices/invoice.js';
+import type { RecurringInvoice } from './recurring/recurring-invoice.js';
 import type { InvoiceSettings, StoredSettings } from './settings/settings.js';
 import type { Company, Contact, Versioned } from './crm/records.js';
 
@@ -60,7 +61,8 @@ export type QuoteStore = RecordStore<Quote>;
 export type ProductStore = RecordStore<Product>;
 
 /** The CRM records an invoice names, and so the ones whose invoices can be listed. */
-export type LinkedKind = 'contact' | 'company' | 'deal' | 'quote';
+/** A recurring schedule lists the invoices it issued through the same links. */
+export type LinkedKind = 'contact' | 'company' | 'deal' | 'quote' | 'recurringInvoice';
 
 /**
  * One invoice that names a record, and whether it has been issued (finalized: open, paid or
@@ -214,4 +216,46 @@ export interface InvoiceSearchIndex {
     recordId: string,
     max: number,
   ): Promise<{ items: Invoice[]; overflow: boolean }>;
+}
+
+/** A schedule in the due index: the account and id, and the date it is due (in its account's zone). */
+export type DueSchedule = { accountId: string; id: string; nextRunOn: string };
+
+/** One page read from the due index, and how many items storage read for it. */
+export type DuePage = { candidates: DueSchedule[]; itemsRead: number };
+
+/** Another run claimed the period first (or the schedule changed since it was read). */
+export class RunClaimed extends Error {
+  constructor() {
+    super('the period was claimed by another run, or the schedule changed meanwhile');
+    this.name = 'RunClaimed';
+  }
+}
+
+/**
+ * Recurring invoice schedules. Every write is conditional on the stored version. Only active
+ * schedules (and those whose last run failed, still awaiting the same run) are in the due index,
+ * keyed by the next run date, so reading it costs what is due, never the table.
+ */
+export interface RecurringStore {
+  get(accountId: string, id: string): Promise<RecurringInvoice | null>;
+  create(schedule: RecurringInvoice): Promise<RecurringInvoice>;
+  /** Writes `next` over `previous` if the stored version is still `previous.version` (else `VersionConflict`). */
+  replace(previous: RecurringInvoice, next: RecurringInvoice): Promise<RecurringInvoice>;
+  list(accountId: string, limit: number, cursor: string | null): Promise<Page<RecurringInvoice>>;
+  /** Every schedule due before `dueBefore` (`YYYY-MM-DD`), over all partitions, page by page. */
+  readDue(dueBefore: string): AsyncIterable<DuePage>;
+  /**
+   * Claims the period and issues its invoice in ONE transaction: `next` over `previous` on the
+   * condition that the stored version is still `previous.version` and the period (`lastRunIndex`)
+   * has not been issued, together with the invoice's own writes (and its number, when `numbering`
+   * asks for one). A lost claim cancels the invoice too and throws `RunClaimed`: a period is
+   * issued exactly once however many runs race or retry.
+   */
+  issue(
+    previous: RecurringInvoice,
+    next: RecurringInvoice,
+    invoice: Invoice,
+    numbering?: NumberRequest,
+  ): Promise<Invoice>;
 }

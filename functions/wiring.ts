@@ -15,6 +15,8 @@ import { OutboxMailer } from './mail/outbox-mailer.js';
 import type { FlagPastDueDeps } from '../domain/jobs/flag-past-due.js';
 import { DynamoOverdueIndex } from './dynamodb/overdue-index.js';
 import { crmAdapters } from './crm-wiring.js';
+import type { IssueRecurringDeps } from '../domain/jobs/issue-recurring.js';
+import { DynamoRecurringStore } from './dynamodb/recurring-store.js';
 import { searchAdapters } from './search-wiring.js';
 
 const ulid = monotonicFactory();
@@ -61,6 +63,7 @@ export function wire() {
     ...documentAdapters(config, db),
     crm: crmAdapters(db, config.TABLE_NAME),
     index: searchAdapters(db, config.TABLE_NAME),
+    recurring: new DynamoRecurringStore(db, config.TABLE_NAME, invoices),
   };
 }
 
@@ -82,6 +85,16 @@ export function wireOverdueJob(): FlagPastDueDeps & { clock: Clock } {
     settings: new DynamoSettingsStore(db, config.TABLE_NAME),
     clock: systemClock,
   };
+}
+
+// ---- The recurring invoice job (functions/jobs/recurring.handler.ts) ----
+/**
+ * Its adapters: the schedules (and their due index), what a run reads to check and build the
+ * invoice, the invoice store it issues through, and the mailer for schedules that send.
+ */
+export function wireRecurringJob(): IssueRecurringDeps {
+  const { config, deps, mailer, crm, recurring } = wire();
+  return { ...deps, mailer, publicBaseUrl: config.PUBLIC_BASE_URL, recurring, products: crm.products };
 }
 
 // ---- Documents: the PDF records, the bucket and the renderer ----

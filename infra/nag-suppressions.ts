@@ -61,7 +61,13 @@ function acknowledgeWildcard(policy: CfnResource, arn: string, reason: string) {
  * only on named indexes, TLS-only encrypted queue and buckets.
  */
 export function acknowledgeNagFindings({ stateful, api }: { stateful: StatefulStack; api: ApiStack }) {
-  const functions = [...Object.values(api.functions), api.streamConsumer.fn, api.overdueJob.fn, api.exportRunner.fn];
+  const functions = [
+    ...Object.values(api.functions),
+    api.streamConsumer.fn,
+    api.overdueJob.fn,
+    api.recurringJob.fn,
+    api.exportRunner.fn,
+  ];
   for (const fn of functions) {
     acknowledge(
       cfn(fn),
@@ -117,6 +123,12 @@ export function acknowledgeNagFindings({ stateful, api }: { stateful: StatefulSt
     cfn(api.overdueJob.scheduleRole.node.findChild('DefaultPolicy')),
     `${api.overdueJob.fn.functionArn}:*`,
     'lambda:InvokeFunction on the past-due job and its qualified ARNs (versions, aliases; the grant CDK makes for a scheduler target): the role may invoke that one function and nothing else.',
+  );
+
+  acknowledgeWildcard(
+    cfn(api.recurringJob.scheduleRole.node.findChild('DefaultPolicy')),
+    `${api.recurringJob.fn.functionArn}:*`,
+    'lambda:InvokeFunction on the recurring invoice job and its qualified ARNs (versions, aliases; the grant CDK makes for a scheduler target): the role may invoke that one function and nothing else.',
   );
 
   for (const queue of [api.streamConsumer.deadLetterQueue, api.exportRunner.deadLetterQueue]) {

@@ -16,6 +16,7 @@ import { paymentInput } from '../domain/payments/payment.js';
 import { searchInput } from '../domain/search/search-input.js';
 import { viewInput } from '../domain/search/views.js';
 import { exportInput } from '../domain/exports/invoice-exports.js';
+import { recurringCreateRequest, recurringPatchRequest } from '../domain/recurring/recurring-invoice.js';
 
 /**
  * The one route table. The CDK stack makes an HTTP API route (and JWT authorizer where a
@@ -197,6 +198,57 @@ export const ROUTES: RouteDef[] = [
   r('PUT', '/views/{id}', 'index', 'invoices:read', 'Replace a saved view (its owner only)', 200, viewInput),
   r('DELETE', '/views/{id}', 'index', 'invoices:read', 'Delete a saved view (its owner only)', 204),
 
+  r(
+    'POST',
+    '/recurring-invoices',
+    'invoices',
+    'invoices:write',
+    'Create a recurring invoice: an invoice template and the schedule it is issued on',
+    201,
+    recurringCreateRequest,
+  ),
+  r('GET', '/recurring-invoices', 'invoices', 'invoices:read', 'List recurring invoices, newest first'),
+  r('GET', '/recurring-invoices/{id}', 'invoices', 'invoices:read', 'Read a recurring invoice'),
+  r(
+    'PATCH',
+    '/recurring-invoices/{id}',
+    'invoices',
+    'invoices:write',
+    'Edit a recurring invoice (later runs only; issued invoices keep what they were issued with)',
+    200,
+    recurringPatchRequest,
+  ),
+  r(
+    'DELETE',
+    '/recurring-invoices/{id}',
+    'invoices',
+    'invoices:write',
+    'End a recurring invoice (the invoices it issued stay)',
+    204,
+  ),
+  r('POST', '/recurring-invoices/{id}/pause', 'invoices', 'invoices:write', 'Pause a recurring invoice'),
+  r(
+    'POST',
+    '/recurring-invoices/{id}/resume',
+    'invoices',
+    'invoices:write',
+    'Resume a paused recurring invoice from the next run date on or after today',
+  ),
+  r(
+    'GET',
+    '/recurring-invoices/{id}/upcoming',
+    'invoices',
+    'invoices:read',
+    'The next run dates (`count`, default 10, at most 100), as the job will issue them',
+  ),
+  r(
+    'GET',
+    '/recurring-invoices/{id}/invoices',
+    'invoices',
+    'invoices:read',
+    'The invoices a recurring invoice issued, newest first',
+  ),
+
   r('GET', '/i/{slug}', 'buyer', null, 'The hosted invoice page for buyers'),
   r('GET', '/i/{slug}/pdf', 'buyer', null, 'Redirect (302) to a fresh signed link to the PDF'),
 
@@ -276,5 +328,6 @@ export const FUNCTION_ENTRY: Record<ApiFunction, string> = {
 /** Functions not behind the API: the stream consumer (it renders PDFs) and the scheduled job. */
 export const STREAM_FUNCTION_ENTRY = 'functions/stream/invoice-stream.handler.ts';
 export const OVERDUE_JOB_ENTRY = 'functions/jobs/overdue.handler.ts';
+export const RECURRING_JOB_ENTRY = 'functions/jobs/recurring.handler.ts';
 /** Runs queued exports: a second consumer of the table's stream, for inserted export jobs only. */
 export const EXPORT_FUNCTION_ENTRY = 'functions/stream/export-stream.handler.ts';

@@ -27,6 +27,11 @@ export const TABLE_DEFINITION = {
     { indexName: 'gsi4', partitionKey: 'gsi4pk', sortKey: 'gsi4sk' },
     { indexName: 'gsi5', partitionKey: 'gsi5pk', sortKey: 'gsi5sk' },
     { indexName: 'gsi6', partitionKey: 'gsi6pk', sortKey: 'gsi6sk' },
+    /**
+     * Sparse: only active recurring schedules carry gsi7 keys (a shard and their next run date),
+     * so the recurring job reads the schedules that are due, never the table.
+     */
+    { indexName: 'gsi7', partitionKey: 'gsi7pk', sortKey: 'gsi7sk' },
   ],
 } as const;
 

@@ -54,6 +54,8 @@ function without(invoice: Invoice, kind: LinkedKind, recordId: string): Partial<
       return { deals: invoice.deals.filter((d) => d !== recordId) };
     case 'quote':
       return { quotes: invoice.quotes.filter((q) => q !== recordId) };
+    case 'recurringInvoice':
+      return {}; // never released: a schedule is ended, not deleted, and its invoices keep naming it
   }
 }
 
@@ -64,7 +66,9 @@ const names = (invoice: Invoice, kind: LinkedKind, recordId: string) =>
       ? invoice.company === recordId
       : kind === 'deal'
         ? invoice.deals.includes(recordId)
-        : invoice.quotes.includes(recordId);
+        : kind === 'quote'
+          ? invoice.quotes.includes(recordId)
+          : invoice.recurringInvoiceId === recordId;
 
 /**
  * Makes a record deletable. A finalized invoice (open, paid or voided) is an issued document that

@@ -12,15 +12,22 @@ export const EVENT_TYPES = [
   // From the payment and credit note items' own stream records (domain/stream/ledger-side-effects.ts).
   'invoice.paymentRecorded',
   'creditNote.issued',
+  // From a recurring schedule's own stream records (domain/stream/recurring-side-effects.ts).
+  'recurringInvoice.issued',
+  'recurringInvoice.failed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** What the contract publishes: `{ id, type, accountId, invoiceId, occurredAt, data }`. */
+/**
+ * What the contract publishes: `{ id, type, accountId, invoiceId, occurredAt, data }`. A recurring
+ * schedule's events also name it (`recurringInvoiceId`); a failed run has no invoice (null).
+ */
 export type InvoiceEvent = {
   id: string;
   type: EventType;
   accountId: string;
-  invoiceId: string;
+  invoiceId: string | null;
+  recurringInvoiceId?: string;
   occurredAt: string;
   data: Record<string, unknown>;
 };
@@ -39,8 +46,11 @@ export function eventsFor(oldImage: Invoice | null, newImage: Invoice | null): I
   if (!inv) return [];
   const version = newImage?.version ?? oldImage!.version + 1;
   const types: EventType[] = [];
-  if (!oldImage && newImage) types.push('invoice.created');
-  else if (oldImage && !newImage) types.push('invoice.deleted');
+  if (!oldImage && newImage) {
+    types.push('invoice.created');
+    // Born open (a recurring run that finalizes in the same write): it was finalized, too.
+    if (newImage.status === 'open') types.push('invoice.finalized');
+  } else if (oldImage && !newImage) types.push('invoice.deleted');
   else if (oldImage && newImage) {
     if (oldImage.version === newImage.version) return []; // not a change of the invoice itself
     if (oldImage.status !== newImage.status) {

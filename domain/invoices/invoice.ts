@@ -60,6 +60,8 @@ export type Invoice = Versioned & {
   paidAt: string | null;
   voidedAt: string | null;
   pdf: { status: 'none' | 'pending' | 'ready'; sha256: string | null };
+  /** The recurring schedule that issued it (domain/recurring); absent on invoices made by hand. */
+  recurringInvoiceId?: string | null;
 };
 
 /** The serialized size an invoice may reach; DynamoDB's item limit is 400 KB. */

@@ -81,7 +81,8 @@ export async function flagPastDueInvoices(deps: FlagPastDueDeps, now: Date): Pro
   return result;
 }
 
-async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+/** Runs `fn` over `items`, at most `limit` at once (the jobs' bounded fan-out). */
+export async function forEachLimited<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
     while (next < items.length) await fn(items[next++]!);

@@ -23,6 +23,7 @@ export function linksOf(inv: Invoice): [LinkedKind, string][] {
     ...(inv.company ? [['company', inv.company] as [LinkedKind, string]] : []),
     ...(inv.deals ?? []).map((id) => ['deal', id] as [LinkedKind, string]),
     ...(inv.quotes ?? []).map((id) => ['quote', id] as [LinkedKind, string]),
+    ...(inv.recurringInvoiceId ? [['recurringInvoice', inv.recurringInvoiceId] as [LinkedKind, string]] : []),
   ];
 }
 

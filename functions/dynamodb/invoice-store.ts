@@ -57,12 +57,27 @@ export class DynamoInvoiceStore implements InvoiceStore {
   }
 
   create(invoice: Invoice, numbering?: NumberRequest): Promise<Invoice> {
+    return this.createWith(invoice, numbering);
+  }
+
+  /**
+   * `create`, with further items another adapter composes into the same transaction (a recurring
+   * schedule's claim of its period: recurring-store.ts), placed after the invoice's own. When one
+   * of them fails its condition, `extraFailure` is thrown and nothing is written.
+   */
+  createWith(
+    invoice: Invoice,
+    numbering?: NumberRequest,
+    extra: TransactItem[] = [],
+    extraFailure?: () => Error,
+  ): Promise<Invoice> {
     const put = (inv: Invoice): TransactItem[] => [
       { Put: { TableName: this.tableName, Item: this.toItem(inv), ConditionExpression: 'attribute_not_exists(pk)' } },
       this.slugPut(inv),
       ...linkWrites(this.tableName, null, inv),
+      ...extra,
     ];
-    return this.write(invoice, put, numbering, 'create');
+    return this.write(invoice, put, numbering, 'create', extra.length, extraFailure);
   }
 
   replace(previous: Invoice, next: Invoice, numbering?: NumberRequest): Promise<Invoice> {
@@ -148,6 +163,8 @@ export class DynamoInvoiceStore implements InvoiceStore {
     items: (inv: Invoice) => TransactItem[],
     numbering: NumberRequest | undefined,
     mode: 'create' | 'replace',
+    extraCount = 0,
+    extraFailure?: () => Error,
   ): Promise<Invoice> {
     const numbered = (n: string | null): Invoice => (n === null ? invoice : { ...invoice, number: n });
     const number = await this.writer.write({
@@ -159,6 +176,9 @@ export class DynamoInvoiceStore implements InvoiceStore {
         guard: (n) => ({ ...keys.invoiceNumber(invoice.accountId, n), entity: 'invoiceNumber', invoiceId: invoice.id }),
       },
       ownFailure: (reasons) => {
+        // The composed items come last among the caller's own (see createWith).
+        if (extraCount && reasons.slice(-extraCount).includes('ConditionalCheckFailed'))
+          return extraFailure?.() ?? new Error('a composed write failed its condition');
         if (reasons[0] === 'ConditionalCheckFailed')
           return mode === 'replace' ? new VersionConflict() : new Error(`invoice ${invoice.id} already exists`);
         if (reasons[1] === 'ConditionalCheckFailed' && reasons.length > 1) {

@@ -62,6 +62,11 @@ export const keys = {
     pk: acc(accountId),
     sk: `COUNTER#CREDITNOTE#${prefix}`,
   }),
+  /** Beside its recurring schedule: the mark of an event about a run that issued no invoice. */
+  recurringEvent: (accountId: string, recurringId: string, eventId: string): Key => ({
+    pk: recurringKey(accountId, recurringId).pk,
+    sk: `EVENT#${eventId}`,
+  }),
   creditNoteNumber: (accountId: string, number: string): Key => ({
     pk: `${acc(accountId)}#CNNO#${number}`,
     sk: 'CNNO',
@@ -88,6 +93,32 @@ export function overdueIndexKeys(inv: {
   let hash = 0;
   for (const ch of inv.id) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
   return { gsi2pk: overdueShardKey(hash % OVERDUE_SHARDS), gsi2sk: `${inv.dueDate}#${inv.accountId}#${inv.id}` };
+}
+
+/** The recurring schedules' due index (gsi7) is split like the past-due index. */
+export const RECURRING_SHARDS = 8;
+
+export const recurringShardKey = (shard: number) => `DUE#${shard}`;
+
+/** The item key of a recurring schedule; the invoices it issued link into its partition (invoice-links.ts). */
+export function recurringKey(accountId: string, id: string): Key {
+  return keys.record(accountId, 'recurringInvoice', id);
+}
+
+/**
+ * gsi7 keys for a schedule the job must look at: active, with a next run date (its shard, then
+ * that date). Paused and ended schedules carry none (sparse), so the job never reads them.
+ */
+export function recurringDueKeys(s: {
+  accountId: string;
+  id: string;
+  status: string;
+  nextRunOn: string | null;
+}): { gsi7pk: string; gsi7sk: string } | Record<string, never> {
+  if (s.status !== 'active' || !s.nextRunOn) return {};
+  let hash = 0;
+  for (const ch of s.id) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  return { gsi7pk: recurringShardKey(hash % RECURRING_SHARDS), gsi7sk: `${s.nextRunOn}#${s.accountId}#${s.id}` };
 }
 
 /** The gsi1 collections: an account's objects of one kind, sorted by id (ULIDs sort by time). */
@@ -149,6 +180,8 @@ export const KEY_ATTRIBUTES = [
   'gsi1sk',
   'gsi2pk',
   'gsi2sk',
+  'gsi7pk',
+  'gsi7sk',
   ...Object.values(SEARCH_INDEX).flatMap((g) => [`${g}pk`, `${g}sk`]),
   'entity',
   'expiresAt',

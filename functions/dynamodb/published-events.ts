@@ -8,7 +8,13 @@ import { keys } from './keys.js';
 /** Stream replays come within 24 hours (the stream's retention); a week of marks is ample. */
 const MARK_SECONDS = 7 * 24 * 60 * 60;
 
-/** One small item beside the invoice per published event. */
+/** Beside the invoice the event is about, or beside its schedule when there is none (a failed run). */
+const publishedEventKey = (event: InvoiceEvent) =>
+  event.invoiceId
+    ? keys.publishedEvent(event.accountId, event.invoiceId, event.id)
+    : keys.recurringEvent(event.accountId, event.recurringInvoiceId!, event.id);
+
+/** One small item beside the invoice (or schedule) per published event. */
 export class DynamoPublishedEvents implements PublishedEvents {
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -19,7 +25,7 @@ export class DynamoPublishedEvents implements PublishedEvents {
     const { Item } = await this.db.send(
       new GetCommand({
         TableName: this.tableName,
-        Key: keys.publishedEvent(event.accountId, event.invoiceId, event.id),
+        Key: publishedEventKey(event),
         ConsistentRead: true,
       }),
     );
@@ -31,7 +37,7 @@ export class DynamoPublishedEvents implements PublishedEvents {
       new PutCommand({
         TableName: this.tableName,
         Item: {
-          ...keys.publishedEvent(event.accountId, event.invoiceId, event.id),
+          ...publishedEventKey(event),
           entity: 'publishedEvent',
           type: event.type,
           expiresAt: Math.floor(Date.now() / 1000) + MARK_SECONDS,

@@ -32,6 +32,7 @@ import type { ApiRequest } from './http-types.js';
 import { presentInvoice, presentPage } from './presenters.js';
 import { parseLimit, validate } from './request.js';
 import { ledgerOperations } from './ledger-routes.js';
+import { recurringOperations } from './recurring-routes.js';
 
 const { config, deps, mailer, pdfRecords, documents } = app();
 /** Creating, editing and associating also read deals, quotes and products. */
@@ -106,6 +107,7 @@ export const handler = httpHandler(
       return dissociateRecord(withCrm, req.actor, req.params.id!, p.type, p.targetId, req.ifMatch).then(ok(200));
     },
     ...ledgerOperations({ ...deps, documents }, show),
+    ...recurringOperations({ ...withCrm, recurring: app().recurring }, show),
   },
   { idempotency: () => app().idempotency },
 );

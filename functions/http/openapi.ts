@@ -43,7 +43,7 @@ export function openApiDocument(serverUrl: string) {
         ? [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }]
         : [];
     const ifMatch =
-      ['PATCH', 'DELETE', 'PUT'].includes(route.method) || route.path.match(/\/(finalize|mark-paid|void)$/)
+      ['PATCH', 'DELETE', 'PUT'].includes(route.method) || route.path.match(/\/(finalize|mark-paid|void|pause|resume)$/)
         ? [{ name: 'If-Match', in: 'header', required: false, schema: { type: 'string' } }]
         : [];
     // Collections page: top-level lists and a record's invoices (`/contacts/{id}/invoices`).

@@ -12,6 +12,8 @@ import { fromItem } from '../dynamodb/items.js';
 import type { CreditNote } from '../../domain/credit-notes/credit-note.js';
 import type { Payment } from '../../domain/payments/payment.js';
 import { creditNoteSideEffects, paymentSideEffects } from '../../domain/stream/ledger-side-effects.js';
+import type { RecurringInvoice } from '../../domain/recurring/recurring-invoice.js';
+import { recurringSideEffects } from '../../domain/stream/recurring-side-effects.js';
 import { scopedLog, type ScopedLog } from '../observability/logger.js';
 import { countMetric, flushMetrics, METRIC } from '../observability/metrics.js';
 
@@ -25,7 +27,7 @@ function invoiceImage(image: Record<string, unknown> | undefined): Invoice | nul
  * The table's stream consumer. Records are handled in order; the first that fails is reported as
  * the batch item failure, so the event source mapping retries from it (the records before it are
  * done) and, after its retries, hands it to the dead-letter destination. Items other than invoices,
- * payments and credit notes (counters, guards, the PDF records and event marks this handler
+ * payments, credit notes and recurring schedules (counters, guards, the PDF records and event marks this handler
  * writes) are skipped.
  *
  * Logs one line per batch, its correlation id the first record's stream event id (a retried batch
@@ -95,6 +97,21 @@ async function handleRecord(
         ? await paymentSideEffects(deps, fromItem<Payment>(inserted))
         : await creditNoteSideEffects(deps, fromItem<CreditNote>(inserted));
     detail(`${inserted.entity} side effects`, { invoiceId: inserted.invoiceId, id: inserted.id }, result);
+    return result;
+  }
+  const newItem = record.dynamodb?.NewImage
+    ? unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>)
+    : null;
+  if (newItem?.entity === 'recurringInvoice') {
+    const oldItem = record.dynamodb?.OldImage
+      ? unmarshall(record.dynamodb.OldImage as Record<string, AttributeValue>)
+      : null;
+    const result = await recurringSideEffects(
+      deps,
+      oldItem ? fromItem<RecurringInvoice>(oldItem) : null,
+      fromItem<RecurringInvoice>(newItem),
+    );
+    detail('recurring invoice side effects', { recurringInvoiceId: newItem.id, version: newItem.version }, result);
     return result;
   }
   const oldImage = invoiceImage(record.dynamodb?.OldImage as Record<string, unknown> | undefined);

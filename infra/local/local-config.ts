@@ -12,6 +12,8 @@ const schema = z.object({
   S3_PORT: z.coerce.number().int().min(1).max(65535).default(4569),
   /** How often the past-due job runs locally (hourly in AWS). */
   OVERDUE_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** How often the recurring invoice job runs locally (hourly in AWS). */
+  RECURRING_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   TABLE_NAME: z.string().default('invoices'),
   DEMO_ACCOUNT_ID: z
     .string()

@@ -8,7 +8,8 @@ export type OverdueSchedule = {
 };
 
 /**
- * The local stand-in for the EventBridge Scheduler schedule: runs the past-due job every
+ * The local stand-in for an EventBridge Scheduler schedule (the recurring invoice job uses it too,
+ * with its own `run`): runs the past-due job every
  * `intervalMs`, first at start unless `runAtStart` is false. By default a run invokes the job's
  * Lambda handler with a Scheduler-like input, so the environment (TABLE_NAME, DYNAMODB_ENDPOINT,
  * PUBLIC_BASE_URL) must be set before the first run, as for every handler. Runs never overlap

@@ -81,6 +81,13 @@ async function main() {
   }
   const { startOverdueSchedule } = await import('./overdue-schedule.js');
   startOverdueSchedule({ intervalMs: config.OVERDUE_INTERVAL_MS });
+  // The recurring invoice job: the same local scheduler, running its own Lambda handler.
+  const recurring = await import('../../functions/jobs/recurring.handler.js');
+  startOverdueSchedule({
+    intervalMs: config.RECURRING_INTERVAL_MS,
+    run: () => recurring.handler({ scheduledTime: new Date().toISOString() }),
+    onError: (e) => console.error(`recurring job failed: ${e instanceof Error ? e.message : String(e)}`),
+  });
 
   const keys = await loadSigningKeys(config.keyFile);
   const throttle = { rateLimit: config.API_RATE_LIMIT, burstLimit: config.API_BURST_LIMIT };
@@ -96,6 +103,7 @@ Invoice service running at ${baseUrl}
   Email outbox:     ${files.outbox}
   Dead letters:     ${files.deadLetters}
   Past-due job:     every ${Math.round(config.OVERDUE_INTERVAL_MS / 1000)} s, or now with 'npm run job:overdue'
+  Recurring job:    every ${Math.round(config.RECURRING_INTERVAL_MS / 1000)} s, or now with 'npm run job:recurring'
   Throttle:         ${throttle.rateLimit} requests/s, bursts of ${throttle.burstLimit} (429 beyond)
   Account ${config.DEMO_ACCOUNT_ID}, user usr_demo, super admin. Token (valid 7 days):
 

@@ -27,6 +27,7 @@ import {
 import { serverErrorRateAlarm } from './api-alarms.js';
 import { ExportRunner } from './export-runner.js';
 import { OverdueJob } from './overdue-job.js';
+import { RecurringJob } from './recurring-job.js';
 import { pascal, serviceFunction } from './service-function.js';
 import { StreamConsumer } from './stream-consumer.js';
 
@@ -119,6 +120,7 @@ export class ApiStack extends Stack {
   readonly bus: EventBus;
   readonly streamConsumer: StreamConsumer;
   readonly overdueJob: OverdueJob;
+  readonly recurringJob: RecurringJob;
   readonly exportRunner: ExportRunner;
   /** arn:aws:ses:<region>:<account>:identity/<mailIdentity> */
   readonly mailIdentityArn: string;
@@ -220,6 +222,12 @@ export class ApiStack extends Stack {
       publicBaseUrl: props.publicBaseUrl,
     });
     this.overdueJob = new OverdueJob(this, 'PastDue', { table: props.table, publicBaseUrl: props.publicBaseUrl });
+    this.recurringJob = new RecurringJob(this, 'Recurring', {
+      table: props.table,
+      publicBaseUrl: props.publicBaseUrl,
+      mailFrom: props.mailFrom,
+      mailIdentityArn: this.mailIdentityArn,
+    });
     this.exportRunner = new ExportRunner(this, 'Exports', {
       table: props.table,
       bucket: props.pdfBucket,

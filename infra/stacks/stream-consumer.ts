@@ -98,6 +98,10 @@ export class StreamConsumer extends Construct {
       eventName: FilterRule.isEqual('INSERT'),
       dynamodb: { NewImage: { entity: { S: FilterRule.or('payment', 'creditNote') } } },
     });
+    // A recurring schedule's runs raise its events (domain/stream/recurring-side-effects.ts); it is never deleted.
+    const recurringImage = FilterCriteria.filter({
+      dynamodb: { NewImage: { entity: { S: FilterRule.isEqual('recurringInvoice') } } },
+    });
     this.eventSource = new DynamoEventSource(props.table, {
       startingPosition: StartingPosition.TRIM_HORIZON,
       batchSize: STREAM_SETTINGS.batchSize,
@@ -106,10 +110,10 @@ export class StreamConsumer extends Construct {
       retryAttempts: STREAM_SETTINGS.retryAttempts,
       maxRecordAge: STREAM_SETTINGS.maxRecordAge,
       onFailure: new SqsDlq(this.deadLetterQueue),
-      // Only invoice, payment and credit note items matter (counters, guards, PDF records and event marks do not). A
+      // Only invoice, payment, credit note and recurring schedule items matter (counters, guards, PDF records and event marks do not). A
       // record passes if either image is an invoice: REMOVE records carry only the old image,
       // INSERT records only the new one.
-      filters: [invoiceImage('NewImage'), invoiceImage('OldImage'), ledgerInsert],
+      filters: [invoiceImage('NewImage'), invoiceImage('OldImage'), ledgerInsert, recurringImage],
     });
     this.fn.addEventSource(this.eventSource);
 

@@ -6,6 +6,7 @@ import { describe, expect, test } from 'vitest';
 import { API_FUNCTIONS, ROUTES, routeKey, type ApiFunction } from '../../infra/routes.js';
 import { CONTEXT_DEFAULTS } from '../../infra/service-stacks.js';
 import { OVERDUE_INDEX } from '../../infra/stacks/overdue-job.js';
+import { RECURRING_INDEX } from '../../infra/stacks/recurring-job.js';
 import { TABLE_DEFINITION } from '../../infra/table-definition.js';
 import { API_THROTTLE } from '../../infra/throttle.js';
 import {
@@ -69,12 +70,13 @@ const EXTRA_ENV: Record<ApiFunction, string[]> = {
 };
 
 describe('functions', () => {
-  test('one Lambda per API function, plus the stream consumer and the past-due job, nothing else', () => {
+  test('one Lambda per API function, plus the stream consumer, the two jobs and the export runner, nothing else', () => {
     expect(Object.keys(api.functions).sort()).toEqual([...API_FUNCTIONS].sort());
     const expected = [
       ...API_FUNCTIONS.map(fnId),
       logicalId(api, api.streamConsumer.fn),
       logicalId(api, api.overdueJob.fn),
+      logicalId(api, api.recurringJob.fn),
       logicalId(api, api.exportRunner.fn),
     ];
     expect(Object.keys(resources('AWS::Lambda::Function')).sort()).toEqual(expected.sort());
@@ -112,7 +114,7 @@ describe('functions', () => {
     for (const local of localOnly)
       expect(envSource, `env.ts still declares ${local}`).toMatch(new RegExp(`\\b${local}:`));
     const fns = Object.entries(resources('AWS::Lambda::Function'));
-    expect(fns.length).toBe(API_FUNCTIONS.length + 3);
+    expect(fns.length).toBe(API_FUNCTIONS.length + 4);
     for (const [id, fn] of fns) {
       const names = Object.keys((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables);
       for (const n of names) {
@@ -218,9 +220,9 @@ describe('authorizer and stage', () => {
     apiTemplate.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       JwtConfiguration: { Issuer: 'https://id.acme.test/', Audience: ['invoices', 'invoices-admin'] },
     });
-    // Every function, the stream consumer and the past-due job included.
+    // Every function, the stream consumer, both jobs and the export runner included.
     const fns = Object.values(resourcesOf(apiTemplate, 'AWS::Lambda::Function'));
-    expect(fns).toHaveLength(API_FUNCTIONS.length + 3);
+    expect(fns).toHaveLength(API_FUNCTIONS.length + 4);
     for (const fn of fns)
       expect((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables.PUBLIC_BASE_URL).toBe(
         'https://pay.acme.test',
@@ -433,7 +435,7 @@ describe('least privilege', () => {
       }
     }
     expect([...granted].sort()).toEqual([...used].sort());
-    expect(new Set([...Object.values(INDEXES).flat(), OVERDUE_INDEX])).toEqual(granted);
+    expect(new Set([...Object.values(INDEXES).flat(), OVERDUE_INDEX, RECURRING_INDEX])).toEqual(granted);
     for (const index of used)
       expect(
         TABLE_DEFINITION.globalSecondaryIndexes.map((g) => g.indexName as string),

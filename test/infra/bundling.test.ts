@@ -58,6 +58,7 @@ test('synthesis bundles every function with the local esbuild into a loadable ES
     ...API_FUNCTIONS.map((name) => [name, api.functions[name]] as const),
     ['stream', api.streamConsumer.fn] as const,
     ['overdue job', api.overdueJob.fn] as const,
+    ['recurring job', api.recurringJob.fn] as const,
   ];
   const assetDirOf = (name: (typeof API_FUNCTIONS)[number]) => assetDir(api.functions[name]);
 

@@ -89,6 +89,7 @@ describe('the acknowledged findings', () => {
       ...Object.values(api.functions),
       api.streamConsumer.fn,
       api.overdueJob.fn,
+      api.recurringJob.fn,
       api.exportRunner.fn,
     ].map((f) => `${f.node.path}/Resource`);
     const policy = (rolePath: string) => `${rolePath}/DefaultPolicy/Resource`;
@@ -115,6 +116,10 @@ describe('the acknowledged findings', () => {
     expect(byPath.get(policy(api.overdueJob.scheduleRole.node.path))).toEqual([
       `AwsSolutions-IAM5[Resource::<${jobFnId}.Arn>:*]`,
     ]);
+    const recurringFnId = api.getLogicalId(api.recurringJob.fn.node.defaultChild as CfnResource);
+    expect(byPath.get(policy(api.recurringJob.scheduleRole.node.path))).toEqual([
+      `AwsSolutions-IAM5[Resource::<${recurringFnId}.Arn>:*]`,
+    ]);
     expect(byPath.get(`${api.streamConsumer.deadLetterQueue.node.path}/Resource`)).toEqual(['AwsSolutions-SQS3']);
     // The export runner: its stream's ListStreams and its exports/ prefix; the index function its exports/ prefix.
     const exportFiles = new RegExp(pdfs.source.replace('\\/pdfs\\/', '\\/exports\\/'));
@@ -138,6 +143,7 @@ describe('the acknowledged findings', () => {
         api.exportRunner.fn,
       ].map((f) => policy(f.role!.node.path)),
       policy(api.overdueJob.scheduleRole.node.path),
+      policy(api.recurringJob.scheduleRole.node.path),
       `${api.streamConsumer.deadLetterQueue.node.path}/Resource`,
       `${api.exportRunner.deadLetterQueue.node.path}/Resource`,
     ];

@@ -38,8 +38,6 @@ const isPdfObjects = isJoined(
 
 const streamFnId = logicalId(api, api.streamConsumer.fn);
 const streamRoleId = logicalId(api, api.streamConsumer.fn.role!);
-const jobFnId = logicalId(api, api.overdueJob.fn);
-const jobRoleId = logicalId(api, api.overdueJob.fn.role!);
 const queueId = logicalId(api, api.streamConsumer.deadLetterQueue);
 const busId = logicalId(api, api.bus);
 const layerId = logicalId(api, api.streamConsumer.layer);
@@ -93,7 +91,7 @@ describe('the stream consumer', () => {
     expect(resources('AWS::SQS::Queue')[queueId]).toBeDefined();
   });
 
-  test('is invoked for invoice items only, whether the record has a new image, an old one or both', () => {
+  test('is invoked for invoice items (and ledger inserts, schedules), whether the record has a new image, an old one or both', () => {
     const patterns = (mapping.props.FilterCriteria as { Filters: { Pattern: string }[] }).Filters.map(
       (f) => JSON.parse(f.Pattern) as unknown,
     );
@@ -117,6 +115,9 @@ describe('the stream consumer', () => {
     expect(passes(record('INSERT', { NewImage: 'creditNote' }))).toBe(true);
     expect(passes(record('MODIFY', { NewImage: 'payment', OldImage: 'payment' }))).toBe(false);
     expect(passes(record('INSERT', { NewImage: 'export' }))).toBe(false);
+    // A recurring schedule's runs raise its events: inserts and changes (it is never deleted).
+    expect(passes(record('INSERT', { NewImage: 'recurringInvoice' }))).toBe(true);
+    expect(passes(record('MODIFY', { NewImage: 'recurringInvoice', OldImage: 'recurringInvoice' }))).toBe(true);
   });
 
   test('its dead-letter queue is encrypted, TLS only, and keeps messages 14 days', () => {
@@ -260,15 +261,16 @@ describe('S3 and SES grants across the whole stack', () => {
     }
   });
 
-  test('only the invoices function may send email, and only as the sender identity', () => {
+  test('only the invoices function and the recurring job (schedules that send) may send email, and only as the sender identity', () => {
+    const senders = [apiRoleId('invoices'), logicalId(api, api.recurringJob.fn.role!)];
     for (const action of ['ses:SendEmail', 'ses:SendRawEmail'])
-      expect(rolesGranted(template, action), action).toEqual([apiRoleId('invoices')]);
-    const ses = roleStatements(template, apiRoleId('invoices')).filter((s) =>
-      actionsOf(s).some((a) => a.startsWith('ses:')),
-    );
-    expect(ses).toHaveLength(1);
-    expect(JSON.stringify(ses[0]!.Resource)).toMatch(/":identity\/example\.com"\]\]\}$/);
-    expect(JSON.stringify(ses[0]!.Resource)).not.toContain('*');
+      expect(rolesGranted(template, action).sort(), action).toEqual([...senders].sort());
+    for (const role of senders) {
+      const ses = roleStatements(template, role).filter((s) => actionsOf(s).some((a) => a.startsWith('ses:')));
+      expect(ses).toHaveLength(1);
+      expect(JSON.stringify(ses[0]!.Resource)).toMatch(/":identity\/example\.com"\]\]\}$/);
+      expect(JSON.stringify(ses[0]!.Resource)).not.toContain('*');
+    }
   });
 
   test('every S3, SES and EventBridge command the adapters send is granted, to the functions that send it', () => {
@@ -300,10 +302,11 @@ describe('S3 and SES grants across the whole stack', () => {
     const grantedTo: Record<string, string[]> = {
       's3:PutObject': [streamRoleId, exportRoleId].sort(),
       's3:GetObject': [apiRoleId('buyer'), apiRoleId('invoices'), apiRoleId('index')].sort(),
-      'ses:SendEmail': [apiRoleId('invoices')],
+      'ses:SendEmail': [apiRoleId('invoices'), logicalId(api, api.recurringJob.fn.role!)].sort(),
       'events:PutEvents': [streamRoleId],
     };
-    for (const action of used.values()) expect(rolesGranted(template, action), action).toEqual(grantedTo[action]);
+    for (const action of used.values())
+      expect(rolesGranted(template, action).sort(), action).toEqual(grantedTo[action]);
   });
 
   test('every Lambda has a role of its own with no managed or inline role policies, and may write logs to its own log group only', () => {
@@ -340,8 +343,34 @@ describe('S3 and SES grants across the whole stack', () => {
   });
 });
 
-describe('the past-due job', () => {
-  const schedule = only('AWS::Scheduler::Schedule');
+/** The two scheduled jobs: what each may do on the table, and what else it needs. */
+const JOBS = [
+  {
+    name: 'the past-due job',
+    job: api.overdueJob,
+    index: 'gsi2',
+    itemActions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
+    env: [] as string[],
+  },
+  {
+    name: 'the recurring invoice job',
+    job: api.recurringJob,
+    index: 'gsi7',
+    itemActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    env: ['MAIL_FROM'],
+  },
+];
+const schedulerRoleIds = JOBS.map(({ job }) => logicalId(api, job.scheduleRole));
+
+describe.each(JOBS)('$name', ({ job, index, itemActions, env }) => {
+  const jobFnId = logicalId(api, job.fn);
+  const jobRoleId = logicalId(api, job.fn.role!);
+  const schedules = Object.entries(resources('AWS::Scheduler::Schedule')).filter(
+    ([, r]) =>
+      JSON.stringify((r.Properties!.Target as { Arn: unknown }).Arn) ===
+      JSON.stringify({ 'Fn::GetAtt': [jobFnId, 'Arn'] }),
+  );
+  const schedule = { id: schedules[0]?.[0], props: schedules[0]?.[1].Properties ?? {} };
   const target = schedule.props.Target as {
     Arn: unknown;
     RoleArn: { 'Fn::GetAtt': [string, string] };
@@ -349,7 +378,9 @@ describe('the past-due job', () => {
   };
   const schedulerRoleId = target.RoleArn['Fn::GetAtt'][0];
 
-  test('runs hourly on an EventBridge Scheduler schedule that invokes the job function', () => {
+  test('runs hourly on an EventBridge Scheduler schedule of its own that invokes the job function', () => {
+    expect(schedules).toHaveLength(1);
+    expect(Object.keys(resources('AWS::Scheduler::Schedule'))).toHaveLength(JOBS.length);
     expect(schedule.props.ScheduleExpression).toBe('rate(1 hour)');
     expect(schedule.props.State ?? 'ENABLED').toBe('ENABLED');
     expect(target.Arn).toEqual({ 'Fn::GetAtt': [jobFnId, 'Arn'] });
@@ -359,6 +390,7 @@ describe('the past-due job', () => {
   });
 
   test('the schedule has a role of its own, assumable by the scheduler of this account only, that may invoke the job function and nothing else', () => {
+    expect(schedulerRoleId).toBe(logicalId(api, job.scheduleRole));
     const role = resources('AWS::IAM::Role')[schedulerRoleId]!.Properties!;
     const trust = (role.AssumeRolePolicyDocument as { Statement: Statement[] }).Statement;
     expect(trust).toHaveLength(1);
@@ -378,43 +410,56 @@ describe('the past-due job', () => {
         JSON.stringify(r),
       );
     }
-    // No other role may invoke any function, and nothing else may invoke the job.
-    expect(rolesGranted(template, 'lambda:InvokeFunction')).toEqual([schedulerRoleId]);
+    // No other role may invoke any function (the schedulers' roles each their own job), and
+    // nothing else may invoke the job.
+    expect(rolesGranted(template, 'lambda:InvokeFunction').sort()).toEqual([...schedulerRoleIds].sort());
     const permissions = Object.values(resources('AWS::Lambda::Permission')).filter((p) =>
       JSON.stringify(p.Properties!.FunctionName).includes(jobFnId),
     );
     expect(permissions).toEqual([]);
   });
 
-  test('the job may Query only the past-due index (gsi2) and GetItem/UpdateItem only on the table', () => {
+  test(`the job may Query only its own sparse index (${index}) and only its item actions on the table`, () => {
     const statements = roleStatements(template, jobRoleId).filter(
-      (s) => !actionsOf(s).every((a) => a.startsWith('logs:')),
+      (s) => !actionsOf(s).every((a) => a.startsWith('logs:') || a.startsWith('ses:')),
     );
     const grants = statements.map((s) => ({ actions: actionsOf(s).sort(), resources: resourcesOfStatement(s) }));
     expect(grants).toHaveLength(2);
     const query = grants.find((g) => g.actions.includes('dynamodb:Query'))!;
     expect(query.actions).toEqual(['dynamodb:Query']);
     expect(query.resources).toHaveLength(1);
-    expect(isJoined(isTableArn, '/index/gsi2')(query.resources[0]), JSON.stringify(query.resources)).toBe(true);
+    expect(isJoined(isTableArn, `/index/${index}`)(query.resources[0]), JSON.stringify(query.resources)).toBe(true);
     const items = grants.find((g) => g !== query)!;
-    expect(items.actions).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    expect(items.actions).toEqual(itemActions);
     expect(items.resources).toHaveLength(1);
     expect(isTableArn(items.resources[0])).toBe(true);
     for (const s of statements) expect(s.Effect).toBe('Allow');
   });
 
-  test('the job function runs on nodejs22.x with the table name and public URL only', () => {
+  test('the job function runs on nodejs22.x with the table name and public URL, and what it needs besides', () => {
     const props = fnProps(jobFnId);
     expect(props.Runtime).toBe('nodejs22.x');
     expect(props.Timeout as number).toBeGreaterThanOrEqual(60);
-    expect(Object.keys(envOf(jobFnId)).sort()).toEqual([
-      'NODE_OPTIONS',
-      'POWERTOOLS_LOG_LEVEL',
-      'POWERTOOLS_SERVICE_NAME',
-      'PUBLIC_BASE_URL',
-      'TABLE_NAME',
-    ]);
+    expect(Object.keys(envOf(jobFnId)).sort()).toEqual(
+      [
+        'NODE_OPTIONS',
+        'POWERTOOLS_LOG_LEVEL',
+        'POWERTOOLS_SERVICE_NAME',
+        'PUBLIC_BASE_URL',
+        'TABLE_NAME',
+        ...env,
+      ].sort(),
+    );
     expect(isTableName(envOf(jobFnId).TABLE_NAME)).toBe(true);
+  });
+
+  test('a failed run raises an alarm', () => {
+    const alarms = Object.values(resources('AWS::CloudWatch::Alarm'))
+      .map((a) => a.Properties!)
+      .filter((a) => a.MetricName === 'Errors' && JSON.stringify(a.Dimensions).includes(jobFnId));
+    expect(alarms).toHaveLength(1);
+    expect(alarms[0]!.Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: jobFnId } }]);
+    expect(alarms[0]).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 0 });
   });
 });
 
@@ -445,12 +490,6 @@ describe('alarms', () => {
     expect(alarm.ComparisonOperator).toBe('GreaterThanThreshold');
     expect(alarm.Threshold).toBe(60_000);
     expect(alarm.Statistic).toBe('Maximum');
-  });
-
-  test('a failed past-due run raises an alarm', () => {
-    const alarm = alarmOn('AWS/Lambda', 'Errors');
-    expect(alarm.Dimensions).toEqual([{ Name: 'FunctionName', Value: { Ref: jobFnId } }]);
-    expect(alarm).toMatchObject({ ComparisonOperator: 'GreaterThanThreshold', Threshold: 0 });
   });
 });
 

@@ -154,7 +154,7 @@ export async function readItems(
  * instead of sending it (conditions are not checked: the ids are new). Any other request fails, so
  * a store that starts reading or writing differently shows up here rather than seeding wrong data.
  */
-class CapturingClient {
+export class CapturingClient {
   readonly items = new Map<string, Record<string, unknown>>();
 
   private keep(item: Record<string, unknown> | undefined) {
@@ -201,7 +201,7 @@ export async function bulkSeedInvoices(
   return invoices;
 }
 
-async function batchWrite(
+export async function batchWrite(
   db: DynamoDBDocumentClient,
   tableName: string,
   items: Record<string, unknown>[],

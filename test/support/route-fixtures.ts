@@ -86,6 +86,18 @@ export const SAMPLE_BODIES: Record<string, (s: Seeded) => unknown> = {
     shared: true,
   }),
   'PUT /views/{id}': () => ({ name: 'Renamed', filterGroups: [], properties: ['number'], shared: true }),
+  'POST /recurring-invoices': (s) => ({
+    name: 'Monthly retainer',
+    invoice: {
+      contacts: s.ids.contacts!.slice(0, 1),
+      company: s.ids.companies![0],
+      lineItems: [{ productId: s.ids.products![0] }, { name: 'Retainer', unitPrice: 50_000 }],
+      paymentTerms: 'net30',
+    },
+    schedule: { interval: 'month', startDate: '2031-01-31', count: 12 },
+    autoSend: true,
+  }),
+  'PATCH /recurring-invoices/{id}': () => ({ name: 'Renamed schedule', schedule: { every: 2 } }),
 };
 
 /**

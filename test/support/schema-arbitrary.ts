@@ -60,6 +60,9 @@ export const HINTS: Record<string, fc.Arbitrary<unknown>> = {
   invoiceDate: date,
   dueDate: fc.option(date),
   expiresOn: fc.option(date),
+  // A recurring invoice's schedule (no date at all is valid by chance: every run would stall).
+  startDate: date,
+  endDate: fc.option(date),
   paidAt: fc.oneof(date, instant),
   country: fc.constantFrom('US', 'NL', 'DE', 'JP', 'BR'),
   shippingCountries: fc.uniqueArray(fc.constantFrom('US', 'NL', 'DE', 'JP', 'BR'), { maxLength: 5 }),
