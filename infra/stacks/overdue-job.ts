@@ -1,13 +1,13 @@
-import { Duration, Stack } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Duration } from 'aws-cdk-lib';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { OVERDUE_JOB_ENTRY } from '../routes.js';
 import { TABLE_DEFINITION } from '../table-definition.js';
+import { hourlyJob } from './hourly-job.js';
 import { serviceFunction } from './service-function.js';
 
 /** The sparse index of open, unflagged invoices by due date (the only thing the job reads in bulk). */
@@ -56,45 +56,12 @@ export class OverdueJob extends Construct {
       new PolicyStatement({ actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resources: [props.table.tableArn] }),
     );
 
-    // The schedule's role, that only the scheduler of this account and schedule group may assume,
-    // allowed to invoke this function and nothing else (LambdaInvoke grants that). Made here
-    // rather than left to LambdaInvoke so that the stack can name it.
-    const stack = Stack.of(this);
-    this.scheduleRole = new Role(this, 'ScheduleRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: {
-          StringEquals: {
-            'aws:SourceAccount': stack.account,
-            'aws:SourceArn': stack.formatArn({
-              service: 'scheduler',
-              resource: 'schedule-group',
-              resourceName: 'default',
-            }),
-          },
-        },
-      }),
-    });
-    this.schedule = new Schedule(this, 'Hourly', {
+    const job = hourlyJob(this, this.fn, {
       description: 'Flags past-due invoices',
-      schedule: ScheduleExpression.rate(Duration.hours(1)),
-      target: new LambdaInvoke(this.fn, {
-        role: this.scheduleRole,
-        input: ScheduleTargetInput.fromObject({ scheduledTime: ContextAttribute.scheduledTime }),
-        // Delivery retries (throttling); a run an hour late is superseded by the next one.
-        retryAttempts: 3,
-        maxEventAge: Duration.hours(1),
-      }),
+      alarm: 'The past-due job failed: some invoices were not checked or flagged (the next hourly run retries them).',
     });
-
-    // A run that could not check or flag some invoice fails its invocation (the next run retries).
-    this.errorsAlarm = new Alarm(this, 'ErrorsAlarm', {
-      alarmDescription:
-        'The past-due job failed: some invoices were not checked or flagged (the next hourly run retries them).',
-      metric: this.fn.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    this.schedule = job.schedule;
+    this.scheduleRole = job.scheduleRole;
+    this.errorsAlarm = job.errorsAlarm;
   }
 }

@@ -1,14 +1,14 @@
-import { Duration, Stack } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Duration } from 'aws-cdk-lib';
+import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
-import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { ContextAttribute, Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { RECURRING_JOB_ENTRY } from '../routes.js';
 import { TABLE_DEFINITION } from '../table-definition.js';
 import { SES_SEND_ACTIONS } from './grants.js';
+import { hourlyJob } from './hourly-job.js';
 import { serviceFunction } from './service-function.js';
 
 /** The sparse index of active recurring schedules by next run date (the only thing the job reads in bulk). */
@@ -73,44 +73,12 @@ export class RecurringJob extends Construct {
       new PolicyStatement({ actions: [...SES_SEND_ACTIONS], resources: [props.mailIdentityArn] }),
     );
 
-    // As for the past-due job: a role only the scheduler of this account and group may assume,
-    // allowed to invoke this function and nothing else.
-    const stack = Stack.of(this);
-    this.scheduleRole = new Role(this, 'ScheduleRole', {
-      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: {
-          StringEquals: {
-            'aws:SourceAccount': stack.account,
-            'aws:SourceArn': stack.formatArn({
-              service: 'scheduler',
-              resource: 'schedule-group',
-              resourceName: 'default',
-            }),
-          },
-        },
-      }),
-    });
-    this.schedule = new Schedule(this, 'Hourly', {
+    const job = hourlyJob(this, this.fn, {
       description: 'Issues recurring invoices that are due',
-      schedule: ScheduleExpression.rate(Duration.hours(1)),
-      target: new LambdaInvoke(this.fn, {
-        role: this.scheduleRole,
-        input: ScheduleTargetInput.fromObject({ scheduledTime: ContextAttribute.scheduledTime }),
-        // Delivery retries (throttling); a run an hour late is superseded by the next one, which
-        // issues the current period and lists the missed ones.
-        retryAttempts: 3,
-        maxEventAge: Duration.hours(1),
-      }),
+      alarm: 'The recurring invoice job failed: some schedules were not run (the next hourly run retries them).',
     });
-
-    this.errorsAlarm = new Alarm(this, 'ErrorsAlarm', {
-      alarmDescription:
-        'The recurring invoice job failed: some schedules were not run (the next hourly run retries them).',
-      metric: this.fn.metricErrors({ period: Duration.hours(1), statistic: 'Sum' }),
-      threshold: 0,
-      comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: TreatMissingData.NOT_BREACHING,
-    });
+    this.schedule = job.schedule;
+    this.scheduleRole = job.scheduleRole;
+    this.errorsAlarm = job.errorsAlarm;
   }
 }
