@@ -1,7 +1,8 @@
-import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OverdueIndex, OverduePage } from '../../domain/ports.js';
 import { isConditionFailure } from './dynamo-errors.js';
 import { keys, OVERDUE_SHARDS, overdueShardKey } from './keys.js';
+import { readShardsBefore } from './sharded-index.js';
 
 const INDEX = 'gsi2';
 
@@ -18,35 +19,25 @@ export class DynamoOverdueIndex implements OverdueIndex {
   ) {}
 
   async *read(dueBefore: string): AsyncIterable<OverduePage> {
-    for (let shard = 0; shard < OVERDUE_SHARDS; shard++) {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await this.db.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: INDEX,
-            // The sort key starts with the due date, so "< date" is "due before date": a date is a
-            // prefix of every sort key due that day, and a prefix sorts first.
-            KeyConditionExpression: 'gsi2pk = :shard AND gsi2sk < :bound',
-            ExpressionAttributeValues: { ':shard': overdueShardKey(shard), ':bound': dueBefore },
-            ProjectionExpression: '#accountId, #id, #dueDate',
-            ExpressionAttributeNames: { '#accountId': 'accountId', '#id': 'id', '#dueDate': 'dueDate' },
-            ExclusiveStartKey: start,
-            ...(this.pageSize ? { Limit: this.pageSize } : {}),
-          }),
-        );
-        const items = out.Items ?? [];
-        yield {
-          candidates: items.map((i) => ({
-            accountId: i.accountId as string,
-            invoiceId: i.id as string,
-            dueDate: i.dueDate as string,
-          })),
-          // No filter expression, so Count is every item the Query read.
-          itemsRead: out.Count ?? items.length,
-        };
-        start = out.LastEvaluatedKey;
-      } while (start);
+    const pages = readShardsBefore({
+      db: this.db,
+      tableName: this.tableName,
+      indexName: INDEX,
+      shards: OVERDUE_SHARDS,
+      shardKey: overdueShardKey,
+      bound: dueBefore,
+      attributes: ['accountId', 'id', 'dueDate'],
+      pageSize: this.pageSize,
+    });
+    for await (const { items, itemsRead } of pages) {
+      yield {
+        candidates: items.map((i) => ({
+          accountId: i.accountId as string,
+          invoiceId: i.id as string,
+          dueDate: i.dueDate as string,
+        })),
+        itemsRead,
+      };
     }
   }
 

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Invoice } from '../../domain/invoices/invoice.js';
 import {
   RunClaimed,
@@ -14,6 +14,7 @@ import { isConditionFailure } from './dynamo-errors.js';
 import type { DynamoInvoiceStore } from './invoice-store.js';
 import { fromItem } from './items.js';
 import { collections, RECURRING_SHARDS, recurringDueKeys, recurringKey, recurringShardKey } from './keys.js';
+import { readShardsBefore } from './sharded-index.js';
 
 /** The sparse index of active schedules by next run date (infra/table-definition.ts). */
 export const RECURRING_INDEX = 'gsi7';
@@ -83,34 +84,25 @@ export class DynamoRecurringStore implements RecurringStore {
   }
 
   async *readDue(dueBefore: string): AsyncIterable<DuePage> {
-    for (let shard = 0; shard < RECURRING_SHARDS; shard++) {
-      let start: Record<string, unknown> | undefined;
-      do {
-        const out = await this.db.send(
-          new QueryCommand({
-            TableName: this.tableName,
-            IndexName: RECURRING_INDEX,
-            // The sort key starts with the next run date, so "< date" is "due before date".
-            KeyConditionExpression: 'gsi7pk = :shard AND gsi7sk < :bound',
-            ExpressionAttributeValues: { ':shard': recurringShardKey(shard), ':bound': dueBefore },
-            ProjectionExpression: '#accountId, #id, #nextRunOn',
-            ExpressionAttributeNames: { '#accountId': 'accountId', '#id': 'id', '#nextRunOn': 'nextRunOn' },
-            ExclusiveStartKey: start,
-            ...(this.pageSize ? { Limit: this.pageSize } : {}),
-          }),
-        );
-        const items = out.Items ?? [];
-        yield {
-          candidates: items.map((i) => ({
-            accountId: i.accountId as string,
-            id: i.id as string,
-            nextRunOn: i.nextRunOn as string,
-          })),
-          // No filter expression, so Count is every item the Query read.
-          itemsRead: out.Count ?? items.length,
-        };
-        start = out.LastEvaluatedKey;
-      } while (start);
+    const pages = readShardsBefore({
+      db: this.db,
+      tableName: this.tableName,
+      indexName: RECURRING_INDEX,
+      shards: RECURRING_SHARDS,
+      shardKey: recurringShardKey,
+      bound: dueBefore,
+      attributes: ['accountId', 'id', 'nextRunOn'],
+      pageSize: this.pageSize,
+    });
+    for await (const { items, itemsRead } of pages) {
+      yield {
+        candidates: items.map((i) => ({
+          accountId: i.accountId as string,
+          id: i.id as string,
+          nextRunOn: i.nextRunOn as string,
+        })),
+        itemsRead,
+      };
     }
   }
 
