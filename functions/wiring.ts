@@ -16,6 +16,7 @@ import type { FlagPastDueDeps } from '../domain/jobs/flag-past-due.js';
 import { DynamoOverdueIndex } from './dynamodb/overdue-index.js';
 import { crmAdapters } from './crm-wiring.js';
 import { searchAdapters } from './search-wiring.js';
+import { DynamoAuditLog } from './dynamodb/audit-log.js';
 
 const ulid = monotonicFactory();
 
@@ -58,6 +59,7 @@ export function wire() {
     deps,
     mailer,
     idempotency: idempotencyRecords(dynamo, config.TABLE_NAME),
+    audit: new DynamoAuditLog(db, config.TABLE_NAME),
     ...documentAdapters(config, db),
     crm: crmAdapters(db, config.TABLE_NAME),
     index: searchAdapters(db, config.TABLE_NAME),
@@ -113,6 +115,7 @@ export function documentAdapters(config: Env, db: ReturnType<typeof documentClie
   });
   const documents: DocumentStore = {
     put: async (key, body, contentType) => (await store()).put(key, body, contentType),
+    get: async (key) => (await store()).get(key),
     signedUrl: async (key, seconds, options) => (await store()).signedUrl(key, seconds, options),
   };
   return { pdfRecords: new DynamoPdfRecordStore(db, config.TABLE_NAME), documents };

@@ -66,7 +66,26 @@ export const keys = {
     pk: `${acc(accountId)}#CNNO#${number}`,
     sk: 'CNNO',
   }),
+  /**
+   * Beside its invoice: one item per change, sorted by time then the version the change made (the
+   * version makes two changes in one millisecond distinct and ordered; the action, a change that
+   * makes no version, such as a stored PDF).
+   */
+  historyEntry: (accountId: string, invoiceId: string, at: string, version: number, action: string): Key => ({
+    pk: `${acc(accountId)}#INV#${invoiceId}`,
+    sk: `${HISTORY_SK}${at}#${String(version).padStart(9, '0')}#${action}`,
+  }),
+  /** The account's chain of issued documents: its counter holds the next sequence and the last link. */
+  chainCounter: (accountId: string): Key => ({ pk: acc(accountId), sk: 'COUNTER#CHAIN' }),
+  /** One item per sequence, in one partition per account, zero-padded so the sort key orders them. */
+  chainEntry: (accountId: string, sequence: number): Key => ({
+    pk: `${acc(accountId)}#CHAIN`,
+    sk: `${CHAIN_SK}${String(sequence).padStart(12, '0')}`,
+  }),
 };
+
+export const HISTORY_SK = 'HIST#';
+export const CHAIN_SK = 'SEQ#';
 
 /** Sort key prefixes of the items kept beside an invoice, for `begins_with` queries. */
 export const LEDGER_SK = { payment: 'PAY#', creditNote: 'CN#' } as const;

@@ -9,6 +9,9 @@ import type { DynamoInvoiceStore } from './invoice-store.js';
 import { fromItem } from './items.js';
 import { keys, LEDGER_SK } from './keys.js';
 import { NumberedWriter } from './number-series.js';
+import { historyEntry, type Change } from '../../domain/audit/history.js';
+import { creditNoteChainDocument } from '../../domain/audit/chain.js';
+import { chainRequest, historyPut } from './audit-items.js';
 
 /**
  * Payments and credit notes in DynamoDB, beside their invoice. Every write is one
@@ -27,7 +30,7 @@ export class DynamoLedgerStore implements LedgerStore {
     this.writer = new NumberedWriter(db, tableName);
   }
 
-  async recordPayment(previous: Invoice, next: Invoice, payment: Payment): Promise<void> {
+  async recordPayment(previous: Invoice, next: Invoice, payment: Payment, change: Change): Promise<void> {
     await this.writer.write({
       items: () => [
         this.invoices.versionedPut(previous, next),
@@ -38,6 +41,7 @@ export class DynamoLedgerStore implements LedgerStore {
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
+        historyPut(this.tableName, historyEntry(change, previous, next), next.version),
       ],
       ownFailure: (reasons) => {
         if (reasons[0] === 'ConditionalCheckFailed') return new VersionConflict();
@@ -53,6 +57,7 @@ export class DynamoLedgerStore implements LedgerStore {
     next: Invoice,
     creditNote: CreditNote,
     numbering: NumberRequest,
+    change: Change,
   ): Promise<CreditNote> {
     const { accountId, invoiceId, id } = creditNote;
     const numbered = (n: string | null): CreditNote => ({ ...creditNote, number: n ?? creditNote.number });
@@ -79,7 +84,13 @@ export class DynamoLedgerStore implements LedgerStore {
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
+        historyPut(
+          this.tableName,
+          historyEntry({ ...change, detail: { ...change.detail, creditNoteNumber: n } }, previous, next),
+          next.version,
+        ),
       ],
+      chain: chainRequest(accountId, (n) => creditNoteChainDocument(numbered(n))),
       series: {
         counterKey: keys.creditNoteCounter(accountId, numbering.prefix),
         startNumber: numbering.startNumber,

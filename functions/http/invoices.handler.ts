@@ -32,8 +32,9 @@ import type { ApiRequest } from './http-types.js';
 import { presentInvoice, presentPage } from './presenters.js';
 import { parseLimit, validate } from './request.js';
 import { ledgerOperations } from './ledger-routes.js';
+import { auditOperations } from './audit-routes.js';
 
-const { config, deps, mailer, pdfRecords, documents } = app();
+const { config, deps, mailer, pdfRecords, documents, audit } = app();
 /** Creating, editing and associating also read deals, quotes and products. */
 const withCrm = { ...deps, ...app().crm };
 const show = (i: Invoice) => presentInvoice(i, config.PUBLIC_BASE_URL);
@@ -106,6 +107,7 @@ export const handler = httpHandler(
       return dissociateRecord(withCrm, req.actor, req.params.id!, p.type, p.targetId, req.ifMatch).then(ok(200));
     },
     ...ledgerOperations({ ...deps, documents }, show),
+    ...auditOperations({ ...deps, audit, documents }),
   },
   { idempotency: () => app().idempotency },
 );

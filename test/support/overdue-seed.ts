@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { testChange } from './audit-change.js';
 import {
   BatchGetCommand,
   BatchWriteCommand,
@@ -89,7 +90,7 @@ function draftFor(spec: SeedSpec, at: string): Invoice {
 /** Writes one spec as the service would: a create, then the transitions that lead to its state. */
 async function write(store: InvoiceStore, spec: SeedSpec, at: string): Promise<Invoice> {
   const draft = draftFor(spec, at);
-  if (spec.kind === 'draft') return store.create(draft);
+  if (spec.kind === 'draft') return store.create(draft, testChange('created', at));
   const open: Invoice = {
     ...draft,
     status: 'open',
@@ -97,13 +98,13 @@ async function write(store: InvoiceStore, spec: SeedSpec, at: string): Promise<I
     finalizedAt: at,
     pastDue: spec.kind === 'flagged',
   };
-  const created = await store.create(open);
+  const created = await store.create(open, testChange('created', at));
   if (spec.kind !== 'paid' && spec.kind !== 'voided') return created;
   const next: Invoice =
     spec.kind === 'paid'
       ? { ...created, status: 'paid', paidAt: at, version: created.version + 1, updatedAt: at }
       : { ...created, status: 'voided', voidedAt: at, version: created.version + 1, updatedAt: at };
-  return store.replace(created, next);
+  return store.replace(created, next, testChange(spec.kind === 'paid' ? 'paid' : 'voided', at));
 }
 
 /** Writes the specs with `concurrency` callers; returns the invoices as stored, in spec order. */
@@ -234,6 +235,6 @@ export async function bulkCreateInvoices(
 ): Promise<void> {
   const capture = new CapturingClient();
   const store = new DynamoInvoiceStore(capture as unknown as DynamoDBDocumentClient, tableName);
-  for (const inv of invoices) await store.create(inv);
+  for (const inv of invoices) await store.create(inv, testChange('created', inv.createdAt));
   await batchWrite(db, tableName, [...capture.items.values()].filter(only), parallel);
 }
