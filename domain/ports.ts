@@ -143,7 +143,12 @@ export type PdfRecord = { key: string; sha256: string; status: Invoice['status']
 /** Kept beside the invoice; `put` only ever moves to a higher version (a replay cannot regress it). */
 export interface PdfRecordStore {
   get(accountId: string, invoiceId: string): Promise<PdfRecord | null>;
-  put(accountId: string, invoiceId: string, record: PdfRecord): Promise<void>;
+  /**
+   * With `stored` (the renderer has just put this file in the bucket), the same write appends the
+   * invoice's `pdfStored` history entry and the file's link of the account's chain; a replay that
+   * loses to a record already there appends nothing.
+   */
+  put(accountId: string, invoiceId: string, record: PdfRecord, stored?: { number: string | null }): Promise<void>;
 }
 
 /** An open invoice in the past-due index: not yet flagged, with its due date. */
@@ -190,8 +195,11 @@ export interface LedgerStore {
   /** Oldest first. */
   creditNotes(accountId: string, invoiceId: string): Promise<CreditNote[]>;
   getCreditNote(accountId: string, id: string): Promise<CreditNote | null>;
-  /** Sets the credit note's `pdf` to ready (a derived fact: its content never changes). */
-  markCreditNotePdfReady(creditNote: CreditNote, sha256: string): Promise<void>;
+  /**
+   * Sets the credit note's `pdf` to ready (a derived fact: its content never changes), appending the
+   * file's history entry and chain link in the same write; only the first call for a credit note does.
+   */
+  markCreditNotePdfReady(creditNote: CreditNote, sha256: string, objectKey: string): Promise<void>;
 }
 
 /**

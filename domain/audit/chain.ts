@@ -109,3 +109,13 @@ export const chainEntry = (doc: ChainDocument, sequence: number, previous: strin
   previous,
   chain: link(previous, doc.sha256),
 });
+
+/** A stored file (a PDF) of an issued document: chained when it is stored, by the hash of its bytes. */
+export const fileChainDocument = (file: {
+  documentId: string;
+  invoiceId: string;
+  number: string | null;
+  sha256: string;
+  objectKey: string;
+  at: string;
+}): ChainDocument => ({ entryType: 'pdf', ...file });

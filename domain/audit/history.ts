@@ -128,3 +128,19 @@ export const byUser = (
   at: string,
   detail?: Record<string, unknown>,
 ): Change => ({ actor: userActor(actor), action, at, ...(detail ? { detail } : {}) });
+
+/** The renderer stored a document's file: the invoice's history says which file, by its hash. */
+export const fileStoredEntry = (
+  accountId: string,
+  invoiceId: string,
+  at: string,
+  file: { sha256: string; objectKey: string; creditNoteId?: string },
+): HistoryEntry => ({
+  invoiceId,
+  accountId,
+  at,
+  actor: SYSTEM.documentRenderer,
+  action: 'pdfStored',
+  changes: [],
+  detail: file,
+});

@@ -7,13 +7,26 @@ import type { ChainRequest, TransactItem } from './number-series.js';
  * The audit items other writes add to their transactions, built in one place: a history entry
  * (put only if new: entries are never overwritten) and the chain link of an issued document.
  */
-export function historyPut(tableName: string, entry: HistoryEntry, version: number, expiresAt?: number): TransactItem {
+export function historyPut(
+  tableName: string,
+  entry: HistoryEntry,
+  version: number,
+  expiresAt?: number,
+  /** Tells apart two entries of one action at one instant and version (an invoice's and a credit note's PDF). */
+  tag?: string,
+): TransactItem {
   return {
     Put: {
       TableName: tableName,
       Item: {
         ...entry,
-        ...keys.historyEntry(entry.accountId, entry.invoiceId, entry.at, version, entry.action),
+        ...keys.historyEntry(
+          entry.accountId,
+          entry.invoiceId,
+          entry.at,
+          version,
+          tag ? `${entry.action}#${tag}` : entry.action,
+        ),
         entity: 'history',
         ...(expiresAt !== undefined ? { expiresAt } : {}),
       },

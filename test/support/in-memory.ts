@@ -20,10 +20,17 @@ import {
 import type { InvoiceSettings, StoredSettings } from '../../domain/settings/settings.js';
 import type { CreditNote } from '../../domain/credit-notes/credit-note.js';
 import type { Payment } from '../../domain/payments/payment.js';
-import { DELETED_HISTORY_DAYS, historyEntry, type Change, type HistoryEntry } from '../../domain/audit/history.js';
+import {
+  DELETED_HISTORY_DAYS,
+  fileStoredEntry,
+  historyEntry,
+  type Change,
+  type HistoryEntry,
+} from '../../domain/audit/history.js';
 import {
   chainEntry,
   creditNoteChainDocument,
+  fileChainDocument,
   GENESIS,
   invoiceChainDocument,
   isIssue,
@@ -315,10 +322,18 @@ export class InMemoryLedgerStore implements LedgerStore {
     return found ? copy(found) : null;
   }
 
-  async markCreditNotePdfReady(creditNote: CreditNote, sha256: string): Promise<void> {
+  async markCreditNotePdfReady(creditNote: CreditNote, sha256: string, key: string): Promise<void> {
     const list = this.creditNotes_.get(objectKey(creditNote.accountId, creditNote.invoiceId)) ?? [];
     const found = list.find((c) => c.id === creditNote.id);
-    if (found) found.pdf = { status: 'ready', sha256 };
+    if (!found || found.pdf.status === 'ready') return;
+    found.pdf = { status: 'ready', sha256 };
+    const at = new Date().toISOString();
+    const { accountId, invoiceId, id, number } = creditNote;
+    this.invoices.history.push(fileStoredEntry(accountId, invoiceId, at, { sha256, objectKey: key, creditNoteId: id }));
+    this.invoices.appendChain(
+      accountId,
+      fileChainDocument({ documentId: id, invoiceId, number, sha256, objectKey: key, at }),
+    );
   }
 }
 
