@@ -67,13 +67,14 @@ export const keys = {
     sk: 'CNNO',
   }),
   /**
-   * Beside its invoice: one item per change, sorted by time then the version the change made (the
-   * version makes two changes in one millisecond distinct and ordered; the action, a change that
-   * makes no version, such as a stored PDF).
+   * Beside its invoice: one item per change, sorted by time then the version the change made.
+   * Instants are stamped to the second, so the version orders the changes of one second; the
+   * action tells apart entries that make no version (a stored PDF, for the version it shows).
+   * The instant is written in one fixed form (milliseconds, UTC) so `…:10Z` and `…:10.500Z` sort by time.
    */
   historyEntry: (accountId: string, invoiceId: string, at: string, version: number, action: string): Key => ({
     pk: `${acc(accountId)}#INV#${invoiceId}`,
-    sk: `${HISTORY_SK}${at}#${String(version).padStart(9, '0')}#${action}`,
+    sk: `${HISTORY_SK}${new Date(at).toISOString()}#${String(version).padStart(9, '0')}#${action}`,
   }),
   /** The account's chain of issued documents: its counter holds the next sequence and the last link. */
   chainCounter: (accountId: string): Key => ({ pk: acc(accountId), sk: 'COUNTER#CHAIN' }),

@@ -7,6 +7,7 @@ import { VersionConflict, type LedgerStore, type NumberRequest } from '../../dom
 import { isConditionFailure } from './dynamo-errors.js';
 import type { DynamoInvoiceStore } from './invoice-store.js';
 import { fromItem } from './items.js';
+import { toInstant } from '../../domain/dates/calendar.js';
 import { keys, LEDGER_SK } from './keys.js';
 import { NumberedWriter } from './number-series.js';
 import { fileStoredEntry, historyEntry, type Change } from '../../domain/audit/history.js';
@@ -140,7 +141,7 @@ export class DynamoLedgerStore implements LedgerStore {
 
   async markCreditNotePdfReady(creditNote: CreditNote, sha256: string, objectKey: string): Promise<void> {
     const { accountId, invoiceId, id } = creditNote;
-    const at = new Date().toISOString();
+    const at = toInstant(new Date());
     const file = { sha256, objectKey, creditNoteId: id };
     try {
       await this.writer.write({

@@ -1,6 +1,7 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { PdfRecord, PdfRecordStore } from '../../domain/ports.js';
 import { isConditionFailure } from './dynamo-errors.js';
+import { toInstant } from '../../domain/dates/calendar.js';
 import { keys } from './keys.js';
 import { fileChainDocument } from '../../domain/audit/chain.js';
 import { fileStoredEntry } from '../../domain/audit/history.js';
@@ -68,7 +69,7 @@ export class DynamoPdfRecordStore implements PdfRecordStore {
     number: string | null,
     item: ReturnType<DynamoPdfRecordStore['recordPut']>,
   ): Promise<void> {
-    const at = new Date().toISOString();
+    const at = toInstant(new Date());
     const file = { sha256: record.sha256, objectKey: record.key };
     try {
       await this.writer.write({

@@ -2,6 +2,7 @@ import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { documentClient } from '../../../functions/dynamodb/client.js';
 import { HISTORY_SK, keys } from '../../../functions/dynamodb/keys.js';
+import { DynamoOverdueIndex } from '../../../functions/dynamodb/overdue-index.js';
 import { client, startStack, uniqueAccount, type Stack } from '../../support/local-stack.js';
 
 let stack: Stack;
@@ -112,6 +113,24 @@ describe('every change leaves its entry, with its actor, in order', () => {
       ['paymentRecorded', 'usr_bob'],
     ]);
   });
+});
+
+test("the past-due job's flag is an entry by the system", async () => {
+  const inv = await draft({ paymentTerms: 'custom', dueDate: '2026-01-01', invoiceDate: '2026-01-01' });
+  expect((await alice('POST', `/invoices/${inv.id}/finalize`)).status).toBe(200);
+  const db = documentClient({ tableName: stack.tableName, endpoint: stack.endpoint, region: 'us-east-1' });
+  const index = new DynamoOverdueIndex(db, stack.tableName);
+  // The job runs long after the finalize (entries are ordered to the second, then by version).
+  const later = new Date(Date.now() + 2_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+  expect(await index.flag(accountId, inv.id, later)).toBe(true);
+  expect(await index.flag(accountId, inv.id, later)).toBe(false); // flagged already: no second entry
+  const entries = await history(inv.id);
+  expect(entries.map((e) => [e.action, e.actor])).toEqual([
+    ['created', { type: 'user', id: 'usr_alice' }],
+    ['finalized', { type: 'user', id: 'usr_alice' }],
+    ['flaggedPastDue', { type: 'system', id: 'overdue-job' }],
+  ]);
+  expect(entries[2]!.changes).toEqual([{ field: 'pastDue', from: false, to: true }]);
 });
 
 describe('a refused action leaves no entry', () => {

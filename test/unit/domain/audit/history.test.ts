@@ -9,6 +9,7 @@ import {
   updateInvoice,
   voidInvoice,
 } from '../../../../domain/invoices/invoice-use-cases.js';
+import { sendInvoice } from '../../../../domain/invoices/send-invoice.js';
 import { actorFor, domainError, inMemoryDeps, seedContact, type InMemoryDeps } from '../../../support/in-memory.js';
 import { sampleInvoice } from '../../../support/sample-invoice.js';
 
@@ -78,6 +79,24 @@ describe('the use cases write their entries through the store', () => {
       ['finalized', { type: 'user', id: 'usr_alice' }],
       ['voided', { type: 'user', id: 'usr_bob' }],
     ]);
+  });
+
+  test('send', async () => {
+    const contact = await seedContact(d, ACC);
+    const inv = await createInvoice(
+      d.deps,
+      alice,
+      input({ contacts: [contact], lineItems: [{ name: 'W', unitPrice: 5 }] }),
+    );
+    await finalizeInvoice(d.deps, alice, inv.id);
+    const sent: unknown[] = [];
+    const mailer = { send: async (m: unknown) => void sent.push(m) };
+    await sendInvoice({ ...d.deps, mailer, publicBaseUrl: 'https://x.example' }, bob, inv.id);
+    expect(sent).toHaveLength(1);
+    const last = (await entries(inv.id)).at(-1)!;
+    expect(last.action).toBe('sent');
+    expect(last.actor).toEqual({ type: 'user', id: 'usr_bob' });
+    expect(last.changes.map((c) => c.field)).toEqual(['sentAt']);
   });
 
   test('a refused action writes nothing', async () => {
