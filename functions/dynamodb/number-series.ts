@@ -87,6 +87,12 @@ export class NumberedWriter {
    * conditional write to settle races between processes.
    */
   private readonly counterQueues = new Map<string, Promise<unknown>>();
+  /**
+   * The chain heads this process last wrote: the next write tries them without reading the counter
+   * first (a stale one fails the counter's condition, which reports the current head for the retry),
+   * so an account issuing one document after another pays no extra read for its chain.
+   */
+  private readonly chainHeads = new Map<string, { next: number; head: string }>();
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -157,7 +163,17 @@ export class NumberedWriter {
         );
       }
       const chainIndex = numberItems.length;
-      if (w.chain) numberItems.push(...(await this.chainItems(w.chain, number, reportedChain)));
+      const chainKey = w.chain && `${w.chain.counterKey.pk}#${w.chain.counterKey.sk}`;
+      let written: { next: number; head: string } | undefined;
+      if (w.chain) {
+        const { items, after } = await this.chainItems(
+          w.chain,
+          number,
+          reportedChain ?? this.chainHeads.get(chainKey!),
+        );
+        numberItems.push(...items);
+        written = after;
+      }
       reportedChain = undefined;
       const own = w.items(number);
       try {
@@ -166,6 +182,7 @@ export class NumberedWriter {
         } else {
           await this.db.send(new TransactWriteCommand({ TransactItems: [...own, ...numberItems] }));
         }
+        if (chainKey && written) this.chainHeads.set(chainKey, written);
         return number;
       } catch (e) {
         if (isConditionFailure(e)) throw w.ownFailure(['ConditionalCheckFailed']) ?? e;
@@ -177,8 +194,10 @@ export class NumberedWriter {
         const counterLost = reasons.slice(own.length).some((r) => r === 'ConditionalCheckFailed');
         if (!counterLost && !isTransactionConflict(reasons)) throw e;
         if (w.series && reasons[own.length] === 'ConditionalCheckFailed') reported = reportedCounter(e, own.length);
-        if (w.chain && reasons[own.length + chainIndex] === 'ConditionalCheckFailed')
+        if (w.chain && reasons[own.length + chainIndex] === 'ConditionalCheckFailed') {
           reportedChain = reportedHead(e, own.length + chainIndex);
+          this.chainHeads.delete(chainKey!);
+        }
         await jitter(attempt);
       }
     }
@@ -190,7 +209,7 @@ export class NumberedWriter {
     chain: ChainRequest,
     number: string | null,
     reported: { next: number; head: string } | undefined,
-  ): Promise<TransactItem[]> {
+  ): Promise<{ items: TransactItem[]; after: { next: number; head: string } }> {
     let stored = reported ?? null;
     if (!stored) {
       const { Item } = await this.db.send(
@@ -200,7 +219,7 @@ export class NumberedWriter {
     }
     const sequence = stored?.next ?? 1;
     const entry = chain.entry(sequence, stored?.head ?? chain.genesis, number);
-    return [
+    const items: TransactItem[] = [
       {
         Update: {
           TableName: this.tableName,
@@ -219,5 +238,6 @@ export class NumberedWriter {
       },
       { Put: { TableName: this.tableName, Item: entry.item, ConditionExpression: 'attribute_not_exists(pk)' } },
     ];
+    return { items, after: { next: sequence + 1, head: entry.chain } };
   }
 }
