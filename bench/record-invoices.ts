@@ -71,7 +71,12 @@ async function seed(db: DynamoDBDocumentClient, n: number, contactFor: (i: numbe
       today: now.slice(0, 10),
       now,
     });
-    out.push(await store.create({ ...draft, contacts: [contactFor(i)] }));
+    out.push(
+      await store.create(
+        { ...draft, contacts: [contactFor(i)] },
+        { actor: { type: 'system', id: 'bench-seed' }, action: 'created', at: now },
+      ),
+    );
   }
   const chunks: Record<string, unknown>[][] = [];
   for (let i = 0; i < capture.items.length; i += 25) chunks.push(capture.items.slice(i, i + 25));

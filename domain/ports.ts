@@ -9,6 +9,8 @@ import type { Payment } from './payments/payment.js';
 import type { CreditNote } from './credit-notes/credit-note.js';
 import type { Deal, Product, Quote } from './crm/sales-records.js';
 import type { InvoiceStatus } from './invoices/status-machine.js';
+import type { Change, HistoryEntry } from './audit/history.js';
+import type { ChainEntry } from './audit/chain.js';
 
 /** A page of results and the opaque cursor of the next page, if any. */
 export type Page<T> = { items: T[]; next: string | null };
@@ -24,13 +26,17 @@ export type NumberSeries = 'invoice' | 'creditNote';
  * a conflict if the slug is taken, `replace` and `remove` if the stored version has moved on
  * (a `VersionConflict`). A `NumberRequest` allocates the next
  * number atomically with the write, so a number is never handed out twice and never skipped.
+ * Every write appends the `Change`'s history entry (domain/audit/history.ts) in the same atomic
+ * write, and the write that issues an invoice (`isIssue`) takes the next link of the account's
+ * chain in it too: a change is never stored without its entry, nor an entry without its change.
  */
 export interface InvoiceStore {
   get(accountId: string, id: string): Promise<Invoice | null>;
-  create(invoice: Invoice, numbering?: NumberRequest): Promise<Invoice>;
+  create(invoice: Invoice, change: Change, numbering?: NumberRequest): Promise<Invoice>;
   /** Writes `next` over `previous` if the stored version is still `previous.version`. */
-  replace(previous: Invoice, next: Invoice, numbering?: NumberRequest): Promise<Invoice>;
-  remove(invoice: Invoice): Promise<void>;
+  replace(previous: Invoice, next: Invoice, change: Change, numbering?: NumberRequest): Promise<Invoice>;
+  /** Deletes a draft; its history stays readable for DELETED_HISTORY_DAYS. */
+  remove(invoice: Invoice, change: Change): Promise<void>;
   list(accountId: string, limit: number, cursor: string | null): Promise<Page<Invoice>>;
   /** The invoice behind a buyer-facing URL: a connected domain (or null for the service's own) and slug. */
   getBySlug(domain: string | null, slug: string): Promise<Invoice | null>;
@@ -106,6 +112,8 @@ export class VersionConflict extends Error {
 /** PDFs and exports in object storage (S3), handed out as short-lived signed links. */
 export interface DocumentStore {
   put(key: string, body: Uint8Array, contentType: string): Promise<void>;
+  /** The object's bytes, or null if there is none (audit verification hashes stored files). */
+  get(key: string): Promise<Uint8Array | null>;
   /**
    * A signed GET link valid for `expiresInSeconds` (at most 15 minutes; more is refused). With a
    * `filename`, the download is served under that name instead of the key's last segment.
@@ -137,7 +145,12 @@ export type PdfRecord = { key: string; sha256: string; status: Invoice['status']
 /** Kept beside the invoice; `put` only ever moves to a higher version (a replay cannot regress it). */
 export interface PdfRecordStore {
   get(accountId: string, invoiceId: string): Promise<PdfRecord | null>;
-  put(accountId: string, invoiceId: string, record: PdfRecord): Promise<void>;
+  /**
+   * With `stored` (the renderer has just put this file in the bucket), the same write appends the
+   * invoice's `pdfStored` history entry and the file's link of the account's chain; a replay that
+   * loses to a record already there appends nothing.
+   */
+  put(accountId: string, invoiceId: string, record: PdfRecord, stored?: { number: string | null }): Promise<void>;
 }
 
 /** An open invoice in the past-due index: not yet flagged, with its due date. */
@@ -167,21 +180,28 @@ export interface OverdueIndex {
  */
 export interface LedgerStore {
   /** Writes the payment and `next` over `previous`, if the stored invoice is still `previous.version`. */
-  recordPayment(previous: Invoice, next: Invoice, payment: Payment): Promise<void>;
-  /** The same for a credit note, which takes the next number of its own series in that transaction. */
+  recordPayment(previous: Invoice, next: Invoice, payment: Payment, change: Change): Promise<void>;
+  /**
+   * The same for a credit note, which takes the next number of its own series and the next link of
+   * the account's chain in that transaction.
+   */
   issueCreditNote(
     previous: Invoice,
     next: Invoice,
     creditNote: CreditNote,
     numbering: NumberRequest,
+    change: Change,
   ): Promise<CreditNote>;
   /** Oldest first. */
   payments(accountId: string, invoiceId: string): Promise<Payment[]>;
   /** Oldest first. */
   creditNotes(accountId: string, invoiceId: string): Promise<CreditNote[]>;
   getCreditNote(accountId: string, id: string): Promise<CreditNote | null>;
-  /** Sets the credit note's `pdf` to ready (a derived fact: its content never changes). */
-  markCreditNotePdfReady(creditNote: CreditNote, sha256: string): Promise<void>;
+  /**
+   * Sets the credit note's `pdf` to ready (a derived fact: its content never changes), appending the
+   * file's history entry and chain link in the same write; only the first call for a credit note does.
+   */
+  markCreditNotePdfReady(creditNote: CreditNote, sha256: string, objectKey: string): Promise<void>;
 }
 
 /**
@@ -256,6 +276,29 @@ export interface RecurringStore {
     previous: RecurringInvoice,
     next: RecurringInvoice,
     invoice: Invoice,
+    change: Change,
     numbering?: NumberRequest,
   ): Promise<Invoice>;
+}
+
+/** Where the chain stands: the sequence the next entry takes and the link it follows. */
+export type ChainHead = { next: number; head: string };
+
+/**
+ * The audit trail as written by the stores above: invoices' history entries and each account's
+ * chain of issued documents. Read only: entries are written with the changes they record.
+ */
+export interface AuditLog {
+  /** An invoice's entries, oldest first; a deleted draft's until they expire (`now` decides). */
+  history(
+    accountId: string,
+    invoiceId: string,
+    limit: number,
+    cursor: string | null,
+    now: Date,
+  ): Promise<Page<HistoryEntry>>;
+  /** The chain, in sequence order, strictly after `afterSequence`. */
+  chain(accountId: string, afterSequence: number, limit: number): Promise<ChainEntry[]>;
+  /** Null before the account's first issued document. */
+  head(accountId: string): Promise<ChainHead | null>;
 }

@@ -18,6 +18,7 @@ import { crmAdapters } from './crm-wiring.js';
 import type { IssueRecurringDeps } from '../domain/jobs/issue-recurring.js';
 import { DynamoRecurringStore } from './dynamodb/recurring-store.js';
 import { searchAdapters } from './search-wiring.js';
+import { DynamoAuditLog } from './dynamodb/audit-log.js';
 
 const ulid = monotonicFactory();
 
@@ -60,6 +61,7 @@ export function wire() {
     deps,
     mailer,
     idempotency: idempotencyRecords(dynamo, config.TABLE_NAME),
+    audit: new DynamoAuditLog(db, config.TABLE_NAME),
     ...documentAdapters(config, db),
     crm: crmAdapters(db, config.TABLE_NAME),
     index: searchAdapters(db, config.TABLE_NAME),
@@ -126,6 +128,7 @@ export function documentAdapters(config: Env, db: ReturnType<typeof documentClie
   });
   const documents: DocumentStore = {
     put: async (key, body, contentType) => (await store()).put(key, body, contentType),
+    get: async (key) => (await store()).get(key),
     signedUrl: async (key, seconds, options) => (await store()).signedUrl(key, seconds, options),
   };
   return { pdfRecords: new DynamoPdfRecordStore(db, config.TABLE_NAME), documents };

@@ -147,6 +147,21 @@ export const ROUTES: RouteDef[] = [
   r('GET', '/credit-notes/{id}', 'invoices', 'invoices:read', 'Read a credit note'),
   r(
     'GET',
+    '/invoices/{id}/history',
+    'invoices',
+    'invoices:read',
+    "An invoice's history, oldest first: every change, who made it, and the fields that changed",
+  ),
+  r('GET', '/audit/chain', 'invoices', 'invoices:read', "The account's chain of issued documents, in sequence order"),
+  r(
+    'GET',
+    '/audit/verify',
+    'invoices',
+    'invoices:read',
+    'Recompute every document and link of the chain; names the first break',
+  ),
+  r(
+    'GET',
     '/credit-notes/{id}/pdf',
     'invoices',
     'invoices:read',

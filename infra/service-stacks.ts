@@ -1,7 +1,7 @@
 import type { App } from 'aws-cdk-lib';
 import { acknowledgeNagFindings } from './nag-suppressions.js';
 import { ApiStack } from './stacks/api-stack.js';
-import { StatefulStack } from './stacks/stateful-stack.js';
+import { DEFAULT_DOCUMENT_RETENTION_YEARS, StatefulStack } from './stacks/stateful-stack.js';
 
 /** Defaults for the CDK context values a deployment sets (cdk.json or `cdk synth -c name=value`). */
 export const CONTEXT_DEFAULTS = {
@@ -45,8 +45,17 @@ export function defineServiceStacks(app: App) {
   if (identity !== domain && identity !== mailFrom)
     throw new Error(`CDK context mailIdentity must be ${mailFrom} or ${domain}, got ${String(identity)}`);
 
+  const retention: unknown = app.node.tryGetContext('documentRetentionYears') ?? DEFAULT_DOCUMENT_RETENTION_YEARS;
+  const documentRetentionYears = typeof retention === 'string' ? Number(retention) : retention;
+  if (
+    typeof documentRetentionYears !== 'number' ||
+    !Number.isInteger(documentRetentionYears) ||
+    documentRetentionYears < 1
+  )
+    throw new Error(`CDK context documentRetentionYears must be a whole number of years, got ${String(retention)}`);
   const stateful = new StatefulStack(app, 'InvoiceStateful', {
     description: 'Invoice service: data (DynamoDB table, PDF bucket)',
+    documentRetentionYears,
   });
   const api = new ApiStack(app, 'InvoiceApi', {
     description: 'Invoice service: functions, HTTP API, stream consumer, event bus and past-due schedule',

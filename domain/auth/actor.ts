@@ -7,6 +7,8 @@ export type Actor = {
   accountId: string;
   superAdmin: boolean;
   permissions: Permission[];
+  /** One of the service's own jobs acting through a use case (`userId` names the job), never a token. */
+  system?: true;
 };
 
 export function can(actor: Actor, permission: Permission): boolean {

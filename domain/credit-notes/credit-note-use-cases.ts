@@ -10,6 +10,7 @@ import { mutate, RETRY_WITH_JITTER } from '../optimistic.js';
 import type { DocumentStore } from '../ports.js';
 import { getSettings } from '../settings/settings-use-cases.js';
 import { creditLines, type CreditNote, type CreditNoteInput } from './credit-note.js';
+import { byUser } from '../audit/history.js';
 
 const PDF_PENDING: Invoice['pdf'] = { status: 'pending', sha256: null };
 
@@ -71,10 +72,16 @@ export async function issueCreditNote(
         invoiceVersion: next.version,
         pdf: { status: 'pending', sha256: null },
       };
-      const creditNote = await deps.ledger.issueCreditNote(current, next, draft, {
-        prefix: settings.creditNotePrefix,
-        startNumber: settings.creditNoteStartNumber,
-      });
+      const creditNote = await deps.ledger.issueCreditNote(
+        current,
+        next,
+        draft,
+        {
+          prefix: settings.creditNotePrefix,
+          startNumber: settings.creditNoteStartNumber,
+        },
+        byUser(actor, 'creditNoteIssued', now, { creditNoteId: draft.id, total }),
+      );
       return { invoice: next, creditNote };
     },
     RETRY_WITH_JITTER,

@@ -1,4 +1,5 @@
 import type { Actor } from '../auth/actor.js';
+import { byUser } from '../audit/history.js';
 import { toInstant } from '../dates/calendar.js';
 import { conflict, notFound } from '../errors.js';
 import type { Invoice } from '../invoices/invoice.js';
@@ -105,12 +106,13 @@ export async function releaseRecord(
           throw conflict(`The ${kind} ${recordId} is named by invoice ${current.id}, which is ${current.status}`, {
             invoices: [current.id],
           });
-        await deps.invoices.replace(current, {
-          ...current,
-          ...without(current, kind, recordId),
-          version: current.version + 1,
-          updatedAt: toInstant(deps.clock.now()),
-        });
+        const now = toInstant(deps.clock.now());
+        await deps.invoices.replace(
+          current,
+          { ...current, ...without(current, kind, recordId), version: current.version + 1, updatedAt: now },
+          // The record's deletion detached it: the entry says which record went.
+          byUser(actor, 'dissociated', now, { kind, recordId, reason: 'recordDeleted' }),
+        );
       },
     ).catch((e: unknown) => {
       // Deleted meanwhile: nothing left to detach.

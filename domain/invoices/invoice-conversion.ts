@@ -1,4 +1,5 @@
 import type { Actor } from '../auth/actor.js';
+import { byUser } from '../audit/history.js';
 import { asLineInputs, resolveLineItems } from '../crm/line-item-products.js';
 import { checkNamedRecords } from '../crm/sales-record-rules.js';
 import { toInstant } from '../dates/calendar.js';
@@ -202,12 +203,12 @@ export async function associateRecord(
       if (current[type].includes(targetId)) return current;
       if (current[type].length >= MAX_LINKED_SALES_RECORDS)
         throw fieldError(type, `an invoice names at most ${MAX_LINKED_SALES_RECORDS} ${type}`);
-      return deps.invoices.replace(current, {
-        ...current,
-        [type]: [...current[type], targetId],
-        version: current.version + 1,
-        updatedAt: toInstant(deps.clock.now()),
-      });
+      const now = toInstant(deps.clock.now());
+      return deps.invoices.replace(
+        current,
+        { ...current, [type]: [...current[type], targetId], version: current.version + 1, updatedAt: now },
+        byUser(actor, 'associated', now, { type, targetId }),
+      );
     },
   );
 }
@@ -227,12 +228,17 @@ export async function dissociateRecord(
     async (current) => {
       if (!current[type].includes(targetId))
         throw notFound(`Association with ${SALES_LABEL[type].toLowerCase()}`, targetId);
-      return deps.invoices.replace(current, {
-        ...current,
-        [type]: current[type].filter((x) => x !== targetId),
-        version: current.version + 1,
-        updatedAt: toInstant(deps.clock.now()),
-      });
+      const now = toInstant(deps.clock.now());
+      return deps.invoices.replace(
+        current,
+        {
+          ...current,
+          [type]: current[type].filter((x) => x !== targetId),
+          version: current.version + 1,
+          updatedAt: now,
+        },
+        byUser(actor, 'dissociated', now, { type, targetId }),
+      );
     },
   );
 }

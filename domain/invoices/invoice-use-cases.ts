@@ -19,6 +19,7 @@ import { applyEdit, blankDraft, cloneContent, type Invoice } from './invoice.js'
 import { MAX_CONTACTS, type InvoiceEditInput, type MarkPaidInput } from './invoice-input.js';
 import { assertAllowed } from './status-machine.js';
 import { payInFull } from '../payments/payment-use-cases.js';
+import { byUser } from '../audit/history.js';
 
 export type InvoiceDeps = {
   invoices: InvoiceStore;
@@ -72,7 +73,11 @@ export async function createInvoice(deps: InvoiceDeps, actor: Actor, input: Invo
     now: toInstant(now),
   });
   await checkReferences(deps, actor, input, settings);
-  return deps.invoices.create(applyEdit(draft, input, deps.ids), numberingOnCreate(settings));
+  return deps.invoices.create(
+    applyEdit(draft, input, deps.ids),
+    byUser(actor, 'created', draft.createdAt),
+    numberingOnCreate(settings),
+  );
 }
 
 export async function getInvoice(deps: InvoiceDeps, actor: Actor, id: string): Promise<Invoice> {
@@ -110,7 +115,8 @@ export async function updateInvoice(
     async (current) => {
       assertAllowed('edit', current.status);
       await checkReferences(deps, actor, input, settings);
-      return deps.invoices.replace(current, successor(deps, applyEdit(current, input, deps.ids), {}));
+      const next = successor(deps, applyEdit(current, input, deps.ids), {});
+      return deps.invoices.replace(current, next, byUser(actor, 'edited', next.updatedAt));
     },
   );
 }
@@ -121,7 +127,7 @@ export async function deleteInvoice(deps: InvoiceDeps, actor: Actor, id: string,
     ifMatch,
     async (current) => {
       assertAllowed('delete', current.status);
-      await deps.invoices.remove(current);
+      await deps.invoices.remove(current, byUser(actor, 'deleted', toInstant(deps.clock.now())));
     },
   );
 }
@@ -150,7 +156,7 @@ export async function finalizeInvoice(deps: InvoiceDeps, actor: Actor, id: strin
       });
       const numbering =
         current.number === null ? { prefix: settings.prefix, startNumber: settings.startNumber } : undefined;
-      return deps.invoices.replace(current, next, numbering);
+      return deps.invoices.replace(current, next, byUser(actor, 'finalized', next.updatedAt), numbering);
     },
   );
 }
@@ -177,16 +183,14 @@ export async function voidInvoice(deps: InvoiceDeps, actor: Actor, id: string, i
     async (current) => {
       assertAllowed('void', current.status);
       const totals = { ...current.totals, balanceDue: 0 };
-      return deps.invoices.replace(
-        current,
-        successor(deps, current, {
-          status: 'voided',
-          voidedAt: toInstant(deps.clock.now()),
-          totals,
-          pastDue: false,
-          pdf: PDF_PENDING,
-        }),
-      );
+      const next = successor(deps, current, {
+        status: 'voided',
+        voidedAt: toInstant(deps.clock.now()),
+        totals,
+        pastDue: false,
+        pdf: PDF_PENDING,
+      });
+      return deps.invoices.replace(current, next, byUser(actor, 'voided', next.updatedAt));
     },
   );
 }
@@ -231,7 +235,8 @@ export async function associate(
         if (current.contacts.includes(targetId)) return current;
         if (current.contacts.length >= MAX_CONTACTS)
           throw fieldError('contacts', `an invoice has at most ${MAX_CONTACTS} contacts`);
-        return deps.invoices.replace(current, successor(deps, current, { contacts: [...current.contacts, targetId] }));
+        const next = successor(deps, current, { contacts: [...current.contacts, targetId] });
+        return deps.invoices.replace(current, next, byUser(actor, 'associated', next.updatedAt, { type, targetId }));
       }
       if (current.company === targetId) return current;
       if (current.company) {
@@ -239,7 +244,8 @@ export async function associate(
           `The invoice already bills company ${current.company}; an invoice bills at most one company. Remove it first.`,
         );
       }
-      return deps.invoices.replace(current, successor(deps, current, { company: targetId }));
+      const next = successor(deps, current, { company: targetId });
+      return deps.invoices.replace(current, next, byUser(actor, 'associated', next.updatedAt, { type, targetId }));
     },
   );
 }
@@ -262,7 +268,8 @@ export async function dissociate(
       assertAllowed('edit', current.status);
       const changes =
         type === 'contacts' ? { contacts: current.contacts.filter((c) => c !== targetId) } : { company: null };
-      return deps.invoices.replace(current, successor(deps, current, changes));
+      const next = successor(deps, current, changes);
+      return deps.invoices.replace(current, next, byUser(actor, 'dissociated', next.updatedAt, { type, targetId }));
     },
   );
 }

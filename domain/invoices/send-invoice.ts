@@ -1,4 +1,5 @@
 import type { Actor } from '../auth/actor.js';
+import { byUser } from '../audit/history.js';
 import { fieldError } from '../errors.js';
 import { mutate } from '../optimistic.js';
 import { toInstant } from '../dates/calendar.js';
@@ -38,7 +39,11 @@ export async function sendInvoice(deps: SendDeps, actor: Actor, id: string, ifMa
         });
       }
       const now = toInstant(deps.clock.now());
-      return deps.invoices.replace(current, { ...current, sentAt: now, version: current.version + 1, updatedAt: now });
+      return deps.invoices.replace(
+        current,
+        { ...current, sentAt: now, version: current.version + 1, updatedAt: now },
+        byUser(actor, 'sent', now),
+      );
     },
   );
 }

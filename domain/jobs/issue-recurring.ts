@@ -1,3 +1,4 @@
+import { byUser, SYSTEM } from '../audit/history.js';
 import type { Actor } from '../auth/actor.js';
 import { addDays, toInstant, todayIn } from '../dates/calendar.js';
 import { DomainError } from '../errors.js';
@@ -43,11 +44,13 @@ export type IssueRecurringResult = {
 };
 
 /** The job acts as the system on the schedule's account; the invoice's owner is the schedule's. */
+/** The job acting in an account: its history entries name it as a system actor. */
 const systemActor = (accountId: string): Actor => ({
-  userId: 'system',
+  userId: SYSTEM.recurringJob.id,
   accountId,
   superAdmin: true,
   permissions: [],
+  system: true,
 });
 
 /**
@@ -159,7 +162,13 @@ async function runSchedule(
   });
   let issued: Invoice;
   try {
-    issued = await deps.recurring.issue(s, claimed, invoice, numbering);
+    issued = await deps.recurring.issue(
+      s,
+      claimed,
+      invoice,
+      byUser(systemActor(s.accountId), 'created', now),
+      numbering,
+    );
   } catch (e) {
     if (e instanceof RunClaimed) return 'skipped';
     throw e;

@@ -9,6 +9,7 @@ import { mutate, RETRY_WITH_JITTER } from '../optimistic.js';
 import { getSettings } from '../settings/settings-use-cases.js';
 import type { StoredSettings } from '../settings/settings.js';
 import type { Payment, PaymentInput, RecordedPaymentMethod } from './payment.js';
+import { byUser } from '../audit/history.js';
 
 /** A status change or a new balance means a new PDF; the stream renders it. */
 const PDF_PENDING: Invoice['pdf'] = { status: 'pending', sha256: null };
@@ -86,7 +87,10 @@ async function pay(
           version: current.version + 1,
           updatedAt: toInstant(now),
         };
-        return { invoice: await deps.invoices.replace(current, next), payment: null };
+        return {
+          invoice: await deps.invoices.replace(current, next, byUser(actor, 'paid', next.updatedAt)),
+          payment: null,
+        };
       }
       const next = invoiceAfterPayment(current, amount, req.paidAt, toInstant(now));
       const payment: Payment = {
@@ -102,7 +106,13 @@ async function pay(
         recordedAt: toInstant(now),
         recordedBy: actor.userId,
       };
-      await deps.ledger.recordPayment(current, next, payment);
+      const action = req.action === 'markPaid' ? 'paid' : 'paymentRecorded';
+      await deps.ledger.recordPayment(
+        current,
+        next,
+        payment,
+        byUser(actor, action, next.updatedAt, { paymentId: payment.id, amount: payment.amount }),
+      );
       return { invoice: next, payment };
     },
     RETRY_WITH_JITTER,

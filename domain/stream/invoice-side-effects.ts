@@ -99,13 +99,12 @@ async function ensurePdf(deps: SideEffectDeps, invoice: Invoice): Promise<boolea
   const sha256 = createHash('sha256').update(pdf).digest('hex');
   const key = deps.templates.key(invoice);
   await deps.documents.put(key, pdf, 'application/pdf');
-  await deps.pdfRecords.put(invoice.accountId, invoice.id, {
-    key,
-    sha256,
-    status: invoice.status,
-    version: invoice.version,
-    content,
-  });
+  await deps.pdfRecords.put(
+    invoice.accountId,
+    invoice.id,
+    { key, sha256, status: invoice.status, version: invoice.version, content },
+    { number: invoice.number },
+  );
   await deps.pdfState.markReady(invoice, sha256);
   return true;
 }

@@ -142,6 +142,6 @@ async function ensureCreditNotePdf(
   const pdf = await deps.renderer.render(html, { format: docs.format(current) });
   const sha256 = createHash('sha256').update(pdf).digest('hex');
   await deps.documents.put(docs.key(current), pdf, 'application/pdf');
-  await ledger.store.markCreditNotePdfReady(current, sha256);
+  await ledger.store.markCreditNotePdfReady(current, sha256, docs.key(current));
   return true;
 }

@@ -9,6 +9,10 @@ import { fromItem } from './items.js';
 import { collections, keys, overdueIndexKeys, searchIndexKeys } from './keys.js';
 import { NumberedWriter, type TransactItem } from './number-series.js';
 import { linkWrites } from './invoice-links.js';
+import { historyEntry, DELETED_HISTORY_DAYS, type Change } from '../../domain/audit/history.js';
+import { invoiceChainDocument, isIssue } from '../../domain/audit/chain.js';
+import { chainRequest, historyPut } from './audit-items.js';
+import { expireHistory } from './audit-log.js';
 
 /**
  * Invoices in DynamoDB. A number is handed out by one TransactWriteItems that bumps the prefix's
@@ -56,8 +60,8 @@ export class DynamoInvoiceStore implements InvoiceStore {
     return queryCollection<Invoice>(this.db, this.tableName, collections.invoices(accountId), limit, cursor);
   }
 
-  create(invoice: Invoice, numbering?: NumberRequest): Promise<Invoice> {
-    return this.createWith(invoice, numbering);
+  create(invoice: Invoice, change: Change, numbering?: NumberRequest): Promise<Invoice> {
+    return this.createWith(invoice, change, numbering);
   }
 
   /**
@@ -67,6 +71,7 @@ export class DynamoInvoiceStore implements InvoiceStore {
    */
   createWith(
     invoice: Invoice,
+    change: Change,
     numbering?: NumberRequest,
     extra: TransactItem[] = [],
     extraFailure?: () => Error,
@@ -75,12 +80,18 @@ export class DynamoInvoiceStore implements InvoiceStore {
       { Put: { TableName: this.tableName, Item: this.toItem(inv), ConditionExpression: 'attribute_not_exists(pk)' } },
       this.slugPut(inv),
       ...linkWrites(this.tableName, null, inv),
+      historyPut(this.tableName, historyEntry(change, null, inv), inv.version),
       ...extra,
     ];
-    return this.write(invoice, put, numbering, 'create', extra.length, extraFailure);
+    // An invoice born open (a recurring run with autoFinalize) is issued by its create.
+    return this.write(invoice, put, numbering, 'create', {
+      issue: invoice.status !== 'draft',
+      extraCount: extra.length,
+      ...(extraFailure ? { extraFailure } : {}),
+    });
   }
 
-  replace(previous: Invoice, next: Invoice, numbering?: NumberRequest): Promise<Invoice> {
+  replace(previous: Invoice, next: Invoice, change: Change, numbering?: NumberRequest): Promise<Invoice> {
     const slugMoved = previous.slug !== next.slug || previous.domain !== next.domain;
     const items = (inv: Invoice): TransactItem[] => [
       {
@@ -96,11 +107,19 @@ export class DynamoInvoiceStore implements InvoiceStore {
         ? [this.slugPut(inv), { Delete: { TableName: this.tableName, Key: keys.slug(previous.domain, previous.slug) } }]
         : []),
       ...linkWrites(this.tableName, previous, inv),
+      // Last, so the indexes the failure mapping reads (invoice 0, slug 1) stay where they were.
+      historyPut(this.tableName, historyEntry(change, previous, inv), inv.version),
     ];
-    return this.write(next, items, numbering, 'replace');
+    return this.write(next, items, numbering, 'replace', { issue: isIssue(previous, next) });
   }
 
-  async remove(invoice: Invoice): Promise<void> {
+  /**
+   * Deletes a draft with a `deleted` entry, then sets the expiry of its earlier entries (their
+   * content stays as written): the history is readable by id for DELETED_HISTORY_DAYS, then TTL
+   * removes it. If the process stops between the two, the earlier entries simply never expire.
+   */
+  async remove(invoice: Invoice, change: Change): Promise<void> {
+    const expiresAt = Math.floor(new Date(change.at).getTime() / 1000) + DELETED_HISTORY_DAYS * 86_400;
     try {
       await this.db.send(
         new TransactWriteCommand({
@@ -116,6 +135,8 @@ export class DynamoInvoiceStore implements InvoiceStore {
             },
             { Delete: { TableName: this.tableName, Key: keys.slug(invoice.domain, invoice.slug) } },
             ...linkWrites(this.tableName, invoice, null),
+            // The deletion comes after the version it deletes: its key sorts after that version's entry.
+            historyPut(this.tableName, historyEntry(change, invoice, null), invoice.version + 1, expiresAt),
           ],
         }),
       );
@@ -124,6 +145,7 @@ export class DynamoInvoiceStore implements InvoiceStore {
       if (reasons?.[0] === 'ConditionalCheckFailed') throw new VersionConflict();
       throw e;
     }
+    await expireHistory(this.db, this.tableName, invoice.accountId, invoice.id, expiresAt);
   }
 
   private slugPut(inv: Invoice): TransactItem {
@@ -163,12 +185,12 @@ export class DynamoInvoiceStore implements InvoiceStore {
     items: (inv: Invoice) => TransactItem[],
     numbering: NumberRequest | undefined,
     mode: 'create' | 'replace',
-    extraCount = 0,
-    extraFailure?: () => Error,
+    opts: { issue?: boolean; extraCount?: number; extraFailure?: () => Error } = {},
   ): Promise<Invoice> {
     const numbered = (n: string | null): Invoice => (n === null ? invoice : { ...invoice, number: n });
     const number = await this.writer.write({
       items: (n) => items(numbered(n)),
+      ...(opts.issue ? { chain: chainRequest(invoice.accountId, (n) => invoiceChainDocument(numbered(n))) } : {}),
       series: numbering && {
         counterKey: keys.invoiceCounter(invoice.accountId, numbering.prefix),
         startNumber: numbering.startNumber,
@@ -177,8 +199,8 @@ export class DynamoInvoiceStore implements InvoiceStore {
       },
       ownFailure: (reasons) => {
         // The composed items come last among the caller's own (see createWith).
-        if (extraCount && reasons.slice(-extraCount).includes('ConditionalCheckFailed'))
-          return extraFailure?.() ?? new Error('a composed write failed its condition');
+        if (opts.extraCount && reasons.slice(-opts.extraCount).includes('ConditionalCheckFailed'))
+          return opts.extraFailure?.() ?? new Error('a composed write failed its condition');
         if (reasons[0] === 'ConditionalCheckFailed')
           return mode === 'replace' ? new VersionConflict() : new Error(`invoice ${invoice.id} already exists`);
         if (reasons[1] === 'ConditionalCheckFailed' && reasons.length > 1) {

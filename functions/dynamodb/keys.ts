@@ -71,7 +71,27 @@ export const keys = {
     pk: `${acc(accountId)}#CNNO#${number}`,
     sk: 'CNNO',
   }),
+  /**
+   * Beside its invoice: one item per change, sorted by time then the version the change made.
+   * Instants are stamped to the second, so the version orders the changes of one second; the
+   * action tells apart entries that make no version (a stored PDF, for the version it shows).
+   * The instant is written in one fixed form (milliseconds, UTC) so `…:10Z` and `…:10.500Z` sort by time.
+   */
+  historyEntry: (accountId: string, invoiceId: string, at: string, version: number, action: string): Key => ({
+    pk: `${acc(accountId)}#INV#${invoiceId}`,
+    sk: `${HISTORY_SK}${new Date(at).toISOString()}#${String(version).padStart(9, '0')}#${action}`,
+  }),
+  /** The account's chain of issued documents: its counter holds the next sequence and the last link. */
+  chainCounter: (accountId: string): Key => ({ pk: acc(accountId), sk: 'COUNTER#CHAIN' }),
+  /** One item per sequence, in one partition per account, zero-padded so the sort key orders them. */
+  chainEntry: (accountId: string, sequence: number): Key => ({
+    pk: `${acc(accountId)}#CHAIN`,
+    sk: `${CHAIN_SK}${String(sequence).padStart(12, '0')}`,
+  }),
 };
+
+export const HISTORY_SK = 'HIST#';
+export const CHAIN_SK = 'SEQ#';
 
 /** Sort key prefixes of the items kept beside an invoice, for `begins_with` queries. */
 export const LEDGER_SK = { payment: 'PAY#', creditNote: 'CN#' } as const;

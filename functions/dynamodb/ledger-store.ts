@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CreditNote } from '../../domain/credit-notes/credit-note.js';
 import type { Invoice } from '../../domain/invoices/invoice.js';
 import { formatInvoiceNumber } from '../../domain/invoices/numbering.js';
@@ -7,8 +7,15 @@ import { VersionConflict, type LedgerStore, type NumberRequest } from '../../dom
 import { isConditionFailure } from './dynamo-errors.js';
 import type { DynamoInvoiceStore } from './invoice-store.js';
 import { fromItem } from './items.js';
+import { toInstant } from '../../domain/dates/calendar.js';
 import { keys, LEDGER_SK } from './keys.js';
 import { NumberedWriter } from './number-series.js';
+import { fileStoredEntry, historyEntry, type Change } from '../../domain/audit/history.js';
+import { creditNoteChainDocument, fileChainDocument } from '../../domain/audit/chain.js';
+import { chainRequest, historyPut } from './audit-items.js';
+
+/** The credit note's PDF was marked ready (and chained) by an earlier call. */
+class AlreadyReady extends Error {}
 
 /**
  * Payments and credit notes in DynamoDB, beside their invoice. Every write is one
@@ -27,7 +34,7 @@ export class DynamoLedgerStore implements LedgerStore {
     this.writer = new NumberedWriter(db, tableName);
   }
 
-  async recordPayment(previous: Invoice, next: Invoice, payment: Payment): Promise<void> {
+  async recordPayment(previous: Invoice, next: Invoice, payment: Payment, change: Change): Promise<void> {
     await this.writer.write({
       items: () => [
         this.invoices.versionedPut(previous, next),
@@ -38,6 +45,7 @@ export class DynamoLedgerStore implements LedgerStore {
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
+        historyPut(this.tableName, historyEntry(change, previous, next), next.version),
       ],
       ownFailure: (reasons) => {
         if (reasons[0] === 'ConditionalCheckFailed') return new VersionConflict();
@@ -53,6 +61,7 @@ export class DynamoLedgerStore implements LedgerStore {
     next: Invoice,
     creditNote: CreditNote,
     numbering: NumberRequest,
+    change: Change,
   ): Promise<CreditNote> {
     const { accountId, invoiceId, id } = creditNote;
     const numbered = (n: string | null): CreditNote => ({ ...creditNote, number: n ?? creditNote.number });
@@ -79,7 +88,13 @@ export class DynamoLedgerStore implements LedgerStore {
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
+        historyPut(
+          this.tableName,
+          historyEntry({ ...change, detail: { ...change.detail, creditNoteNumber: n } }, previous, next),
+          next.version,
+        ),
       ],
+      chain: chainRequest(accountId, (n) => creditNoteChainDocument(numbered(n))),
       series: {
         counterKey: keys.creditNoteCounter(accountId, numbering.prefix),
         startNumber: numbering.startNumber,
@@ -124,19 +139,40 @@ export class DynamoLedgerStore implements LedgerStore {
     return Item ? fromItem<CreditNote>(Item) : null;
   }
 
-  async markCreditNotePdfReady(creditNote: CreditNote, sha256: string): Promise<void> {
+  async markCreditNotePdfReady(creditNote: CreditNote, sha256: string, objectKey: string): Promise<void> {
+    const { accountId, invoiceId, id } = creditNote;
+    const at = toInstant(new Date());
+    const file = { sha256, objectKey, creditNoteId: id };
     try {
-      await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.creditNote(creditNote.accountId, creditNote.invoiceId, creditNote.id),
-          UpdateExpression: 'SET pdf = :pdf',
-          ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeValues: { ':pdf': { status: 'ready', sha256 } },
-        }),
-      );
+      await this.writer.write({
+        items: () => [
+          {
+            Update: {
+              TableName: this.tableName,
+              Key: keys.creditNote(accountId, invoiceId, id),
+              UpdateExpression: 'SET pdf = :pdf',
+              // Only the first rendering stored is marked and chained; a replay or a racing render is not.
+              ConditionExpression: 'attribute_exists(pk) AND pdf.#status <> :ready',
+              ExpressionAttributeNames: { '#status': 'status' },
+              ExpressionAttributeValues: { ':pdf': { status: 'ready', sha256 }, ':ready': 'ready' },
+            },
+          },
+          historyPut(
+            this.tableName,
+            fileStoredEntry(accountId, invoiceId, at, file),
+            creditNote.invoiceVersion,
+            undefined,
+            id,
+          ),
+        ],
+        chain: chainRequest(accountId, () =>
+          fileChainDocument({ documentId: id, invoiceId, number: creditNote.number, sha256, objectKey, at }),
+        ),
+        ownFailure: (reasons) => (reasons[0] === 'ConditionalCheckFailed' ? new AlreadyReady() : undefined),
+        busy: 'Too many documents are being chained at once; retry shortly',
+      });
     } catch (e) {
-      if (!isConditionFailure(e)) throw e;
+      if (!(e instanceof AlreadyReady) && !isConditionFailure(e)) throw e;
     }
   }
 

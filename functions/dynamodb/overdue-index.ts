@@ -1,4 +1,7 @@
-import { UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TransactWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { pastDueEntry } from '../../domain/audit/history.js';
+import { historyPut } from './audit-items.js';
+import { cancellationReasons } from './dynamo-errors.js';
 import type { OverdueIndex, OverduePage } from '../../domain/ports.js';
 import { isConditionFailure } from './dynamo-errors.js';
 import { keys, OVERDUE_SHARDS, overdueShardKey } from './keys.js';
@@ -44,28 +47,36 @@ export class DynamoOverdueIndex implements OverdueIndex {
   async flag(accountId: string, invoiceId: string, now: string): Promise<boolean> {
     try {
       await this.db.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: keys.invoice(accountId, invoiceId),
-          // Leaving the index is part of the same write, so a flagged invoice is never read again.
-          UpdateExpression:
-            'SET #pastDue = :true, #version = #version + :one, #updatedAt = :now REMOVE #gsi2pk, #gsi2sk',
-          ConditionExpression: '#status = :open AND #pastDue = :false',
-          ExpressionAttributeNames: {
-            '#pastDue': 'pastDue',
-            '#version': 'version',
-            '#updatedAt': 'updatedAt',
-            '#status': 'status',
-            '#gsi2pk': 'gsi2pk',
-            '#gsi2sk': 'gsi2sk',
-          },
-          ExpressionAttributeValues: { ':true': true, ':false': false, ':one': 1, ':now': now, ':open': 'open' },
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.invoice(accountId, invoiceId),
+                // Leaving the index is part of the same write, so a flagged invoice is never read again.
+                UpdateExpression:
+                  'SET #pastDue = :true, #version = #version + :one, #updatedAt = :now REMOVE #gsi2pk, #gsi2sk',
+                ConditionExpression: '#status = :open AND #pastDue = :false',
+                ExpressionAttributeNames: {
+                  '#pastDue': 'pastDue',
+                  '#version': 'version',
+                  '#updatedAt': 'updatedAt',
+                  '#status': 'status',
+                  '#gsi2pk': 'gsi2pk',
+                  '#gsi2sk': 'gsi2sk',
+                },
+                ExpressionAttributeValues: { ':true': true, ':false': false, ':one': 1, ':now': now, ':open': 'open' },
+              },
+            },
+            // The flag's history entry, in the flag's transaction (the version it makes is not read, so 0 in the key).
+            historyPut(this.tableName, pastDueEntry(accountId, invoiceId, now), 0),
+          ],
         }),
       );
       return true;
     } catch (e) {
       // Paid, voided or flagged since the index was read (a concurrent run): nothing to do.
-      if (isConditionFailure(e)) return false;
+      if (isConditionFailure(e) || cancellationReasons(e)?.[0] === 'ConditionalCheckFailed') return false;
       throw e;
     }
   }

@@ -1,4 +1,5 @@
 import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Change } from '../../domain/audit/history.js';
 import type { Invoice } from '../../domain/invoices/invoice.js';
 import {
   RunClaimed,
@@ -110,6 +111,7 @@ export class DynamoRecurringStore implements RecurringStore {
     previous: RecurringInvoice,
     next: RecurringInvoice,
     invoice: Invoice,
+    change: Change,
     numbering?: NumberRequest,
   ): Promise<Invoice> {
     const claim = this.versionedPut(previous, next);
@@ -123,7 +125,7 @@ export class DynamoRecurringStore implements RecurringStore {
       ':none': null,
       ':period': next.lastRunIndex,
     };
-    return this.invoices.createWith(invoice, numbering, [{ Put: claim }], () => new RunClaimed());
+    return this.invoices.createWith(invoice, change, numbering, [{ Put: claim }], () => new RunClaimed());
   }
 
   private versionedPut(previous: RecurringInvoice, next: RecurringInvoice) {

@@ -33,8 +33,9 @@ import { presentInvoice, presentPage } from './presenters.js';
 import { parseLimit, validate } from './request.js';
 import { ledgerOperations } from './ledger-routes.js';
 import { recurringOperations } from './recurring-routes.js';
+import { auditOperations } from './audit-routes.js';
 
-const { config, deps, mailer, pdfRecords, documents } = app();
+const { config, deps, mailer, pdfRecords, documents, audit } = app();
 /** Creating, editing and associating also read deals, quotes and products. */
 const withCrm = { ...deps, ...app().crm };
 const show = (i: Invoice) => presentInvoice(i, config.PUBLIC_BASE_URL);
@@ -108,6 +109,7 @@ export const handler = httpHandler(
     },
     ...ledgerOperations({ ...deps, documents }, show),
     ...recurringOperations({ ...withCrm, recurring: app().recurring }, show),
+    ...auditOperations({ ...deps, audit, documents }),
   },
   { idempotency: () => app().idempotency },
 );

@@ -46,9 +46,13 @@ export function openApiDocument(serverUrl: string) {
       ['PATCH', 'DELETE', 'PUT'].includes(route.method) || route.path.match(/\/(finalize|mark-paid|void|pause|resume)$/)
         ? [{ name: 'If-Match', in: 'header', required: false, schema: { type: 'string' } }]
         : [];
-    // Collections page: top-level lists and a record's invoices (`/contacts/{id}/invoices`).
+    // Collections page: top-level lists, a record's invoices (`/contacts/{id}/invoices`), an invoice's history.
     const paging =
-      route.method === 'GET' && (!route.path.includes('{') || route.path.endsWith('}/invoices')) && route.permission
+      route.method === 'GET' &&
+      ((!route.path.includes('{') && route.path !== '/audit/verify') ||
+        route.path.endsWith('}/invoices') ||
+        route.path.endsWith('}/history')) &&
+      route.permission
         ? [
             {
               name: 'limit',

@@ -2,6 +2,8 @@ import type { CrmRecord } from '../../domain/crm/records.js';
 import { invoiceUrl, type Invoice } from '../../domain/invoices/invoice.js';
 import type { Page } from '../../domain/ports.js';
 import type { StoredSettings } from '../../domain/settings/settings.js';
+import type { HistoryEntry } from '../../domain/audit/history.js';
+import type { ChainEntry } from '../../domain/audit/chain.js';
 
 /** The resource shapes of the contract: internal fields (the tenant, the record kind) stay inside. */
 export function presentInvoice(invoice: Invoice, publicBaseUrl: string) {
@@ -16,6 +18,17 @@ export function presentRecord<T extends CrmRecord>(record: T) {
 
 export function presentSettings(settings: StoredSettings) {
   const { accountId: _a, ...rest } = settings;
+  return rest;
+}
+
+/** History entries and chain links as the contract shows them: the storage's own fields stay inside. */
+export function presentHistoryEntry(entry: HistoryEntry) {
+  const { accountId: _a, invoiceId: _i, ...rest } = entry;
+  return rest;
+}
+
+export function presentChainEntry(entry: ChainEntry) {
+  const { objectKey: _k, ...rest } = entry;
   return rest;
 }
 

@@ -65,6 +65,17 @@ export class S3DocumentStore implements DocumentStore {
     );
   }
 
+  async get(key: string): Promise<Uint8Array | null> {
+    const { sdk, client } = await this.connect();
+    try {
+      const out = await client.send(new sdk.GetObjectCommand({ Bucket: this.config.bucket, Key: key }));
+      return out.Body ? await out.Body.transformToByteArray() : null;
+    } catch (e) {
+      if ((e as { name?: string }).name === 'NoSuchKey') return null;
+      throw e;
+    }
+  }
+
   async signedUrl(
     key: string,
     expiresInSeconds: number,

@@ -1,12 +1,20 @@
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectLockRetention, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { TABLE_DEFINITION } from '../table-definition.js';
 
 /** Where the PDF bucket's access logs go in the access log bucket, and how long they are kept. */
 export const PDF_ACCESS_LOG_PREFIX = 'pdf-bucket/';
 const ACCESS_LOG_DAYS = 365;
+
+/** How long a stored document cannot be deleted or overwritten, unless CDK context `documentRetentionYears` says otherwise. */
+export const DEFAULT_DOCUMENT_RETENTION_YEARS = 10;
+
+export type StatefulStackProps = StackProps & {
+  /** Object Lock retention of the document bucket, in whole years (GoBD asks 10 for invoices). */
+  documentRetentionYears?: number;
+};
 
 /**
  * What outlives a deployment: the table and the PDF bucket. Kept apart from the functions and the
@@ -19,8 +27,9 @@ export class StatefulStack extends Stack {
   /** The PDF bucket's server access logs: which PDF was fetched (a buyer's presigned link, say), when and by whom. */
   readonly accessLogBucket: Bucket;
 
-  constructor(scope: Construct, id: string, props?: StackProps) {
+  constructor(scope: Construct, id: string, props?: StatefulStackProps) {
     super(scope, id, props);
+    const retentionYears = props?.documentRetentionYears ?? DEFAULT_DOCUMENT_RETENTION_YEARS;
     const d = TABLE_DEFINITION;
     // Every key attribute is a string: functions/dynamodb/keys.ts builds them all, and the local
     // runtime creates the same table with the same types.
@@ -74,6 +83,12 @@ export class StatefulStack extends Stack {
       // Each PDF version has its own key already; versioning guards against an overwrite or a
       // delete by mistake, and old versions go after a while.
       versioned: true,
+      // Issued documents must not be rewritten (GoBD, the VAT directive's integrity rule): every
+      // object version is locked in compliance mode, which no one, the root user included, can
+      // shorten or lift. The lifecycle rule below cannot remove a version before its lock ends.
+      // Exports (exports/…) share the bucket and so the lock: they are small, and kept as long.
+      objectLockEnabled: true,
+      objectLockDefaultRetention: ObjectLockRetention.compliance(Duration.days(retentionYears * 365)),
       lifecycleRules: [
         { id: 'expire-noncurrent-versions', noncurrentVersionExpiration: Duration.days(90) },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },

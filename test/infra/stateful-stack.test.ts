@@ -135,6 +135,45 @@ describe('the PDF bucket', () => {
     expect(['AES256', 'aws:kms', 'aws:kms:dsse']).toContain(rules[0]!.ServerSideEncryptionByDefault.SSEAlgorithm);
   });
 
+  test('locks every object version in compliance mode for 10 years by default (Object Lock needs versioning)', () => {
+    expect(props.ObjectLockEnabled).toBe(true);
+    expect(props.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(props.ObjectLockConfiguration).toEqual({
+      ObjectLockEnabled: 'Enabled',
+      Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 3650 } },
+    });
+  });
+
+  test('takes the retention from CDK context documentRetentionYears, and refuses a bad one', () => {
+    const { stateful: s7, statefulTemplate: t7 } = synthApp({ context: { documentRetentionYears: 7 } });
+    const p7 = resourcesOf(t7, 'AWS::S3::Bucket')[logicalId(s7, s7.pdfBucket)]!.Properties!;
+    expect(p7.ObjectLockConfiguration).toEqual({
+      ObjectLockEnabled: 'Enabled',
+      Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 7 * 365 } },
+    });
+    // `cdk synth -c documentRetentionYears=7` passes a string.
+    const { stateful: s8, statefulTemplate: t8 } = synthApp({ context: { documentRetentionYears: '8' } });
+    expect(
+      (
+        resourcesOf(t8, 'AWS::S3::Bucket')[logicalId(s8, s8.pdfBucket)]!.Properties!.ObjectLockConfiguration as {
+          Rule: { DefaultRetention: { Days: number } };
+        }
+      ).Rule.DefaultRetention.Days,
+    ).toBe(8 * 365);
+    expect(() => synthApp({ context: { documentRetentionYears: 'ten' } })).toThrow(/documentRetentionYears/);
+    expect(() => synthApp({ context: { documentRetentionYears: 0 } })).toThrow(/documentRetentionYears/);
+  });
+
+  test('PDF keys are per version and status, so a re-render never overwrites an issued document', () => {
+    const base = { accountId: 'acc_1', id: 'inv_1' };
+    const keys = new Set([
+      pdfKey({ ...base, version: 2, status: 'open' }),
+      pdfKey({ ...base, version: 3, status: 'open' }),
+      pdfKey({ ...base, version: 4, status: 'paid' }),
+    ]);
+    expect(keys.size).toBe(3);
+  });
+
   test('is versioned, expires noncurrent versions and never the current ones', () => {
     expect(props.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     const rules = (props.LifecycleConfiguration as { Rules: Record<string, unknown>[] }).Rules;

@@ -20,6 +20,24 @@ import {
 import type { InvoiceSettings, StoredSettings } from '../../domain/settings/settings.js';
 import type { CreditNote } from '../../domain/credit-notes/credit-note.js';
 import type { Payment } from '../../domain/payments/payment.js';
+import {
+  DELETED_HISTORY_DAYS,
+  fileStoredEntry,
+  historyEntry,
+  type Change,
+  type HistoryEntry,
+} from '../../domain/audit/history.js';
+import {
+  chainEntry,
+  creditNoteChainDocument,
+  fileChainDocument,
+  GENESIS,
+  invoiceChainDocument,
+  isIssue,
+  type ChainDocument,
+  type ChainEntry,
+} from '../../domain/audit/chain.js';
+import type { AuditLog, ChainHead } from '../../domain/ports.js';
 
 /**
  * In-memory fakes of the domain's ports, with the same conditional-write semantics as the DynamoDB
@@ -57,6 +75,10 @@ export class InMemoryInvoiceStore implements InvoiceStore {
   /** The number guard: every number ever issued, per account (deleting a draft does not free it). */
   readonly issued = new Set<string>();
   private readonly concurrent: ConcurrentChange[] = [];
+  /** Every history entry, in the order written (the DynamoDB store keeps them beside each invoice). */
+  readonly history: (HistoryEntry & { expiresAt?: number })[] = [];
+  /** Each account's chain of issued documents. */
+  readonly chains = new Map<string, ChainEntry[]>();
 
   constructor(readonly counters: Counters = new Map()) {}
 
@@ -87,7 +109,7 @@ export class InMemoryInvoiceStore implements InvoiceStore {
     );
   }
 
-  async create(invoice: Invoice, numbering?: NumberRequest): Promise<Invoice> {
+  async create(invoice: Invoice, change: Change, numbering?: NumberRequest): Promise<Invoice> {
     if (this.invoices.has(objectKey(invoice.accountId, invoice.id)))
       throw new Error(`invoice ${invoice.id} already exists`);
     this.assertSlugFree(invoice);
@@ -95,10 +117,11 @@ export class InMemoryInvoiceStore implements InvoiceStore {
     this.invoices.set(objectKey(inv.accountId, inv.id), copy(inv));
     this.slugs.set(slugKey(inv.domain, inv.slug), inv.id);
     commit();
+    this.history.push(historyEntry(change, null, inv));
     return copy(inv);
   }
 
-  async replace(previous: Invoice, next: Invoice, numbering?: NumberRequest): Promise<Invoice> {
+  async replace(previous: Invoice, next: Invoice, change: Change, numbering?: NumberRequest): Promise<Invoice> {
     this.runConcurrentWriter(previous);
     const stored = this.invoices.get(objectKey(previous.accountId, previous.id));
     if (!stored || stored.version !== previous.version) throw new VersionConflict();
@@ -111,15 +134,29 @@ export class InMemoryInvoiceStore implements InvoiceStore {
       this.slugs.set(slugKey(inv.domain, inv.slug), inv.id);
     }
     commit();
+    this.history.push(historyEntry(change, previous, inv));
+    if (isIssue(previous, inv)) this.appendChain(inv.accountId, invoiceChainDocument(inv));
     return copy(inv);
   }
 
-  async remove(invoice: Invoice): Promise<void> {
+  /** The next link of the account's chain, as the DynamoDB stores take it in the issuing write. */
+  appendChain(accountId: string, doc: ChainDocument): ChainEntry {
+    const chain = this.chains.get(accountId) ?? [];
+    const entry = chainEntry(doc, chain.length + 1, chain.at(-1)?.chain ?? GENESIS);
+    this.chains.set(accountId, [...chain, entry]);
+    return entry;
+  }
+
+  async remove(invoice: Invoice, change: Change): Promise<void> {
     this.runConcurrentWriter(invoice);
     const stored = this.invoices.get(objectKey(invoice.accountId, invoice.id));
     if (!stored || stored.version !== invoice.version) throw new VersionConflict();
     this.invoices.delete(objectKey(invoice.accountId, invoice.id));
     this.slugs.delete(slugKey(invoice.domain, invoice.slug));
+    const expiresAt = Math.floor(new Date(change.at).getTime() / 1000) + DELETED_HISTORY_DAYS * 86_400;
+    this.history.push(historyEntry(change, invoice, null));
+    for (const e of this.history)
+      if (e.accountId === invoice.accountId && e.invoiceId === invoice.id) e.expiresAt = expiresAt;
   }
 
   private runConcurrentWriter(target: Invoice): void {
@@ -244,8 +281,8 @@ export class InMemoryLedgerStore implements LedgerStore {
     readonly counters: Counters = new Map(),
   ) {}
 
-  async recordPayment(previous: Invoice, next: Invoice, payment: Payment): Promise<void> {
-    await this.invoices.replace(previous, next);
+  async recordPayment(previous: Invoice, next: Invoice, payment: Payment, change: Change): Promise<void> {
+    await this.invoices.replace(previous, next, change);
     const key = objectKey(payment.accountId, payment.invoiceId);
     this.payments_.set(key, [...(this.payments_.get(key) ?? []), copy(payment)]);
   }
@@ -255,14 +292,16 @@ export class InMemoryLedgerStore implements LedgerStore {
     next: Invoice,
     creditNote: CreditNote,
     numbering: NumberRequest,
+    change: Change,
   ): Promise<CreditNote> {
     const counter = creditNoteCounterKey(creditNote.accountId, numbering.prefix);
     const n = nextNumber(this.counters.get(counter) ?? null, numbering.startNumber);
     const number = formatInvoiceNumber(numbering.prefix, n);
     const guard = objectKey(creditNote.accountId, number);
     if (this.issuedCreditNotes.has(guard)) throw new Error(`credit note number ${number} was already issued`);
-    await this.invoices.replace(previous, next);
+    await this.invoices.replace(previous, next, { ...change, detail: { ...change.detail, creditNoteNumber: number } });
     const stored = { ...copy(creditNote), number };
+    this.invoices.appendChain(creditNote.accountId, creditNoteChainDocument(stored));
     this.counters.set(counter, n + 1);
     this.issuedCreditNotes.add(guard);
     const key = objectKey(creditNote.accountId, creditNote.invoiceId);
@@ -283,10 +322,42 @@ export class InMemoryLedgerStore implements LedgerStore {
     return found ? copy(found) : null;
   }
 
-  async markCreditNotePdfReady(creditNote: CreditNote, sha256: string): Promise<void> {
+  async markCreditNotePdfReady(creditNote: CreditNote, sha256: string, key: string): Promise<void> {
     const list = this.creditNotes_.get(objectKey(creditNote.accountId, creditNote.invoiceId)) ?? [];
     const found = list.find((c) => c.id === creditNote.id);
-    if (found) found.pdf = { status: 'ready', sha256 };
+    if (!found || found.pdf.status === 'ready') return;
+    found.pdf = { status: 'ready', sha256 };
+    const at = new Date().toISOString();
+    const { accountId, invoiceId, id, number } = creditNote;
+    this.invoices.history.push(fileStoredEntry(accountId, invoiceId, at, { sha256, objectKey: key, creditNoteId: id }));
+    this.invoices.appendChain(
+      accountId,
+      fileChainDocument({ documentId: id, invoiceId, number, sha256, objectKey: key, at }),
+    );
+  }
+}
+
+/** Reads the invoice fake's history and chains, as DynamoAuditLog reads the table. */
+export class InMemoryAuditLog implements AuditLog {
+  constructor(private readonly invoices: InMemoryInvoiceStore) {}
+
+  async history(accountId: string, invoiceId: string, limit: number, cursor: string | null, now: Date) {
+    const all = this.invoices.history
+      .filter((e) => e.accountId === accountId && e.invoiceId === invoiceId)
+      .filter((e) => e.expiresAt === undefined || e.expiresAt > now.getTime() / 1000);
+    const start = cursor === null ? 0 : Number(cursor);
+    const items = all.slice(start, start + limit).map(({ expiresAt: _e, ...e }) => copy(e));
+    return { items, next: start + limit < all.length ? String(start + limit) : null };
+  }
+
+  async chain(accountId: string, afterSequence: number, limit: number): Promise<ChainEntry[]> {
+    return copy((this.invoices.chains.get(accountId) ?? []).filter((e) => e.sequence > afterSequence).slice(0, limit));
+  }
+
+  async head(accountId: string): Promise<ChainHead | null> {
+    const chain = this.invoices.chains.get(accountId) ?? [];
+    const last = chain.at(-1);
+    return last ? { next: last.sequence + 1, head: last.chain } : null;
   }
 }
 
@@ -336,7 +407,8 @@ export function inMemoryDeps(clockStart?: string) {
   const ids = new SequentialIds();
   const ledger = new InMemoryLedgerStore(invoices, counters);
   const deps: InvoiceDeps = { invoices, settings, contacts, companies, clock, ids, ledger };
-  return { deps, invoices, settings, contacts, companies, clock, ids, counters, ledger };
+  const audit = new InMemoryAuditLog(invoices);
+  return { deps, invoices, settings, contacts, companies, clock, ids, counters, ledger, audit };
 }
 export type InMemoryDeps = ReturnType<typeof inMemoryDeps>;
 

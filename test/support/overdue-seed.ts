@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
+import { testChange } from './audit-change.js';
 import {
   BatchGetCommand,
   BatchWriteCommand,
+  GetCommand,
   PutCommand,
   TransactWriteCommand,
   type DynamoDBDocumentClient,
@@ -89,7 +91,7 @@ function draftFor(spec: SeedSpec, at: string): Invoice {
 /** Writes one spec as the service would: a create, then the transitions that lead to its state. */
 async function write(store: InvoiceStore, spec: SeedSpec, at: string): Promise<Invoice> {
   const draft = draftFor(spec, at);
-  if (spec.kind === 'draft') return store.create(draft);
+  if (spec.kind === 'draft') return store.create(draft, testChange('created', at));
   const open: Invoice = {
     ...draft,
     status: 'open',
@@ -97,13 +99,13 @@ async function write(store: InvoiceStore, spec: SeedSpec, at: string): Promise<I
     finalizedAt: at,
     pastDue: spec.kind === 'flagged',
   };
-  const created = await store.create(open);
+  const created = await store.create(open, testChange('created', at));
   if (spec.kind !== 'paid' && spec.kind !== 'voided') return created;
   const next: Invoice =
     spec.kind === 'paid'
       ? { ...created, status: 'paid', paidAt: at, version: created.version + 1, updatedAt: at }
       : { ...created, status: 'voided', voidedAt: at, version: created.version + 1, updatedAt: at };
-  return store.replace(created, next);
+  return store.replace(created, next, testChange(spec.kind === 'paid' ? 'paid' : 'voided', at));
 }
 
 /** Writes the specs with `concurrency` callers; returns the invoices as stored, in spec order. */
@@ -162,12 +164,40 @@ export class CapturingClient {
     this.items.set(`${String(item.pk)}\u0000${String(item.sk)}`, item);
   }
 
-  async send(command: unknown): Promise<Record<string, never>> {
+  /**
+   * An update of the form `SET a = :x, #b = :y` (a counter: an open invoice takes a link of its
+   * account's audit chain, whose counter keeps the next sequence and the last link), applied to the
+   * captured item as DynamoDB would.
+   */
+  private applySet(u: {
+    Key?: Record<string, unknown>;
+    UpdateExpression?: string;
+    ExpressionAttributeNames?: Record<string, string>;
+    ExpressionAttributeValues?: Record<string, unknown>;
+  }) {
+    const assignments = /^SET (.*)$/.exec(u.UpdateExpression ?? '')?.[1]?.split(',');
+    if (!u.Key || !assignments) throw new Error(`the seed capture cannot apply ${u.UpdateExpression}`);
+    const id = `${String(u.Key.pk)}\u0000${String(u.Key.sk)}`;
+    const item = { ...(this.items.get(id) ?? u.Key) };
+    for (const a of assignments) {
+      const m = /^\s*(#?\w+) = (:\w+)\s*$/.exec(a);
+      if (!m) throw new Error(`the seed capture cannot apply ${u.UpdateExpression}`);
+      item[u.ExpressionAttributeNames?.[m[1]!] ?? m[1]!] = u.ExpressionAttributeValues?.[m[2]!];
+    }
+    this.items.set(id, item);
+  }
+
+  async send(command: unknown): Promise<Record<string, unknown>> {
     if (command instanceof PutCommand) this.keep(command.input.Item);
-    else if (command instanceof TransactWriteCommand) {
+    else if (command instanceof GetCommand) {
+      const key = command.input.Key as Record<string, unknown>;
+      const item = this.items.get(`${String(key.pk)}\u0000${String(key.sk)}`);
+      return item ? { Item: item } : {};
+    } else if (command instanceof TransactWriteCommand) {
       for (const t of command.input.TransactItems ?? []) {
-        if (!t.Put) throw new Error(`the seed capture handles puts only, not ${Object.keys(t).join(', ')}`);
-        this.keep(t.Put.Item);
+        if (t.Update) this.applySet(t.Update);
+        else if (t.Put) this.keep(t.Put.Item);
+        else throw new Error(`the seed capture handles puts and updates, not ${Object.keys(t).join(', ')}`);
       }
     } else throw new Error(`the seed capture does not handle ${(command as object).constructor.name}`);
     return {};
@@ -234,6 +264,6 @@ export async function bulkCreateInvoices(
 ): Promise<void> {
   const capture = new CapturingClient();
   const store = new DynamoInvoiceStore(capture as unknown as DynamoDBDocumentClient, tableName);
-  for (const inv of invoices) await store.create(inv);
+  for (const inv of invoices) await store.create(inv, testChange('created', inv.createdAt));
   await batchWrite(db, tableName, [...capture.items.values()].filter(only), parallel);
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { testChange } from '../../support/audit-change.js';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { inject } from 'vitest';
 import { blankDraft, type Invoice } from '../../../domain/invoices/invoice.js';
@@ -35,7 +36,7 @@ test('four processes racing for one counter hand out each number once, with no g
   const accountId = `acc_${randomUUID().slice(0, 8)}`;
   const created = await Promise.all(
     stores.flatMap((s) =>
-      Array.from({ length: 15 }, () => s.create(draft(accountId), { prefix: 'INV', startNumber: 1001 })),
+      Array.from({ length: 15 }, () => s.create(draft(accountId), testChange(), { prefix: 'INV', startNumber: 1001 })),
     ),
   );
   const numbers = created.map((i) => Number(i.number!.slice(4))).sort((a, b) => a - b);
@@ -50,7 +51,7 @@ test('a number guard refuses a second invoice with the same number', async () =>
   const db = newClient();
   const accountId = `acc_${randomUUID().slice(0, 8)}`;
   const store = new DynamoInvoiceStore(db, tableName);
-  const first = await store.create(draft(accountId), { prefix: 'INV', startNumber: 1001 });
+  const first = await store.create(draft(accountId), testChange(), { prefix: 'INV', startNumber: 1001 });
   const guard = { ...keys.invoiceNumber(accountId, first.number!), entity: 'invoiceNumber', invoiceId: 'inv_other' };
   await expect(
     db.send(
@@ -65,17 +66,21 @@ test('a number guard refuses a second invoice with the same number', async () =>
 
 test('replace is conditional on the version read', async () => {
   const store = new DynamoInvoiceStore(newClient(), tableName);
-  const inv = await store.create(draft(`acc_${randomUUID().slice(0, 8)}`));
-  const v2 = await store.replace(inv, { ...inv, version: 2, poNumber: 'A' });
-  await expect(store.replace(inv, { ...inv, version: 2, poNumber: 'B' })).rejects.toBeInstanceOf(VersionConflict);
+  const inv = await store.create(draft(`acc_${randomUUID().slice(0, 8)}`), testChange());
+  const v2 = await store.replace(inv, { ...inv, version: 2, poNumber: 'A' }, testChange('edited'));
+  await expect(store.replace(inv, { ...inv, version: 2, poNumber: 'B' }, testChange('edited'))).rejects.toBeInstanceOf(
+    VersionConflict,
+  );
   expect((await store.get(inv.accountId, inv.id))?.poNumber).toBe(v2.poNumber);
 });
 
 test('a slug is unique per domain', async () => {
   const store = new DynamoInvoiceStore(newClient(), tableName);
   const a = draft(`acc_${randomUUID().slice(0, 8)}`);
-  await store.create({ ...a, slug: 'shared-slug' });
+  await store.create({ ...a, slug: 'shared-slug' }, testChange());
   const b = draft(`acc_${randomUUID().slice(0, 8)}`);
-  await expect(store.create({ ...b, slug: 'shared-slug' })).rejects.toMatchObject({ code: 'conflict' });
-  await expect(store.create({ ...b, slug: 'shared-slug', domain: 'billing.example.com' })).resolves.toBeTruthy();
+  await expect(store.create({ ...b, slug: 'shared-slug' }, testChange())).rejects.toMatchObject({ code: 'conflict' });
+  await expect(
+    store.create({ ...b, slug: 'shared-slug', domain: 'billing.example.com' }, testChange()),
+  ).resolves.toBeTruthy();
 });

@@ -9,6 +9,7 @@ import {
   type DocumentDeps,
 } from '../../../../domain/documents/document-use-cases.js';
 import { pdfKey } from '../../../../domain/documents/pdf-key.js';
+import { testChange } from '../../../support/audit-change.js';
 import type { Invoice } from '../../../../domain/invoices/invoice.js';
 import type { DocumentStore, PdfRecord, PdfRecordStore } from '../../../../domain/ports.js';
 import { DEFAULT_SETTINGS } from '../../../../domain/settings/settings.js';
@@ -30,6 +31,9 @@ class MemoryPdfRecords implements PdfRecordStore {
 class FakeDocuments implements DocumentStore {
   readonly signed: { key: string; seconds: number; filename: string | undefined }[] = [];
   async put() {}
+  async get() {
+    return null;
+  }
   async signedUrl(key: string, seconds: number, options: { filename?: string } = {}) {
     this.signed.push({ key, seconds, filename: options.filename });
     return { url: `https://bucket.example/${key}?sig`, expiresAt: '2026-11-27T15:05:00.000Z' };
@@ -53,7 +57,7 @@ beforeEach(async () => {
   await d.companies.create(sampleCompany());
 });
 
-const store = (overrides: Partial<Invoice>) => d.invoices.create(sampleInvoice(overrides));
+const store = (overrides: Partial<Invoice>) => d.invoices.create(sampleInvoice(overrides), testChange());
 const at = (slug: string, host: string | undefined = SERVICE): BuyerRequest => ({ slug, host, serviceHost: SERVICE });
 
 describe('previewInvoice', () => {
@@ -130,7 +134,10 @@ describe('buyer routes', () => {
   test('on a connected domain the slug is looked up under that domain', async () => {
     await d.settings.save(ACC, { ...DEFAULT_SETTINGS, domains: ['billing.example.com'] }, 0, '2026-11-27T10:00:00Z');
     const onDomain = await store({ status: 'open', domain: 'billing.example.com', slug: 'november' });
-    await d.invoices.create(sampleInvoice({ id: 'inv_02PLAIN', number: 'INV-1002', status: 'open', slug: 'november' }));
+    await d.invoices.create(
+      sampleInvoice({ id: 'inv_02PLAIN', number: 'INV-1002', status: 'open', slug: 'november' }),
+      testChange(),
+    );
     expect(await buyerInvoicePage(deps, at('november', 'Billing.Example.com'))).toContain('INV-1001');
     expect(await buyerInvoicePage(deps, at('november', 'billing.example.com:443'))).toContain('INV-1001');
     // The service host serves the invoice without a domain.

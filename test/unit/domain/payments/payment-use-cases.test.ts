@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, test } from 'vitest';
 import type { Actor } from '../../../../domain/auth/actor.js';
+import { testChange } from '../../../support/audit-change.js';
 import {
   createInvoice,
   finalizeInvoice,
@@ -119,7 +120,11 @@ describe('status rules', () => {
   test('a settled past-due invoice is no longer past due', async () => {
     const inv = await openInvoice({ lineItems: [{ name: 'Work', unitPrice: 1_000 }] });
     const stored = (await d.invoices.get(ACC, inv.id))!;
-    await d.invoices.replace(stored, { ...stored, pastDue: true, version: stored.version + 1 });
+    await d.invoices.replace(
+      stored,
+      { ...stored, pastDue: true, version: stored.version + 1 },
+      testChange('flaggedPastDue'),
+    );
     expect((await pay(inv.id, { amount: 1_000 })).invoice.pastDue).toBe(false);
   });
 });

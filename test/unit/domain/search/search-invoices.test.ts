@@ -158,6 +158,7 @@ describe('export jobs', () => {
       views: new InMemoryRecordStore<View>(),
       documents: {
         put: async (key) => void put.push(key),
+        get: async () => null,
         signedUrl: async (key) => ({ url: `https://s3.example/${key}`, expiresAt: '2026-11-27T15:15:00Z' }),
       },
       files: {
