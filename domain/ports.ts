@@ -111,7 +111,11 @@ export class VersionConflict extends Error {
 
 /** PDFs and exports in object storage (S3), handed out as short-lived signed links. */
 export interface DocumentStore {
-  put(key: string, body: Uint8Array, contentType: string): Promise<void>;
+  /**
+   * Stores a file. An `issued` document (the PDF of a finalized invoice or of a credit note) is a
+   * record the law says to keep unaltered: storage locks it for its retention period, where it has one.
+   */
+  put(key: string, body: Uint8Array, contentType: string, options?: { issued?: boolean }): Promise<void>;
   /** The object's bytes, or null if there is none (audit verification hashes stored files). */
   get(key: string): Promise<Uint8Array | null>;
   /**

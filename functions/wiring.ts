@@ -124,10 +124,15 @@ export function documentAdapters(config: Env, db: ReturnType<typeof documentClie
   const store = once(async () => {
     if (!config.BUCKET_NAME) throw new Error('BUCKET_NAME is not set: this function has no PDF bucket');
     const { S3DocumentStore } = await import('./s3/s3-document-store.js');
-    return new S3DocumentStore({ bucket: config.BUCKET_NAME, region: config.AWS_REGION, endpoint: config.S3_ENDPOINT });
+    return new S3DocumentStore({
+      bucket: config.BUCKET_NAME,
+      region: config.AWS_REGION,
+      endpoint: config.S3_ENDPOINT,
+      retentionDays: config.DOCUMENT_RETENTION_DAYS,
+    });
   });
   const documents: DocumentStore = {
-    put: async (key, body, contentType) => (await store()).put(key, body, contentType),
+    put: async (key, body, contentType, options) => (await store()).put(key, body, contentType, options),
     get: async (key) => (await store()).get(key),
     signedUrl: async (key, seconds, options) => (await store()).signedUrl(key, seconds, options),
   };

@@ -61,6 +61,7 @@ export function defineServiceStacks(app: App) {
     description: 'Invoice service: functions, HTTP API, stream consumer, event bus and past-due schedule',
     table: stateful.table,
     pdfBucket: stateful.pdfBucket,
+    documentRetentionDays: stateful.documentRetentionDays,
     mailFrom,
     mailIdentity: identity,
     publicBaseUrl: httpsUrl('publicBaseUrl'),

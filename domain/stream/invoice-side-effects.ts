@@ -98,7 +98,7 @@ async function ensurePdf(deps: SideEffectDeps, invoice: Invoice): Promise<boolea
   const pdf = await deps.renderer.render(html, { format: deps.templates.format(invoice) });
   const sha256 = createHash('sha256').update(pdf).digest('hex');
   const key = deps.templates.key(invoice);
-  await deps.documents.put(key, pdf, 'application/pdf');
+  await deps.documents.put(key, pdf, 'application/pdf', { issued: true });
   await deps.pdfRecords.put(
     invoice.accountId,
     invoice.id,

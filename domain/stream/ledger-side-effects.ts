@@ -141,7 +141,7 @@ async function ensureCreditNotePdf(
   const html = docs.html(current, invoice, { contacts: contacts.filter((c): c is Contact => c !== null), company });
   const pdf = await deps.renderer.render(html, { format: docs.format(current) });
   const sha256 = createHash('sha256').update(pdf).digest('hex');
-  await deps.documents.put(docs.key(current), pdf, 'application/pdf');
+  await deps.documents.put(docs.key(current), pdf, 'application/pdf', { issued: true });
   await ledger.store.markCreditNotePdfReady(current, sha256, docs.key(current));
   return true;
 }

@@ -15,6 +15,8 @@ const schema = z.object({
   PUBLIC_BASE_URL: z.url(),
   /** The PDF bucket. */
   BUCKET_NAME: z.string().min(1).optional(),
+  /** Days an issued document is locked for when stored (S3 Object Lock, compliance mode); unset locally. */
+  DOCUMENT_RETENTION_DAYS: z.coerce.number().int().positive().optional(),
   /** Set only locally: the S3 emulator's URL (path-style addressing). */
   S3_ENDPOINT: z.url().optional(),
   /** Where events go in AWS (EventBridge). */

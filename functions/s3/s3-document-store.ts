@@ -9,6 +9,11 @@ export type S3DocumentStoreConfig = {
   region: string;
   /** Set only locally: the S3 emulator (s3rver), addressed path-style with its fixed dummy key. */
   endpoint?: string | undefined;
+  /**
+   * Days an issued document is locked for (Object Lock, compliance mode; the bucket has Object Lock
+   * enabled). Unset locally: s3rver has no Object Lock.
+   */
+  retentionDays?: number | undefined;
   /** The signing clock; tests fix it to check a link's signature and expiry. */
   now?: () => Date;
 };
@@ -58,10 +63,22 @@ export class S3DocumentStore implements DocumentStore {
     return this.sdk;
   }
 
-  async put(key: string, body: Uint8Array, contentType: string): Promise<void> {
+  async put(key: string, body: Uint8Array, contentType: string, options: { issued?: boolean } = {}): Promise<void> {
     const { sdk, client } = await this.connect();
+    const days = options.issued ? this.config.retentionDays : undefined;
     await client.send(
-      new sdk.PutObjectCommand({ Bucket: this.config.bucket, Key: key, Body: body, ContentType: contentType }),
+      new sdk.PutObjectCommand({
+        Bucket: this.config.bucket,
+        Key: key,
+        Body: body,
+        ContentType: contentType,
+        ...(days
+          ? {
+              ObjectLockMode: 'COMPLIANCE',
+              ObjectLockRetainUntilDate: new Date(this.now().getTime() + days * 86_400_000),
+            }
+          : {}),
+      }),
     );
   }
 

@@ -90,6 +90,8 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
 export type ApiStackProps = StackProps & {
   table: ITable;
   pdfBucket: IBucket;
+  /** The Object Lock retention each issued document is stored with. */
+  documentRetentionDays: number;
   /** Where buyers reach the service; invoice URLs are built on it. */
   publicBaseUrl: string;
   jwtIssuer: string;
@@ -220,6 +222,7 @@ export class ApiStack extends Stack {
       bucket: props.pdfBucket,
       bus: this.bus,
       publicBaseUrl: props.publicBaseUrl,
+      documentRetentionDays: props.documentRetentionDays,
     });
     this.overdueJob = new OverdueJob(this, 'PastDue', { table: props.table, publicBaseUrl: props.publicBaseUrl });
     this.recurringJob = new RecurringJob(this, 'Recurring', {

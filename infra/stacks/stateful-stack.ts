@@ -1,6 +1,6 @@
 import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, StreamViewType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
-import { BlockPublicAccess, Bucket, BucketEncryption, ObjectLockRetention, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
+import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { TABLE_DEFINITION } from '../table-definition.js';
 
@@ -26,10 +26,12 @@ export class StatefulStack extends Stack {
   readonly pdfBucket: Bucket;
   /** The PDF bucket's server access logs: which PDF was fetched (a buyer's presigned link, say), when and by whom. */
   readonly accessLogBucket: Bucket;
+  /** How long each issued document is locked for when it is stored (Object Lock, compliance mode). */
+  readonly documentRetentionDays: number;
 
   constructor(scope: Construct, id: string, props?: StatefulStackProps) {
     super(scope, id, props);
-    const retentionYears = props?.documentRetentionYears ?? DEFAULT_DOCUMENT_RETENTION_YEARS;
+    this.documentRetentionDays = (props?.documentRetentionYears ?? DEFAULT_DOCUMENT_RETENTION_YEARS) * 365;
     const d = TABLE_DEFINITION;
     // Every key attribute is a string: functions/dynamodb/keys.ts builds them all, and the local
     // runtime creates the same table with the same types.
@@ -83,12 +85,12 @@ export class StatefulStack extends Stack {
       // Each PDF version has its own key already; versioning guards against an overwrite or a
       // delete by mistake, and old versions go after a while.
       versioned: true,
-      // Issued documents must not be rewritten (GoBD, the VAT directive's integrity rule): every
-      // object version is locked in compliance mode, which no one, the root user included, can
-      // shorten or lift. The lifecycle rule below cannot remove a version before its lock ends.
-      // Exports (exports/…) share the bucket and so the lock: they are small, and kept as long.
+      // Issued documents must not be rewritten (GoBD, the VAT directive's integrity rule): the
+      // stream consumer puts each issued PDF with a compliance-mode lock of `documentRetentionDays`,
+      // which no one, the root user included, can shorten or lift. The lock is per object, not a
+      // bucket default, so exports (exports/…, personal data a user asked for once) stay deletable.
+      // The lifecycle rule below cannot remove a locked version before its lock ends.
       objectLockEnabled: true,
-      objectLockDefaultRetention: ObjectLockRetention.compliance(Duration.days(retentionYears * 365)),
       lifecycleRules: [
         { id: 'expire-noncurrent-versions', noncurrentVersionExpiration: Duration.days(90) },
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },

@@ -19,6 +19,8 @@ export type StreamConsumerProps = {
   /** The table whose stream (new and old images) drives the side effects. */
   table: ITable;
   bucket: IBucket;
+  /** The Object Lock retention of the PDFs it stores. */
+  documentRetentionDays: number;
   bus: IEventBus;
   publicBaseUrl: string;
 };
@@ -71,15 +73,19 @@ export class StreamConsumer extends Construct {
         PUBLIC_BASE_URL: props.publicBaseUrl,
         BUCKET_NAME: props.bucket.bucketName,
         EVENT_BUS_NAME: props.bus.eventBusName,
+        DOCUMENT_RETENTION_DAYS: String(props.documentRetentionDays),
       },
     });
 
     // Reads invoices and contacts; writes the PDF record, the event marks and the invoice's pdf
     // field. Key lookups and Query on the table only: it reads no index.
     grantTableAccess(this.fn, props.table, TABLE_ACTIONS, []);
-    // Writes PDFs, and only under their prefix.
+    // Writes PDFs, each with its retention lock, and only under their prefix.
     this.fn.addToRolePolicy(
-      new PolicyStatement({ actions: ['s3:PutObject'], resources: [props.bucket.arnForObjects(`${PDF_PREFIX}*`)] }),
+      new PolicyStatement({
+        actions: ['s3:PutObject', 's3:PutObjectRetention'],
+        resources: [props.bucket.arnForObjects(`${PDF_PREFIX}*`)],
+      }),
     );
     // Publishes to this bus only.
     this.fn.addToRolePolicy(new PolicyStatement({ actions: ['events:PutEvents'], resources: [props.bus.eventBusArn] }));

@@ -159,6 +159,7 @@ describe('the stream consumer', () => {
     const vars = envOf(streamFnId);
     expect(Object.keys(vars).sort()).toEqual([
       'BUCKET_NAME',
+      'DOCUMENT_RETENTION_DAYS',
       'EVENT_BUS_NAME',
       'NODE_OPTIONS',
       'POWERTOOLS_LOG_LEVEL',
@@ -170,6 +171,7 @@ describe('the stream consumer', () => {
     expect(isBucketName(vars.BUCKET_NAME)).toBe(true);
     expect(vars.EVENT_BUS_NAME).toEqual({ Ref: busId });
     expect(vars.PUBLIC_BASE_URL).toBe(CONTEXT_DEFAULTS.publicBaseUrl);
+    expect(vars.DOCUMENT_RETENTION_DAYS).toBe(String(10 * 365));
   });
 
   test('the stream function may use the table, read its stream, put PDFs, put events on the bus and fail records to its queue, nothing else', () => {
@@ -189,7 +191,9 @@ describe('the stream consumer', () => {
         (actions.every((a) => /^dynamodb:(DescribeStream|GetRecords|GetShardIterator)$/.test(a)) &&
           targets.every(isStreamArn)) ||
         (JSON.stringify(actions) === '["dynamodb:ListStreams"]' && JSON.stringify(targets) === '["*"]') ||
-        (JSON.stringify(actions) === '["s3:PutObject"]' && targets.length === 1 && isPdfObjects(targets[0])) ||
+        (JSON.stringify(actions) === '["s3:PutObject","s3:PutObjectRetention"]' &&
+          targets.length === 1 &&
+          isPdfObjects(targets[0])) ||
         (JSON.stringify(actions) === '["events:PutEvents"]' &&
           JSON.stringify(targets) === JSON.stringify([{ 'Fn::GetAtt': [busId, 'Arn'] }])) ||
         (actions.every((a) => /^sqs:(SendMessage|GetQueueAttributes|GetQueueUrl)$/.test(a)) &&
@@ -234,7 +238,19 @@ describe('S3 and SES grants across the whole stack', () => {
     expect(rolesGranted(template, 's3:GetObject')).toEqual(
       [apiRoleId('buyer'), apiRoleId('invoices'), apiRoleId('index')].sort(),
     );
-    for (const action of ['s3:DeleteObject', 's3:ListBucket', 's3:PutBucketPolicy', 's3:GetObjectVersion'])
+    // Only the stream function locks what it stores: the issued PDFs.
+    expect(rolesGranted(template, 's3:PutObjectRetention')).toEqual([streamRoleId]);
+    const lock = s3Statements(streamRoleId).filter((s) => actionsOf(s).includes('s3:PutObjectRetention'));
+    expect(lock).toHaveLength(1);
+    expect(JSON.stringify(lock[0]!.Resource)).toContain('/pdfs/*');
+    for (const action of [
+      's3:DeleteObject',
+      's3:ListBucket',
+      's3:PutBucketPolicy',
+      's3:GetObjectVersion',
+      's3:BypassGovernanceRetention',
+      's3:PutObjectLegalHold',
+    ])
       expect(rolesGranted(template, action), action).toEqual([]);
   });
 
@@ -250,12 +266,12 @@ describe('S3 and SES grants across the whole stack', () => {
     ).toBe(true);
   });
 
-  test('every S3 grant is one action on the pdfs/ prefix of the PDF bucket', () => {
+  test('every S3 grant is on the pdfs/ prefix of the PDF bucket: one action, or put with its retention lock', () => {
     const roles = [streamRoleId, apiRoleId('invoices'), apiRoleId('buyer')];
     for (const role of roles) {
       const statements = s3Statements(role);
       expect(statements, role).toHaveLength(1);
-      expect(actionsOf(statements[0]!)).toHaveLength(1);
+      expect(actionsOf(statements[0]!)).toHaveLength(role === streamRoleId ? 2 : 1);
       expect(resourcesOfStatement(statements[0]!)).toHaveLength(1);
       expect(isPdfObjects(resourcesOfStatement(statements[0]!)[0]), JSON.stringify(statements[0]!.Resource)).toBe(true);
     }

@@ -135,31 +135,25 @@ describe('the PDF bucket', () => {
     expect(['AES256', 'aws:kms', 'aws:kms:dsse']).toContain(rules[0]!.ServerSideEncryptionByDefault.SSEAlgorithm);
   });
 
-  test('locks every object version in compliance mode for 10 years by default (Object Lock needs versioning)', () => {
+  test('has Object Lock (which needs versioning) without a bucket-wide default: each issued PDF is locked as it is stored, exports are not', () => {
     expect(props.ObjectLockEnabled).toBe(true);
     expect(props.VersioningConfiguration).toEqual({ Status: 'Enabled' });
-    expect(props.ObjectLockConfiguration).toEqual({
-      ObjectLockEnabled: 'Enabled',
-      Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 3650 } },
-    });
+    expect((props.ObjectLockConfiguration as { Rule?: unknown } | undefined)?.Rule).toBeUndefined();
   });
 
-  test('takes the retention from CDK context documentRetentionYears, and refuses a bad one', () => {
-    const { stateful: s7, statefulTemplate: t7 } = synthApp({ context: { documentRetentionYears: 7 } });
-    const p7 = resourcesOf(t7, 'AWS::S3::Bucket')[logicalId(s7, s7.pdfBucket)]!.Properties!;
-    expect(p7.ObjectLockConfiguration).toEqual({
-      ObjectLockEnabled: 'Enabled',
-      Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 7 * 365 } },
-    });
-    // `cdk synth -c documentRetentionYears=7` passes a string.
-    const { stateful: s8, statefulTemplate: t8 } = synthApp({ context: { documentRetentionYears: '8' } });
-    expect(
-      (
-        resourcesOf(t8, 'AWS::S3::Bucket')[logicalId(s8, s8.pdfBucket)]!.Properties!.ObjectLockConfiguration as {
-          Rule: { DefaultRetention: { Days: number } };
-        }
-      ).Rule.DefaultRetention.Days,
-    ).toBe(8 * 365);
+  /** The retention the stream consumer stores issued PDFs with, in days (its DOCUMENT_RETENTION_DAYS). */
+  const retentionDays = (synth: ReturnType<typeof synthApp>) => {
+    const fn = resourcesOf(synth.apiTemplate, 'AWS::Lambda::Function')[
+      logicalId(synth.api, synth.api.streamConsumer.fn)
+    ]!.Properties! as { Environment: { Variables: Record<string, unknown> } };
+    return fn.Environment.Variables.DOCUMENT_RETENTION_DAYS;
+  };
+
+  test('issued PDFs are locked 10 years by default, or as CDK context documentRetentionYears says; a bad value is refused', () => {
+    expect(retentionDays(synthApp())).toBe(String(10 * 365));
+    expect(retentionDays(synthApp({ context: { documentRetentionYears: 7 } }))).toBe(String(7 * 365));
+    // `cdk synth -c documentRetentionYears=8` passes a string.
+    expect(retentionDays(synthApp({ context: { documentRetentionYears: '8' } }))).toBe(String(8 * 365));
     expect(() => synthApp({ context: { documentRetentionYears: 'ten' } })).toThrow(/documentRetentionYears/);
     expect(() => synthApp({ context: { documentRetentionYears: 0 } })).toThrow(/documentRetentionYears/);
   });

@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -114,4 +116,50 @@ test('an expired link is refused by the store', async () => {
   expect(await res.text()).toMatch(/Request has expired/);
   // The same object through a fresh link is served.
   expect((await fetch((await store().signedUrl(key, 60)).url)).status).toBe(200);
+});
+
+describe('issued documents are stored under a compliance-mode lock', () => {
+  // s3rver has no Object Lock, so this S3 endpoint records what the adapter sends and answers 200.
+  const seen: { url: string; headers: Record<string, string | string[] | undefined> }[] = [];
+  let endpoint: string;
+  let server: Server;
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      seen.push({ url: new URL(req.url ?? '/', 'http://s3').pathname, headers: req.headers });
+      req.resume();
+      req.on('end', () => res.writeHead(200, { etag: '"x"' }).end());
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  test('an issued PDF carries the lock until now + the retention; an export, or any put without a retention, none', async () => {
+    const now = new Date('2026-11-30T10:00:00.000Z');
+    const locking = new S3DocumentStore({
+      bucket: 'docs',
+      region: 'us-east-1',
+      endpoint,
+      retentionDays: 3650,
+      now: () => now,
+    });
+    await locking.put('pdfs/acc_1/inv_1/v2-open.pdf', new Uint8Array([37, 80, 68, 70]), 'application/pdf', {
+      issued: true,
+    });
+    await locking.put('exports/acc_1/exp_1.csv', new Uint8Array([97]), 'text/csv');
+    const local = new S3DocumentStore({ bucket: 'docs', region: 'us-east-1', endpoint });
+    await local.put('pdfs/acc_1/inv_2/v2-open.pdf', new Uint8Array([37]), 'application/pdf', { issued: true });
+
+    expect(seen.map((r) => r.url)).toEqual([
+      '/docs/pdfs/acc_1/inv_1/v2-open.pdf',
+      '/docs/exports/acc_1/exp_1.csv',
+      '/docs/pdfs/acc_1/inv_2/v2-open.pdf',
+    ]);
+    expect(seen[0]!.headers['x-amz-object-lock-mode']).toBe('COMPLIANCE');
+    expect(seen[0]!.headers['x-amz-object-lock-retain-until-date']).toBe('2036-11-27T10:00:00Z');
+    for (const r of seen.slice(1)) {
+      expect(r.headers['x-amz-object-lock-mode']).toBeUndefined();
+      expect(r.headers['x-amz-object-lock-retain-until-date']).toBeUndefined();
+    }
+  });
 });
