@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import canonicalize from 'canonicalize';
 import type { CreditNote } from '../credit-notes/credit-note.js';
 import type { Invoice } from '../invoices/invoice.js';
+import { wellFormedStrings } from '../shared/well-formed-text.js';
 
 export type ChainEntryType = 'invoice' | 'creditNote' | 'pdf' | 'einvoice';
 
@@ -35,7 +36,9 @@ export const link = (previous: string, sha256: string): string => sha256Hex(prev
 
 /** RFC 8785 (JCS) text of a JSON value: the same bytes however keys were ordered or numbers written. */
 export function canonicalJson(value: unknown): string {
-  const text = canonicalize(value);
+  // RFC 8785 takes I-JSON only. Requests are made well formed as they are parsed; an item stored
+  // before that may still hold a lone surrogate, hashed here as the U+FFFD it would be read as.
+  const text = canonicalize(JSON.parse(JSON.stringify(value), wellFormedStrings));
   if (text === undefined) throw new Error('the value has no JSON form');
   return text;
 }

@@ -1,3 +1,4 @@
+import { wellFormedStrings } from '../../domain/shared/well-formed-text.js';
 import type { z } from 'zod';
 import { PERMISSIONS, type Actor, type Permission } from '../../domain/auth/actor.js';
 import { DomainError, validationError } from '../../domain/errors.js';
@@ -40,7 +41,8 @@ export function parseJsonBody(event: HttpEvent): unknown {
     throw new DomainError('payload_too_large', `The body must be at most ${MAX_BODY_BYTES} bytes`);
   }
   try {
-    return JSON.parse(text);
+    // Text is stored, printed and hashed as Unicode: a lone surrogate becomes U+FFFD here, once.
+    return JSON.parse(text, wellFormedStrings);
   } catch {
     throw new DomainError('malformed', 'The body is not valid JSON');
   }
