@@ -3,7 +3,7 @@ import { BatchWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { inject, expect, test } from 'vitest';
 import { documentClient } from '../../../functions/dynamodb/client.js';
-import { ensureTable } from '../../../infra/local/dynamodb-local.js';
+import { dropTable, ensureTable } from '../../../infra/local/dynamodb-local.js';
 import { startStreamPoller } from '../../../infra/local/stream-poller.js';
 
 const keyOf = (r: DynamoDBRecord) => r.dynamodb!.Keys!.pk!.S!;
@@ -41,6 +41,7 @@ test('partial batch failure: retried from the failed record, then dead-lettered;
   while (done.length < 4 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
   await poller.drain();
   await poller.stop();
+  await dropTable(endpoint, tableName);
 
   expect(deliveries[0]).toEqual(['a', 'b', 'poison', 'd', 'e']); // one batch of real stream records
   expect(deliveries.slice(1, 3)).toEqual([
