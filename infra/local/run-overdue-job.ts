@@ -1,48 +1,10 @@
-/**
- * `npm run job:overdue`: runs the past-due job once, now, against the running local service's data
- * (DynamoDB Local on DYNAMODB_PORT, table TABLE_NAME; see local-config.ts), through the same Lambda
- * handler the schedule invokes, and prints the counts.
- */
-import { runningServiceProblem } from './dynamodb-local.js';
-import { localConfig } from './local-config.js';
+/** `npm run job:overdue`: runs the past-due job once, now, against the running local service's data. */
+import { runLocalJob } from './run-local-job.js';
 
-async function main(): Promise<number> {
-  const config = localConfig();
-  const endpoint = `http://127.0.0.1:${config.DYNAMODB_PORT}`;
-
-  const problem = await runningServiceProblem(endpoint, config.TABLE_NAME);
-  if (problem) {
-    console.error(problem);
-    return 1;
-  }
-
-  // The handler reads these once, at its cold start, exactly as in Lambda.
-  Object.assign(process.env, {
-    TABLE_NAME: config.TABLE_NAME,
-    DYNAMODB_ENDPOINT: endpoint,
-    AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
-    PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL ?? `http://${config.HOST}:${config.PORT}`,
-  });
-  const { handler } = await import('../../functions/jobs/overdue.handler.js');
-  const started = performance.now();
-  try {
-    const counts = await handler({ scheduledTime: new Date().toISOString() });
-    console.log(
-      `Past-due job on ${config.TABLE_NAME}: read ${counts.itemsRead} index item(s), flagged ${counts.flagged}, ` +
-        `skipped ${counts.skipped} (not yet due in their account's zone, or changed meanwhile), ${counts.accounts} account(s), ` +
-        `${Math.round(performance.now() - started)} ms`,
-    );
-    return 0;
-  } catch (e) {
-    console.error(e instanceof Error ? e.message : String(e));
-    return 1;
-  }
-}
-
-main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    console.error(e);
-    process.exit(1);
-  },
-);
+runLocalJob({
+  handler: () => import('../../functions/jobs/overdue.handler.js'),
+  report: (table, c, ms) =>
+    `Past-due job on ${table}: read ${c.itemsRead} index item(s), flagged ${c.flagged}, ` +
+    `skipped ${c.skipped} (not yet due in their account's zone, or changed meanwhile), ${c.accounts} account(s), ` +
+    `${ms} ms`,
+});
