@@ -12,7 +12,9 @@ import {
 } from '../domain/crm/sales-records.js';
 import { settingsInput } from '../domain/settings/settings.js';
 import { creditNoteInput } from '../domain/credit-notes/credit-note.js';
-import { paymentInput } from '../domain/payments/payment.js';
+import { paymentInput, refundInput } from '../domain/payments/payment.js';
+import { paymentSettingsInput } from '../domain/payments/payment-settings.js';
+import { checkoutInput } from '../domain/payments/checkout-input.js';
 import { searchInput } from '../domain/search/search-input.js';
 import { viewInput } from '../domain/search/views.js';
 import { exportInput } from '../domain/exports/invoice-exports.js';
@@ -23,7 +25,8 @@ import { recurringCreateRequest, recurringPatchRequest } from '../domain/recurri
  * permission is needed) for each entry; the local runtime matches requests against it; the
  * handlers check the permission named here; the OpenAPI document is generated from it.
  */
-export type ApiFunction = 'invoices' | 'settings' | 'contacts' | 'companies' | 'crm' | 'docs' | 'buyer' | 'index';
+export type ApiFunction =
+  'invoices' | 'settings' | 'contacts' | 'companies' | 'crm' | 'docs' | 'buyer' | 'index' | 'payments';
 
 export type RouteDef = {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -34,7 +37,12 @@ export type RouteDef = {
   summary: string;
   body?: z.ZodType;
   /** The status of success. */
-  status: 200 | 201 | 204;
+  status: 200 | 201 | 204 | 303;
+  /**
+   * How the body is read: JSON (the default); `form`: a browser's form post or JSON; `raw`: left
+   * as it arrived, for a handler that verifies a signature over its exact bytes.
+   */
+  input?: 'json' | 'form' | 'raw';
 };
 
 const r = (
@@ -267,6 +275,49 @@ export const ROUTES: RouteDef[] = [
   r('GET', '/i/{slug}', 'buyer', null, 'The hosted invoice page for buyers'),
   r('GET', '/i/{slug}/pdf', 'buyer', null, 'Redirect (302) to a fresh signed link to the PDF'),
 
+  r('GET', '/settings/payments', 'payments', 'invoices:read', "The account's payment processor connection"),
+  r(
+    'PUT',
+    '/settings/payments',
+    'payments',
+    'settings:write',
+    'Connect a payment processor (its connected account) or disconnect it (`processor: null`)',
+    200,
+    paymentSettingsInput,
+  ),
+  {
+    ...r(
+      'POST',
+      '/i/{slug}/checkout',
+      'payments',
+      null,
+      "303 to the processor's hosted checkout for the balance due (or `amount`, where partial payments are allowed)",
+      303,
+      checkoutInput,
+    ),
+    input: 'form',
+  },
+  {
+    ...r(
+      'POST',
+      '/webhooks/stripe',
+      'payments',
+      null,
+      "The payment processor's events, verified by the Stripe-Signature header",
+    ),
+    input: 'raw',
+  },
+  r(
+    'POST',
+    '/payments/{id}/refund',
+    'payments',
+    'invoices:write',
+    'Refund a payment (an online one through the processor); all that is left when `amount` is left out',
+    200,
+    refundInput,
+  ),
+  r('POST', '/payments/{id}/void', 'payments', 'invoices:write', 'Void a recorded payment entered by mistake'),
+
   r('POST', '/contacts', 'contacts', 'crm:write', 'Create a contact', 201, contactInput),
   r('GET', '/contacts', 'contacts', 'crm:read', 'List contacts, newest first'),
   r('GET', '/contacts/{id}', 'contacts', 'crm:read', 'Read a contact'),
@@ -338,6 +389,7 @@ export const FUNCTION_ENTRY: Record<ApiFunction, string> = {
   docs: 'functions/http/openapi.handler.ts',
   buyer: 'functions/http/buyer.handler.ts',
   index: 'functions/http/invoice-index.handler.ts',
+  payments: 'functions/http/payments.handler.ts',
 };
 
 /** Functions not behind the API: the stream consumer (it renders PDFs) and the scheduled job. */

@@ -9,6 +9,8 @@ export const SYSTEM = {
   overdueJob: { type: 'system', id: 'overdue-job' },
   documentRenderer: { type: 'system', id: 'document-renderer' },
   recurringJob: { type: 'system', id: 'recurring-job' },
+  /** A verified event of the payment processor (domain/payments/online-payments.ts). */
+  paymentProcessor: { type: 'system', id: 'payment-processor' },
 } as const satisfies Record<string, AuditActor>;
 
 /** The caller of a use case as history names it: the token's user, or a job of the service's own. */
@@ -25,6 +27,8 @@ export type HistoryAction =
   | 'finalized'
   | 'sent'
   | 'paymentRecorded'
+  | 'paymentRefunded'
+  | 'paymentVoided'
   | 'paid'
   | 'creditNoteIssued'
   | 'voided'

@@ -103,7 +103,10 @@ const NOT_HERE = () => new DomainError('not_found', 'There is no invoice at this
  * the fallback for any other host, under no domain. Drafts are not published: they are as absent
  * as an unknown slug, with the same answer, so a slug's existence leaks nothing.
  */
-async function buyerInvoice(deps: Pick<DocumentDeps, 'invoices' | 'settings'>, req: BuyerRequest): Promise<Invoice> {
+export async function buyerInvoice(
+  deps: { invoices: Pick<InvoiceStore, 'getBySlug'>; settings: Pick<SettingsStore, 'get'> },
+  req: BuyerRequest,
+): Promise<Invoice> {
   if (!slugSchema.safeParse(req.slug).success) throw NOT_HERE();
   const host = req.host?.trim().toLowerCase();
   let invoice: Invoice | null = null;

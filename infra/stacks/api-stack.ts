@@ -7,6 +7,7 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
@@ -45,6 +46,8 @@ type Access = {
   sendsMail: boolean;
   /** Search: BatchGetItem, and s3:GetObject under the export prefix (to presign export links). */
   searches?: boolean;
+  /** Reads the Stripe secret (the processor's secret key and webhook signing secret). */
+  readsStripeSecret?: boolean;
 };
 export const API_FUNCTION_ACCESS: Record<ApiFunction, Access> = {
   invoices: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: true, sendsMail: true },
@@ -64,6 +67,8 @@ export const API_FUNCTION_ACCESS: Record<ApiFunction, Access> = {
     sendsMail: false,
     searches: true,
   },
+  // Online payments: checkout, the processor's webhook, refunds; the only API function with Stripe's keys.
+  payments: { table: 'readWrite', indexes: [], readsPdfs: false, sendsMail: false, readsStripeSecret: true },
 };
 
 /** One JSON object per request in the stage's access log (HTTP API $context variables). */
@@ -102,6 +107,11 @@ export type ApiStackProps = StackProps & {
   mailIdentity: string;
   /** Requests per second (steady) and burst for the whole default stage; API_THROTTLE by default. */
   throttle?: Throttle;
+  /**
+   * The Secrets Manager secret holding Stripe's keys as JSON `{ secretKey, webhookSecret }`, made
+   * outside the stack (a secret's value never belongs in a template); `invoice-service/stripe` by default.
+   */
+  stripeSecretName?: string;
 };
 
 /**
@@ -133,6 +143,11 @@ export class ApiStack extends Stack {
     this.mailIdentityArn = this.formatArn({ service: 'ses', resource: 'identity', resourceName: props.mailIdentity });
     const pdfObjects = props.pdfBucket.arnForObjects(`${PDF_PREFIX}*`);
 
+    const stripeSecret = Secret.fromSecretNameV2(
+      this,
+      'StripeSecret',
+      props.stripeSecretName ?? 'invoice-service/stripe',
+    );
     const fns = {} as Record<ApiFunction, NodejsFunction>;
     for (const name of API_FUNCTIONS) {
       const access = API_FUNCTION_ACCESS[name];
@@ -143,8 +158,11 @@ export class ApiStack extends Stack {
           PUBLIC_BASE_URL: props.publicBaseUrl,
           ...(access.readsPdfs || access.searches ? { BUCKET_NAME: props.pdfBucket.bucketName } : {}),
           ...(access.sendsMail ? { MAIL_FROM: props.mailFrom } : {}),
+          // The secret's ARN only: its value is read at cold start (Powertools Parameters).
+          ...(access.readsStripeSecret ? { STRIPE_SECRET_ARN: stripeSecret.secretArn } : {}),
         },
       });
+      if (access.readsStripeSecret) stripeSecret.grantRead(fn);
       if (access.table !== 'none')
         grantTableAccess(
           fn,
