@@ -44,6 +44,8 @@ export type SideEffectDeps = {
   companies: CompanyStore;
   /** Payments and credit notes, printed on the invoice; and the credit notes' own documents (ledger-side-effects.ts). */
   ledger?: LedgerSideEffectDeps;
+  /** Closes the processor's open checkouts of an invoice that takes no more payments (voided or paid). */
+  checkouts?: { expireOpen(accountId: string, invoiceId: string): Promise<number> };
 };
 
 export type SideEffectResult = { published: InvoiceEvent[]; rendered: boolean };

@@ -6,6 +6,8 @@ import { EventBridgePublisher, FileEventPublisher } from '../events/event-publis
 import { ChromiumPdfRenderer } from '../pdf/chromium-renderer.js';
 import { countedRenderer } from '../pdf/counted-renderer.js';
 import { app } from '../wiring.js';
+import { payments } from '../payments-wiring.js';
+import { expireOpenCheckouts } from '../../domain/payments/online-payments.js';
 import { createStreamHandler } from './stream-handler.js';
 
 let deps: SideEffectDeps | undefined;
@@ -29,6 +31,8 @@ function sideEffectDeps(): SideEffectDeps {
     contacts: core.contacts,
     companies: core.companies,
     ledger: { store: core.ledger, invoices: core.invoices, creditNoteDocuments },
+    // Only an invoice with a checkout record ever reaches the processor (and its keys).
+    checkouts: { expireOpen: (accountId, invoiceId) => expireOpenCheckouts(payments(), accountId, invoiceId) },
   };
   return deps;
 }
