@@ -4,6 +4,7 @@ import { DynamoInvoiceStore } from './dynamodb/invoice-store.js';
 import { DynamoOnlinePaymentStore } from './dynamodb/online-payment-store.js';
 import { stripeSecretsLoader } from './payments/processor-loader.js';
 import { app } from './wiring.js';
+import type { Env } from './config/env.js';
 
 /**
  * The online payment adapters: the payment items' store and the processor, whose keys are read
@@ -25,6 +26,10 @@ export function wirePayments(): OnlineDeps {
     defaultConnection: autoconnect ? (accountId) => `acct_test_${accountId.replace(/[^A-Za-z0-9]/g, '')}` : null,
   };
 }
+
+/** Where the processor's hosted checkout lives: Stripe's, or locally the emulator's. */
+export const checkoutOrigin = (config: Env): string =>
+  config.STRIPE_API_BASE ? new URL(config.STRIPE_API_BASE).origin : 'https://checkout.stripe.com';
 
 let wired: OnlineDeps | undefined;
 export const payments = () => (wired ??= wirePayments());

@@ -44,7 +44,9 @@ export const TEST_WEBHOOK_SECRET = 'whsec_test_local';
  * (JWT check, route table, the real handlers) on a free port. Env is set before the handlers'
  * first import, as Lambda sets it before a cold start.
  */
-export async function startStack(opts: { throttle?: Throttle; dynamodbEndpoint?: string } = {}): Promise<Stack> {
+export async function startStack(
+  opts: { throttle?: Throttle; dynamodbEndpoint?: string; paymentsSettleDelayMs?: number } = {},
+): Promise<Stack> {
   const endpoint = opts.dynamodbEndpoint ?? inject('dynamodbEndpoint');
   const tableName = `t_${randomUUID().slice(0, 8)}`;
   await ensureTable(endpoint, tableName);
@@ -62,6 +64,7 @@ export async function startStack(opts: { throttle?: Throttle; dynamodbEndpoint?:
     port: 0,
     webhookUrl: `${baseUrl}/webhooks/stripe`,
     webhookSecret: TEST_WEBHOOK_SECRET,
+    ...(opts.paymentsSettleDelayMs !== undefined ? { settleDelayMs: opts.paymentsSettleDelayMs } : {}),
   });
   Object.assign(process.env, {
     STRIPE_SECRET_KEY: TEST_STRIPE_KEY,
