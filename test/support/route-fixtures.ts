@@ -98,6 +98,8 @@ export const SAMPLE_BODIES: Record<string, (s: Seeded) => unknown> = {
     autoSend: true,
   }),
   'PATCH /recurring-invoices/{id}': () => ({ name: 'Renamed schedule', schedule: { every: 2 } }),
+  'PUT /settings/payments': () => ({ processor: 'stripe', connectedAccountId: 'acct_other' }),
+  'POST /payments/{id}/refund': () => ({ amount: 100 }),
 };
 
 /**
@@ -229,6 +231,7 @@ export async function seedAccount(call: Call, accountId: string, marker: string)
       deals: [deal.id],
       quotes: [quote.id],
       products: [product.id],
+      payments: [payment.id],
     },
     invoices: { draft: draft.id, open: open.id, paid: paid.id, voided: voided.id },
     allIds: [],
