@@ -241,6 +241,7 @@ export class ApiStack extends Stack {
       bus: this.bus,
       publicBaseUrl: props.publicBaseUrl,
       documentRetentionDays: props.documentRetentionDays,
+      stripeSecret,
     });
     this.overdueJob = new OverdueJob(this, 'PastDue', { table: props.table, publicBaseUrl: props.publicBaseUrl });
     this.recurringJob = new RecurringJob(this, 'Recurring', {

@@ -165,6 +165,7 @@ describe('the stream consumer', () => {
       'POWERTOOLS_LOG_LEVEL',
       'POWERTOOLS_SERVICE_NAME',
       'PUBLIC_BASE_URL',
+      'STRIPE_SECRET_ARN',
       'TABLE_NAME',
     ]);
     expect(isTableName(vars.TABLE_NAME)).toBe(true);
@@ -174,7 +175,7 @@ describe('the stream consumer', () => {
     expect(vars.DOCUMENT_RETENTION_DAYS).toBe(String(10 * 365));
   });
 
-  test('the stream function may use the table, read its stream, put PDFs, put events on the bus and fail records to its queue, nothing else', () => {
+  test('the stream function may use the table, read its stream, put PDFs, put events on the bus, read the Stripe secret and fail records to its queue, nothing else', () => {
     const statements = roleStatements(template, streamRoleId);
     for (const s of statements) {
       expect(s.Effect).toBe('Allow');
@@ -197,7 +198,11 @@ describe('the stream consumer', () => {
         (JSON.stringify(actions) === '["events:PutEvents"]' &&
           JSON.stringify(targets) === JSON.stringify([{ 'Fn::GetAtt': [busId, 'Arn'] }])) ||
         (actions.every((a) => /^sqs:(SendMessage|GetQueueAttributes|GetQueueUrl)$/.test(a)) &&
-          JSON.stringify(targets) === JSON.stringify([{ 'Fn::GetAtt': [queueId, 'Arn'] }]));
+          JSON.stringify(targets) === JSON.stringify([{ 'Fn::GetAtt': [queueId, 'Arn'] }])) ||
+        // Stripe's keys, to expire the open checkouts of an invoice voided or settled.
+        (JSON.stringify(actions.sort()) === '["secretsmanager:DescribeSecret","secretsmanager:GetSecretValue"]' &&
+          targets.length === 1 &&
+          JSON.stringify(targets[0]).includes(':secret:invoice-service/stripe-'));
       expect(ok, JSON.stringify(s)).toBe(true);
     }
     const granted = new Set(statements.flatMap(actionsOf));
