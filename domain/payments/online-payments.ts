@@ -200,9 +200,12 @@ async function settle(deps: OnlineDeps, event: SettlementEvent): Promise<EventOu
   const target: OnlineState['state'] =
     event.kind === 'asyncFailed' ? 'failed' : event.kind === 'asyncSucceeded' || event.paid ? 'succeeded' : 'pending';
   const outcome = await retrying(async (): Promise<EventOutcome | Payment> => {
-    const invoice = await deps.invoices.get(event.accountId, event.invoiceId);
+    // Two independent reads, at once: a webhook's time is mostly waiting on the table.
+    const [invoice, found] = await Promise.all([
+      deps.invoices.get(event.accountId, event.invoiceId),
+      readByIntent(deps, event.paymentIntentId),
+    ]);
     if (!invoice) return 'ignored';
-    const found = await readByIntent(deps, event.paymentIntentId);
     const now = toInstant(deps.clock.now());
     // Out of order or repeated: a settled payment never moves again, and "completed, unpaid" after
     // the async outcome says nothing new.
