@@ -124,6 +124,9 @@ export const INVOICE_CSP = [...POLICY, "frame-ancestors 'none'"].join('; ');
  * the page's own origin and follow the redirect to the processor's hosted checkout (browsers
  * check form-action on the redirect too). Still no script of ours, or anyone's.
  */
+/** Whether a rendered page carries the Pay form (so its response may take payablePageCsp). */
+export const offersPay = (html: string): boolean => html.includes('<form class="pay"');
+
 export const payablePageCsp = (checkoutOrigin: string): string =>
   [...BASE_POLICY, `form-action 'self' ${checkoutOrigin}`, "frame-ancestors 'none'"].join('; ');
 

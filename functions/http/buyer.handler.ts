@@ -4,7 +4,7 @@ import {
   type BuyerRequest,
   type OnlinePayability,
 } from '../../domain/documents/document-use-cases.js';
-import { payablePageCsp } from '../../domain/documents/invoice-template.js';
+import { offersPay, payablePageCsp } from '../../domain/documents/invoice-template.js';
 import { getPaymentSettings, isConnected } from '../../domain/payments/payment-settings.js';
 import { checkoutOrigin, payments } from '../payments-wiring.js';
 import { app } from '../wiring.js';
@@ -30,7 +30,8 @@ const pageCsp = payablePageCsp(checkoutOrigin(config));
 export const handler = httpHandler({
   'GET /i/{slug}': (req) =>
     buyerInvoicePage({ ...buyerDeps, online: payable }, { ...buyer(req), checkout: req.query.checkout }).then((html) =>
-      invoiceHtml(html, pageCsp),
+      // A page without the Pay form keeps the policy that lets its forms post nowhere.
+      offersPay(html) ? invoiceHtml(html, pageCsp) : invoiceHtml(html),
     ),
   'GET /i/{slug}/pdf': (req) => buyerPdfLink(buyerDeps, buyer(req)).then(redirectTo),
 });
