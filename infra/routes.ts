@@ -25,15 +25,7 @@ import { webhookEndpointCreateInput, webhookEndpointPatchInput } from '../domain
  * handlers check the permission named here; the OpenAPI document is generated from it.
  */
 export type ApiFunction =
-  | 'invoices'
-  | 'settings'
-  | 'contacts'
-  | 'companies'
-  | 'crm'
-  | 'docs'
-  | 'buyer'
-  | 'index'
-  | 'webhooks';
+  'invoices' | 'settings' | 'contacts' | 'companies' | 'crm' | 'docs' | 'buyer' | 'index' | 'webhooks';
 
 export type RouteDef = {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -41,6 +33,8 @@ export type RouteDef = {
   function: ApiFunction;
   /** null: public, no token. */
   permission: Permission | null;
+  /** Another permission that also grants the route (a settings writer may read what it writes). */
+  orPermission?: Permission;
   summary: string;
   body?: z.ZodType;
   /** The status of success. */
@@ -68,7 +62,10 @@ const r = (
 export const ROUTES: RouteDef[] = [
   r('GET', '/openapi.json', 'docs', null, 'This OpenAPI document'),
 
-  r('GET', '/settings/invoices', 'settings', 'invoices:read', 'Read the invoice settings'),
+  {
+    ...r('GET', '/settings/invoices', 'settings', 'invoices:read', 'Read the invoice settings'),
+    orPermission: 'settings:write',
+  },
   r(
     'PUT',
     '/settings/invoices',
@@ -361,7 +358,14 @@ export const ROUTES: RouteDef[] = [
     'settings:write',
     'A new signing secret (shown only here); the old one keeps signing beside it for 24 hours',
   ),
-  r('POST', '/webhook-endpoints/{id}/test', 'webhooks', 'settings:write', 'Deliver a `ping` event to the endpoint', 201),
+  r(
+    'POST',
+    '/webhook-endpoints/{id}/test',
+    'webhooks',
+    'settings:write',
+    'Deliver a `ping` event to the endpoint',
+    201,
+  ),
   r(
     'GET',
     '/webhook-endpoints/{id}/deliveries',
