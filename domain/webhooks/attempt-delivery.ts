@@ -28,26 +28,26 @@ export async function attemptDelivery(deps: DeliveryDeps, message: DeliveryMessa
       responseBody: null,
     };
   } else {
-    const headers = deps.signer.headers(
-      signingSecrets(endpoint, started),
-      delivery.eventId,
-      started,
-      delivery.payload,
-    );
+    const headers = deps.signer.headers(signingSecrets(endpoint, started), delivery.eventId, started, delivery.payload);
     outcome = await deps.sender.send(endpoint.url, headers, delivery.payload);
   }
   const ok = delivered(outcome);
   const gone = !endpoint || endpoint.status === 'disabled';
   const countsAutomatic = delivery.attempts.length + 1;
-  const delay =
-    ok || gone || delivery.mode === 'manual' ? null : retryDelay(deps.retrySeconds, countsAutomatic);
+  const delay = ok || gone || delivery.mode === 'manual' ? null : retryDelay(deps.retrySeconds, countsAutomatic);
   const at = toInstant(started);
   const nextRetryAt = delay === null ? null : toInstant(new Date(started.getTime() + delay * 1000));
   const attempt: DeliveryAttempt = { attempt: number, at, ...outcome, nextRetryAt };
   const status = ok ? 'succeeded' : delay === null ? 'failed' : 'pending';
   const recorded = await deps.deliveries.recordAttempt(delivery, attempt, status, nextRetryAt);
   if (!recorded) return 'done'; // another copy of the message got there first and decides what follows
-  if (endpoint && !gone && (ok ? endpoint.failingSince !== null : endpoint.failingSince === null || failingTooLong(endpoint.failingSince, started)))
+  if (
+    endpoint &&
+    !gone &&
+    (ok
+      ? endpoint.failingSince !== null
+      : endpoint.failingSince === null || failingTooLong(endpoint.failingSince, started))
+  )
     await deps.endpoints.recordOutcome(endpoint, ok, at);
   return delay === null ? 'done' : { retryInSeconds: delay };
 }

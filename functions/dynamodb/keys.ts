@@ -67,7 +67,10 @@ export const keys = {
     sk: `COUNTER#CREDITNOTE#${prefix}`,
   }),
   /** An account's webhook endpoints share one partition: the fan-out reads them all with one Query. */
-  webhookEndpoint: (accountId: string, id: string): Key => ({ pk: webhookEndpointPartition(accountId), sk: `WHEP#${id}` }),
+  webhookEndpoint: (accountId: string, id: string): Key => ({
+    pk: webhookEndpointPartition(accountId),
+    sk: `WHEP#${id}`,
+  }),
   /** An endpoint's deliveries in their own partition, sorted by id (time-ordered), listed newest first. */
   webhookDelivery: (accountId: string, endpointId: string, id: string): Key => ({
     pk: webhookDeliveryPartition(accountId, endpointId),

@@ -226,7 +226,14 @@ export class DynamoDeliveryStore implements DeliveryStore {
   }
 
   list(accountId: string, endpointId: string, limit: number, cursor: string | null): Promise<Page<Delivery>> {
-    return queryPartition(this.db, this.tableName, webhookDeliveryPartition(accountId, endpointId), 'DLV#', limit, cursor);
+    return queryPartition(
+      this.db,
+      this.tableName,
+      webhookDeliveryPartition(accountId, endpointId),
+      'DLV#',
+      limit,
+      cursor,
+    );
   }
 
   async recordAttempt(

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import type { Delivery } from '../../domain/webhooks/delivery.js';
-import { webhookEndpointCreateInput, webhookEndpointPatchInput, type WebhookEndpoint } from '../../domain/webhooks/webhook-endpoint.js';
+import {
+  webhookEndpointCreateInput,
+  webhookEndpointPatchInput,
+  type WebhookEndpoint,
+} from '../../domain/webhooks/webhook-endpoint.js';
 import {
   createEndpoint,
   deleteEndpoint,
@@ -42,7 +46,11 @@ const deliveryParams = z.object({ deliveryId: z.string().regex(/^dlv_[0-9A-Z]{26
 export const handler = httpHandler(
   {
     'POST /webhook-endpoints': async (req) => {
-      const { endpoint, secret } = await createEndpoint(deps, req.actor, validate(webhookEndpointCreateInput, req.body));
+      const { endpoint, secret } = await createEndpoint(
+        deps,
+        req.actor,
+        validate(webhookEndpointCreateInput, req.body),
+      );
       return { status: 201, body: { ...presentEndpoint(endpoint), secret } };
     },
     'GET /webhook-endpoints': async (req) => {
@@ -56,7 +64,13 @@ export const handler = httpHandler(
     'PATCH /webhook-endpoints/{id}': async (req) => ({
       status: 200,
       body: presentEndpoint(
-        await updateEndpoint(deps, req.actor, req.params.id!, validate(webhookEndpointPatchInput, req.body), req.ifMatch),
+        await updateEndpoint(
+          deps,
+          req.actor,
+          req.params.id!,
+          validate(webhookEndpointPatchInput, req.body),
+          req.ifMatch,
+        ),
       ),
     }),
     'DELETE /webhook-endpoints/{id}': async (req) => {

@@ -18,7 +18,13 @@ export const systemResolver: Resolver = async (host) =>
  * Cloud metadata services at addresses the range check would let through (Azure's wire server is
  * public address space; the others are link-local or CGNAT already, listed so the reason says so).
  */
-const METADATA_ADDRESSES = new Set(['169.254.169.254', '169.254.170.2', '168.63.129.16', '100.100.100.200', 'fd00:ec2::254']);
+const METADATA_ADDRESSES = new Set([
+  '169.254.169.254',
+  '169.254.170.2',
+  '168.63.129.16',
+  '100.100.100.200',
+  'fd00:ec2::254',
+]);
 const METADATA_HOSTS = new Set(['metadata.google.internal', 'metadata', 'instance-data', 'instance-data.ec2.internal']);
 
 /** Why a URL is refused, as the 422 and the delivery log say it. */

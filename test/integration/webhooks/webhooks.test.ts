@@ -64,12 +64,22 @@ describe('endpoints', () => {
     expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     const read = await api('GET', `/webhook-endpoints/${created.id}`);
     expect(read.status).toBe(200);
-    expect(read.body).toMatchObject({ id: created.id, url: receiver.url('/read'), events: ['invoice.paid'], status: 'enabled' });
+    expect(read.body).toMatchObject({
+      id: created.id,
+      url: receiver.url('/read'),
+      events: ['invoice.paid'],
+      status: 'enabled',
+    });
     expect(JSON.stringify(read.body)).not.toContain(created.secret.slice(6));
     const list = await api('GET', '/webhook-endpoints');
     expect(list.body.results.map((e: { id: string }) => e.id)).toContain(created.id);
     expect(JSON.stringify(list.body)).not.toContain('whsec_');
-    const patched = await api('PATCH', `/webhook-endpoints/${created.id}`, { events: ['*'] }, { 'if-match': `"${read.body.version}"` });
+    const patched = await api(
+      'PATCH',
+      `/webhook-endpoints/${created.id}`,
+      { events: ['*'] },
+      { 'if-match': `"${read.body.version}"` },
+    );
     expect(patched.status).toBe(200);
     expect(patched.body.events).toEqual(['*']);
     expect((await api('DELETE', `/webhook-endpoints/${created.id}`)).status).toBe(204);
@@ -166,7 +176,11 @@ describe('deliveries', () => {
   test('a recorded payment is delivered with the payment as the object', async () => {
     const sub = await endpoint('/payments', ['invoice.paymentRecorded']);
     const inv = await openInvoice();
-    const pay = await api('POST', `/invoices/${inv.id}/payments`, { amount: 12_500, paidAt: '2026-11-20', method: 'check' });
+    const pay = await api('POST', `/invoices/${inv.id}/payments`, {
+      amount: 12_500,
+      paidAt: '2026-11-20',
+      method: 'check',
+    });
     expect(pay.status).toBe(201);
     const [r] = await until('the payment event', async () => {
       const e = eventsAt('/payments', inv.id);
@@ -181,10 +195,14 @@ describe('deliveries', () => {
   test('an endpoint failing 500 twice gets the third attempt with the same webhook-id; the log shows every attempt', async () => {
     const sub = await endpoint('/flaky', ['invoice.finalized']);
     const inv = await openInvoice();
-    const got = await until('three attempts', async () => {
-      const e = eventsAt('/flaky', inv.id);
-      return e.length >= 3 && e;
-    }, 30_000);
+    const got = await until(
+      'three attempts',
+      async () => {
+        const e = eventsAt('/flaky', inv.id);
+        return e.length >= 3 && e;
+      },
+      30_000,
+    );
     expect(new Set(got.map((r) => r.headers['webhook-id'])).size).toBe(1);
     expect(new Set(got.map((r) => r.body)).size).toBe(1);
     for (const r of got) expect(verify(sub.secret, r).type).toBe('invoice.finalized');
@@ -210,10 +228,14 @@ describe('deliveries', () => {
   test('after the schedule a delivery is failed; a manual retry attempts it once more with the same webhook-id', async () => {
     const sub = await endpoint('/down', ['invoice.finalized']);
     await openInvoice();
-    const failed = await until('the delivery given up', async () => {
-      const log = (await api('GET', `/webhook-endpoints/${sub.id}/deliveries`)).body.results;
-      return log[0]?.status === 'failed' && log[0];
-    }, 30_000);
+    const failed = await until(
+      'the delivery given up',
+      async () => {
+        const log = (await api('GET', `/webhook-endpoints/${sub.id}/deliveries`)).body.results;
+        return log[0]?.status === 'failed' && log[0];
+      },
+      30_000,
+    );
     expect(failed.attempts.map((a: any) => a.statusCode)).toEqual([503, 503, 503]);
     healthy.add('/down');
     const retried = await api('POST', `/webhook-endpoints/${sub.id}/deliveries/${failed.id}/retry`);
