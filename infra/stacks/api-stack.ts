@@ -31,6 +31,7 @@ import { OverdueJob } from './overdue-job.js';
 import { RecurringJob } from './recurring-job.js';
 import { pascal, serviceFunction } from './service-function.js';
 import { StreamConsumer } from './stream-consumer.js';
+import { WebhookDelivery } from './webhook-delivery.js';
 
 export { TABLE_ACTIONS } from './grants.js';
 
@@ -48,6 +49,8 @@ type Access = {
   searches?: boolean;
   /** Reads the Stripe secret (the processor's secret key and webhook signing secret). */
   readsStripeSecret?: boolean;
+  /** Puts webhook deliveries on the delivery queue (the test ping and manual retries). */
+  queuesWebhooks?: boolean;
 };
 export const API_FUNCTION_ACCESS: Record<ApiFunction, Access> = {
   invoices: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: true, sendsMail: true },
@@ -69,6 +72,8 @@ export const API_FUNCTION_ACCESS: Record<ApiFunction, Access> = {
   },
   // Online payments: checkout, the processor's webhook, refunds; the only API function with Stripe's keys.
   payments: { table: 'readWrite', indexes: [], readsPdfs: false, sendsMail: false, readsStripeSecret: true },
+  // Webhook endpoints (one partition per account) and their delivery logs; it queues test pings and retries.
+  webhooks: { table: 'readWrite', indexes: [], readsPdfs: false, sendsMail: false, queuesWebhooks: true },
 };
 
 /** One JSON object per request in the stage's access log (HTTP API $context variables). */
@@ -134,6 +139,7 @@ export class ApiStack extends Stack {
   readonly overdueJob: OverdueJob;
   readonly recurringJob: RecurringJob;
   readonly exportRunner: ExportRunner;
+  readonly webhookDelivery: WebhookDelivery;
   /** arn:aws:ses:<region>:<account>:identity/<mailIdentity> */
   readonly mailIdentityArn: string;
 
@@ -243,6 +249,14 @@ export class ApiStack extends Stack {
       documentRetentionDays: props.documentRetentionDays,
       stripeSecret,
     });
+    // Webhooks out: the stream consumer fans each event out to the queue; the delivery function sends.
+    this.webhookDelivery = new WebhookDelivery(this, 'Webhooks', {
+      table: props.table,
+      publicBaseUrl: props.publicBaseUrl,
+    });
+    this.webhookDelivery.allowEnqueue(this.streamConsumer.fn);
+    for (const name of API_FUNCTIONS)
+      if (API_FUNCTION_ACCESS[name].queuesWebhooks) this.webhookDelivery.allowEnqueue(fns[name]);
     this.overdueJob = new OverdueJob(this, 'PastDue', { table: props.table, publicBaseUrl: props.publicBaseUrl });
     this.recurringJob = new RecurringJob(this, 'Recurring', {
       table: props.table,

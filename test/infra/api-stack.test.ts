@@ -48,6 +48,7 @@ const READ_WRITE_FUNCTIONS: ApiFunction[] = [
   'crm',
   'index',
   'payments',
+  'webhooks',
 ];
 
 /** What every function gets for Powertools (logs and metrics). */
@@ -64,6 +65,7 @@ const INDEXES: Record<ApiFunction, string[]> = {
   docs: [],
   index: ['gsi1', 'gsi3', 'gsi4', 'gsi5', 'gsi6'],
   payments: [],
+  webhooks: [],
 };
 
 /** The environment of each API function beyond NODE_OPTIONS, PUBLIC_BASE_URL, TABLE_NAME and TELEMETRY_ENV. */
@@ -77,6 +79,7 @@ const EXTRA_ENV: Record<ApiFunction, string[]> = {
   docs: [],
   index: ['BUCKET_NAME'],
   payments: ['STRIPE_SECRET_ARN'],
+  webhooks: ['WEBHOOK_QUEUE_URL'],
 };
 
 describe('functions', () => {
@@ -88,6 +91,7 @@ describe('functions', () => {
       logicalId(api, api.overdueJob.fn),
       logicalId(api, api.recurringJob.fn),
       logicalId(api, api.exportRunner.fn),
+      logicalId(api, api.webhookDelivery.fn),
     ];
     expect(Object.keys(resources('AWS::Lambda::Function')).sort()).toEqual(expected.sort());
   });
@@ -124,7 +128,7 @@ describe('functions', () => {
     for (const local of localOnly)
       expect(envSource, `env.ts still declares ${local}`).toMatch(new RegExp(`\\b${local}:`));
     const fns = Object.entries(resources('AWS::Lambda::Function'));
-    expect(fns.length).toBe(API_FUNCTIONS.length + 4);
+    expect(fns.length).toBe(API_FUNCTIONS.length + 5);
     for (const [id, fn] of fns) {
       const names = Object.keys((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables);
       for (const n of names) {
@@ -269,9 +273,9 @@ describe('authorizer and stage', () => {
     apiTemplate.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       JwtConfiguration: { Issuer: 'https://id.acme.test/', Audience: ['invoices', 'invoices-admin'] },
     });
-    // Every function, the stream consumer, both jobs and the export runner included.
+    // Every function, the stream consumer, both jobs, the export runner and the webhook delivery function included.
     const fns = Object.values(resourcesOf(apiTemplate, 'AWS::Lambda::Function'));
-    expect(fns).toHaveLength(API_FUNCTIONS.length + 4);
+    expect(fns).toHaveLength(API_FUNCTIONS.length + 5);
     for (const fn of fns)
       expect((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables.PUBLIC_BASE_URL).toBe(
         'https://pay.acme.test',
@@ -425,6 +429,7 @@ describe('least privilege', () => {
       docs: ['logs'],
       index: ['dynamodb', 'logs', 's3'],
       payments: ['dynamodb', 'logs', 'secretsmanager'],
+      webhooks: ['dynamodb', 'logs', 'sqs'],
     };
     expect(services).toEqual(expected[name]);
   });

@@ -167,9 +167,11 @@ describe('the stream consumer', () => {
       'PUBLIC_BASE_URL',
       'STRIPE_SECRET_ARN',
       'TABLE_NAME',
+      'WEBHOOK_QUEUE_URL',
     ]);
     expect(isTableName(vars.TABLE_NAME)).toBe(true);
     expect(isBucketName(vars.BUCKET_NAME)).toBe(true);
+    expect(vars.WEBHOOK_QUEUE_URL).toEqual({ Ref: logicalId(api, api.webhookDelivery.queue) });
     expect(vars.EVENT_BUS_NAME).toEqual({ Ref: busId });
     expect(vars.PUBLIC_BASE_URL).toBe(CONTEXT_DEFAULTS.publicBaseUrl);
     expect(vars.DOCUMENT_RETENTION_DAYS).toBe(String(10 * 365));
@@ -202,7 +204,11 @@ describe('the stream consumer', () => {
         // Stripe's keys, to expire the open checkouts of an invoice voided or settled.
         (JSON.stringify(actions.sort()) === '["secretsmanager:DescribeSecret","secretsmanager:GetSecretValue"]' &&
           targets.length === 1 &&
-          JSON.stringify(targets[0]).includes(':secret:invoice-service/stripe-'));
+          JSON.stringify(targets[0]).includes(':secret:invoice-service/stripe-')) ||
+        // Webhook deliveries fanned out from the events: SendMessage on the delivery queue only.
+        (JSON.stringify(actions) === '["sqs:SendMessage"]' &&
+          JSON.stringify(targets) ===
+            JSON.stringify([{ 'Fn::GetAtt': [logicalId(api, api.webhookDelivery.queue), 'Arn'] }]));
       expect(ok, JSON.stringify(s)).toBe(true);
     }
     const granted = new Set(statements.flatMap(actionsOf));
@@ -492,7 +498,8 @@ describe('alarms', () => {
       (a) =>
         a.Namespace === namespace &&
         a.MetricName === metric &&
-        !JSON.stringify(a.Dimensions).includes(logicalId(api, api.exportRunner.deadLetterQueue)),
+        !JSON.stringify(a.Dimensions).includes(logicalId(api, api.exportRunner.deadLetterQueue)) &&
+        !JSON.stringify(a.Dimensions).includes(logicalId(api, api.webhookDelivery.deadLetterQueue)),
     );
     expect(found, `${namespace} ${metric}`).toHaveLength(1);
     return found[0]!;
