@@ -11,6 +11,7 @@ import {
   quoteInput,
 } from '../domain/crm/sales-records.js';
 import { settingsInput } from '../domain/settings/settings.js';
+import { apiKeyInput } from '../domain/auth/api-keys.js';
 import { creditNoteInput } from '../domain/credit-notes/credit-note.js';
 import { paymentInput } from '../domain/payments/payment.js';
 import { searchInput } from '../domain/search/search-input.js';
@@ -67,6 +68,25 @@ export const ROUTES: RouteDef[] = [
     'Change the invoice settings (fields left out keep their values)',
     200,
     settingsInput,
+  ),
+
+  r(
+    'POST',
+    '/api-keys',
+    'settings',
+    'settings:write',
+    'Create an API key for a program: the key is in this response only',
+    201,
+    apiKeyInput,
+  ),
+  r('GET', '/api-keys', 'settings', 'settings:write', "The account's API keys, newest first (never the key itself)"),
+  r(
+    'DELETE',
+    '/api-keys/{id}',
+    'settings',
+    'settings:write',
+    'Revoke an API key: refused from the next request on',
+    204,
   ),
 
   r(
@@ -339,6 +359,9 @@ export const FUNCTION_ENTRY: Record<ApiFunction, string> = {
   buyer: 'functions/http/buyer.handler.ts',
   index: 'functions/http/invoice-index.handler.ts',
 };
+
+/** The HTTP API's Lambda authorizer (JWTs and API keys). */
+export const AUTHORIZER_ENTRY = 'functions/http/authorizer.handler.ts';
 
 /** Functions not behind the API: the stream consumer (it renders PDFs) and the scheduled job. */
 export const STREAM_FUNCTION_ENTRY = 'functions/stream/invoice-stream.handler.ts';

@@ -27,6 +27,16 @@ const schema = z.object({
   MAIL_FROM: z.string().min(3).default('invoices@example.com'),
   /** Set only locally: each email is written to this folder as an RFC 5322 .eml file instead of SES. */
   OUTBOX_DIR: z.string().min(1).optional(),
+  /** `ik_live_` keys in AWS, `ik_test_` locally: a key of one is refused by the other. */
+  API_KEY_MODE: z.enum(['live', 'test']).default('live'),
+  /** Set only locally: the secret of the API keys' keyed hash. In AWS it is read from Secrets Manager. */
+  API_KEY_PEPPER: z.string().min(32).optional(),
+  /** The Secrets Manager secret holding the keyed hash's secret (AWS). */
+  API_KEY_PEPPER_SECRET_ARN: z.string().min(1).optional(),
+  /** The authorizer (AWS): the JWT issuer, its audiences (comma list) and where its keys are published. */
+  JWT_ISSUER: z.url().optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  JWT_JWKS_URL: z.url().optional(),
   // Powertools reads these itself when functions/observability/ loads (before any handler can
   // call env()); they are declared here so a bad value fails the cold start like any other.
   // AWS_LAMBDA_LOG_LEVEL (Lambda's advanced logging controls) overrides the level.

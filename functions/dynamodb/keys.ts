@@ -81,6 +81,11 @@ export const keys = {
     pk: `${acc(accountId)}#INV#${invoiceId}`,
     sk: `${HISTORY_SK}${new Date(at).toISOString()}#${String(version).padStart(9, '0')}#${action}`,
   }),
+  /**
+   * An API key, found by its id alone: the authorizer knows no account until it has the key. The
+   * item names its account, and every change is conditional on it (api-key-store.ts).
+   */
+  apiKey: (id: string): Key => ({ pk: `APIKEY#${id}`, sk: 'APIKEY' }),
   /** The account's chain of issued documents: its counter holds the next sequence and the last link. */
   chainCounter: (accountId: string): Key => ({ pk: acc(accountId), sk: 'COUNTER#CHAIN' }),
   /** One item per sequence, in one partition per account, zero-padded so the sort key orders them. */
@@ -145,6 +150,7 @@ export function recurringDueKeys(s: {
 export const collections = {
   invoices: (accountId: string) => `${acc(accountId)}#INVOICES`,
   records: (accountId: string, kind: string) => `${acc(accountId)}#${kind.toUpperCase()}S`,
+  apiKeys: (accountId: string) => `${acc(accountId)}#APIKEYS`,
 };
 
 /**

@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
@@ -58,6 +58,8 @@ export async function startStack(opts: { throttle?: Throttle; dynamodbEndpoint?:
     PUBLIC_BASE_URL: baseUrl,
     BUCKET_NAME: s3.bucket,
     S3_ENDPOINT: s3.endpoint,
+    API_KEY_MODE: 'test',
+    API_KEY_PEPPER: randomBytes(32).toString('hex'),
   });
   return {
     baseUrl,

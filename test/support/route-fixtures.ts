@@ -98,6 +98,7 @@ export const SAMPLE_BODIES: Record<string, (s: Seeded) => unknown> = {
     autoSend: true,
   }),
   'PATCH /recurring-invoices/{id}': () => ({ name: 'Renamed schedule', schedule: { every: 2 } }),
+  'POST /api-keys': () => ({ name: 'CI bot', permissions: ['invoices:read', 'crm:read'] }),
 };
 
 /**
