@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import type { Permission } from '../domain/auth/actor.js';
+import type { ResponseSpec } from '../functions/http/response-schemas.js';
+import { ROUTE_RESPONSES } from './route-responses.js';
 import { companyCreateInput, companyInput, contactInput } from '../domain/crm/records.js';
 import { invoiceCreateRequest, invoiceEditRequest, markPaidInput } from '../domain/invoices/invoice-input.js';
 import {
@@ -36,6 +38,8 @@ export type RouteDef = {
   body?: z.ZodType;
   /** The status of success. */
   status: 200 | 201 | 204;
+  /** The JSON answered with that status (functions/http/response-schemas.ts); none for 204s, HTML and redirects. */
+  response?: ResponseSpec;
 };
 
 const r = (
@@ -46,6 +50,7 @@ const r = (
   summary: string,
   status: RouteDef['status'] = 200,
   body?: z.ZodType,
+  response?: ResponseSpec,
 ): RouteDef => ({
   method,
   path,
@@ -54,9 +59,10 @@ const r = (
   summary,
   status,
   ...(body ? { body } : {}),
+  ...(response ? { response } : {}),
 });
 
-export const ROUTES: RouteDef[] = [
+const ROUTE_TABLE: RouteDef[] = [
   r('GET', '/openapi.json', 'docs', null, 'This OpenAPI document'),
 
   r('GET', '/settings/invoices', 'settings', 'invoices:read', 'Read the invoice settings'),
@@ -345,6 +351,12 @@ export const ROUTES: RouteDef[] = [
 ];
 
 export const routeKey = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method} ${r.path}`;
+
+/** Every route, with its response schema from infra/route-responses.ts where its entry names none. */
+export const ROUTES: RouteDef[] = ROUTE_TABLE.map((route) => {
+  const response = route.response ?? ROUTE_RESPONSES[routeKey(route)];
+  return response ? { ...route, response } : route;
+});
 
 export const API_FUNCTIONS: ApiFunction[] = [...new Set(ROUTES.map((r) => r.function))];
 

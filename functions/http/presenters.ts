@@ -9,12 +9,13 @@ import type { ApiKey } from '../../domain/auth/api-keys.js';
 /** The resource shapes of the contract: internal fields (the tenant, the record kind) stay inside. */
 export function presentInvoice(invoice: Invoice, publicBaseUrl: string) {
   const { accountId: _a, ...rest } = invoice;
-  return { ...rest, url: invoiceUrl(invoice, publicBaseUrl) };
+  // Invoices stored before metadata existed have none: `{}`, so no backfill is needed.
+  return { ...rest, metadata: invoice.metadata ?? {}, url: invoiceUrl(invoice, publicBaseUrl) };
 }
 
 export function presentRecord<T extends CrmRecord>(record: T) {
   const { accountId: _a, kind: _k, ...rest } = record;
-  return rest;
+  return { ...rest, metadata: record.metadata ?? {} };
 }
 
 export function presentSettings(settings: StoredSettings) {
