@@ -31,6 +31,14 @@ export const ROUTE_RESPONSES: Record<string, ResponseSpec> = {
   'GET /credit-notes/{id}': RESPONSES.creditNote,
   'GET /credit-notes/{id}/pdf': RESPONSES.signedLink,
 
+  'POST /invoices/search': RESPONSES.searchPage,
+  'POST /invoices/exports': RESPONSES.export,
+  'GET /exports/{id}': RESPONSES.export,
+  'GET /views': RESPONSES.viewPage,
+  'POST /views': RESPONSES.view,
+  'GET /views/{id}': RESPONSES.view,
+  'PUT /views/{id}': RESPONSES.view,
+
   'POST /contacts': RESPONSES.contact,
   'GET /contacts': RESPONSES.contactPage,
   'GET /contacts/{id}': RESPONSES.contact,

@@ -113,7 +113,6 @@ export function blankDraft(p: {
     domain: null,
     slug: p.slug,
     owner: p.owner,
-    metadata: {},
     finalizedAt: null,
     sentAt: null,
     paidAt: null,

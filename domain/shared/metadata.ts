@@ -28,8 +28,10 @@ export const metadataInput = z
 /**
  * Applies a request's metadata to what is stored: keys set to a string are set, keys set to `""`
  * are removed, others are kept. On create `current` is `{}`, so `""` simply sets nothing.
+ * No keys at all is `undefined`, never `{}`: an object without metadata stores no attribute (an
+ * empty map would also be an item shape older objects never had), and the API shows it as `{}`.
  */
-export function mergeMetadata(current: Metadata | undefined, patch: Metadata | undefined): Metadata {
+export function mergeMetadata(current: Metadata | undefined, patch: Metadata | undefined): Metadata | undefined {
   // A Map, not assignment on an object: a key such as `__proto__` stays an ordinary key.
   const merged = new Map(Object.entries(current ?? {}));
   for (const [k, v] of Object.entries(patch ?? {})) {
@@ -38,5 +40,5 @@ export function mergeMetadata(current: Metadata | undefined, patch: Metadata | u
   }
   if (merged.size > MAX_METADATA_KEYS)
     throw fieldError('metadata', `must have at most ${MAX_METADATA_KEYS} keys (with those already set)`);
-  return Object.fromEntries(merged);
+  return merged.size ? Object.fromEntries(merged) : undefined;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { filterGroupsInput, sortsInput } from '../../domain/search/search-input.js';
 
 /**
  * The shapes the API answers with, as zod schemas: the OpenAPI document's `components/schemas`
@@ -237,6 +238,35 @@ export const apiKeyCreatedResponse = apiKeyResponse.extend({
   key: z.string().describe('The key itself (`ik_live_…`): shown in this response only'),
 });
 
+export const viewResponse = z.strictObject({
+  ...versioned,
+  name: z.string(),
+  filterGroups: filterGroupsInput,
+  properties: z.array(z.string()).nullable(),
+  sorts: sortsInput,
+  shared: z.boolean(),
+  owner: z.string(),
+});
+
+export const exportResponse = z.strictObject({
+  ...versioned,
+  owner: z.string(),
+  format: z.enum(['csv', 'xlsx']),
+  filterGroups: filterGroupsInput,
+  properties: z.array(z.string()),
+  sorts: sortsInput,
+  status: z.enum(['queued', 'running', 'done', 'failed']),
+  count: z.int(),
+  error: z.string().nullable(),
+  finishedAt: instant.nullable(),
+  /** A signed link to the file, once done. */
+  url: z.string().optional(),
+  expiresAt: instant.optional(),
+});
+
+/** A search result: whole invoices, or flat rows of the chosen `properties` (always with the id). */
+const searchRow = z.looseObject({ id }).describe('The chosen properties of one invoice, by their flat names');
+
 export const signedLinkResponse = z.strictObject({ url: z.string(), expiresAt: instant });
 
 /** A page of a list: `{ results, paging: { next?: { after } } }`. */
@@ -279,4 +309,8 @@ export const RESPONSES = {
   apiKeyCreated: { name: 'ApiKeyWithSecret', schema: apiKeyCreatedResponse },
   apiKeyPage: { name: 'ApiKeyPage', schema: pageOf(apiKeyResponse) },
   signedLink: { name: 'SignedLink', schema: signedLinkResponse },
+  view: { name: 'View', schema: viewResponse },
+  viewPage: { name: 'ViewPage', schema: pageOf(viewResponse) },
+  export: { name: 'Export', schema: exportResponse },
+  searchPage: { name: 'SearchResultPage', schema: pageOf(z.union([invoiceResponse, searchRow])) },
 } as const satisfies Record<string, ResponseSpec>;
