@@ -1481,6 +1481,218 @@ export interface components {
                 [key: string]: string;
             };
         };
+        SearchResultPage: {
+            results: ({
+                id: string;
+                version: number;
+                /** @description ISO 8601 instant, UTC */
+                createdAt: string;
+                /** @description ISO 8601 instant, UTC */
+                updatedAt: string;
+                number: string | null;
+                /** @enum {string} */
+                status: "draft" | "open" | "paid" | "voided";
+                pastDue: boolean;
+                currency: string;
+                /** @description Calendar date, YYYY-MM-DD */
+                invoiceDate: string;
+                paymentTerms: string;
+                dueDate: string | null;
+                poNumber: string | null;
+                billingAddress: {
+                    line1: string;
+                    line2?: string | null;
+                    city: string;
+                    region?: string | null;
+                    postalCode?: string | null;
+                    country: string;
+                } | null;
+                contacts: string[];
+                company: string | null;
+                deals: string[];
+                quotes: string[];
+                lineItems: {
+                    id: string;
+                    productId: string | null;
+                    name: string;
+                    description: string | null;
+                    quantity: number;
+                    /** @description Minor units of the currency */
+                    unitPrice: number;
+                    discount: ({
+                        /** @constant */
+                        type: "amount";
+                        value: number;
+                    } | {
+                        /** @constant */
+                        type: "percent";
+                        value: number;
+                    }) | null;
+                    taxRate: number | null;
+                    /** @description Minor units of the currency */
+                    amount: number;
+                    /** @description Minor units of the currency */
+                    taxAmount: number;
+                }[];
+                totals: {
+                    /** @description Minor units of the currency */
+                    subtotal: number;
+                    /** @description Minor units of the currency */
+                    discount: number;
+                    /** @description Minor units of the currency */
+                    tax: number;
+                    /** @description Minor units of the currency */
+                    total: number;
+                    /** @description Minor units of the currency */
+                    amountPaid: number;
+                    /** @description Minor units of the currency */
+                    creditedAmount?: number;
+                    /** @description Minor units of the currency */
+                    balanceDue: number;
+                };
+                comments: string | null;
+                billing: {
+                    paymentMethods: string[];
+                    collectBillingAddress: boolean;
+                    collectShippingAddress: boolean;
+                };
+                allowPartialPayments: boolean;
+                language: string;
+                locale: string;
+                domain: string | null;
+                slug: string;
+                url: string;
+                owner: string;
+                finalizedAt: string | null;
+                sentAt: string | null;
+                paidAt: string | null;
+                voidedAt: string | null;
+                pdf: {
+                    /** @enum {string} */
+                    status: "none" | "pending" | "ready";
+                    sha256: string | null;
+                };
+                recurringInvoiceId?: string | null;
+                /** @description The integrator’s own keys: up to 50, keys of at most 40 characters, values of at most 500 */
+                metadata: {
+                    [key: string]: string;
+                };
+            } | ({
+                id: string;
+            } & {
+                [key: string]: unknown;
+            }))[];
+            paging: {
+                next?: {
+                    after: string;
+                };
+            };
+        };
+        Export: {
+            id: string;
+            version: number;
+            /** @description ISO 8601 instant, UTC */
+            createdAt: string;
+            /** @description ISO 8601 instant, UTC */
+            updatedAt: string;
+            owner: string;
+            /** @enum {string} */
+            format: "csv" | "xlsx";
+            filterGroups: {
+                filters: {
+                    propertyName: string;
+                    /** @enum {string} */
+                    operator: "EQ" | "NEQ" | "LT" | "LTE" | "GT" | "GTE" | "BETWEEN" | "IN" | "NOT_IN" | "HAS_PROPERTY" | "NOT_HAS_PROPERTY" | "CONTAINS_TOKEN";
+                    value?: string | number | boolean;
+                    values?: (string | number | boolean)[];
+                    highValue?: string | number | boolean;
+                }[];
+            }[];
+            properties: string[];
+            sorts: {
+                propertyName: string;
+                /**
+                 * @default ASCENDING
+                 * @enum {string}
+                 */
+                direction: "ASCENDING" | "DESCENDING";
+            }[];
+            /** @enum {string} */
+            status: "queued" | "running" | "done" | "failed";
+            count: number;
+            error: string | null;
+            finishedAt: string | null;
+            url?: string;
+            /** @description ISO 8601 instant, UTC */
+            expiresAt?: string;
+        };
+        ViewPage: {
+            results: {
+                id: string;
+                version: number;
+                /** @description ISO 8601 instant, UTC */
+                createdAt: string;
+                /** @description ISO 8601 instant, UTC */
+                updatedAt: string;
+                name: string;
+                filterGroups: {
+                    filters: {
+                        propertyName: string;
+                        /** @enum {string} */
+                        operator: "EQ" | "NEQ" | "LT" | "LTE" | "GT" | "GTE" | "BETWEEN" | "IN" | "NOT_IN" | "HAS_PROPERTY" | "NOT_HAS_PROPERTY" | "CONTAINS_TOKEN";
+                        value?: string | number | boolean;
+                        values?: (string | number | boolean)[];
+                        highValue?: string | number | boolean;
+                    }[];
+                }[];
+                properties: string[] | null;
+                sorts: {
+                    propertyName: string;
+                    /**
+                     * @default ASCENDING
+                     * @enum {string}
+                     */
+                    direction: "ASCENDING" | "DESCENDING";
+                }[];
+                shared: boolean;
+                owner: string;
+            }[];
+            paging: {
+                next?: {
+                    after: string;
+                };
+            };
+        };
+        View: {
+            id: string;
+            version: number;
+            /** @description ISO 8601 instant, UTC */
+            createdAt: string;
+            /** @description ISO 8601 instant, UTC */
+            updatedAt: string;
+            name: string;
+            filterGroups: {
+                filters: {
+                    propertyName: string;
+                    /** @enum {string} */
+                    operator: "EQ" | "NEQ" | "LT" | "LTE" | "GT" | "GTE" | "BETWEEN" | "IN" | "NOT_IN" | "HAS_PROPERTY" | "NOT_HAS_PROPERTY" | "CONTAINS_TOKEN";
+                    value?: string | number | boolean;
+                    values?: (string | number | boolean)[];
+                    highValue?: string | number | boolean;
+                }[];
+            }[];
+            properties: string[] | null;
+            sorts: {
+                propertyName: string;
+                /**
+                 * @default ASCENDING
+                 * @enum {string}
+                 */
+                direction: "ASCENDING" | "DESCENDING";
+            }[];
+            shared: boolean;
+            owner: string;
+        };
         Contact: {
             id: string;
             version: number;
@@ -4382,7 +4594,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["SearchResultPage"];
                 };
             };
             /** @description Malformed request */
@@ -4467,7 +4679,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Export"];
                 };
             };
             /** @description Malformed request */
@@ -4525,7 +4737,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Export"];
                 };
             };
             /** @description Malformed request */
@@ -4611,7 +4823,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ViewPage"];
                 };
             };
             /** @description Malformed request */
@@ -4699,7 +4911,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["View"];
                 };
             };
             /** @description Malformed request */
@@ -4757,7 +4969,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["View"];
                 };
             };
             /** @description Malformed request */
@@ -4874,7 +5086,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["View"];
                 };
             };
             /** @description Malformed request */
