@@ -68,6 +68,7 @@ export function acknowledgeNagFindings({ stateful, api }: { stateful: StatefulSt
     api.recurringJob.fn,
     api.exportRunner.fn,
     api.authorizerFunction,
+    api.webhookDelivery.fn,
   ];
   for (const fn of functions) {
     acknowledge(

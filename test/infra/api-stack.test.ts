@@ -41,7 +41,15 @@ const isPdfObjects = isJoined(
 );
 
 /** The API functions that keep full item access to the table. */
-const READ_WRITE_FUNCTIONS: ApiFunction[] = ['invoices', 'settings', 'contacts', 'companies', 'crm', 'index'];
+const READ_WRITE_FUNCTIONS: ApiFunction[] = [
+  'invoices',
+  'settings',
+  'contacts',
+  'companies',
+  'crm',
+  'index',
+  'webhooks',
+];
 
 /** What every function gets for Powertools (logs and metrics). */
 const TELEMETRY_ENV = ['POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME'];
@@ -56,6 +64,7 @@ const INDEXES: Record<ApiFunction, string[]> = {
   buyer: [],
   docs: [],
   index: ['gsi1', 'gsi3', 'gsi4', 'gsi5', 'gsi6'],
+  webhooks: [],
 };
 
 /** The environment of each API function beyond NODE_OPTIONS, PUBLIC_BASE_URL, TABLE_NAME and TELEMETRY_ENV. */
@@ -68,10 +77,11 @@ const EXTRA_ENV: Record<ApiFunction, string[]> = {
   crm: [],
   docs: [],
   index: ['BUCKET_NAME'],
+  webhooks: ['WEBHOOK_QUEUE_URL'],
 };
 
 describe('functions', () => {
-  test('one Lambda per API function, plus the stream consumer, the two jobs, the export runner and the authorizer, nothing else', () => {
+  test('one Lambda per API function, plus the stream consumer, the two jobs, the export runner, the webhook delivery function and the authorizer, nothing else', () => {
     expect(Object.keys(api.functions).sort()).toEqual([...API_FUNCTIONS].sort());
     const expected = [
       ...API_FUNCTIONS.map(fnId),
@@ -80,6 +90,7 @@ describe('functions', () => {
       logicalId(api, api.recurringJob.fn),
       logicalId(api, api.exportRunner.fn),
       logicalId(api, api.authorizerFunction),
+      logicalId(api, api.webhookDelivery.fn),
     ];
     expect(Object.keys(resources('AWS::Lambda::Function')).sort()).toEqual(expected.sort());
   });
@@ -116,7 +127,7 @@ describe('functions', () => {
     for (const local of localOnly)
       expect(envSource, `env.ts still declares ${local}`).toMatch(new RegExp(`\\b${local}:`));
     const fns = Object.entries(resources('AWS::Lambda::Function'));
-    expect(fns.length).toBe(API_FUNCTIONS.length + 5);
+    expect(fns.length).toBe(API_FUNCTIONS.length + 6);
     for (const [id, fn] of fns) {
       const names = Object.keys((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables);
       for (const n of names) {
@@ -261,9 +272,9 @@ describe('authorizer and stage', () => {
         Variables: Match.objectLike({ JWT_ISSUER: 'https://id.acme.test/', JWT_AUDIENCE: 'invoices,invoices-admin' }),
       },
     });
-    // Every function, the stream consumer, both jobs, the export runner and the authorizer included.
+    // Every function, the stream consumer, both jobs, the export runner, the webhook delivery function and the authorizer.
     const fns = Object.values(resourcesOf(apiTemplate, 'AWS::Lambda::Function'));
-    expect(fns).toHaveLength(API_FUNCTIONS.length + 5);
+    expect(fns).toHaveLength(API_FUNCTIONS.length + 6);
     for (const fn of fns)
       expect((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables.PUBLIC_BASE_URL).toBe(
         'https://pay.acme.test',
@@ -417,6 +428,7 @@ describe('least privilege', () => {
       crm: ['dynamodb', 'logs'],
       docs: ['logs'],
       index: ['dynamodb', 'logs', 's3'],
+      webhooks: ['dynamodb', 'logs', 'sqs'],
     };
     expect(services).toEqual(expected[name]);
   });

@@ -92,6 +92,7 @@ describe('the acknowledged findings', () => {
       api.recurringJob.fn,
       api.exportRunner.fn,
       api.authorizerFunction,
+      api.webhookDelivery.fn,
     ].map((f) => `${f.node.path}/Resource`);
     const policy = (rolePath: string) => `${rolePath}/DefaultPolicy/Resource`;
     const pdfs =

@@ -20,6 +20,14 @@ const STILL_WITHOUT_RESPONSE_SCHEMA = [
   'POST /recurring-invoices/{id}/resume',
   'GET /recurring-invoices/{id}/upcoming',
   'GET /recurring-invoices/{id}/invoices',
+  'POST /webhook-endpoints',
+  'GET /webhook-endpoints',
+  'GET /webhook-endpoints/{id}',
+  'PATCH /webhook-endpoints/{id}',
+  'POST /webhook-endpoints/{id}/rotate-secret',
+  'POST /webhook-endpoints/{id}/test',
+  'GET /webhook-endpoints/{id}/deliveries',
+  'POST /webhook-endpoints/{id}/deliveries/{deliveryId}/retry',
 ];
 
 /** Routes whose success is not JSON: 204s, HTML pages, redirects, the document itself. */
