@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { metadataInput, type Metadata } from '../shared/metadata.js';
 import { calendarDate, instant, text } from '../shared/schemas.js';
 
 /** How a recorded payment arrived (not the methods offered to the buyer, which are `billing.paymentMethods`). */
@@ -22,6 +23,8 @@ export type Payment = {
   invoiceVersion: number;
   recordedAt: string;
   recordedBy: string;
+  /** The integrator's own keys, set when recorded (absent on payments stored before it: shown as `{}`). */
+  metadata?: Metadata;
 };
 
 /** `POST /invoices/{id}/payments`. `paidAt` is an instant, or a date taken as the start of that day in the account's zone. */
@@ -30,5 +33,6 @@ export const paymentInput = z.strictObject({
   paidAt: z.union([instant, calendarDate]),
   method: z.enum(RECORDED_PAYMENT_METHODS),
   reference: text(200).nullish(),
+  metadata: metadataInput.optional(),
 });
 export type PaymentInput = z.infer<typeof paymentInput>;

@@ -27,6 +27,16 @@ const schema = z.object({
   MAIL_FROM: z.string().min(3).default('invoices@example.com'),
   /** Set only locally: each email is written to this folder as an RFC 5322 .eml file instead of SES. */
   OUTBOX_DIR: z.string().min(1).optional(),
+  /** `ik_live_` keys in AWS, `ik_test_` locally: a key of one is refused by the other. */
+  API_KEY_MODE: z.enum(['live', 'test']).default('live'),
+  /** Set only locally: the secret of the API keys' keyed hash. In AWS it is read from Secrets Manager. */
+  API_KEY_PEPPER: z.string().min(32).optional(),
+  /** The Secrets Manager secret holding the keyed hash's secret (AWS). */
+  API_KEY_PEPPER_SECRET_ARN: z.string().min(1).optional(),
+  /** The authorizer (AWS): the JWT issuer, its audiences (comma list) and where its keys are published. */
+  JWT_ISSUER: z.url().optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  JWT_JWKS_URL: z.url().optional(),
   /** The queue of webhook deliveries (SQS) in AWS; unset locally, where an in-process queue stands in. */
   WEBHOOK_QUEUE_URL: z.url().optional(),
   /** The retry delays after a failed delivery, a comma list of seconds (default 5,300,1800,7200,18000,36000,36000). */

@@ -17,12 +17,12 @@ import { validate } from './request.js';
 /** The contract's shapes: the tenant stays inside, as for invoices. */
 export function presentPayment(payment: Payment) {
   const { accountId: _a, ...rest } = payment;
-  return rest;
+  return { ...rest, metadata: payment.metadata ?? {} };
 }
 
 export function presentCreditNote(creditNote: CreditNote) {
   const { accountId: _a, ...rest } = creditNote;
-  return rest;
+  return { ...rest, metadata: creditNote.metadata ?? {} };
 }
 
 /**

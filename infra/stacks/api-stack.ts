@@ -1,7 +1,8 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
@@ -11,7 +12,8 @@ import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { API_FUNCTIONS, FUNCTION_ENTRY, ROUTES, routeKey, type ApiFunction } from '../routes.js';
+import { API_FUNCTIONS, AUTHORIZER_ENTRY, FUNCTION_ENTRY, ROUTES, routeKey, type ApiFunction } from '../routes.js';
+import { AUTHORIZER_CACHE_SECONDS, AUTHORIZER_IDENTITY_SOURCE } from '../authorizer.js';
 import { API_THROTTLE, type Throttle } from '../throttle.js';
 import {
   BATCH_READ_ACTIONS,
@@ -46,12 +48,15 @@ type Access = {
   sendsMail: boolean;
   /** Search: BatchGetItem, and s3:GetObject under the export prefix (to presign export links). */
   searches?: boolean;
+  /** Reads the API key pepper secret (to hash new keys). */
+  makesApiKeys?: boolean;
   /** Puts webhook deliveries on the delivery queue (the test ping and manual retries). */
   queuesWebhooks?: boolean;
 };
 export const API_FUNCTION_ACCESS: Record<ApiFunction, Access> = {
   invoices: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: true, sendsMail: true },
-  settings: { table: 'readWrite', indexes: [], readsPdfs: false, sendsMail: false },
+  // Settings and API keys (listed through gsi1; a new key is hashed with the pepper).
+  settings: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: false, sendsMail: false, makesApiKeys: true },
   contacts: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: false, sendsMail: false },
   companies: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: false, sendsMail: false },
   crm: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: false, sendsMail: false },
@@ -87,8 +92,9 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
     integrationStatus: '$context.integrationStatus',
     integrationError: '$context.integrationErrorMessage',
     authorizerError: '$context.authorizer.error',
-    accountId: '$context.authorizer.claims.accountId',
-    sub: '$context.authorizer.claims.sub',
+    accountId: '$context.authorizer.accountId',
+    sub: '$context.authorizer.sub',
+    apiKeyId: '$context.authorizer.apiKeyId',
   }),
 );
 
@@ -132,12 +138,22 @@ export class ApiStack extends Stack {
   readonly webhookDelivery: WebhookDelivery;
   /** arn:aws:ses:<region>:<account>:identity/<mailIdentity> */
   readonly mailIdentityArn: string;
+  /** The Lambda authorizer: a JWT from the issuer or an API key. */
+  readonly authorizerFunction: NodejsFunction;
+  /** The secret of the API keys' keyed hash (HMAC): the authorizer and the function that makes keys read it. */
+  readonly apiKeyPepper: Secret;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
 
     this.mailIdentityArn = this.formatArn({ service: 'ses', resource: 'identity', resourceName: props.mailIdentity });
     const pdfObjects = props.pdfBucket.arnForObjects(`${PDF_PREFIX}*`);
+
+    // Generated once at deployment, never shown: without it a copy of the table cannot check key guesses.
+    this.apiKeyPepper = new Secret(this, 'ApiKeyPepper', {
+      description: 'The secret of the keyed hash (HMAC-SHA256) API keys are stored under',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
 
     const fns = {} as Record<ApiFunction, NodejsFunction>;
     for (const name of API_FUNCTIONS) {
@@ -149,8 +165,10 @@ export class ApiStack extends Stack {
           PUBLIC_BASE_URL: props.publicBaseUrl,
           ...(access.readsPdfs || access.searches ? { BUCKET_NAME: props.pdfBucket.bucketName } : {}),
           ...(access.sendsMail ? { MAIL_FROM: props.mailFrom } : {}),
+          ...(access.makesApiKeys ? { API_KEY_PEPPER_SECRET_ARN: this.apiKeyPepper.secretArn } : {}),
         },
       });
+      if (access.makesApiKeys) this.apiKeyPepper.grantRead(fn);
       if (access.table !== 'none')
         grantTableAccess(
           fn,
@@ -193,9 +211,29 @@ export class ApiStack extends Stack {
     });
     this.serverErrorAlarm = serverErrorRateAlarm(this, 'ServerErrorRateAlarm', this.stage);
 
-    // API Gateway verifies signature, issuer, audience and expiry before any function runs; the
-    // handlers then check the permission named in the route table against the token's claims.
-    const authorizer = new HttpJwtAuthorizer('JwtAuthorizer', props.jwtIssuer, { jwtAudience: props.jwtAudience });
+    // One Lambda authorizer for both credentials: a JWT (signature against the issuer's JWKS,
+    // issuer, audience, expiry) or an API key (keyed hash, revocation, expiry). Its answer is
+    // cached per Authorization header; the handlers re-check keys on every request
+    // (functions/auth/live-key-check.ts) and check the permission named in the route table.
+    this.authorizerFunction = serviceFunction(this, 'Authorizer', {
+      entry: AUTHORIZER_ENTRY,
+      description: 'HTTP API authorizer: a JWT from the issuer, or an API key',
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        PUBLIC_BASE_URL: props.publicBaseUrl,
+        JWT_ISSUER: props.jwtIssuer,
+        JWT_AUDIENCE: props.jwtAudience.join(','),
+        API_KEY_PEPPER_SECRET_ARN: this.apiKeyPepper.secretArn,
+      },
+    });
+    // A key lookup, and lastUsedAt (at most once a minute): nothing else of the table.
+    grantTableAccess(this.authorizerFunction, props.table, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], []);
+    this.apiKeyPepper.grantRead(this.authorizerFunction);
+    const authorizer = new HttpLambdaAuthorizer('BearerAuthorizer', this.authorizerFunction, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: [AUTHORIZER_IDENTITY_SOURCE],
+      resultsCacheTtl: Duration.seconds(AUTHORIZER_CACHE_SECONDS),
+    });
     const integrations = new Map(
       API_FUNCTIONS.map((name) => [name, new HttpLambdaIntegration(`${pascal(name)}Integration`, fns[name])]),
     );
