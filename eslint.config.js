@@ -5,7 +5,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.data/', 'test-output/'] },
+  { ignores: ['node_modules/', 'cdk.out/', '.data/', 'test-output/', 'test/support/api-types.generated.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -250,6 +250,13 @@ export interface InvoiceSearchIndex {
     recordId: string,
     max: number,
   ): Promise<{ items: Invoice[]; overflow: boolean }>;
+  /** The invoices whose metadata sets `key` to `value`, at most `max` of them (`overflow` if there are more). */
+  withMetadata(
+    accountId: string,
+    key: string,
+    value: string,
+    max: number,
+  ): Promise<{ items: Invoice[]; overflow: boolean }>;
 }
 
 /** A schedule in the due index: the account and id, and the date it is due (in its account's zone). */

@@ -71,6 +71,7 @@ export function acknowledgeNagFindings({ stateful, api }: { stateful: StatefulSt
     api.overdueJob.fn,
     api.recurringJob.fn,
     api.exportRunner.fn,
+    api.authorizerFunction,
     api.webhookDelivery.fn,
   ];
   for (const fn of functions) {
@@ -80,6 +81,12 @@ export function acknowledgeNagFindings({ stateful, api }: { stateful: StatefulSt
       'Pinned to nodejs22.x on purpose: npm test and the local runtime run every handler on Node 22 (the node@22 devDependency) and the Chromium layer declares nodejs22.x, so what is deployed is what was tested. Move the runtime, the layer and the dev Node together.',
     );
   }
+
+  acknowledge(
+    cfn(api.apiKeyPepper),
+    'SMG4',
+    'The API key pepper is the key of the HMAC every stored API key hash is made with: rotating it would make every issued key unusable at once. It never leaves the authorizer and the function that makes keys (their roles alone may read it); a leaked pepper is handled by issuing new keys after a new pepper, a planned operation, not a schedule.',
+  );
 
   for (const route of ROUTES.filter((r) => r.permission === null)) {
     const key = routeKey(route);

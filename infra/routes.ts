@@ -1,5 +1,7 @@
 import type { z } from 'zod';
 import type { Permission } from '../domain/auth/actor.js';
+import type { ResponseSpec } from '../functions/http/response-schemas.js';
+import { ROUTE_RESPONSES } from './route-responses.js';
 import { companyCreateInput, companyInput, contactInput } from '../domain/crm/records.js';
 import { invoiceCreateRequest, invoiceEditRequest, markPaidInput } from '../domain/invoices/invoice-input.js';
 import {
@@ -11,6 +13,7 @@ import {
   quoteInput,
 } from '../domain/crm/sales-records.js';
 import { settingsInput } from '../domain/settings/settings.js';
+import { apiKeyInput } from '../domain/auth/api-keys.js';
 import { creditNoteInput } from '../domain/credit-notes/credit-note.js';
 import { paymentInput, refundInput } from '../domain/payments/payment.js';
 import { paymentSettingsInput } from '../domain/payments/payment-settings.js';
@@ -46,6 +49,8 @@ export type RouteDef = {
    * as it arrived, for a handler that verifies a signature over its exact bytes.
    */
   input?: 'json' | 'form' | 'raw';
+  /** The JSON answered with that status (functions/http/response-schemas.ts); none for 204s, HTML and redirects. */
+  response?: ResponseSpec;
 };
 
 const r = (
@@ -56,6 +61,7 @@ const r = (
   summary: string,
   status: RouteDef['status'] = 200,
   body?: z.ZodType,
+  response?: ResponseSpec,
 ): RouteDef => ({
   method,
   path,
@@ -64,9 +70,10 @@ const r = (
   summary,
   status,
   ...(body ? { body } : {}),
+  ...(response ? { response } : {}),
 });
 
-export const ROUTES: RouteDef[] = [
+const ROUTE_TABLE: RouteDef[] = [
   r('GET', '/openapi.json', 'docs', null, 'This OpenAPI document'),
 
   {
@@ -81,6 +88,25 @@ export const ROUTES: RouteDef[] = [
     'Change the invoice settings (fields left out keep their values)',
     200,
     settingsInput,
+  ),
+
+  r(
+    'POST',
+    '/api-keys',
+    'settings',
+    'settings:write',
+    'Create an API key for a program: the key is in this response only',
+    201,
+    apiKeyInput,
+  ),
+  r('GET', '/api-keys', 'settings', 'settings:write', "The account's API keys, newest first (never the key itself)"),
+  r(
+    'DELETE',
+    '/api-keys/{id}',
+    'settings',
+    'settings:write',
+    'Revoke an API key: refused from the next request on',
+    204,
   ),
 
   r(
@@ -434,6 +460,12 @@ export const ROUTES: RouteDef[] = [
 
 export const routeKey = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method} ${r.path}`;
 
+/** Every route, with its response schema from infra/route-responses.ts where its entry names none. */
+export const ROUTES: RouteDef[] = ROUTE_TABLE.map((route) => {
+  const response = route.response ?? ROUTE_RESPONSES[routeKey(route)];
+  return response ? { ...route, response } : route;
+});
+
 export const API_FUNCTIONS: ApiFunction[] = [...new Set(ROUTES.map((r) => r.function))];
 
 /** The entry module of each API function, relative to the repository root. */
@@ -449,6 +481,9 @@ export const FUNCTION_ENTRY: Record<ApiFunction, string> = {
   payments: 'functions/http/payments.handler.ts',
   webhooks: 'functions/http/webhooks.handler.ts',
 };
+
+/** The HTTP API's Lambda authorizer (JWTs and API keys). */
+export const AUTHORIZER_ENTRY = 'functions/http/authorizer.handler.ts';
 
 /** Functions not behind the API: the stream consumer (it renders PDFs) and the scheduled job. */
 export const STREAM_FUNCTION_ENTRY = 'functions/stream/invoice-stream.handler.ts';

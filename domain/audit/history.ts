@@ -13,11 +13,13 @@ export const SYSTEM = {
   paymentProcessor: { type: 'system', id: 'payment-processor' },
 } as const satisfies Record<string, AuditActor>;
 
-/** The caller of a use case as history names it: the token's user, or a job of the service's own. */
-export const userActor = (actor: Pick<Actor, 'userId' | 'system'>): AuditActor => ({
-  type: actor.system ? 'system' : 'user',
-  id: actor.userId,
-});
+/** The caller of a use case as history names it: the token's user, an API key, or a job of the service's own. */
+export const userActor = (actor: Pick<Actor, 'userId' | 'system' | 'apiKeyId'>): AuditActor =>
+  actor.system
+    ? { type: 'system', id: actor.userId }
+    : actor.apiKeyId
+      ? { type: 'apiKey', id: actor.apiKeyId }
+      : { type: 'user', id: actor.userId };
 
 export type HistoryAction =
   | 'created'
@@ -132,7 +134,7 @@ export const pastDueEntry = (accountId: string, invoiceId: string, at: string): 
 
 /** A change made by the caller of a use case: a user, or a job of the service acting as one. */
 export const byUser = (
-  actor: Pick<Actor, 'userId' | 'system'>,
+  actor: Pick<Actor, 'userId' | 'system' | 'apiKeyId'>,
   action: HistoryAction,
   at: string,
   detail?: Record<string, unknown>,

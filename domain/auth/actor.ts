@@ -9,6 +9,8 @@ export type Actor = {
   permissions: Permission[];
   /** One of the service's own jobs acting through a use case (`userId` names the job), never a token. */
   system?: true;
+  /** Set when an API key (domain/auth/api-keys.ts) made the call: `userId` is then the key's id too. */
+  apiKeyId?: string;
 };
 
 export function can(actor: Actor, permission: Permission): boolean {

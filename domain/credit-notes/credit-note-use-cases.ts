@@ -1,4 +1,5 @@
 import type { Actor } from '../auth/actor.js';
+import { mergeMetadata } from '../shared/metadata.js';
 import { toInstant } from '../dates/calendar.js';
 import { PDF_LINK_SECONDS } from '../documents/document-use-cases.js';
 import { conflict, notFound } from '../errors.js';
@@ -71,6 +72,7 @@ export async function issueCreditNote(
         issuedBy: actor.userId,
         invoiceVersion: next.version,
         pdf: { status: 'pending', sha256: null },
+        metadata: mergeMetadata({}, input.metadata),
       };
       const creditNote = await deps.ledger.issueCreditNote(
         current,

@@ -1,4 +1,5 @@
 import Big from 'big.js';
+import { metadataInput, type Metadata } from '../shared/metadata.js';
 import { z } from 'zod';
 import { validationError, type FieldError } from '../errors.js';
 import type { Invoice } from '../invoices/invoice.js';
@@ -44,6 +45,8 @@ export type CreditNote = {
   invoiceVersion: number;
   /** Its PDF, rendered from the stream after issue: a derived fact, not an edit. */
   pdf: { status: 'pending' | 'ready'; sha256: string | null };
+  /** The integrator's own keys, set at issue (absent on credit notes stored before it: shown as `{}`). */
+  metadata?: Metadata;
 };
 
 const quantity = z
@@ -68,6 +71,7 @@ export const creditNoteInput = z
     amount: z.int().min(1).max(Number.MAX_SAFE_INTEGER).optional(),
     reason: text(500).min(1, 'is required'),
     memo: text(2000).nullish(),
+    metadata: metadataInput.optional(),
   })
   .superRefine((v, ctx) => {
     if ((v.lines === undefined) === (v.amount === undefined)) {

@@ -3,6 +3,7 @@ import { notFound } from '../errors.js';
 import { mutate } from '../optimistic.js';
 import { toInstant } from '../dates/calendar.js';
 import type { Clock, IdGenerator, Page, RecordStore } from '../ports.js';
+import { mergeMetadata, type Metadata } from '../shared/metadata.js';
 import { ID_PREFIX, type CrmKind, type CrmRecord } from './records.js';
 
 export type RecordDeps<T extends CrmRecord> = { store: RecordStore<T>; clock: Clock; ids: IdGenerator };
@@ -48,6 +49,7 @@ export function recordUseCases<T extends CrmRecord, I extends object>(
       const record = {
         ...fields(input, actor),
         ...(await hooks.prepare?.(actor, input, null)),
+        metadata: mergeMetadata({}, (input as { metadata?: Metadata }).metadata),
         id: deps.ids.id(ID_PREFIX[kind]),
         accountId: actor.accountId,
         kind,
@@ -65,10 +67,13 @@ export function recordUseCases<T extends CrmRecord, I extends object>(
         async (current) => {
           const defined = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
           const derived = await hooks.prepare?.(actor, input, current);
+          const patch = (input as { metadata?: Metadata }).metadata;
           const next = {
             ...current,
             ...defined,
             ...derived,
+            // Merged, not replaced: keys set to "" are removed, keys left out are kept.
+            ...(patch !== undefined ? { metadata: mergeMetadata(current.metadata, patch) } : {}),
             version: current.version + 1,
             updatedAt: toInstant(deps.clock.now()),
           };

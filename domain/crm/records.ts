@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { address, hostname, text } from '../shared/schemas.js';
+import { metadataInput, type Metadata } from '../shared/metadata.js';
 
 /** What every stored object carries beside its own fields. */
 export type Versioned = { id: string; accountId: string; version: number; createdAt: string; updatedAt: string };
 
-export type CrmRecord = Versioned & { kind: CrmKind };
+/** Every CRM record carries the integrator's metadata (absent on records stored before it: shown as `{}`). */
+export type CrmRecord = Versioned & { kind: CrmKind; metadata?: Metadata };
 export type CrmKind = 'contact' | 'company' | 'deal' | 'quote' | 'product';
 
 export const contactInput = z
@@ -13,6 +15,7 @@ export const contactInput = z
     lastName: text(100).nullable(),
     email: z.email().max(254).nullable(),
     address: address.nullable(),
+    metadata: metadataInput,
   })
   .partial();
 export type ContactInput = z.infer<typeof contactInput>;
@@ -29,6 +32,7 @@ export const companyInput = z
     name: text(200).min(1, 'is required'),
     domain: hostname.nullable(),
     address: address.nullable(),
+    metadata: metadataInput,
   })
   .partial();
 export type CompanyInput = z.infer<typeof companyInput>;

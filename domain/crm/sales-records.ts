@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { metadataInput } from '../shared/metadata.js';
 import type { Actor } from '../auth/actor.js';
 import type { LineItem } from '../invoices/invoice.js';
 import { lineItemInput, lineItemsRequest, MAX_CONTACTS } from '../invoices/invoice-input.js';
@@ -27,6 +28,7 @@ export const dealInput = z
     company: recordId('com').nullable(),
     lineItems: lineItemsRequest,
     owner: ownerId,
+    metadata: metadataInput,
   })
   .partial();
 export const dealCreateInput = dealInput.required({ name: true });
@@ -54,6 +56,7 @@ export const quoteInput = z
     expiresOn: calendarDate.nullable(),
     billingAddress: address.nullable(),
     owner: ownerId,
+    metadata: metadataInput,
   })
   .partial();
 export const quoteCreateInput = quoteInput.required({ title: true });
@@ -84,6 +87,7 @@ export const productInput = z
     description: line.description.unwrap(),
     unitPrice: line.unitPrice,
     taxRate: line.taxRate.unwrap(),
+    metadata: metadataInput,
   })
   .partial();
 export const productCreateInput = productInput.required({ name: true, unitPrice: true });

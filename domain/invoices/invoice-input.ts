@@ -14,6 +14,7 @@ import {
   text,
 } from '../shared/schemas.js';
 import { PAYMENT_TERMS } from '../dates/payment-terms.js';
+import { metadataInput } from '../shared/metadata.js';
 import { RECORDED_PAYMENT_METHODS } from '../payments/payment.js';
 
 /**
@@ -114,6 +115,7 @@ export const invoiceEditInput = z
     domain: hostname.nullable(),
     slug: slug.nullable(),
     owner: z.string().min(1).max(128),
+    metadata: metadataInput,
   })
   .partial();
 export type InvoiceEditInput = z.infer<typeof invoiceEditInput>;

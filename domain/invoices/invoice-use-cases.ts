@@ -20,6 +20,7 @@ import { MAX_CONTACTS, type InvoiceEditInput, type MarkPaidInput } from './invoi
 import { assertAllowed } from './status-machine.js';
 import { payInFull } from '../payments/payment-use-cases.js';
 import { byUser } from '../audit/history.js';
+import { mergeMetadata } from '../shared/metadata.js';
 
 export type InvoiceDeps = {
   invoices: InvoiceStore;
@@ -107,6 +108,9 @@ function successor(deps: InvoiceDeps, current: Invoice, changes: Partial<Invoice
   return { ...current, ...changes, version: current.version + 1, updatedAt: toInstant(deps.clock.now()) };
 }
 
+const onlyMetadata = (input: InvoiceEditInput) =>
+  input.metadata !== undefined && Object.entries(input).every(([k, v]) => k === 'metadata' || v === undefined);
+
 export async function updateInvoice(
   deps: InvoiceDeps,
   actor: Actor,
@@ -119,6 +123,12 @@ export async function updateInvoice(
     () => loadInvoice(deps, actor, id),
     ifMatch,
     async (current) => {
+      // Metadata is not part of the document: an issued invoice takes an edit of it alone, and
+      // such an edit touches nothing else (no totals or dates recomputed).
+      if (onlyMetadata(input)) {
+        const next = successor(deps, current, { metadata: mergeMetadata(current.metadata, input.metadata) });
+        return deps.invoices.replace(current, next, byUser(actor, 'edited', next.updatedAt));
+      }
       assertAllowed('edit', current.status);
       await checkReferences(deps, actor, input, settings);
       const next = successor(deps, applyEdit(current, input, deps.ids), {});

@@ -1,3 +1,4 @@
+import { mergeMetadata, type Metadata } from '../shared/metadata.js';
 import type { Versioned } from '../crm/records.js';
 import { validationError, type FieldError } from '../errors.js';
 import { daysBetween, addDays, isCalendarDate } from '../dates/calendar.js';
@@ -62,6 +63,8 @@ export type Invoice = Versioned & {
   pdf: { status: 'none' | 'pending' | 'ready'; sha256: string | null };
   /** The recurring schedule that issued it (domain/recurring); absent on invoices made by hand. */
   recurringInvoiceId?: string | null;
+  /** The integrator's own keys (domain/shared/metadata.ts); absent on invoices stored before it existed, shown as `{}`. */
+  metadata?: Metadata;
 };
 
 /** The serialized size an invoice may reach; DynamoDB's item limit is 400 KB. */
@@ -197,6 +200,7 @@ export function applyEdit(invoice: Invoice, input: InvoiceEditInput, ids: IdGene
   if (input.allowPartialPayments !== undefined) next.allowPartialPayments = input.allowPartialPayments;
   if (input.slug !== undefined) next.slug = input.slug ?? ids.slug();
   if (input.billing) next.billing = { ...invoice.billing, ...input.billing };
+  if (input.metadata !== undefined) next.metadata = mergeMetadata(invoice.metadata, input.metadata);
   if (input.comments !== undefined)
     next.comments = input.comments === null ? null : sanitizeRichText(input.comments) || null;
   if (input.lineItems) {

@@ -1,4 +1,5 @@
 import type { Actor } from '../auth/actor.js';
+import { mergeMetadata, type Metadata } from '../shared/metadata.js';
 import { isCalendarDate, startOfDayInstant, toInstant } from '../dates/calendar.js';
 import { fieldError } from '../errors.js';
 import type { Invoice } from '../invoices/invoice.js';
@@ -52,6 +53,7 @@ type PaymentRequest = {
   method: RecordedPaymentMethod;
   reference: string | null;
   action: InvoiceAction;
+  metadata?: Metadata;
 };
 
 /**
@@ -105,6 +107,7 @@ async function pay(
         invoiceVersion: next.version,
         recordedAt: toInstant(now),
         recordedBy: actor.userId,
+        metadata: mergeMetadata({}, req.metadata),
       };
       const action = req.action === 'markPaid' ? 'paid' : 'paymentRecorded';
       await deps.ledger.recordPayment(
@@ -139,6 +142,7 @@ export async function recordPayment(
       method: input.method,
       reference: input.reference ?? null,
       action: 'recordPayment',
+      metadata: input.metadata,
     },
     ifMatch,
   );

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { metadataInput, type Metadata } from '../shared/metadata.js';
 import { calendarDate, instant, text } from '../shared/schemas.js';
 
 /** How a recorded payment arrived (not the methods offered to the buyer, which are `billing.paymentMethods`). */
@@ -32,6 +33,8 @@ export type Payment = {
   refundedAmount?: number;
   /** Bumped by every change after the payment was written; conditional writes key on it. Absent: 1. */
   version?: number;
+  /** The integrator's own keys, set when recorded (absent on payments stored before it: shown as `{}`). */
+  metadata?: Metadata;
 };
 
 /** Where an online payment stands at the processor. */
@@ -92,5 +95,6 @@ export const paymentInput = z.strictObject({
   paidAt: z.union([instant, calendarDate]),
   method: z.enum(RECORDED_PAYMENT_METHODS),
   reference: text(200).nullish(),
+  metadata: metadataInput.optional(),
 });
 export type PaymentInput = z.infer<typeof paymentInput>;

@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { addDays, isCalendarDate, startOfDayInstant } from '../dates/calendar.js';
 import { validationError, type FieldError } from '../errors.js';
 import type { Invoice } from '../invoices/invoice.js';
+import { MAX_METADATA_KEY_LENGTH, MAX_METADATA_VALUE_LENGTH } from '../shared/metadata.js';
 import {
   ORDERED_TYPES,
   isProperty,
@@ -20,7 +21,9 @@ export type KeyRange = { lo?: string; hi?: string };
  * `keyRange` say what an index keyed by this property may narrow its read to (search-plan.ts).
  */
 export type CompiledFilter = {
-  property: InvoiceProperty;
+  property: InvoiceProperty | `metadata.${string}`;
+  /** Set on a `metadata.<key>` filter: the key (search-plan.ts reads its values from the metadata links). */
+  metadataKey?: string;
   operator: Operator;
   test: (invoice: Invoice) => boolean;
   keyValues?: string[];
@@ -170,7 +173,51 @@ function keyOf(operand: Operand, zone: string, end: 'lo' | 'hi'): string | undef
   return undefined;
 }
 
+/**
+ * `metadata.<key>` with EQ or IN: exact values of one metadata key, which the search reads from
+ * the metadata links (an item per invoice, key and value) rather than from any scan.
+ */
+function compileMetadataFilter(f: FilterInput, path: string, errors: FieldError[]): CompiledFilter | null {
+  const key = f.propertyName.slice(METADATA_PREFIX.length);
+  if (!key || key.length > MAX_METADATA_KEY_LENGTH) {
+    errors.push({
+      path: `${path}.propertyName`,
+      message: `must name a metadata key of 1 to ${MAX_METADATA_KEY_LENGTH} characters`,
+    });
+    return null;
+  }
+  if (f.operator !== 'EQ' && f.operator !== 'IN') {
+    errors.push({ path: `${path}.operator`, message: `${f.operator} does not apply to metadata (use EQ, IN)` });
+    return null;
+  }
+  const raw = f.operator === 'EQ' ? (f.value === undefined ? undefined : [f.value]) : f.values;
+  const at = f.operator === 'EQ' ? 'value' : 'values';
+  if (raw === undefined) {
+    errors.push({ path: `${path}.${at}`, message: `is required with ${f.operator}` });
+    return null;
+  }
+  const bad = raw.findIndex((v) => typeof v !== 'string' || v === '' || v.length > MAX_METADATA_VALUE_LENGTH);
+  if (bad >= 0) {
+    errors.push({
+      path: f.operator === 'EQ' ? `${path}.value` : `${path}.values.${bad}`,
+      message: `must be a string of 1 to ${MAX_METADATA_VALUE_LENGTH} characters`,
+    });
+    return null;
+  }
+  const values = raw as string[];
+  return {
+    property: `metadata.${key}`,
+    operator: f.operator,
+    metadataKey: key,
+    keyValues: values,
+    test: (i) => i.metadata !== undefined && Object.hasOwn(i.metadata, key) && values.includes(i.metadata[key]!),
+  };
+}
+
+const METADATA_PREFIX = 'metadata.';
+
 function compileFilter(f: FilterInput, path: string, zone: string, errors: FieldError[]): CompiledFilter | null {
+  if (f.propertyName.startsWith(METADATA_PREFIX)) return compileMetadataFilter(f, path, errors);
   if (!isProperty(f.propertyName)) {
     errors.push({
       path: `${path}.propertyName`,

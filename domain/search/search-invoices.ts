@@ -148,8 +148,11 @@ async function readCandidates(
   const found = new Map<string, Invoice>();
   for (const source of sources) {
     const room = SEARCH_LIMITS.sortCap - found.size;
-    if (source.kind === 'linked') {
-      const { items, overflow } = await deps.search.linked(accountId, source.record, source.id, room);
+    if (source.kind === 'linked' || source.kind === 'metadata') {
+      const { items, overflow } =
+        source.kind === 'linked'
+          ? await deps.search.linked(accountId, source.record, source.id, room)
+          : await deps.search.withMetadata(accountId, source.key, source.value, room);
       budget.read += items.length;
       if (overflow) return null;
       for (const i of items) found.set(i.id, i);

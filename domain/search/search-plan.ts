@@ -9,7 +9,10 @@ import type { InvoiceProperty } from './invoice-properties.js';
  * (one contact's invoices, a few numbers…) read whole and sorted in memory, up to a cap; past the
  * cap the `fallback` (an ordered read of the whole account) takes over, or the search is refused.
  */
-export type Source = { kind: 'scan'; scan: IndexScan } | { kind: 'linked'; record: 'contact' | 'company'; id: string };
+export type Source =
+  | { kind: 'scan'; scan: IndexScan }
+  | { kind: 'linked'; record: 'contact' | 'company'; id: string }
+  | { kind: 'metadata'; key: string; value: string };
 export type GroupPlan =
   { mode: 'ordered'; scans: IndexScan[] } | { mode: 'sorted'; sources: Source[]; fallback: IndexScan[] | null };
 
@@ -79,11 +82,14 @@ function wholeAccount(sort: InvoiceProperty): IndexScan[] | null {
 }
 
 /**
- * Narrow candidate sets, most selective first: numbers, one contact's or company's invoices, an
+ * Narrow candidate sets, most selective first: a metadata value, numbers, one contact's or company's invoices, an
  * owner's. Status and date ranges are broad (most of an account may be `paid`), so they are used
  * only when no index holds the sort's order.
  */
 function narrowSources(group: CompiledGroup, broadToo: boolean): Source[] | null {
+  // An integrator's own key (an order id) is the most selective of all.
+  const meta = group.filters.find((f) => f.metadataKey !== undefined && f.keyValues && f.keyValues.length > 0);
+  if (meta) return [...new Set(meta.keyValues)].map((value) => ({ kind: 'metadata', key: meta.metadataKey!, value }));
   const numbers = pinned(group, 'number');
   if (numbers) return numbers.map((n) => ({ kind: 'scan', scan: { index: 'number', range: { lo: n, hi: n } } }));
   for (const record of ['contact', 'company'] as const) {

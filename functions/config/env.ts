@@ -37,6 +37,16 @@ const schema = z.object({
   STRIPE_SECRET_ARN: z.string().min(1).optional(),
   /** Locally every account starts connected to a test account of the emulator unless this is 0. */
   PAYMENTS_AUTOCONNECT: z.enum(['0', '1']).optional(),
+  /** `ik_live_` keys in AWS, `ik_test_` locally: a key of one is refused by the other. */
+  API_KEY_MODE: z.enum(['live', 'test']).default('live'),
+  /** Set only locally: the secret of the API keys' keyed hash. In AWS it is read from Secrets Manager. */
+  API_KEY_PEPPER: z.string().min(32).optional(),
+  /** The Secrets Manager secret holding the keyed hash's secret (AWS). */
+  API_KEY_PEPPER_SECRET_ARN: z.string().min(1).optional(),
+  /** The authorizer (AWS): the JWT issuer, its audiences (comma list) and where its keys are published. */
+  JWT_ISSUER: z.url().optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  JWT_JWKS_URL: z.url().optional(),
   /** The queue of webhook deliveries (SQS) in AWS; unset locally, where an in-process queue stands in. */
   WEBHOOK_QUEUE_URL: z.url().optional(),
   /** The retry delays after a failed delivery, a comma list of seconds (default 5,300,1800,7200,18000,36000,36000). */

@@ -60,10 +60,47 @@ export function linkWrites(tableName: string, previous: Invoice | null, next: In
       },
     });
   }
-  if (writes.length > MAX_LINK_WRITES) {
-    throw validationError('The edit changes too many associations at once', [
-      { path: 'contacts', message: `change at most ${MAX_LINK_WRITES} associations in one edit` },
+  const metadata = metadataWrites(tableName, previous, next);
+  if (writes.length + metadata.length > MAX_LINK_WRITES) {
+    const path = metadata.length > writes.length ? 'metadata' : 'contacts';
+    throw validationError('The edit changes too many associations and metadata keys at once', [
+      {
+        path,
+        message: `change at most ${MAX_LINK_WRITES} associations and metadata values in one edit (a changed value counts twice)`,
+      },
     ]);
+  }
+  return [...writes, ...metadata];
+}
+
+/**
+ * The metadata links to write with an invoice going from `previous` to `next`: a delete for each
+ * (key, value) pair no longer set, a put for each newly set. Unchanged pairs are not rewritten.
+ */
+function metadataWrites(tableName: string, previous: Invoice | null, next: Invoice | null): TransactItem[] {
+  const pairs = (inv: Invoice | null) =>
+    new Map(Object.entries(inv?.metadata ?? {}).map(([k, v]) => [`${k}\u0000${v}`, [k, v] as const]));
+  const before = pairs(previous);
+  const after = pairs(next);
+  const writes: TransactItem[] = [];
+  for (const [id, [k, v]] of before)
+    if (!after.has(id))
+      writes.push({
+        Delete: { TableName: tableName, Key: keys.metadataLink(previous!.accountId, k, v, previous!.id) },
+      });
+  for (const [id, [k, v]] of after) {
+    if (before.has(id)) continue;
+    writes.push({
+      Put: {
+        TableName: tableName,
+        Item: {
+          ...keys.metadataLink(next!.accountId, k, v, next!.id),
+          entity: 'invoiceMetadataLink',
+          accountId: next!.accountId,
+          invoiceId: next!.id,
+        },
+      },
+    });
   }
   return writes;
 }

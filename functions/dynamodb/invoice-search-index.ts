@@ -2,7 +2,7 @@ import { BatchGetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws
 import type { Invoice } from '../../domain/invoices/invoice.js';
 import type { IndexScan, InvoiceSearchIndex, SortPosition } from '../../domain/ports.js';
 import { fromItem } from './items.js';
-import { INVOICE_LINK_PREFIX, SEARCH_INDEX, keys, searchPartition, searchSortKey } from './keys.js';
+import { INVOICE_LINK_PREFIX, SEARCH_INDEX, keys, metadataPartition, searchPartition, searchSortKey } from './keys.js';
 
 /** Above every character of an id: `${value}#~` closes the range of a sort value. */
 const ABOVE_IDS = '~';
@@ -57,6 +57,15 @@ export class DynamoInvoiceSearchIndex implements InvoiceSearchIndex {
   }
 
   async linked(accountId: string, kind: 'contact' | 'company', recordId: string, max: number) {
+    return this.linkedFrom(accountId, keys.record(accountId, kind, recordId).pk, max);
+  }
+
+  async withMetadata(accountId: string, key: string, value: string, max: number) {
+    return this.linkedFrom(accountId, metadataPartition(accountId, key, value), max);
+  }
+
+  /** The invoices a partition of links names (a record's, or a metadata value's), by BatchGetItem. */
+  private async linkedFrom(accountId: string, pk: string, max: number) {
     const ids: string[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -65,7 +74,7 @@ export class DynamoInvoiceSearchIndex implements InvoiceSearchIndex {
           TableName: this.tableName,
           KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
           ExpressionAttributeValues: {
-            ':pk': keys.record(accountId, kind, recordId).pk,
+            ':pk': pk,
             ':prefix': INVOICE_LINK_PREFIX,
           },
           ProjectionExpression: 'invoiceId',

@@ -2,6 +2,7 @@
  * Every DynamoDB key string is built here and nowhere else. Each key that belongs to a tenant
  * starts with its account, so no lookup can reach another account's items.
  */
+import { createHash } from 'node:crypto';
 import type { Invoice } from '../../domain/invoices/invoice.js';
 import type { IndexScan } from '../../domain/ports.js';
 import { sortValue } from '../../domain/search/invoice-properties.js';
@@ -36,6 +37,16 @@ export const keys = {
    */
   invoiceLink: (accountId: string, kind: string, recordId: string, invoiceId: string): Key => ({
     pk: keys.record(accountId, kind, recordId).pk,
+    sk: `${INVOICE_LINK_PREFIX}${invoiceId}`,
+  }),
+  /**
+   * One partition per (account, metadata key, value), holding an item per invoice that sets that
+   * key to that value: `metadata.<key>` EQ/IN is a Query here. Key and value are hashed together
+   * (values reach 500 characters, 2 KB in UTF-8, past DynamoDB's partition key limit; and a `#` in
+   * a key could otherwise run into the value).
+   */
+  metadataLink: (accountId: string, key: string, value: string, invoiceId: string): Key => ({
+    pk: metadataPartition(accountId, key, value),
     sk: `${INVOICE_LINK_PREFIX}${invoiceId}`,
   }),
   /** One partition per (account, Idempotency-Key); Powertools' hashed key is the sort key (idempotency-records.ts). */
@@ -116,6 +127,11 @@ export const keys = {
     sk: `${HISTORY_SK}${new Date(at).toISOString()}#${String(version).padStart(9, '0')}#${action}`,
   }),
   /**
+   * An API key, found by its id alone: the authorizer knows no account until it has the key. The
+   * item names its account, and every change is conditional on it (api-key-store.ts).
+   */
+  apiKey: (id: string): Key => ({ pk: `APIKEY#${id}`, sk: 'APIKEY' }),
+  /**
    * The counter chains kept before witnesses (chain-end.ts): the next sequence and the last link.
    * No longer written; read so that those chains' ends stay known.
    */
@@ -126,6 +142,10 @@ export const keys = {
     sk: `${CHAIN_SK}${String(sequence).padStart(12, '0')}`,
   }),
 };
+
+export function metadataPartition(accountId: string, key: string, value: string): string {
+  return `${acc(accountId)}#INVMETA#${createHash('sha256').update(key).update('\u0000').update(value).digest('hex')}`;
+}
 
 export const HISTORY_SK = 'HIST#';
 export const CHECKOUT_SK = 'CHK#';
@@ -183,6 +203,7 @@ export function recurringDueKeys(s: {
 export const collections = {
   invoices: (accountId: string) => `${acc(accountId)}#INVOICES`,
   records: (accountId: string, kind: string) => `${acc(accountId)}#${kind.toUpperCase()}S`,
+  apiKeys: (accountId: string) => `${acc(accountId)}#APIKEYS`,
   /** History entries that witness a chain link (chain-end.ts), sorted by the sequence they took. */
   chainWitnesses: (accountId: string) => `${acc(accountId)}#CHAIN#WITNESSES`,
 };

@@ -9,6 +9,7 @@ import type { ApiRequest, ApiResult, HttpEvent, HttpResponse, Operation } from '
 import { idempotent } from './idempotency.js';
 import { problem, toProblem } from './problem.js';
 import { observeRequest } from './request-observation.js';
+import { keyIsLive } from '../auth/live-key-check.js';
 import { actorFromClaims, parseIfMatch, parseJsonBody, validate } from './request.js';
 import { emptyInput } from '../../domain/invoices/invoice-input.js';
 
@@ -69,6 +70,8 @@ export function httpHandler(operations: Record<string, Operation>, options: Hand
     const id = event.pathParameters?.id;
     if (id !== undefined && !ID_SHAPE.test(id)) throw new DomainError('not_found', `No object ${id.slice(0, 64)}`);
     const actor = route.permission ? actorFromClaims(event) : null;
+    if (actor?.apiKeyId && !(await keyIsLive(actor.apiKeyId, new Date())))
+      throw new DomainError('unauthorized', 'The API key is revoked or expired');
     if (actor && route.permission && !can(actor, route.permission)) {
       if (!route.orPermission || !can(actor, route.orPermission))
         throw new DomainError(

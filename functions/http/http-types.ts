@@ -1,8 +1,20 @@
-import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
+import type { APIGatewayEventRequestContextV2, APIGatewayProxyEventV2WithRequestContext } from 'aws-lambda';
 import type { Actor } from '../../domain/auth/actor.js';
 
-/** The event an HTTP API (payload v2) with a JWT authorizer hands a function; the local runtime builds the same. */
-export type HttpEvent = APIGatewayProxyEventV2WithJWTAuthorizer;
+/**
+ * What the authorizer leaves on the event: the Lambda authorizer's context (`lambda`, all strings:
+ * functions/auth/bearer-authorizer.ts). `jwt` is what API Gateway's own JWT authorizer set, still
+ * read so events shaped that way (benchmarks, older tests) keep working.
+ */
+export type HttpAuthorizer = {
+  lambda?: Record<string, unknown>;
+  jwt?: { claims: Record<string, string | number | boolean | string[]>; scopes: string[] | null };
+};
+
+/** The event an HTTP API (payload v2) with the Lambda authorizer hands a function; the local runtime builds the same. */
+export type HttpEvent = APIGatewayProxyEventV2WithRequestContext<
+  APIGatewayEventRequestContextV2 & { authorizer?: HttpAuthorizer }
+>;
 
 export type HttpResponse = { statusCode: number; headers: Record<string, string>; body: string };
 

@@ -19,6 +19,7 @@ export function presentPayment(payment: Payment) {
   const { accountId: _a, online, version: _v, ...rest } = payment;
   return {
     ...rest,
+    metadata: payment.metadata ?? {},
     source: payment.source ?? 'recorded',
     status: paymentStatus(payment),
     refundedAmount: online?.refundedAmount ?? payment.refundedAmount ?? 0,
@@ -38,7 +39,7 @@ export function presentPayment(payment: Payment) {
 
 export function presentCreditNote(creditNote: CreditNote) {
   const { accountId: _a, ...rest } = creditNote;
-  return rest;
+  return { ...rest, metadata: creditNote.metadata ?? {} };
 }
 
 /**

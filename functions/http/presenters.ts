@@ -4,16 +4,18 @@ import type { Page } from '../../domain/ports.js';
 import type { StoredSettings } from '../../domain/settings/settings.js';
 import type { HistoryEntry } from '../../domain/audit/history.js';
 import type { ChainEntry } from '../../domain/audit/chain.js';
+import type { ApiKey } from '../../domain/auth/api-keys.js';
 
 /** The resource shapes of the contract: internal fields (the tenant, the record kind) stay inside. */
 export function presentInvoice(invoice: Invoice, publicBaseUrl: string) {
   const { accountId: _a, ...rest } = invoice;
-  return { ...rest, url: invoiceUrl(invoice, publicBaseUrl) };
+  // Invoices stored before metadata existed have none: `{}`, so no backfill is needed.
+  return { ...rest, metadata: invoice.metadata ?? {}, url: invoiceUrl(invoice, publicBaseUrl) };
 }
 
 export function presentRecord<T extends CrmRecord>(record: T) {
   const { accountId: _a, kind: _k, ...rest } = record;
-  return rest;
+  return { ...rest, metadata: record.metadata ?? {} };
 }
 
 export function presentSettings(settings: StoredSettings) {
@@ -29,6 +31,12 @@ export function presentHistoryEntry(entry: HistoryEntry) {
 
 export function presentChainEntry(entry: ChainEntry) {
   const { objectKey: _k, ...rest } = entry;
+  return rest;
+}
+
+/** An API key without its tenant; the key itself is never stored, so it cannot be shown here. */
+export function presentApiKey(key: ApiKey) {
+  const { accountId: _a, ...rest } = key;
   return rest;
 }
 

@@ -2,6 +2,7 @@ import { CORRELATION_ID_HEADER, correlationIdOf } from '../observability/correla
 import { scopedLog, type ScopedLog } from '../observability/logger.js';
 import { countMetric, flushMetrics, METRIC } from '../observability/metrics.js';
 import type { HttpEvent, HttpResponse } from './http-types.js';
+import { authorizerClaims } from './request.js';
 
 export type ObservedRequest = {
   requestId: string;
@@ -18,7 +19,7 @@ export type ObservedRequest = {
  * account id's shape so that no claim value other than an id reaches the logs.
  */
 function accountIdOf(event: HttpEvent): string | undefined {
-  const accountId = event.requestContext?.authorizer?.jwt?.claims?.accountId;
+  const accountId = authorizerClaims(event)?.accountId;
   return typeof accountId === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(accountId) ? accountId : undefined;
 }
 

@@ -9,12 +9,16 @@ export const MAX_BODY_BYTES = 1_000_000;
 
 const ACCOUNT_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
+/** The authorizer's answer: the Lambda authorizer's context, or a JWT authorizer's claims. */
+export const authorizerClaims = (event: HttpEvent): Record<string, unknown> | undefined =>
+  event.requestContext?.authorizer?.lambda ?? event.requestContext?.authorizer?.jwt?.claims;
+
 /**
- * API Gateway's JWT authorizer has verified the token; its claims arrive as strings, with arrays
+ * The authorizer has verified the token or API key; its claims arrive as strings, with arrays
  * flattened to "[a b]". Account ids become part of every key, so they are held to a strict shape.
  */
 export function actorFromClaims(event: HttpEvent): Actor {
-  const claims = event.requestContext.authorizer?.jwt?.claims;
+  const claims = authorizerClaims(event);
   if (!claims) throw new DomainError('unauthorized', 'A bearer token is required');
   const sub = claims.sub;
   const accountId = claims.accountId;
@@ -31,7 +35,14 @@ export function actorFromClaims(event: HttpEvent): Actor {
           .filter(Boolean)
       : [];
   const permissions = list.filter((p): p is Permission => (PERMISSIONS as readonly unknown[]).includes(p));
-  return { userId: sub, accountId, superAdmin: claims.role === 'superAdmin', permissions };
+  const apiKeyId = event.requestContext.authorizer?.lambda ? claims.apiKeyId : undefined;
+  return {
+    userId: sub,
+    accountId,
+    superAdmin: claims.role === 'superAdmin',
+    permissions,
+    ...(typeof apiKeyId === 'string' && apiKeyId ? { apiKeyId } : {}),
+  };
 }
 
 export function parseJsonBody(event: HttpEvent): unknown {

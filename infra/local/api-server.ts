@@ -7,7 +7,9 @@ import type { Context } from 'aws-lambda';
 import { FUNCTION_ENTRY, ROUTES, routeKey, type ApiFunction, type RouteDef } from '../routes.js';
 import type { HttpEvent, HttpResponse } from '../../functions/http/http-types.js';
 import { API_THROTTLE, type Throttle } from '../throttle.js';
-import { verifyBearer, type SigningKeys } from './local-auth.js';
+import { AUTHORIZER_CACHE_SECONDS } from '../authorizer.js';
+import type { AuthContext } from '../../functions/auth/bearer-authorizer.js';
+import { localAuthorizer, type SigningKeys } from './local-auth.js';
 import { TokenBucket } from './token-bucket.js';
 
 /** API Gateway's HTTP API refuses bodies over 10 MB; locally we stop reading there too. */
@@ -116,6 +118,27 @@ function lambdaContext(fn: ApiFunction, requestId: string): Context {
   };
 }
 
+/**
+ * API Gateway's authorizer cache: one answer (allow or deny) per Authorization header for
+ * AUTHORIZER_CACHE_SECONDS. Kept here too so that what the functions must re-check themselves
+ * (a key revoked within the cache's lifetime) is tested the way it runs in AWS.
+ */
+function cachedAuthorizer(
+  authorize: (authorization: string | undefined) => Promise<AuthContext | null>,
+): (authorization: string | undefined) => Promise<AuthContext | null> {
+  const cache = new Map<string, { answer: AuthContext | null; until: number }>();
+  return async (authorization) => {
+    // No header: API Gateway answers 401 without calling the authorizer, and caches nothing.
+    if (!authorization) return null;
+    const hit = cache.get(authorization);
+    if (hit && hit.until > Date.now()) return hit.answer;
+    const answer = await authorize(authorization);
+    if (cache.size >= 10_000) cache.clear();
+    cache.set(authorization, { answer, until: Date.now() + AUTHORIZER_CACHE_SECONDS * 1000 });
+    return answer;
+  };
+}
+
 export type ApiServerOptions = {
   keys: SigningKeys;
   /**
@@ -133,6 +156,7 @@ export type ApiServerOptions = {
  */
 export function createApiServer(opts: ApiServerOptions): Server {
   const bucket = new TokenBucket(opts.throttle ?? API_THROTTLE);
+  const authorize = cachedAuthorizer(localAuthorizer(opts.keys));
   const handlers = new Map<ApiFunction, Promise<Handler>>();
   const load = (fn: ApiFunction) => {
     if (!handlers.has(fn)) {
@@ -162,9 +186,9 @@ export function createApiServer(opts: ApiServerOptions): Server {
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(req.headers))
         if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(',') : v;
-      let claims: Record<string, string> | null = null;
+      let claims: AuthContext | null = null;
       if (found.route.permission) {
-        claims = await verifyBearer(opts.keys, headers.authorization);
+        claims = await authorize(headers.authorization);
         if (!claims)
           return send(res, {
             ...problem(401, 'Unauthorized', 'A valid bearer token is required'),
@@ -202,7 +226,7 @@ export function createApiServer(opts: ApiServerOptions): Server {
           stage: '$default',
           time: now.toISOString(),
           timeEpoch: now.getTime(),
-          ...(claims ? { authorizer: { principalId: '', integrationLatency: 0, jwt: { claims, scopes: [] } } } : {}),
+          ...(claims ? { authorizer: { lambda: claims } } : {}),
         },
       } as unknown as HttpEvent;
       const handler = await load(found.route.function);

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import {
@@ -11,6 +12,10 @@ import {
   type JWTPayload,
 } from 'jose';
 import { PERMISSIONS, type Permission } from '../../domain/auth/actor.js';
+import { apiKeyAdapters, type ApiKeyAdapters } from '../../functions/auth/api-key-wiring.js';
+import { bearerAuthorizer, type AuthContext, type JwtVerifier } from '../../functions/auth/bearer-authorizer.js';
+import { env } from '../../functions/config/env.js';
+import { documentClient } from '../../functions/dynamodb/client.js';
 
 /**
  * Locally the server plays API Gateway's JWT authorizer: tokens are ES256 JWTs signed with a key
@@ -50,6 +55,18 @@ export async function loadSigningKeys(file: string): Promise<SigningKeys> {
   };
 }
 
+/**
+ * The secret of the API keys' keyed hash, kept in the data folder beside the JWT key (so keys
+ * made before a restart still work), created on first use.
+ */
+export function loadApiKeyPepper(file: string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const pepper = randomBytes(32).toString('hex');
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, pepper, { mode: 0o600 });
+  return pepper;
+}
+
 export type TokenRequest = {
   accountId: string;
   sub?: string;
@@ -72,31 +89,45 @@ export async function mintToken(keys: SigningKeys, req: TokenRequest): Promise<s
     .sign(keys.privateKey);
 }
 
+/** Verifies a JWT signed with the local key (issuer, audience, expiry); null for a bad one. */
+export function localJwtVerifier(keys: SigningKeys): JwtVerifier {
+  return async (token) => {
+    try {
+      const { payload } = await jwtVerify(token, keys.publicKey, {
+        issuer: LOCAL_ISSUER,
+        audience: LOCAL_AUDIENCE,
+        algorithms: ['ES256'],
+      });
+      return payload;
+    } catch {
+      return null;
+    }
+  };
+}
+
 /**
- * Verifies a bearer token and returns its claims the way API Gateway hands them to a function:
- * every value a string, arrays flattened to "[a b]". Null for a missing or bad token.
+ * The local Lambda authorizer: the very code the AWS one runs (functions/auth/bearer-authorizer.ts),
+ * with the local JWT key and `ik_test_` API keys. Its adapters are built on the first request,
+ * from the environment the handlers see (the table is named only once the runtime has started).
  */
-export async function verifyBearer(
-  keys: SigningKeys,
-  authorization: string | undefined,
-): Promise<Record<string, string> | null> {
-  const m = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
-  if (!m) return null;
-  try {
-    const { payload } = await jwtVerify(m[1]!, keys.publicKey, {
-      issuer: LOCAL_ISSUER,
-      audience: LOCAL_AUDIENCE,
-      algorithms: ['ES256'],
-    });
-    return Object.fromEntries(
-      Object.entries(payload).map(([k, v]) => [
-        k,
-        Array.isArray(v) ? `[${v.join(' ')}]` : typeof v === 'string' ? v : JSON.stringify(v),
-      ]),
-    );
-  } catch {
-    return null;
-  }
+export function localAuthorizer(keys: SigningKeys): (authorization: string | undefined) => Promise<AuthContext | null> {
+  let authorize: ((authorization: string | undefined) => Promise<AuthContext | null>) | undefined;
+  return (authorization) => {
+    if (!authorize) {
+      const config = env();
+      const adapters: ApiKeyAdapters = apiKeyAdapters(
+        config,
+        documentClient({ tableName: config.TABLE_NAME, endpoint: config.DYNAMODB_ENDPOINT, region: config.AWS_REGION }),
+      );
+      authorize = bearerAuthorizer({
+        verifyJwt: localJwtVerifier(keys),
+        apiKeys: adapters.deps,
+        mode: adapters.mode,
+        clock: { now: () => new Date() },
+      });
+    }
+    return authorize(authorization);
+  };
 }
 
 export function parsePermissions(list: string): Permission[] {

@@ -28,7 +28,7 @@ const schema = z.object({
   API_BURST_LIMIT: z.coerce.number().int().min(1).default(API_THROTTLE.burstLimit),
 });
 
-export type LocalConfig = z.infer<typeof schema> & { keyFile: string };
+export type LocalConfig = z.infer<typeof schema> & { keyFile: string; pepperFile: string };
 
 export function localConfig(): LocalConfig {
   const parsed = schema.safeParse(process.env);
@@ -37,5 +37,9 @@ export function localConfig(): LocalConfig {
       `Bad local settings: ${parsed.error.issues.map((i) => `${i.path.join('.')} ${i.message}`).join('; ')}`,
     );
   }
-  return { ...parsed.data, keyFile: resolve(parsed.data.DATA_DIR, 'local-jwt-key.json') };
+  return {
+    ...parsed.data,
+    keyFile: resolve(parsed.data.DATA_DIR, 'local-jwt-key.json'),
+    pepperFile: resolve(parsed.data.DATA_DIR, 'api-key-pepper'),
+  };
 }

@@ -8,7 +8,7 @@ import { startS3Emulator, type S3Emulator } from './s3-emulator.js';
 import { startStreamPoller, type StreamHandler } from './stream-poller.js';
 import { createApiServer, listen } from './api-server.js';
 import { ensureTable, startDynamoLocal, type DynamoLocal } from './dynamodb-local.js';
-import { loadSigningKeys, mintToken } from './local-auth.js';
+import { loadApiKeyPepper, loadSigningKeys, mintToken } from './local-auth.js';
 import { localConfig } from './local-config.js';
 import { startPaymentsEmulator, type PaymentsEmulator } from './payments-emulator.js';
 
@@ -79,6 +79,9 @@ async function main() {
     STRIPE_WEBHOOK_SECRET: LOCAL_WEBHOOK_SECRET,
     STRIPE_API_BASE: payments.endpoint,
     PAYMENTS_AUTOCONNECT: config.PAYMENTS_AUTOCONNECT,
+    // API keys read `ik_test_…` here (`ik_live_…` in AWS), hashed with a secret kept in the data folder.
+    API_KEY_MODE: 'test',
+    API_KEY_PEPPER: loadApiKeyPepper(config.pepperFile),
     // A developer's webhook receiver on this machine (http://127.0.0.1:…) is allowed unless set to 0.
     WEBHOOKS_ALLOW_LOOPBACK: process.env.WEBHOOKS_ALLOW_LOOPBACK ?? '1',
   });

@@ -1,18 +1,19 @@
-import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination, type HttpRoute } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpJwtAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
-import { API_FUNCTIONS, FUNCTION_ENTRY, ROUTES, routeKey, type ApiFunction } from '../routes.js';
+import { API_FUNCTIONS, AUTHORIZER_ENTRY, FUNCTION_ENTRY, ROUTES, routeKey, type ApiFunction } from '../routes.js';
+import { AUTHORIZER_CACHE_SECONDS, AUTHORIZER_IDENTITY_SOURCE } from '../authorizer.js';
 import { API_THROTTLE, type Throttle } from '../throttle.js';
 import {
   BATCH_READ_ACTIONS,
@@ -49,12 +50,15 @@ type Access = {
   searches?: boolean;
   /** Reads the Stripe secret (the processor's secret key and webhook signing secret). */
   readsStripeSecret?: boolean;
+  /** Reads the API key pepper secret (to hash new keys). */
+  makesApiKeys?: boolean;
   /** Puts webhook deliveries on the delivery queue (the test ping and manual retries). */
   queuesWebhooks?: boolean;
 };
 export const API_FUNCTION_ACCESS: Record<ApiFunction, Access> = {
   invoices: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: true, sendsMail: true },
-  settings: { table: 'readWrite', indexes: [], readsPdfs: false, sendsMail: false },
+  // Settings and API keys (listed through gsi1; a new key is hashed with the pepper).
+  settings: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: false, sendsMail: false, makesApiKeys: true },
   contacts: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: false, sendsMail: false },
   companies: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: false, sendsMail: false },
   crm: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: false, sendsMail: false },
@@ -92,8 +96,9 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
     integrationStatus: '$context.integrationStatus',
     integrationError: '$context.integrationErrorMessage',
     authorizerError: '$context.authorizer.error',
-    accountId: '$context.authorizer.claims.accountId',
-    sub: '$context.authorizer.claims.sub',
+    accountId: '$context.authorizer.accountId',
+    sub: '$context.authorizer.sub',
+    apiKeyId: '$context.authorizer.apiKeyId',
   }),
 );
 
@@ -142,6 +147,10 @@ export class ApiStack extends Stack {
   readonly webhookDelivery: WebhookDelivery;
   /** arn:aws:ses:<region>:<account>:identity/<mailIdentity> */
   readonly mailIdentityArn: string;
+  /** The Lambda authorizer: a JWT from the issuer or an API key. */
+  readonly authorizerFunction: NodejsFunction;
+  /** The secret of the API keys' keyed hash (HMAC): the authorizer and the function that makes keys read it. */
+  readonly apiKeyPepper: Secret;
 
   constructor(scope: Construct, id: string, props: ApiStackProps) {
     super(scope, id, props);
@@ -154,6 +163,12 @@ export class ApiStack extends Stack {
       'StripeSecret',
       props.stripeSecretName ?? 'invoice-service/stripe',
     );
+    // Generated once at deployment, never shown: without it a copy of the table cannot check key guesses.
+    this.apiKeyPepper = new Secret(this, 'ApiKeyPepper', {
+      description: 'The secret of the keyed hash (HMAC-SHA256) API keys are stored under',
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+
     const fns = {} as Record<ApiFunction, NodejsFunction>;
     for (const name of API_FUNCTIONS) {
       const access = API_FUNCTION_ACCESS[name];
@@ -166,9 +181,11 @@ export class ApiStack extends Stack {
           ...(access.sendsMail ? { MAIL_FROM: props.mailFrom } : {}),
           // The secret's ARN only: its value is read at cold start (Powertools Parameters).
           ...(access.readsStripeSecret ? { STRIPE_SECRET_ARN: stripeSecret.secretArn } : {}),
+          ...(access.makesApiKeys ? { API_KEY_PEPPER_SECRET_ARN: this.apiKeyPepper.secretArn } : {}),
         },
       });
       if (access.readsStripeSecret) stripeSecret.grantRead(fn);
+      if (access.makesApiKeys) this.apiKeyPepper.grantRead(fn);
       if (access.table !== 'none')
         grantTableAccess(
           fn,
@@ -211,9 +228,29 @@ export class ApiStack extends Stack {
     });
     this.serverErrorAlarm = serverErrorRateAlarm(this, 'ServerErrorRateAlarm', this.stage);
 
-    // API Gateway verifies signature, issuer, audience and expiry before any function runs; the
-    // handlers then check the permission named in the route table against the token's claims.
-    const authorizer = new HttpJwtAuthorizer('JwtAuthorizer', props.jwtIssuer, { jwtAudience: props.jwtAudience });
+    // One Lambda authorizer for both credentials: a JWT (signature against the issuer's JWKS,
+    // issuer, audience, expiry) or an API key (keyed hash, revocation, expiry). Its answer is
+    // cached per Authorization header; the handlers re-check keys on every request
+    // (functions/auth/live-key-check.ts) and check the permission named in the route table.
+    this.authorizerFunction = serviceFunction(this, 'Authorizer', {
+      entry: AUTHORIZER_ENTRY,
+      description: 'HTTP API authorizer: a JWT from the issuer, or an API key',
+      environment: {
+        TABLE_NAME: props.table.tableName,
+        PUBLIC_BASE_URL: props.publicBaseUrl,
+        JWT_ISSUER: props.jwtIssuer,
+        JWT_AUDIENCE: props.jwtAudience.join(','),
+        API_KEY_PEPPER_SECRET_ARN: this.apiKeyPepper.secretArn,
+      },
+    });
+    // A key lookup, and lastUsedAt (at most once a minute): nothing else of the table.
+    grantTableAccess(this.authorizerFunction, props.table, ['dynamodb:GetItem', 'dynamodb:UpdateItem'], []);
+    this.apiKeyPepper.grantRead(this.authorizerFunction);
+    const authorizer = new HttpLambdaAuthorizer('BearerAuthorizer', this.authorizerFunction, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: [AUTHORIZER_IDENTITY_SOURCE],
+      resultsCacheTtl: Duration.seconds(AUTHORIZER_CACHE_SECONDS),
+    });
     const integrations = new Map(
       API_FUNCTIONS.map((name) => [name, new HttpLambdaIntegration(`${pascal(name)}Integration`, fns[name])]),
     );

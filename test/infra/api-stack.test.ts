@@ -9,6 +9,7 @@ import { OVERDUE_INDEX } from '../../infra/stacks/overdue-job.js';
 import { RECURRING_INDEX } from '../../infra/stacks/recurring-job.js';
 import { TABLE_DEFINITION } from '../../infra/table-definition.js';
 import { API_THROTTLE } from '../../infra/throttle.js';
+import { AUTHORIZER_CACHE_SECONDS } from '../../infra/authorizer.js';
 import {
   REPO_ROOT,
   actionsOf,
@@ -60,7 +61,7 @@ const INDEXES: Record<ApiFunction, string[]> = {
   contacts: ['gsi1'],
   companies: ['gsi1'],
   crm: ['gsi1'],
-  settings: [],
+  settings: ['gsi1'],
   buyer: [],
   docs: [],
   index: ['gsi1', 'gsi3', 'gsi4', 'gsi5', 'gsi6'],
@@ -72,7 +73,7 @@ const INDEXES: Record<ApiFunction, string[]> = {
 const EXTRA_ENV: Record<ApiFunction, string[]> = {
   invoices: ['BUCKET_NAME', 'MAIL_FROM'],
   buyer: ['BUCKET_NAME'],
-  settings: [],
+  settings: ['API_KEY_PEPPER_SECRET_ARN'],
   contacts: [],
   companies: [],
   crm: [],
@@ -83,7 +84,7 @@ const EXTRA_ENV: Record<ApiFunction, string[]> = {
 };
 
 describe('functions', () => {
-  test('one Lambda per API function, plus the stream consumer, the two jobs and the export runner, nothing else', () => {
+  test('one Lambda per API function, plus the stream consumer, the two jobs, the export runner, the webhook delivery function and the authorizer, nothing else', () => {
     expect(Object.keys(api.functions).sort()).toEqual([...API_FUNCTIONS].sort());
     const expected = [
       ...API_FUNCTIONS.map(fnId),
@@ -91,6 +92,7 @@ describe('functions', () => {
       logicalId(api, api.overdueJob.fn),
       logicalId(api, api.recurringJob.fn),
       logicalId(api, api.exportRunner.fn),
+      logicalId(api, api.authorizerFunction),
       logicalId(api, api.webhookDelivery.fn),
     ];
     expect(Object.keys(resources('AWS::Lambda::Function')).sort()).toEqual(expected.sort());
@@ -124,11 +126,11 @@ describe('functions', () => {
 
   test('every variable set on any function is one functions/config/env.ts reads, and none of the local-only ones', () => {
     const envSource = readFileSync(join(REPO_ROOT, 'functions/config/env.ts'), 'utf8');
-    const localOnly = ['DYNAMODB_ENDPOINT', 'S3_ENDPOINT', 'EVENTS_LOG', 'OUTBOX_DIR'];
+    const localOnly = ['DYNAMODB_ENDPOINT', 'S3_ENDPOINT', 'EVENTS_LOG', 'OUTBOX_DIR', 'API_KEY_PEPPER'];
     for (const local of localOnly)
       expect(envSource, `env.ts still declares ${local}`).toMatch(new RegExp(`\\b${local}:`));
     const fns = Object.entries(resources('AWS::Lambda::Function'));
-    expect(fns.length).toBe(API_FUNCTIONS.length + 5);
+    expect(fns.length).toBe(API_FUNCTIONS.length + 6);
     for (const [id, fn] of fns) {
       const names = Object.keys((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables);
       for (const n of names) {
@@ -166,7 +168,7 @@ describe('routes', () => {
     (key, route) => {
       const props = routeByKey.get(key)!;
       if (route.permission) {
-        expect(props).toMatchObject({ AuthorizationType: 'JWT', AuthorizerId: { Ref: authorizerId } });
+        expect(props).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: authorizerId } });
       } else {
         expect(props.AuthorizationType ?? 'NONE').toBe('NONE');
         expect(props.AuthorizerId).toBeUndefined();
@@ -253,13 +255,50 @@ describe('routes', () => {
 });
 
 describe('authorizer and stage', () => {
-  test('one JWT authorizer with the default issuer and audience, reading the Authorization header', () => {
+  test('one Lambda authorizer (simple responses) on the Authorization header, its answer cached per header', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Authorizer', 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
-      AuthorizerType: 'JWT',
+      AuthorizerType: 'REQUEST',
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
       IdentitySource: ['$request.header.Authorization'],
-      JwtConfiguration: { Issuer: CONTEXT_DEFAULTS.jwtIssuer, Audience: [CONTEXT_DEFAULTS.jwtAudience] },
+      AuthorizerResultTtlInSeconds: AUTHORIZER_CACHE_SECONDS,
+      AuthorizerUri: Match.objectLike({
+        'Fn::Join': Match.arrayWith([
+          Match.arrayWith([{ 'Fn::GetAtt': [logicalId(api, api.authorizerFunction), 'Arn'] }]),
+        ]),
+      }),
     });
+  });
+
+  test('the authorizer function knows the issuer, audience and pepper secret, and may only read keys and stamp lastUsedAt', () => {
+    const props = resources('AWS::Lambda::Function')[logicalId(api, api.authorizerFunction)]!.Properties!;
+    const vars = (props.Environment as { Variables: Record<string, unknown> }).Variables;
+    expect(vars).toMatchObject({
+      JWT_ISSUER: CONTEXT_DEFAULTS.jwtIssuer,
+      JWT_AUDIENCE: CONTEXT_DEFAULTS.jwtAudience,
+      API_KEY_PEPPER_SECRET_ARN: { Ref: logicalId(api, api.apiKeyPepper) },
+    });
+    expect(isTableName(vars.TABLE_NAME)).toBe(true);
+    const statements = roleStatements(template, logicalId(api, api.authorizerFunction.role!));
+    const tableStatements = statements.filter((st) => resourcesOfStatement(st).some((r) => isTableArn(r)));
+    expect(tableStatements.flatMap(actionsOf).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    const secretStatements = statements.filter((st) =>
+      resourcesOfStatement(st).some(
+        (r) => JSON.stringify(r) === JSON.stringify({ Ref: logicalId(api, api.apiKeyPepper) }),
+      ),
+    );
+    expect(secretStatements.flatMap(actionsOf)).toContain('secretsmanager:GetSecretValue');
+    // Nothing else: no index, no bucket, no other service.
+    expect(statements.flatMap(resourcesOfStatement).some((r) => JSON.stringify(r).includes('/index/'))).toBe(false);
+  });
+
+  test('only the authorizer and the function that makes keys read the pepper secret', () => {
+    const readers = Object.values(resourcesOf(template, 'AWS::IAM::Policy'))
+      .filter((p) => JSON.stringify(p.Properties!.PolicyDocument).includes(logicalId(api, api.apiKeyPepper)))
+      .flatMap((p) => (p.Properties!.Roles as { Ref: string }[]).map((r) => r.Ref))
+      .sort();
+    expect(readers).toEqual([logicalId(api, api.authorizerFunction.role!), roleId('settings')].sort());
   });
 
   test('issuer, audiences and public URL come from CDK context', () => {
@@ -270,12 +309,14 @@ describe('authorizer and stage', () => {
         publicBaseUrl: 'https://pay.acme.test',
       },
     });
-    apiTemplate.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
-      JwtConfiguration: { Issuer: 'https://id.acme.test/', Audience: ['invoices', 'invoices-admin'] },
+    apiTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({ JWT_ISSUER: 'https://id.acme.test/', JWT_AUDIENCE: 'invoices,invoices-admin' }),
+      },
     });
-    // Every function, the stream consumer, both jobs, the export runner and the webhook delivery function included.
+    // Every function, the stream consumer, both jobs, the export runner, the webhook delivery function and the authorizer.
     const fns = Object.values(resourcesOf(apiTemplate, 'AWS::Lambda::Function'));
-    expect(fns).toHaveLength(API_FUNCTIONS.length + 5);
+    expect(fns).toHaveLength(API_FUNCTIONS.length + 6);
     for (const fn of fns)
       expect((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables.PUBLIC_BASE_URL).toBe(
         'https://pay.acme.test',
@@ -324,7 +365,8 @@ describe('access log and 5xx alarm', () => {
       requestId: '$context.requestId',
       routeKey: '$context.routeKey',
       status: '$context.status',
-      accountId: '$context.authorizer.claims.accountId',
+      accountId: '$context.authorizer.accountId',
+      apiKeyId: '$context.authorizer.apiKeyId',
     });
     expect(settings.Format).not.toMatch(/authorization|header/i);
   });
@@ -422,7 +464,7 @@ describe('least privilege', () => {
     const expected: Record<ApiFunction, string[]> = {
       invoices: ['dynamodb', 'logs', 's3', 'ses'],
       buyer: ['dynamodb', 'logs', 's3'],
-      settings: ['dynamodb', 'logs'],
+      settings: ['dynamodb', 'logs', 'secretsmanager'],
       contacts: ['dynamodb', 'logs'],
       companies: ['dynamodb', 'logs'],
       crm: ['dynamodb', 'logs'],

@@ -84,13 +84,14 @@ describe('the acknowledged findings', () => {
     ).toEqual([]);
   });
 
-  test('are exactly these: the runtime pin, the public routes, the named wildcards and the DLQ', () => {
+  test('are exactly these: the runtime pin, the public routes, the named wildcards, the DLQ and the unrotated pepper', () => {
     const fnPaths = [
       ...Object.values(api.functions),
       api.streamConsumer.fn,
       api.overdueJob.fn,
       api.recurringJob.fn,
       api.exportRunner.fn,
+      api.authorizerFunction,
       api.webhookDelivery.fn,
     ].map((f) => `${f.node.path}/Resource`);
     const policy = (rolePath: string) => `${rolePath}/DefaultPolicy/Resource`;
@@ -132,6 +133,8 @@ describe('the acknowledged findings', () => {
     expect(index).toHaveLength(1);
     expect(index[0]).toMatch(exportFiles);
     expect(byPath.get(`${api.exportRunner.deadLetterQueue.node.path}/Resource`)).toEqual(['AwsSolutions-SQS3']);
+    // The API key pepper is not rotated on a schedule (rotating it would invalidate every key).
+    expect(byPath.get(`${api.apiKeyPepper.node.path}/Resource`)).toEqual(['AwsSolutions-SMG4']);
 
     const expectedPaths = [
       ...fnPaths,
@@ -147,6 +150,7 @@ describe('the acknowledged findings', () => {
       policy(api.recurringJob.scheduleRole.node.path),
       `${api.streamConsumer.deadLetterQueue.node.path}/Resource`,
       `${api.exportRunner.deadLetterQueue.node.path}/Resource`,
+      `${api.apiKeyPepper.node.path}/Resource`,
     ];
     expect([...byPath.keys()].sort()).toEqual(expectedPaths.sort());
   });

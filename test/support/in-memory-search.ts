@@ -51,4 +51,13 @@ export class InMemorySearchIndex implements InvoiceSearchIndex {
     this.reads += all.length;
     return { items: all, overflow: false };
   }
+
+  async withMetadata(accountId: string, key: string, value: string, max: number) {
+    const all = this.invoices.filter(
+      (i) => i.accountId === accountId && i.metadata && Object.hasOwn(i.metadata, key) && i.metadata[key] === value,
+    );
+    if (all.length > max) return { items: [], overflow: true };
+    this.reads += all.length;
+    return { items: all, overflow: false };
+  }
 }

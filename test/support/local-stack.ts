@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import type { Server } from 'node:http';
 import { join, resolve } from 'node:path';
@@ -10,6 +10,7 @@ import { mintToken, newSigningKeys, type SigningKeys } from '../../infra/local/l
 import { startS3Emulator } from '../../infra/local/s3-emulator.js';
 import { startPaymentsEmulator, type PaymentsEmulator } from '../../infra/local/payments-emulator.js';
 import type { Throttle } from '../../infra/throttle.js';
+import { checkContract } from './contract.js';
 
 /**
  * Far above anything a test sends (the concurrency tests fire hundreds of requests at once), so
@@ -77,6 +78,8 @@ export async function startStack(
     PUBLIC_BASE_URL: baseUrl,
     BUCKET_NAME: s3.bucket,
     S3_ENDPOINT: s3.endpoint,
+    API_KEY_MODE: 'test',
+    API_KEY_PEPPER: randomBytes(32).toString('hex'),
   });
   return {
     baseUrl,
@@ -139,6 +142,8 @@ export function client(baseUrl: string, token: string | null) {
     } catch {
       /* not JSON: keep the text */
     }
+    // The contract test: the response must be one the served OpenAPI document allows (contract.ts).
+    await checkContract(baseUrl, method, path, res.status, res.headers.get('content-type'), parsed);
     return { status: res.status, headers: res.headers, body: parsed };
   };
 }

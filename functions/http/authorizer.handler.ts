@@ -1,0 +1,48 @@
+import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
+import { apiKeyAdapters } from '../auth/api-key-wiring.js';
+import { bearerAuthorizer, type AuthContext } from '../auth/bearer-authorizer.js';
+import { jwksVerifier } from '../auth/jwks-verifier.js';
+import { env } from '../config/env.js';
+import { documentClient } from '../dynamodb/client.js';
+import { logger } from '../observability/logger.js';
+
+const config = env();
+if (!config.JWT_ISSUER || !config.JWT_AUDIENCE) throw new Error('The authorizer needs JWT_ISSUER and JWT_AUDIENCE');
+
+const authorize = bearerAuthorizer({
+  verifyJwt: jwksVerifier({
+    issuer: config.JWT_ISSUER,
+    audience: config.JWT_AUDIENCE.split(',').map((a) => a.trim()),
+    jwksUrl: config.JWT_JWKS_URL ?? new URL('.well-known/jwks.json', config.JWT_ISSUER.replace(/\/?$/, '/')).href,
+  }),
+  apiKeys: apiKeyAdapters(
+    config,
+    documentClient({
+      tableName: config.TABLE_NAME,
+      endpoint: config.DYNAMODB_ENDPOINT,
+      region: config.AWS_REGION,
+      requestTimeoutMs: config.DYNAMODB_REQUEST_TIMEOUT_MS,
+    }),
+  ).deps,
+  mode: config.API_KEY_MODE,
+  clock: { now: () => new Date() },
+});
+
+/**
+ * The HTTP API's Lambda authorizer (simple responses): a JWT from the issuer or one of the
+ * service's API keys. API Gateway caches the answer per Authorization header; the functions
+ * re-check API keys on every request (functions/auth/live-key-check.ts), so revocation is immediate.
+ */
+export const handler = async (
+  event: APIGatewayRequestAuthorizerEventV2,
+): Promise<APIGatewaySimpleAuthorizerWithContextResult<AuthContext>> => {
+  try {
+    const context = await authorize(event.headers?.authorization);
+    if (!context) return { isAuthorized: false, context: {} };
+    return { isAuthorized: true, context };
+  } catch (e) {
+    // The table or Secrets Manager is down: thrown, so API Gateway answers 500 and caches nothing.
+    logger.error('authorizer failed', { routeKey: event.routeKey, error: e as Error });
+    throw e;
+  }
+};

@@ -1,0 +1,339 @@
+import { z } from 'zod';
+import { filterGroupsInput, sortsInput } from '../../domain/search/search-input.js';
+
+/**
+ * The shapes the API answers with, as zod schemas: the OpenAPI document's `components/schemas`
+ * are generated from them (openapi.ts), the contract test validates every response the
+ * integration suites receive against that document, and test/unit/http/response-schemas.test.ts
+ * checks presenters' output against them. Objects are strict: a field a presenter adds without
+ * adding it here fails those tests, naming the field.
+ *
+ * Adding a route's response: give its route-table entry `response: { name, schema }` (infra/routes.ts);
+ * a name used twice must name the same schema.
+ */
+
+const id = z.string();
+const instant = z.string().describe('ISO 8601 instant, UTC');
+const date = z.string().describe('Calendar date, YYYY-MM-DD');
+const money = z.int().describe('Minor units of the currency');
+
+export const metadataResponse = z
+  .record(z.string(), z.string())
+  .describe('The integrator’s own keys: up to 50, keys of at most 40 characters, values of at most 500');
+
+const address = z.strictObject({
+  line1: z.string(),
+  line2: z.string().nullish(),
+  city: z.string(),
+  region: z.string().nullish(),
+  postalCode: z.string().nullish(),
+  country: z.string(),
+});
+
+const discount = z.discriminatedUnion('type', [
+  z.strictObject({ type: z.literal('amount'), value: z.number() }),
+  z.strictObject({ type: z.literal('percent'), value: z.number() }),
+]);
+
+const lineItem = z.strictObject({
+  id,
+  productId: z.string().nullable(),
+  name: z.string(),
+  description: z.string().nullable(),
+  quantity: z.number(),
+  unitPrice: money,
+  discount: discount.nullable(),
+  taxRate: z.number().nullable(),
+  amount: money,
+  taxAmount: money,
+});
+
+const totals = z.strictObject({
+  subtotal: money,
+  discount: money,
+  tax: money,
+  total: money,
+  amountPaid: money,
+  // Absent on invoices stored before credit notes existed.
+  creditedAmount: money.optional(),
+  balanceDue: money,
+});
+
+/** What every stored object shows beside its own fields. */
+const versioned = { id, version: z.int(), createdAt: instant, updatedAt: instant };
+
+export const invoiceResponse = z.strictObject({
+  ...versioned,
+  number: z.string().nullable(),
+  status: z.enum(['draft', 'open', 'paid', 'voided']),
+  pastDue: z.boolean(),
+  currency: z.string(),
+  invoiceDate: date,
+  paymentTerms: z.string(),
+  dueDate: date.nullable(),
+  poNumber: z.string().nullable(),
+  billingAddress: address.nullable(),
+  contacts: z.array(id),
+  company: id.nullable(),
+  deals: z.array(id),
+  quotes: z.array(id),
+  lineItems: z.array(lineItem),
+  totals,
+  comments: z.string().nullable(),
+  billing: z.strictObject({
+    paymentMethods: z.array(z.string()),
+    collectBillingAddress: z.boolean(),
+    collectShippingAddress: z.boolean(),
+  }),
+  allowPartialPayments: z.boolean(),
+  language: z.string(),
+  locale: z.string(),
+  domain: z.string().nullable(),
+  slug: z.string(),
+  url: z.string(),
+  owner: z.string(),
+  finalizedAt: instant.nullable(),
+  sentAt: instant.nullable(),
+  paidAt: instant.nullable(),
+  voidedAt: instant.nullable(),
+  pdf: z.strictObject({ status: z.enum(['none', 'pending', 'ready']), sha256: z.string().nullable() }),
+  recurringInvoiceId: id.nullish(),
+  metadata: metadataResponse,
+});
+
+export const contactResponse = z.strictObject({
+  ...versioned,
+  firstName: z.string().nullable(),
+  lastName: z.string().nullable(),
+  email: z.string().nullable(),
+  address: address.nullable(),
+  metadata: metadataResponse,
+});
+
+export const companyResponse = z.strictObject({
+  ...versioned,
+  name: z.string(),
+  domain: z.string().nullable(),
+  address: address.nullable(),
+  metadata: metadataResponse,
+});
+
+export const dealResponse = z.strictObject({
+  ...versioned,
+  name: z.string(),
+  contacts: z.array(id),
+  company: id.nullable(),
+  lineItems: z.array(lineItem),
+  totals,
+  owner: z.string(),
+  metadata: metadataResponse,
+});
+
+export const quoteResponse = z.strictObject({
+  ...versioned,
+  title: z.string(),
+  status: z.enum(['draft', 'published']),
+  contacts: z.array(id),
+  company: id.nullable(),
+  deal: id.nullable(),
+  lineItems: z.array(lineItem),
+  totals,
+  comments: z.string().nullable(),
+  expiresOn: date.nullable(),
+  billingAddress: address.nullable(),
+  owner: z.string(),
+  invoices: z.array(id),
+  metadata: metadataResponse,
+});
+
+export const productResponse = z.strictObject({
+  ...versioned,
+  name: z.string(),
+  sku: z.string().nullable(),
+  description: z.string().nullable(),
+  unitPrice: money,
+  taxRate: z.number().nullable(),
+  metadata: metadataResponse,
+});
+
+export const paymentResponse = z.strictObject({
+  id,
+  invoiceId: id,
+  amount: money,
+  currency: z.string(),
+  paidAt: instant,
+  method: z.string(),
+  reference: z.string().nullable(),
+  invoiceVersion: z.int(),
+  recordedAt: instant,
+  recordedBy: z.string(),
+  metadata: metadataResponse,
+  source: z.enum(['recorded', 'online']),
+  status: z.enum(['pending', 'succeeded', 'failed', 'refunded', 'partiallyRefunded', 'disputed', 'voided']),
+  refundedAmount: money,
+  voidedAt: instant.nullish(),
+  processor: z
+    .strictObject({ name: z.literal('stripe'), checkoutSessionId: z.string(), paymentIntentId: z.string() })
+    .optional(),
+  autoRefundedAmount: money.optional().describe('The part that landed with nothing due, refunded automatically'),
+});
+
+export const paymentSettingsResponse = z.strictObject({
+  processor: z.enum(['stripe']).nullable(),
+  connectedAccountId: z.string().nullable(),
+  status: z.enum(['connected', 'disconnected']),
+  version: z.int(),
+  updatedAt: instant.nullable(),
+});
+
+export const webhookReceiptResponse = z.strictObject({
+  received: z.literal(true),
+  outcome: z.enum(['applied', 'duplicate', 'ignored']),
+});
+
+export const creditNoteResponse = z.strictObject({
+  id,
+  invoiceId: id,
+  invoiceNumber: z.string().nullable(),
+  number: z.string(),
+  currency: z.string(),
+  language: z.string(),
+  locale: z.string(),
+  reason: z.string(),
+  memo: z.string().nullable(),
+  lines: z.array(
+    z.strictObject({
+      lineItemId: id.nullable(),
+      description: z.string(),
+      quantity: z.number().nullable(),
+      amount: money,
+      tax: money,
+    }),
+  ),
+  subtotal: money,
+  tax: money,
+  total: money,
+  appliedToBalance: money,
+  refundAmount: money,
+  issuedAt: instant,
+  issuedBy: z.string(),
+  invoiceVersion: z.int(),
+  pdf: z.strictObject({ status: z.enum(['pending', 'ready']), sha256: z.string().nullable() }),
+  metadata: metadataResponse,
+});
+
+export const settingsResponse = z.strictObject({
+  prefix: z.string(),
+  startNumber: z.int(),
+  numbering: z.enum(['onCreate', 'onFinalize']),
+  currency: z.string(),
+  timeZone: z.string(),
+  defaultLanguage: z.string(),
+  defaultLocale: z.string(),
+  domains: z.array(z.string()),
+  paymentMethods: z.array(z.string()),
+  collectBillingAddress: z.boolean(),
+  collectShippingAddress: z.boolean(),
+  shippingCountries: z.array(z.string()),
+  allowPartialPayments: z.boolean(),
+  creditNotePrefix: z.string(),
+  creditNoteStartNumber: z.int(),
+  version: z.int(),
+  updatedAt: instant.nullable(),
+});
+
+export const apiKeyResponse = z.strictObject({
+  id,
+  name: z.string(),
+  permissions: z.array(z.string()),
+  role: z.literal('superAdmin').nullable(),
+  last4: z.string(),
+  createdAt: instant,
+  createdBy: z.string(),
+  expiresAt: instant.nullable(),
+  revokedAt: instant.nullable(),
+  lastUsedAt: instant.nullable(),
+});
+
+export const apiKeyCreatedResponse = apiKeyResponse.extend({
+  key: z.string().describe('The key itself (`ik_live_…`): shown in this response only'),
+});
+
+export const viewResponse = z.strictObject({
+  ...versioned,
+  name: z.string(),
+  filterGroups: filterGroupsInput,
+  properties: z.array(z.string()).nullable(),
+  sorts: sortsInput,
+  shared: z.boolean(),
+  owner: z.string(),
+});
+
+export const exportResponse = z.strictObject({
+  ...versioned,
+  owner: z.string(),
+  format: z.enum(['csv', 'xlsx']),
+  filterGroups: filterGroupsInput,
+  properties: z.array(z.string()),
+  sorts: sortsInput,
+  status: z.enum(['queued', 'running', 'done', 'failed']),
+  count: z.int(),
+  error: z.string().nullable(),
+  finishedAt: instant.nullable(),
+  /** A signed link to the file, once done. */
+  url: z.string().optional(),
+  expiresAt: instant.optional(),
+});
+
+/** A search result: whole invoices, or flat rows of the chosen `properties` (always with the id). */
+const searchRow = z.looseObject({ id }).describe('The chosen properties of one invoice, by their flat names');
+
+export const signedLinkResponse = z.strictObject({ url: z.string(), expiresAt: instant });
+
+/** A page of a list: `{ results, paging: { next?: { after } } }`. */
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.strictObject({
+    results: z.array(item),
+    paging: z.strictObject({ next: z.strictObject({ after: z.string() }).optional() }),
+  });
+
+/** A whole list (an invoice's payments or credit notes), not paged. */
+export const listOf = <T extends z.ZodType>(item: T) => z.strictObject({ results: z.array(item) });
+
+export const paymentCreatedResponse = paymentResponse.extend({ invoice: invoiceResponse });
+export const creditNoteCreatedResponse = creditNoteResponse.extend({ invoice: invoiceResponse });
+
+/** A route's success response: the component name it is published under, and its schema. */
+export type ResponseSpec = { name: string; schema: z.ZodType };
+
+export const RESPONSES = {
+  invoice: { name: 'Invoice', schema: invoiceResponse },
+  invoicePage: { name: 'InvoicePage', schema: pageOf(invoiceResponse) },
+  contact: { name: 'Contact', schema: contactResponse },
+  contactPage: { name: 'ContactPage', schema: pageOf(contactResponse) },
+  company: { name: 'Company', schema: companyResponse },
+  companyPage: { name: 'CompanyPage', schema: pageOf(companyResponse) },
+  deal: { name: 'Deal', schema: dealResponse },
+  dealPage: { name: 'DealPage', schema: pageOf(dealResponse) },
+  quote: { name: 'Quote', schema: quoteResponse },
+  quotePage: { name: 'QuotePage', schema: pageOf(quoteResponse) },
+  product: { name: 'Product', schema: productResponse },
+  productPage: { name: 'ProductPage', schema: pageOf(productResponse) },
+  payment: { name: 'Payment', schema: paymentResponse },
+  paymentCreated: { name: 'PaymentWithInvoice', schema: paymentCreatedResponse },
+  paymentList: { name: 'PaymentList', schema: listOf(paymentResponse) },
+  paymentSettings: { name: 'PaymentSettings', schema: paymentSettingsResponse },
+  webhookReceipt: { name: 'WebhookReceipt', schema: webhookReceiptResponse },
+  creditNote: { name: 'CreditNote', schema: creditNoteResponse },
+  creditNoteCreated: { name: 'CreditNoteWithInvoice', schema: creditNoteCreatedResponse },
+  creditNoteList: { name: 'CreditNoteList', schema: listOf(creditNoteResponse) },
+  settings: { name: 'Settings', schema: settingsResponse },
+  apiKey: { name: 'ApiKey', schema: apiKeyResponse },
+  apiKeyCreated: { name: 'ApiKeyWithSecret', schema: apiKeyCreatedResponse },
+  apiKeyPage: { name: 'ApiKeyPage', schema: pageOf(apiKeyResponse) },
+  signedLink: { name: 'SignedLink', schema: signedLinkResponse },
+  view: { name: 'View', schema: viewResponse },
+  viewPage: { name: 'ViewPage', schema: pageOf(viewResponse) },
+  export: { name: 'Export', schema: exportResponse },
+  searchPage: { name: 'SearchResultPage', schema: pageOf(z.union([invoiceResponse, searchRow])) },
+} as const satisfies Record<string, ResponseSpec>;
