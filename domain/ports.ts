@@ -11,6 +11,8 @@ import type { Deal, Product, Quote } from './crm/sales-records.js';
 import type { InvoiceStatus } from './invoices/status-machine.js';
 import type { Change, HistoryEntry } from './audit/history.js';
 import type { ChainEntry } from './audit/chain.js';
+import type { Reminder } from './reminders/reminder.js';
+import type { ReminderPlan } from './reminders/reminder-schedule.js';
 
 /** A page of results and the opaque cursor of the next page, if any. */
 export type Page<T> = { items: T[]; next: string | null };
@@ -305,4 +307,36 @@ export interface AuditLog {
   chain(accountId: string, afterSequence: number, limit: number): Promise<ChainEntry[]>;
   /** Null before the account's first issued document. */
   head(accountId: string): Promise<ChainHead | null>;
+}
+
+/** An invoice in the reminders index: its account and id, and the date of its next step. */
+export type ReminderCandidate = { accountId: string; invoiceId: string; remindOn: string };
+
+/** One page read from the reminders index, and how many items storage read for it. */
+export type ReminderPage = { candidates: ReminderCandidate[]; itemsRead: number };
+
+/**
+ * Payment reminders. Open invoices with a balance, not paused and with a pending step of their
+ * plan carry keys in a sparse index by the date of that step (functions/dynamodb/keys.ts), set by
+ * the invoice store in every write of the invoice, so reading it costs what is due, never the table.
+ */
+export interface ReminderIndex {
+  /** Every entry whose next step falls before `before` (`YYYY-MM-DD`), over all partitions, page by page. */
+  readDue(before: string): AsyncIterable<ReminderPage>;
+  /**
+   * Claims a reminder in ONE transaction: `next` over `previous` if the stored version is still
+   * `previous.version` (else `VersionConflict`), the reminder's item (none when nobody can be
+   * emailed) and the change's history entry. The email goes out only after a claim won, so two
+   * runs at once send a step once.
+   */
+  claim(previous: Invoice, next: Invoice, reminder: Reminder | null, change: Change): Promise<void>;
+  /** The reminders sent for an invoice, oldest first. */
+  list(accountId: string, invoiceId: string): Promise<Reminder[]>;
+  /**
+   * Sets the invoice's `reminderPlan` and its index keys to follow it, without a new version (a
+   * derived fact, like the PDF state), if the stored version is still `invoice.version`; false if not.
+   */
+  rekey(invoice: Invoice, plan: ReminderPlan): Promise<boolean>;
+  /** `rekey` over every open invoice of the account (read from the status index, never a Scan); how many moved. */
+  rekeyAccount(accountId: string, plan: ReminderPlan): Promise<number>;
 }

@@ -101,6 +101,21 @@ export const ROUTES: RouteDef[] = [
     'invoices:write',
     "Email the invoice's contacts a link to it (open or paid invoices)",
   ),
+  r(
+    'POST',
+    '/invoices/{id}/remind',
+    'invoices',
+    'invoices:write',
+    "Email the invoice's contacts a payment reminder now (open invoices with a balance due; one a day per invoice, 429 otherwise)",
+    201,
+  ),
+  r(
+    'GET',
+    '/invoices/{id}/reminders',
+    'invoices',
+    'invoices:read',
+    'The payment reminders sent for an invoice (scheduled and manual), oldest first',
+  ),
   r('GET', '/invoices/{id}/pdf', 'invoices', 'invoices:read', 'A signed link to the PDF, valid at most 15 minutes'),
   r(
     'GET',
@@ -344,5 +359,7 @@ export const FUNCTION_ENTRY: Record<ApiFunction, string> = {
 export const STREAM_FUNCTION_ENTRY = 'functions/stream/invoice-stream.handler.ts';
 export const OVERDUE_JOB_ENTRY = 'functions/jobs/overdue.handler.ts';
 export const RECURRING_JOB_ENTRY = 'functions/jobs/recurring.handler.ts';
+export const REMINDERS_JOB_ENTRY = 'functions/jobs/reminders.handler.ts';
+export const BACKFILL_FUNCTION_ENTRY = 'functions/jobs/backfill.handler.ts';
 /** Runs queued exports: a second consumer of the table's stream, for inserted export jobs only. */
 export const EXPORT_FUNCTION_ENTRY = 'functions/stream/export-stream.handler.ts';

@@ -114,6 +114,8 @@ export const invoiceEditInput = z
     domain: hostname.nullable(),
     slug: slug.nullable(),
     owner: z.string().min(1).max(128),
+    /** The one field an open invoice still takes in a PATCH (alone): no payment reminders while true. */
+    remindersPaused: z.boolean(),
   })
   .partial();
 export type InvoiceEditInput = z.infer<typeof invoiceEditInput>;

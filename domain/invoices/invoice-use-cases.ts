@@ -20,6 +20,7 @@ import { MAX_CONTACTS, type InvoiceEditInput, type MarkPaidInput } from './invoi
 import { assertAllowed } from './status-machine.js';
 import { payInFull } from '../payments/payment-use-cases.js';
 import { byUser } from '../audit/history.js';
+import { reminderPlan } from '../reminders/reminder-schedule.js';
 
 export type InvoiceDeps = {
   invoices: InvoiceStore;
@@ -113,7 +114,13 @@ export async function updateInvoice(
     () => loadInvoice(deps, actor, id),
     ifMatch,
     async (current) => {
-      assertAllowed('edit', current.status);
+      // Pausing reminders is the one change an issued invoice takes (its content stays as issued).
+      const pauseOnly = Object.keys(input).length === 1 && input.remindersPaused !== undefined;
+      assertAllowed(pauseOnly ? 'pauseReminders' : 'edit', current.status);
+      if (pauseOnly) {
+        const next = successor(deps, current, { remindersPaused: input.remindersPaused! });
+        return deps.invoices.replace(current, next, byUser(actor, 'edited', next.updatedAt));
+      }
       await checkReferences(deps, actor, input, settings);
       const next = successor(deps, applyEdit(current, input, deps.ids), {});
       return deps.invoices.replace(current, next, byUser(actor, 'edited', next.updatedAt));
@@ -153,6 +160,8 @@ export async function finalizeInvoice(deps: InvoiceDeps, actor: Actor, id: strin
         status: 'open',
         finalizedAt: toInstant(deps.clock.now()),
         pdf: PDF_PENDING,
+        // The account's reminder steps as of now: the invoice store indexes the next one (keys.ts).
+        reminderPlan: reminderPlan(settings),
       });
       const numbering =
         current.number === null ? { prefix: settings.prefix, startNumber: settings.startNumber } : undefined;

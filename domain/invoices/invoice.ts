@@ -62,6 +62,14 @@ export type Invoice = Versioned & {
   pdf: { status: 'none' | 'pending' | 'ready'; sha256: string | null };
   /** The recurring schedule that issued it (domain/recurring); absent on invoices made by hand. */
   recurringInvoiceId?: string | null;
+  /** No payment reminders for this invoice while true (domain/reminders). */
+  remindersPaused?: boolean;
+  /** The account's reminder steps as of the last (re)indexing; null: reminders off (domain/reminders). */
+  reminderPlan?: number[] | null;
+  /** The last schedule step a reminder went out for (days relative to the due date). */
+  lastReminderStep?: number | null;
+  /** When the last reminder (scheduled or manual) went out. */
+  lastRemindedAt?: string | null;
 };
 
 /** The serialized size an invoice may reach; DynamoDB's item limit is 400 KB. */
@@ -195,6 +203,7 @@ export function applyEdit(invoice: Invoice, input: InvoiceEditInput, ids: IdGene
     if (input[key] !== undefined) (next as Record<string, unknown>)[key] = input[key];
   }
   if (input.allowPartialPayments !== undefined) next.allowPartialPayments = input.allowPartialPayments;
+  if (input.remindersPaused !== undefined) next.remindersPaused = input.remindersPaused;
   if (input.slug !== undefined) next.slug = input.slug ?? ids.slug();
   if (input.billing) next.billing = { ...invoice.billing, ...input.billing };
   if (input.comments !== undefined)

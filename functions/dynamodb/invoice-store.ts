@@ -6,7 +6,7 @@ import { VersionConflict, type InvoiceStore, type NumberRequest, type Page } fro
 import { queryCollection } from './cursor.js';
 import { cancellationReasons } from './dynamo-errors.js';
 import { fromItem } from './items.js';
-import { collections, keys, overdueIndexKeys, searchIndexKeys } from './keys.js';
+import { collections, keys, overdueIndexKeys, reminderIndexKeys, searchIndexKeys } from './keys.js';
 import { NumberedWriter, type TransactItem } from './number-series.js';
 import { linkWrites } from './invoice-links.js';
 import { historyEntry, DELETED_HISTORY_DAYS, type Change } from '../../domain/audit/history.js';
@@ -38,6 +38,8 @@ export class DynamoInvoiceStore implements InvoiceStore {
       gsi1pk: collections.invoices(invoice.accountId),
       gsi1sk: invoice.id,
       ...overdueIndexKeys(invoice),
+      // In every write of the invoice: a payment, void, pause or new due date moves it in (or out of) the index.
+      ...reminderIndexKeys(invoice),
       ...searchIndexKeys(invoice),
       entity: 'invoice',
     };

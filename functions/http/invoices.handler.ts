@@ -34,6 +34,7 @@ import { parseLimit, validate } from './request.js';
 import { ledgerOperations } from './ledger-routes.js';
 import { recurringOperations } from './recurring-routes.js';
 import { auditOperations } from './audit-routes.js';
+import { reminderOperations } from './reminder-routes.js';
 
 const { config, deps, mailer, pdfRecords, documents, audit } = app();
 /** Creating, editing and associating also read deals, quotes and products. */
@@ -110,6 +111,7 @@ export const handler = httpHandler(
     ...ledgerOperations({ ...deps, documents }, show),
     ...recurringOperations({ ...withCrm, recurring: app().recurring }, show),
     ...auditOperations({ ...deps, audit, documents }),
+    ...reminderOperations({ ...deps, reminders: app().reminders, mailer, publicBaseUrl: config.PUBLIC_BASE_URL }, show),
   },
   { idempotency: () => app().idempotency },
 );

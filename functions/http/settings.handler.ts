@@ -5,7 +5,7 @@ import { httpHandler } from './http-handler.js';
 import { presentSettings } from './presenters.js';
 import { validate } from './request.js';
 
-const { deps } = app();
+const { deps, reminders } = app();
 
 export const handler = httpHandler({
   'GET /settings/invoices': async (req) => ({
@@ -14,6 +14,13 @@ export const handler = httpHandler({
   }),
   'PUT /settings/invoices': async (req) => ({
     status: 200,
-    body: presentSettings(await updateSettings(deps, req.actor, validate(settingsInput, req.body), req.ifMatch)),
+    body: presentSettings(
+      await updateSettings(
+        { ...deps, reminderIndex: reminders },
+        req.actor,
+        validate(settingsInput, req.body),
+        req.ifMatch,
+      ),
+    ),
   }),
 });

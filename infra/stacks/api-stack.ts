@@ -28,6 +28,8 @@ import { serverErrorRateAlarm } from './api-alarms.js';
 import { ExportRunner } from './export-runner.js';
 import { OverdueJob } from './overdue-job.js';
 import { RecurringJob } from './recurring-job.js';
+import { RemindersJob } from './reminders-job.js';
+import { BackfillFunction } from './backfill-function.js';
 import { pascal, serviceFunction } from './service-function.js';
 import { StreamConsumer } from './stream-consumer.js';
 
@@ -48,7 +50,8 @@ type Access = {
 };
 export const API_FUNCTION_ACCESS: Record<ApiFunction, Access> = {
   invoices: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: true, sendsMail: true },
-  settings: { table: 'readWrite', indexes: [], readsPdfs: false, sendsMail: false },
+  // The status index: a change of the reminder settings re-keys the account's open invoices.
+  settings: { table: 'readWrite', indexes: ['gsi5'], readsPdfs: false, sendsMail: false },
   contacts: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: false, sendsMail: false },
   companies: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: false, sendsMail: false },
   crm: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: false, sendsMail: false },
@@ -123,6 +126,8 @@ export class ApiStack extends Stack {
   readonly streamConsumer: StreamConsumer;
   readonly overdueJob: OverdueJob;
   readonly recurringJob: RecurringJob;
+  readonly remindersJob: RemindersJob;
+  readonly backfill: BackfillFunction;
   readonly exportRunner: ExportRunner;
   /** arn:aws:ses:<region>:<account>:identity/<mailIdentity> */
   readonly mailIdentityArn: string;
@@ -223,6 +228,8 @@ export class ApiStack extends Stack {
       bus: this.bus,
       publicBaseUrl: props.publicBaseUrl,
       documentRetentionDays: props.documentRetentionDays,
+      mailFrom: props.mailFrom,
+      mailIdentityArn: this.mailIdentityArn,
     });
     this.overdueJob = new OverdueJob(this, 'PastDue', { table: props.table, publicBaseUrl: props.publicBaseUrl });
     this.recurringJob = new RecurringJob(this, 'Recurring', {
@@ -231,6 +238,13 @@ export class ApiStack extends Stack {
       mailFrom: props.mailFrom,
       mailIdentityArn: this.mailIdentityArn,
     });
+    this.remindersJob = new RemindersJob(this, 'Reminders', {
+      table: props.table,
+      publicBaseUrl: props.publicBaseUrl,
+      mailFrom: props.mailFrom,
+      mailIdentityArn: this.mailIdentityArn,
+    });
+    this.backfill = new BackfillFunction(this, 'Backfills', { table: props.table });
     this.exportRunner = new ExportRunner(this, 'Exports', {
       table: props.table,
       bucket: props.pdfBucket,
