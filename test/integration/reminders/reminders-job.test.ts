@@ -1,4 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { simpleParser } from 'mailparser';
+import { OutboxMailer } from '../../../functions/mail/outbox-mailer.js';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
@@ -177,6 +181,26 @@ describe('who gets none', () => {
     expect(second).toHaveLength(2);
     // The amount still due after the partial payment.
     expect(second[1]!.text).toContain('$1,000.00');
+  });
+});
+
+describe('the job writes each reminder in its invoice language', () => {
+  test('the outbox holds the Dutch reminder in Dutch and the German one in German', async () => {
+    const dir = mkdtempSync(join(resolve(import.meta.dirname, '../../../test-output'), 'reminder-outbox-'));
+    const outbox = new OutboxMailer(dir, 'invoices@example.com');
+    w.setNow(new Date('2026-10-01T12:00:00Z'));
+    const a = await reminderAccount(w, { timeZone: 'Europe/Amsterdam' });
+    const dutch = await openInvoice(w, a, '2026-10-10', { language: 'nl', locale: 'nl-NL', currency: 'EUR' });
+    const german = await openInvoice(w, a, '2026-10-10', { language: 'de', locale: 'de-DE', currency: 'EUR' });
+    w.setNow(new Date('2026-10-20T12:00:00Z'));
+    await sendDueReminders(w.deps(outbox), w.now());
+    const parsed = await Promise.all(readdirSync(dir).map(async (f) => simpleParser(readFileSync(join(dir, f)))));
+    const about = (slug: string) => parsed.find((m) => m.text!.includes(`/i/${slug}`))!;
+    expect(about(dutch.slug).subject).toBe(`Herinnering: factuur ${dutch.number} is vervallen`);
+    expect(about(dutch.slug).text).toMatch(/vervallen op 10 oktober 2026 en er staat nog €\s1\.250,00 open/);
+    expect(about(german.slug).subject).toBe(`Zahlungserinnerung: Rechnung ${german.number} ist überfällig`);
+    expect(about(german.slug).text).toMatch(/am 10\. Oktober 2026 fällig, und 1\.250,00\s€ sind noch offen/);
+    rmSync(dir, { recursive: true, force: true });
   });
 });
 
