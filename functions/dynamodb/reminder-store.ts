@@ -21,6 +21,8 @@ import { readShardsBefore } from './sharded-index.js';
 
 /** The sparse reminders index (infra/table-definition.ts). */
 export const REMINDER_INDEX = 'gsi8';
+/** The search index of an account's invoices by status (the type keeps it equal to SEARCH_INDEX.status). */
+const STATUS_INDEX = 'gsi5' satisfies typeof SEARCH_INDEX.status;
 
 /**
  * Reminders in DynamoDB: the job's index (gsi8, keyed by the invoice store in every invoice
@@ -141,15 +143,14 @@ export class DynamoReminderStore implements ReminderIndex {
   }
 
   async rekeyAccount(accountId: string, plan: ReminderPlan): Promise<number> {
-    const index = SEARCH_INDEX.status;
     let moved = 0;
     let start: Record<string, unknown> | undefined;
     do {
       const page = await this.db.send(
         new QueryCommand({
           TableName: this.tableName,
-          IndexName: index,
-          KeyConditionExpression: `${index}pk = :pk`,
+          IndexName: STATUS_INDEX,
+          KeyConditionExpression: `${STATUS_INDEX}pk = :pk`,
           ExpressionAttributeValues: { ':pk': searchPartition(accountId, { index: 'status', status: 'open' }) },
           ExclusiveStartKey: start,
         }),

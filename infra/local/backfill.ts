@@ -25,6 +25,7 @@ async function main(): Promise<number> {
     TABLE_NAME: config.TABLE_NAME,
     DYNAMODB_ENDPOINT: endpoint,
     AWS_REGION: process.env.AWS_REGION ?? 'us-east-1',
+    PUBLIC_BASE_URL: process.env.PUBLIC_BASE_URL ?? `http://${config.HOST}:${config.PORT}`,
   });
   const name = args.find((a) => !a.startsWith('--'));
   const { handler } = await import('../../functions/jobs/backfill.handler.js');

@@ -244,7 +244,10 @@ export class ApiStack extends Stack {
       mailFrom: props.mailFrom,
       mailIdentityArn: this.mailIdentityArn,
     });
-    this.backfill = new BackfillFunction(this, 'Backfills', { table: props.table });
+    this.backfill = new BackfillFunction(this, 'Backfills', {
+      table: props.table,
+      publicBaseUrl: props.publicBaseUrl,
+    });
     this.exportRunner = new ExportRunner(this, 'Exports', {
       table: props.table,
       bucket: props.pdfBucket,

@@ -16,13 +16,14 @@ import { serviceFunction } from './service-function.js';
 export class BackfillFunction extends Construct {
   readonly fn: NodejsFunction;
 
-  constructor(scope: Construct, id: string, props: { table: ITable }) {
+  constructor(scope: Construct, id: string, props: { table: ITable; publicBaseUrl: string }) {
     super(scope, id);
     this.fn = serviceFunction(this, 'Backfill', {
       entry: BACKFILL_FUNCTION_ENTRY,
       description: 'Backfills stored items with new keys and fields (invoked by hand; resumable)',
       timeout: Duration.minutes(15),
-      environment: { TABLE_NAME: props.table.tableName },
+      // functions/config/env.ts wants the public URL of every function, though no backfill builds a link yet.
+      environment: { TABLE_NAME: props.table.tableName, PUBLIC_BASE_URL: props.publicBaseUrl },
     });
     this.fn.addToRolePolicy(
       new PolicyStatement({
