@@ -13,6 +13,7 @@ import type { Change, HistoryEntry } from './audit/history.js';
 import type { ChainEntry } from './audit/chain.js';
 import type { Reminder } from './reminders/reminder.js';
 import type { ReminderPlan } from './reminders/reminder-schedule.js';
+import type { AssociationLabel } from './labels/association-label.js';
 
 /** A page of results and the opaque cursor of the next page, if any. */
 export type Page<T> = { items: T[]; next: string | null };
@@ -70,7 +71,7 @@ export type ProductStore = RecordStore<Product>;
 
 /** The CRM records an invoice names, and so the ones whose invoices can be listed. */
 /** A recurring schedule lists the invoices it issued through the same links. */
-export type LinkedKind = 'contact' | 'company' | 'deal' | 'quote' | 'recurringInvoice';
+export type LinkedKind = 'contact' | 'company' | 'deal' | 'quote' | 'recurringInvoice' | 'associationLabel';
 
 /**
  * One invoice that names a record, and whether it has been issued (finalized: open, paid or
@@ -238,7 +239,7 @@ export interface InvoiceSearchIndex {
   /** The invoices naming a contact or company, at most `max` of them (`overflow` if there are more). */
   linked(
     accountId: string,
-    kind: 'contact' | 'company',
+    kind: 'contact' | 'company' | 'associationLabel',
     recordId: string,
     max: number,
   ): Promise<{ items: Invoice[]; overflow: boolean }>;
@@ -339,4 +340,35 @@ export interface ReminderIndex {
   rekey(invoice: Invoice, plan: ReminderPlan): Promise<boolean>;
   /** `rekey` over every open invoice of the account (read from the status index, never a Scan); how many moved. */
   rekeyAccount(accountId: string, plan: ReminderPlan): Promise<number>;
+}
+
+/** The account already has as many association labels as it may (MAX_ASSOCIATION_LABELS). */
+export class LabelLimitReached extends Error {
+  constructor() {
+    super('the account has the most association labels it may have');
+    this.name = 'LabelLimitReached';
+  }
+}
+
+/** An invoice still names the label on one of its associations. */
+export class LabelInUse extends Error {
+  constructor() {
+    super('an invoice uses the label');
+    this.name = 'LabelInUse';
+  }
+}
+
+/**
+ * Association labels. The per-account limit is a counter moved in the same transaction as the
+ * label, and a label is deleted only while no invoice names it: invoices name their labels through
+ * link items in the label's partition (written with the invoice), and a write that adds a label to
+ * an invoice checks, in its transaction, that the label exists and is not being deleted.
+ */
+export interface AssociationLabelStore {
+  /** Throws `LabelLimitReached` at the limit. */
+  create(label: AssociationLabel): Promise<AssociationLabel>;
+  get(accountId: string, id: string): Promise<AssociationLabel | null>;
+  list(accountId: string, limit: number, cursor: string | null): Promise<Page<AssociationLabel>>;
+  /** Throws `LabelInUse` while an invoice names it. */
+  remove(label: AssociationLabel, now: string): Promise<void>;
 }

@@ -20,6 +20,7 @@ import { DynamoRecurringStore } from './dynamodb/recurring-store.js';
 import { searchAdapters } from './search-wiring.js';
 import { DynamoAuditLog } from './dynamodb/audit-log.js';
 import { DynamoReminderStore } from './dynamodb/reminder-store.js';
+import { DynamoAssociationLabelStore } from './dynamodb/association-label-store.js';
 import type { SendRemindersDeps } from '../domain/jobs/send-reminders.js';
 
 const ulid = monotonicFactory();
@@ -43,7 +44,9 @@ export function wire() {
   });
   const db = documentClient(dynamo);
   const invoices = new DynamoInvoiceStore(db, config.TABLE_NAME);
+  const labels = new DynamoAssociationLabelStore(db, config.TABLE_NAME);
   const deps: InvoiceDeps = {
+    labels,
     invoices,
     settings: new DynamoSettingsStore(db, config.TABLE_NAME),
     contacts: new DynamoRecordStore<Contact>(db, config.TABLE_NAME, 'contact'),
@@ -69,6 +72,7 @@ export function wire() {
     index: searchAdapters(db, config.TABLE_NAME),
     recurring: new DynamoRecurringStore(db, config.TABLE_NAME, invoices),
     reminders: new DynamoReminderStore(db, config.TABLE_NAME, invoices),
+    labels,
   };
 }
 

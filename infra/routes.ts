@@ -11,6 +11,7 @@ import {
   quoteInput,
 } from '../domain/crm/sales-records.js';
 import { settingsInput } from '../domain/settings/settings.js';
+import { associationInput, associationLabelInput } from '../domain/labels/association-label.js';
 import { creditNoteInput } from '../domain/credit-notes/credit-note.js';
 import { paymentInput } from '../domain/payments/payment.js';
 import { searchInput } from '../domain/search/search-input.js';
@@ -67,6 +68,31 @@ export const ROUTES: RouteDef[] = [
     'Change the invoice settings (fields left out keep their values)',
     200,
     settingsInput,
+  ),
+
+  r(
+    'GET',
+    '/association-labels',
+    'settings',
+    'invoices:read',
+    "The account's association labels (for contact and company associations)",
+  ),
+  r(
+    'POST',
+    '/association-labels',
+    'settings',
+    'settings:write',
+    'Define an association label (at most 50 per account)',
+    201,
+    associationLabelInput,
+  ),
+  r(
+    'DELETE',
+    '/association-labels/{id}',
+    'settings',
+    'settings:write',
+    'Delete an association label (409 while an invoice uses it)',
+    204,
   ),
 
   r(
@@ -129,7 +155,9 @@ export const ROUTES: RouteDef[] = [
     '/invoices/{id}/associations/{type}/{targetId}',
     'invoices',
     'invoices:write',
-    'Associate a contact or company (drafts only), or a deal or quote (any status)',
+    'Associate a contact or company (drafts only, with `labels`: association label ids), or a deal or quote (any status)',
+    200,
+    associationInput.partial(),
   ),
   r(
     'DELETE',

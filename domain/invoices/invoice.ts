@@ -1,4 +1,5 @@
 import type { Versioned } from '../crm/records.js';
+import type { AppliedLabel } from '../labels/association-label.js';
 import { validationError, type FieldError } from '../errors.js';
 import { daysBetween, addDays, isCalendarDate } from '../dates/calendar.js';
 import { dueDateFor, type PaymentTerms } from '../dates/payment-terms.js';
@@ -62,6 +63,8 @@ export type Invoice = Versioned & {
   pdf: { status: 'none' | 'pending' | 'ready'; sha256: string | null };
   /** The recurring schedule that issued it (domain/recurring); absent on invoices made by hand. */
   recurringInvoiceId?: string | null;
+  /** Account-defined labels on the contact and company associations, by associated record id. */
+  associationLabels?: Record<string, AppliedLabel[]>;
   /** No payment reminders for this invoice while true (domain/reminders). */
   remindersPaused?: boolean;
   /** The account's reminder steps as of the last (re)indexing; null: reminders off (domain/reminders). */
@@ -246,6 +249,13 @@ export function applyEdit(invoice: Invoice, input: InvoiceEditInput, ids: IdGene
   }
 
   if (errors.length) throw validationError('The invoice has invalid fields', errors);
+  // Labels belong to associations: a record no longer associated takes its labels with it.
+  if (next.associationLabels) {
+    const associated = new Set([...next.contacts, ...(next.company ? [next.company] : [])]);
+    next.associationLabels = Object.fromEntries(
+      Object.entries(next.associationLabels).filter(([recordId]) => associated.has(recordId)),
+    );
+  }
   const result = withTotals(next);
   if (Buffer.byteLength(JSON.stringify(result)) > MAX_INVOICE_BYTES) {
     throw validationError('The invoice is too large to store', [

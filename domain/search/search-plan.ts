@@ -9,7 +9,9 @@ import type { InvoiceProperty } from './invoice-properties.js';
  * (one contact's invoices, a few numbers…) read whole and sorted in memory, up to a cap; past the
  * cap the `fallback` (an ordered read of the whole account) takes over, or the search is refused.
  */
-export type Source = { kind: 'scan'; scan: IndexScan } | { kind: 'linked'; record: 'contact' | 'company'; id: string };
+export type Source =
+  | { kind: 'scan'; scan: IndexScan }
+  | { kind: 'linked'; record: 'contact' | 'company' | 'associationLabel'; id: string };
 export type GroupPlan =
   { mode: 'ordered'; scans: IndexScan[] } | { mode: 'sorted'; sources: Source[]; fallback: IndexScan[] | null };
 
@@ -90,6 +92,9 @@ function narrowSources(group: CompiledGroup, broadToo: boolean): Source[] | null
     const ids = pinned(group, record);
     if (ids) return ids.map((id) => ({ kind: 'linked', record, id }));
   }
+  // An association label's invoices are the link items in its partition (functions/dynamodb/invoice-links.ts).
+  const labels = pinned(group, 'associationLabel');
+  if (labels) return labels.map((id) => ({ kind: 'linked', record: 'associationLabel', id }));
   const owners = pinned(group, 'owner');
   if (owners)
     return owners.map((owner) => ({

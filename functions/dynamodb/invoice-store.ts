@@ -209,6 +209,12 @@ export class DynamoInvoiceStore implements InvoiceStore {
           const detail = `The slug ${invoice.slug} is already used${invoice.domain ? ` on ${invoice.domain}` : ''}`;
           return new DomainError('conflict', detail, [{ path: 'slug', message: 'is already used' }]);
         }
+        // The only other conditions among the invoice's own items: an association label it newly
+        // names must exist and not be being deleted (invoice-links.ts).
+        if (reasons.includes('ConditionalCheckFailed'))
+          return new DomainError('conflict', 'An association label of this change was deleted meanwhile', [
+            { path: 'labels', message: 'names a label that no longer exists' },
+          ]);
         return undefined;
       },
       busy: 'Too many invoices are being numbered at once; retry shortly',

@@ -87,6 +87,8 @@ export const keys = {
     pk: `${acc(accountId)}#INV#${invoiceId}`,
     sk: `${REMINDER_SK}${id}`,
   }),
+  /** How many association labels the account has: its limit is a condition on this counter. */
+  associationLabelCounter: (accountId: string): Key => ({ pk: acc(accountId), sk: 'COUNTER#ASSOCIATIONLABELS' }),
   /** A backfill's checkpoint (infra/local/backfill.ts, functions/jobs/backfill.handler.ts): not a tenant's. */
   backfill: (name: string): Key => ({ pk: 'BACKFILL', sk: `BACKFILL#${name}` }),
   /** The account's chain of issued documents: its counter holds the next sequence and the last link. */

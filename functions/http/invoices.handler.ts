@@ -22,6 +22,7 @@ import {
   updateInvoiceFromRequest,
 } from '../../domain/invoices/invoice-conversion.js';
 import type { Invoice } from '../../domain/invoices/invoice.js';
+import { associationInput } from '../../domain/labels/association-label.js';
 import { invoicePdfLink, previewInvoice } from '../../domain/documents/document-use-cases.js';
 import { sendInvoice } from '../../domain/invoices/send-invoice.js';
 import { countMetric, METRIC, type MetricName } from '../observability/metrics.js';
@@ -102,7 +103,10 @@ export const handler = httpHandler(
     'GET /invoices/{id}/preview': (req) => previewInvoice(deps, req.actor, req.params.id!).then(invoiceHtml),
     'PUT /invoices/{id}/associations/{type}/{targetId}': (req) => {
       const p = validate(associationParams, req.params);
-      return associateRecord(withCrm, req.actor, req.params.id!, p.type, p.targetId, req.ifMatch).then(ok(200));
+      const body = validate(associationInput.partial(), req.body ?? {});
+      return associateRecord(withCrm, req.actor, req.params.id!, p.type, p.targetId, req.ifMatch, body.labels).then(
+        ok(200),
+      );
     },
     'DELETE /invoices/{id}/associations/{type}/{targetId}': (req) => {
       const p = validate(associationParams, req.params);

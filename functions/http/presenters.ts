@@ -12,6 +12,7 @@ export function presentInvoice(invoice: Invoice, publicBaseUrl: string) {
   const { accountId: _a, reminderPlan: _p, ...rest } = invoice;
   return {
     ...rest,
+    associationLabels: invoice.associationLabels ?? {},
     remindersPaused: invoice.remindersPaused ?? false,
     lastRemindedAt: invoice.lastRemindedAt ?? null,
     nextReminderOn: nextReminderOn(invoice),

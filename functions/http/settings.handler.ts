@@ -2,10 +2,18 @@ import { getSettings, updateSettings } from '../../domain/settings/settings-use-
 import { settingsInput } from '../../domain/settings/settings.js';
 import { app } from '../wiring.js';
 import { httpHandler } from './http-handler.js';
-import { presentSettings } from './presenters.js';
-import { validate } from './request.js';
+import { presentPage, presentSettings } from './presenters.js';
+import { parseLimit, validate } from './request.js';
+import { associationLabelInput, type AssociationLabel } from '../../domain/labels/association-label.js';
+import { createLabel, deleteLabel, listLabels } from '../../domain/labels/label-use-cases.js';
 
-const { deps, reminders } = app();
+const { deps, reminders, labels } = app();
+const labelDeps = { labels, clock: deps.clock, ids: deps.ids };
+/** `{ id, objectType, label }` and its bookkeeping, without the tenant. */
+const presentLabel = (l: AssociationLabel) => {
+  const { accountId: _a, kind: _k, ...rest } = l;
+  return rest;
+};
 
 export const handler = httpHandler({
   'GET /settings/invoices': async (req) => ({
@@ -23,4 +31,16 @@ export const handler = httpHandler({
       ),
     ),
   }),
+  'GET /association-labels': async (req) => {
+    const { limit, after } = parseLimit(req.query);
+    return { status: 200, body: presentPage(await listLabels(labelDeps, req.actor, limit, after), presentLabel) };
+  },
+  'POST /association-labels': async (req) => ({
+    status: 201,
+    body: presentLabel(await createLabel(labelDeps, req.actor, validate(associationLabelInput, req.body))),
+  }),
+  'DELETE /association-labels/{id}': async (req) => {
+    await deleteLabel(labelDeps, req.actor, req.params.id!);
+    return { status: 204 };
+  },
 });

@@ -50,8 +50,9 @@ type Access = {
 };
 export const API_FUNCTION_ACCESS: Record<ApiFunction, Access> = {
   invoices: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: true, sendsMail: true },
-  // The status index: a change of the reminder settings re-keys the account's open invoices.
-  settings: { table: 'readWrite', indexes: ['gsi5'], readsPdfs: false, sendsMail: false },
+  // gsi1 lists the association labels; the status index: a change of the reminder settings
+  // re-keys the account's open invoices.
+  settings: { table: 'readWrite', indexes: ['gsi1', 'gsi5'], readsPdfs: false, sendsMail: false },
   contacts: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: false, sendsMail: false },
   companies: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: false, sendsMail: false },
   crm: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: false, sendsMail: false },

@@ -49,6 +49,9 @@ export const SAMPLE_BODIES: Record<string, (s: Seeded) => unknown> = {
     lineItems: [{ name: 'Work', unitPrice: 10_000 }],
   }),
   'PATCH /invoices/{id}': () => ({ poNumber: 'PO 2', lineItems: [{ name: 'Changed', unitPrice: 1 }] }),
+  // Labels must match the association's type, which varies by path: none here (the labels suite covers them).
+  'PUT /invoices/{id}/associations/{type}/{targetId}': () => ({}),
+  'POST /association-labels': () => ({ objectType: 'contact', label: 'Billing contact' }),
   'POST /invoices/{id}/mark-paid': () => ({ paidAt: '2026-01-15', method: 'cash' }),
   'POST /invoices/{id}/payments': () => ({ amount: 100, paidAt: '2026-01-15', method: 'card' }),
   'POST /invoices/{id}/credit-notes': () => ({ amount: 100, reason: 'Goodwill' }),
