@@ -14,6 +14,7 @@ import type { ChainEntry } from './audit/chain.js';
 import type { Reminder } from './reminders/reminder.js';
 import type { ReminderPlan } from './reminders/reminder-schedule.js';
 import type { AssociationLabel } from './labels/association-label.js';
+import type { Snippet } from './snippets/snippet.js';
 
 /** A page of results and the opaque cursor of the next page, if any. */
 export type Page<T> = { items: T[]; next: string | null };
@@ -371,4 +372,34 @@ export interface AssociationLabelStore {
   list(accountId: string, limit: number, cursor: string | null): Promise<Page<AssociationLabel>>;
   /** Throws `LabelInUse` while an invoice names it. */
   remove(label: AssociationLabel, now: string): Promise<void>;
+}
+
+/** Another snippet of the account has the shortcut. */
+export class ShortcutTaken extends Error {
+  constructor() {
+    super('the shortcut is taken');
+    this.name = 'ShortcutTaken';
+  }
+}
+
+/** The account already has as many snippets as it may (MAX_SNIPPETS). */
+export class SnippetLimitReached extends Error {
+  constructor() {
+    super('the account has the most snippets it may have');
+    this.name = 'SnippetLimitReached';
+  }
+}
+
+/**
+ * Comment snippets. A shortcut is unique per account (ignoring case) by a guard item written in the
+ * same transaction as the snippet, and the per-account limit is a counter moved in it too.
+ */
+export interface SnippetStore {
+  /** Throws `ShortcutTaken` or `SnippetLimitReached`. */
+  create(snippet: Snippet): Promise<Snippet>;
+  get(accountId: string, id: string): Promise<Snippet | null>;
+  list(accountId: string, limit: number, cursor: string | null): Promise<Page<Snippet>>;
+  /** Throws `VersionConflict` if the stored version moved, `ShortcutTaken` if the new shortcut is. */
+  replace(previous: Snippet, next: Snippet): Promise<Snippet>;
+  remove(snippet: Snippet): Promise<void>;
 }

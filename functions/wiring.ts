@@ -21,6 +21,7 @@ import { searchAdapters } from './search-wiring.js';
 import { DynamoAuditLog } from './dynamodb/audit-log.js';
 import { DynamoReminderStore } from './dynamodb/reminder-store.js';
 import { DynamoAssociationLabelStore } from './dynamodb/association-label-store.js';
+import { DynamoSnippetStore } from './dynamodb/snippet-store.js';
 import type { SendRemindersDeps } from '../domain/jobs/send-reminders.js';
 
 const ulid = monotonicFactory();
@@ -73,6 +74,7 @@ export function wire() {
     recurring: new DynamoRecurringStore(db, config.TABLE_NAME, invoices),
     reminders: new DynamoReminderStore(db, config.TABLE_NAME, invoices),
     labels,
+    snippets: new DynamoSnippetStore(db, config.TABLE_NAME),
   };
 }
 

@@ -12,6 +12,7 @@ import {
 } from '../domain/crm/sales-records.js';
 import { settingsInput } from '../domain/settings/settings.js';
 import { associationInput, associationLabelInput } from '../domain/labels/association-label.js';
+import { insertSnippetInput, snippetInput, snippetPatch } from '../domain/snippets/snippet.js';
 import { creditNoteInput } from '../domain/credit-notes/credit-note.js';
 import { paymentInput } from '../domain/payments/payment.js';
 import { searchInput } from '../domain/search/search-input.js';
@@ -95,6 +96,28 @@ export const ROUTES: RouteDef[] = [
     204,
   ),
 
+  r('GET', '/snippets', 'settings', 'invoices:read', "The account's comment snippets"),
+  r(
+    'POST',
+    '/snippets',
+    'settings',
+    'invoices:write',
+    'Create a comment snippet (unique shortcut; at most 500)',
+    201,
+    snippetInput,
+  ),
+  r('GET', '/snippets/{id}', 'settings', 'invoices:read', 'One snippet'),
+  r(
+    'PATCH',
+    '/snippets/{id}',
+    'settings',
+    'invoices:write',
+    'Change a snippet (invoices it was inserted into keep their copy)',
+    200,
+    snippetPatch,
+  ),
+  r('DELETE', '/snippets/{id}', 'settings', 'invoices:write', 'Delete a snippet', 204),
+
   r(
     'POST',
     '/invoices',
@@ -126,6 +149,15 @@ export const ROUTES: RouteDef[] = [
     'invoices',
     'invoices:write',
     "Email the invoice's contacts a link to it (open or paid invoices)",
+  ),
+  r(
+    'POST',
+    '/invoices/{id}/insert-snippet',
+    'invoices',
+    'invoices:write',
+    "Append a snippet to a draft's comments (409 once finalized)",
+    200,
+    insertSnippetInput,
   ),
   r(
     'POST',

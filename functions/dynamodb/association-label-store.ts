@@ -1,7 +1,8 @@
 import { QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { MAX_ASSOCIATION_LABELS, type AssociationLabel } from '../../domain/labels/association-label.js';
 import { LabelInUse, LabelLimitReached, type AssociationLabelStore, type Page } from '../../domain/ports.js';
-import { cancellationReasons } from './dynamo-errors.js';
+import { cancellationReasons, isConditionFailure } from './dynamo-errors.js';
+import { notFound } from '../../domain/errors.js';
 import { collections, INVOICE_LINK_PREFIX, keys } from './keys.js';
 import { DynamoRecordStore } from './record-store.js';
 
@@ -76,16 +77,23 @@ export class DynamoAssociationLabelStore implements AssociationLabelStore {
    */
   async remove(label: AssociationLabel, now: string): Promise<void> {
     const key = keys.record(label.accountId, KIND, label.id);
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: key,
-        UpdateExpression: 'SET #deleting = :now',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#deleting': 'deletingSince' },
-        ExpressionAttributeValues: { ':now': now },
-      }),
-    );
+    // A concurrent delete got there first: the label is gone either way.
+    const gone = () => notFound('Association label', label.id);
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: key,
+          UpdateExpression: 'SET #deleting = :now',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#deleting': 'deletingSince' },
+          ExpressionAttributeValues: { ':now': now },
+        }),
+      );
+    } catch (e) {
+      if (isConditionFailure(e)) throw gone();
+      throw e;
+    }
     const used = await this.db.send(
       new QueryCommand({
         TableName: this.tableName,
@@ -106,21 +114,27 @@ export class DynamoAssociationLabelStore implements AssociationLabelStore {
       );
       throw new LabelInUse();
     }
-    await this.db.send(
-      new TransactWriteCommand({
-        TransactItems: [
-          { Delete: { TableName: this.tableName, Key: key } },
-          {
-            Update: {
-              TableName: this.tableName,
-              Key: keys.associationLabelCounter(label.accountId),
-              UpdateExpression: 'ADD #n :minus',
-              ExpressionAttributeNames: { '#n': 'count' },
-              ExpressionAttributeValues: { ':minus': -1 },
+    try {
+      await this.db.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            // Conditional, so two deletes at once count the label down once.
+            { Delete: { TableName: this.tableName, Key: key, ConditionExpression: 'attribute_exists(pk)' } },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: keys.associationLabelCounter(label.accountId),
+                UpdateExpression: 'ADD #n :minus',
+                ExpressionAttributeNames: { '#n': 'count' },
+                ExpressionAttributeValues: { ':minus': -1 },
+              },
             },
-          },
-        ],
-      }),
-    );
+          ],
+        }),
+      );
+    } catch (e) {
+      if (cancellationReasons(e)?.[0] === 'ConditionalCheckFailed') throw gone();
+      throw e;
+    }
   }
 }

@@ -89,6 +89,13 @@ export const keys = {
   }),
   /** How many association labels the account has: its limit is a condition on this counter. */
   associationLabelCounter: (accountId: string): Key => ({ pk: acc(accountId), sk: 'COUNTER#ASSOCIATIONLABELS' }),
+  /** How many snippets the account has: its limit is a condition on this counter. */
+  snippetCounter: (accountId: string): Key => ({ pk: acc(accountId), sk: 'COUNTER#SNIPPETS' }),
+  /** One item per snippet shortcut in use (lower-cased): a second snippet with it cannot be written. */
+  snippetShortcut: (accountId: string, shortcut: string): Key => ({
+    pk: `${acc(accountId)}#SNIPPETSHORTCUT#${shortcut.toLowerCase()}`,
+    sk: 'SNIPPETSHORTCUT',
+  }),
   /** A backfill's checkpoint (infra/local/backfill.ts, functions/jobs/backfill.handler.ts): not a tenant's. */
   backfill: (name: string): Key => ({ pk: 'BACKFILL', sk: `BACKFILL#${name}` }),
   /** The account's chain of issued documents: its counter holds the next sequence and the last link. */

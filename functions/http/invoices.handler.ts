@@ -23,6 +23,8 @@ import {
 } from '../../domain/invoices/invoice-conversion.js';
 import type { Invoice } from '../../domain/invoices/invoice.js';
 import { associationInput } from '../../domain/labels/association-label.js';
+import { insertSnippetInput } from '../../domain/snippets/snippet.js';
+import { insertSnippet } from '../../domain/snippets/snippet-use-cases.js';
 import { invoicePdfLink, previewInvoice } from '../../domain/documents/document-use-cases.js';
 import { sendInvoice } from '../../domain/invoices/send-invoice.js';
 import { countMetric, METRIC, type MetricName } from '../observability/metrics.js';
@@ -112,6 +114,14 @@ export const handler = httpHandler(
       const p = validate(associationParams, req.params);
       return dissociateRecord(withCrm, req.actor, req.params.id!, p.type, p.targetId, req.ifMatch).then(ok(200));
     },
+    'POST /invoices/{id}/insert-snippet': (req) =>
+      insertSnippet(
+        { ...deps, snippets: app().snippets },
+        req.actor,
+        req.params.id!,
+        validate(insertSnippetInput, req.body).snippetId,
+        req.ifMatch,
+      ).then(ok(200)),
     ...ledgerOperations({ ...deps, documents }, show),
     ...recurringOperations({ ...withCrm, recurring: app().recurring }, show),
     ...auditOperations({ ...deps, audit, documents }),

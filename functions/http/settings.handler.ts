@@ -6,9 +6,23 @@ import { presentPage, presentSettings } from './presenters.js';
 import { parseLimit, validate } from './request.js';
 import { associationLabelInput, type AssociationLabel } from '../../domain/labels/association-label.js';
 import { createLabel, deleteLabel, listLabels } from '../../domain/labels/label-use-cases.js';
+import { snippetInput, snippetPatch, type Snippet } from '../../domain/snippets/snippet.js';
+import {
+  createSnippet,
+  deleteSnippet,
+  getSnippet,
+  listSnippets,
+  updateSnippet,
+} from '../../domain/snippets/snippet-use-cases.js';
 
-const { deps, reminders, labels } = app();
+const { deps, reminders, labels, snippets } = app();
+const snippetDeps = { snippets, clock: deps.clock, ids: deps.ids };
 const labelDeps = { labels, clock: deps.clock, ids: deps.ids };
+/** `{ id, shortcut, body }` and its bookkeeping, without the tenant. */
+const presentSnippet = (s: Snippet) => {
+  const { accountId: _a, kind: _k, ...rest } = s;
+  return rest;
+};
 /** `{ id, objectType, label }` and its bookkeeping, without the tenant. */
 const presentLabel = (l: AssociationLabel) => {
   const { accountId: _a, kind: _k, ...rest } = l;
@@ -41,6 +55,28 @@ export const handler = httpHandler({
   }),
   'DELETE /association-labels/{id}': async (req) => {
     await deleteLabel(labelDeps, req.actor, req.params.id!);
+    return { status: 204 };
+  },
+  'GET /snippets': async (req) => {
+    const { limit, after } = parseLimit(req.query);
+    return { status: 200, body: presentPage(await listSnippets(snippetDeps, req.actor, limit, after), presentSnippet) };
+  },
+  'POST /snippets': async (req) => ({
+    status: 201,
+    body: presentSnippet(await createSnippet(snippetDeps, req.actor, validate(snippetInput, req.body))),
+  }),
+  'GET /snippets/{id}': async (req) => ({
+    status: 200,
+    body: presentSnippet(await getSnippet(snippetDeps, req.actor, req.params.id!)),
+  }),
+  'PATCH /snippets/{id}': async (req) => ({
+    status: 200,
+    body: presentSnippet(
+      await updateSnippet(snippetDeps, req.actor, req.params.id!, validate(snippetPatch, req.body), req.ifMatch),
+    ),
+  }),
+  'DELETE /snippets/{id}': async (req) => {
+    await deleteSnippet(snippetDeps, req.actor, req.params.id!, req.ifMatch);
     return { status: 204 };
   },
 });

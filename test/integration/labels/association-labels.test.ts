@@ -143,3 +143,16 @@ describe('association labels', () => {
     expect(JSON.stringify(res.body)).not.toContain('Mine');
   });
 });
+
+describe('deleting at once', () => {
+  test('two deletes of one label: one 204, one 404, and the count goes down once', async () => {
+    const own = client(stack.baseUrl, await stack.token(uniqueAccount()));
+    for (let i = 0; i < 49; i++) await own('POST', '/association-labels', { objectType: 'contact', label: `L${i}` });
+    const last = (await own('POST', '/association-labels', { objectType: 'contact', label: 'Last' })).body;
+    const both = await Promise.all([1, 2].map(() => own('DELETE', `/association-labels/${last.id}`)));
+    expect(both.map((r) => r.status).sort()).toEqual([204, 404]);
+    // Down by exactly one: one place free, not two.
+    expect((await own('POST', '/association-labels', { objectType: 'contact', label: 'A' })).status).toBe(201);
+    expect((await own('POST', '/association-labels', { objectType: 'contact', label: 'B' })).status).toBe(422);
+  });
+});
