@@ -125,13 +125,14 @@ export async function insertSnippet(
   snippetId: string,
   ifMatch?: number,
 ): Promise<Invoice> {
-  const snippet = await deps.snippets.get(actor.accountId, snippetId);
-  if (!snippet) throw fieldError('snippetId', `no snippet ${snippetId} in this account`);
   return mutate(
     () => loadInvoice(deps, actor, invoiceId),
     ifMatch,
     async (current) => {
+      // The invoice first: another account's invoice is a 404 whatever the body names.
       assertAllowed('edit', current.status);
+      const snippet = await deps.snippets.get(actor.accountId, snippetId);
+      if (!snippet) throw fieldError('snippetId', `no snippet ${snippetId} in this account`);
       const comments = sanitizeRichText(`${current.comments ?? ''}${snippet.body}`);
       if (comments.length > MAX_COMMENTS_CHARS)
         throw fieldError('snippetId', `the comments would pass ${MAX_COMMENTS_CHARS} characters`);
