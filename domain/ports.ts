@@ -139,7 +139,17 @@ export interface PdfRenderer {
 }
 
 /** Email to a buyer: one RFC 5322 message per recipient. */
-export type MailMessage = { to: string; subject: string; text: string; html: string };
+export type MailMessage = {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /**
+   * Names this message once (an invoice, the request that sends it, the recipient): a mailer
+   * that can (the local outbox) writes a message with a name it has seen before only once.
+   */
+  idempotencyKey?: string;
+};
 export interface Mailer {
   send(message: MailMessage): Promise<void>;
 }
@@ -307,7 +317,11 @@ export interface AuditLog {
   ): Promise<Page<HistoryEntry>>;
   /** The chain, in sequence order, strictly after `afterSequence`. */
   chain(accountId: string, afterSequence: number, limit: number): Promise<ChainEntry[]>;
-  /** Null before the account's first issued document. */
+  /**
+   * How far the chain is known to have gone, from more than its entries (which a deletion at the
+   * end would leave no gap in); null before the account's first issued document. It may lag a
+   * moment behind the entries, never run ahead of what was written.
+   */
   head(accountId: string): Promise<ChainHead | null>;
 }
 

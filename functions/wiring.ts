@@ -23,6 +23,7 @@ import { DynamoReminderStore } from './dynamodb/reminder-store.js';
 import { DynamoAssociationLabelStore } from './dynamodb/association-label-store.js';
 import { DynamoSnippetStore } from './dynamodb/snippet-store.js';
 import type { SendRemindersDeps } from '../domain/jobs/send-reminders.js';
+import { webhookAdapters } from './webhooks/webhook-wiring.js';
 
 const ulid = monotonicFactory();
 
@@ -75,6 +76,7 @@ export function wire() {
     reminders: new DynamoReminderStore(db, config.TABLE_NAME, invoices),
     labels,
     snippets: new DynamoSnippetStore(db, config.TABLE_NAME),
+    webhooks: webhookAdapters(config, db),
   };
 }
 

@@ -69,6 +69,7 @@ export function acknowledgeNagFindings({ stateful, api }: { stateful: StatefulSt
     api.remindersJob.fn,
     api.backfill.fn,
     api.exportRunner.fn,
+    api.webhookDelivery.fn,
   ];
   for (const fn of functions) {
     acknowledge(

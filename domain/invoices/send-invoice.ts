@@ -17,20 +17,24 @@ export type SendDeps = InvoiceDeps & { mailer: Mailer; publicBaseUrl: string };
  * `sentAt` (its stream record publishes `invoice.sent`). Open and paid invoices can be sent (a
  * paid one as a receipt); a draft has nothing to send yet and a voided one nothing to ask for.
  */
-export async function sendInvoice(deps: SendDeps, actor: Actor, id: string, ifMatch?: number): Promise<Invoice> {
+export async function sendInvoice(
+  deps: SendDeps,
+  actor: Actor,
+  id: string,
+  ifMatch?: number,
+  requestId?: string,
+): Promise<Invoice> {
+  // The mail goes out once per request: when the `sentAt` write loses a version race (a payment,
+  // an edit landed in between) the retry re-reads and writes again, but does not mail again.
+  let mailed = false;
   return mutate(
     () => loadInvoice(deps, actor, id),
     ifMatch,
     async (current) => {
       assertAllowed('send', current.status);
-      const contacts = (await Promise.all(current.contacts.map((c) => deps.contacts.get(actor.accountId, c)))).filter(
-        (c) => c?.email,
-      );
-      if (contacts.length === 0) throw fieldError('contacts', 'no contact of this invoice has an email address');
-      for (const contact of contacts) {
-        // A paid invoice sent again is its receipt.
-        const kind = current.status === 'paid' ? 'receipt' : 'send';
-        await deps.mailer.send(invoiceEmail({ kind }, current, contact!, deps.publicBaseUrl));
+      if (!mailed) {
+        await mailContacts(deps, actor, current, requestId);
+        mailed = true;
       }
       const now = toInstant(deps.clock.now());
       return deps.invoices.replace(
@@ -40,4 +44,19 @@ export async function sendInvoice(deps: SendDeps, actor: Actor, id: string, ifMa
       );
     },
   );
+}
+
+async function mailContacts(deps: SendDeps, actor: Actor, invoice: Invoice, requestId: string | undefined) {
+  const contacts = (await Promise.all(invoice.contacts.map((c) => deps.contacts.get(actor.accountId, c)))).filter(
+    (c) => c?.email,
+  );
+  if (contacts.length === 0) throw fieldError('contacts', 'no contact of this invoice has an email address');
+  // A paid invoice sent again is its receipt.
+  const kind = invoice.status === 'paid' ? 'receipt' : 'send';
+  for (const contact of contacts) {
+    await deps.mailer.send({
+      ...invoiceEmail({ kind }, invoice, contact!, deps.publicBaseUrl),
+      ...(requestId ? { idempotencyKey: `send-${invoice.id}-${requestId}-${contact!.id}` } : {}),
+    });
+  }
 }

@@ -122,6 +122,6 @@ async function remindOne(
   }
   if (!recipients.length) return 'noRecipient';
   // Only the run that won the claim gets here: a crash between claim and email loses the email, never doubles it.
-  await mailReminder(deps, claimed, recipients, account.today);
+  await mailReminder(deps, claimed, reminder, recipients, account.today);
   return 'sent';
 }

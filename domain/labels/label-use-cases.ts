@@ -14,7 +14,11 @@ import { MAX_ASSOCIATION_LABELS, type AssociationLabel, type AssociationLabelInp
 export type LabelDeps = { labels: AssociationLabelStore; clock: Clock; ids: IdGenerator };
 
 /** A new label; at most MAX_ASSOCIATION_LABELS per account (422 beyond, held by the store's counter). */
-export async function createLabel(deps: LabelDeps, actor: Actor, input: AssociationLabelInput): Promise<AssociationLabel> {
+export async function createLabel(
+  deps: LabelDeps,
+  actor: Actor,
+  input: AssociationLabelInput,
+): Promise<AssociationLabel> {
   const now = toInstant(deps.clock.now());
   try {
     return await deps.labels.create({

@@ -55,11 +55,15 @@ export function reminderClaim(
 export async function mailReminder(
   deps: Pick<ReminderDeps, 'mailer' | 'publicBaseUrl'>,
   invoice: Invoice,
+  reminder: Reminder,
   recipients: Contact[],
   today: string,
 ): Promise<void> {
   for (const contact of recipients)
-    await deps.mailer.send(invoiceEmail({ kind: 'reminder', today }, invoice, contact, deps.publicBaseUrl));
+    await deps.mailer.send({
+      ...invoiceEmail({ kind: 'reminder', today }, invoice, contact, deps.publicBaseUrl),
+      idempotencyKey: `reminder-${reminder.id}-${contact.id}`,
+    });
 }
 
 /**
@@ -119,7 +123,7 @@ export async function remindInvoice(
     },
   );
   const settings = await getSettings(deps, actor.accountId);
-  await mailReminder(deps, invoice, sent!.recipients, todayIn(settings.timeZone, deps.clock.now()));
+  await mailReminder(deps, invoice, sent!.reminder, sent!.recipients, todayIn(settings.timeZone, deps.clock.now()));
   return { reminder: sent!.reminder, invoice };
 }
 

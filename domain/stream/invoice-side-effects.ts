@@ -84,8 +84,12 @@ async function sendReceipt(
 ): Promise<void> {
   const contacts = await Promise.all(invoice.contacts.map((id) => deps.contacts.get(invoice.accountId, id)));
   for (const contact of contacts) {
+    // An invoice becomes paid once: a replayed record names the same message, which the outbox writes once.
     if (contact?.email)
-      await receipts.mailer.send(invoiceEmail({ kind: 'receipt' }, invoice, contact, receipts.publicBaseUrl));
+      await receipts.mailer.send({
+        ...invoiceEmail({ kind: 'receipt' }, invoice, contact, receipts.publicBaseUrl),
+        idempotencyKey: `receipt-${invoice.id}-${contact.id}`,
+      });
   }
 }
 

@@ -15,6 +15,10 @@ const acc = (accountId: string) => `ACC#${accountId}`;
 /** The sort-key prefix of a record's invoice links (invoice ids are ULIDs: they sort newest last). */
 export const INVOICE_LINK_PREFIX = 'INVOICE#';
 
+export const webhookEndpointPartition = (accountId: string) => `${acc(accountId)}#WEBHOOKS`;
+export const webhookDeliveryPartition = (accountId: string, endpointId: string) =>
+  `${acc(accountId)}#WEBHOOKS#${endpointId}#DELIVERIES`;
+
 export const keys = {
   settings: (accountId: string): Key => ({ pk: acc(accountId), sk: 'SETTINGS' }),
   invoiceCounter: (accountId: string, prefix: string): Key => ({ pk: acc(accountId), sk: `COUNTER#INVOICE#${prefix}` }),
@@ -63,6 +67,16 @@ export const keys = {
     pk: acc(accountId),
     sk: `COUNTER#CREDITNOTE#${prefix}`,
   }),
+  /** An account's webhook endpoints share one partition: the fan-out reads them all with one Query. */
+  webhookEndpoint: (accountId: string, id: string): Key => ({
+    pk: webhookEndpointPartition(accountId),
+    sk: `WHEP#${id}`,
+  }),
+  /** An endpoint's deliveries in their own partition, sorted by id (time-ordered), listed newest first. */
+  webhookDelivery: (accountId: string, endpointId: string, id: string): Key => ({
+    pk: webhookDeliveryPartition(accountId, endpointId),
+    sk: `DLV#${id}`,
+  }),
   /** Beside its recurring schedule: the mark of an event about a run that issued no invoice. */
   recurringEvent: (accountId: string, recurringId: string, eventId: string): Key => ({
     pk: recurringKey(accountId, recurringId).pk,
@@ -98,7 +112,10 @@ export const keys = {
   }),
   /** A backfill's checkpoint (infra/local/backfill.ts, functions/jobs/backfill.handler.ts): not a tenant's. */
   backfill: (name: string): Key => ({ pk: 'BACKFILL', sk: `BACKFILL#${name}` }),
-  /** The account's chain of issued documents: its counter holds the next sequence and the last link. */
+  /**
+   * The counter chains kept before witnesses (chain-end.ts): the next sequence and the last link.
+   * No longer written; read so that those chains' ends stay known.
+   */
   chainCounter: (accountId: string): Key => ({ pk: acc(accountId), sk: 'COUNTER#CHAIN' }),
   /** One item per sequence, in one partition per account, zero-padded so the sort key orders them. */
   chainEntry: (accountId: string, sequence: number): Key => ({
@@ -183,7 +200,12 @@ export function reminderIndexKeys(
 export const collections = {
   invoices: (accountId: string) => `${acc(accountId)}#INVOICES`,
   records: (accountId: string, kind: string) => `${acc(accountId)}#${kind.toUpperCase()}S`,
+  /** History entries that witness a chain link (chain-end.ts), sorted by the sequence they took. */
+  chainWitnesses: (accountId: string) => `${acc(accountId)}#CHAIN#WITNESSES`,
 };
+
+/** A chain witness's gsi1 sort key: the sequence, zero-padded like the entry's own key. */
+export const chainWitnessSortKey = (sequence: number) => String(sequence).padStart(12, '0');
 
 /**
  * The search indexes (domain/search/search-plan.ts): each holds an account's invoices ordered by

@@ -98,6 +98,7 @@ export const handler = httpHandler(
         req.actor,
         req.params.id!,
         req.ifMatch,
+        req.requestId,
       ).then(ok(200))
     ),
     'GET /invoices/{id}/pdf': (req) =>

@@ -41,7 +41,15 @@ const isPdfObjects = isJoined(
 );
 
 /** The API functions that keep full item access to the table. */
-const READ_WRITE_FUNCTIONS: ApiFunction[] = ['invoices', 'settings', 'contacts', 'companies', 'crm', 'index'];
+const READ_WRITE_FUNCTIONS: ApiFunction[] = [
+  'invoices',
+  'settings',
+  'contacts',
+  'companies',
+  'crm',
+  'index',
+  'webhooks',
+];
 
 /** What every function gets for Powertools (logs and metrics). */
 const TELEMETRY_ENV = ['POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME'];
@@ -57,6 +65,7 @@ const INDEXES: Record<ApiFunction, string[]> = {
   buyer: [],
   docs: [],
   index: ['gsi1', 'gsi3', 'gsi4', 'gsi5', 'gsi6'],
+  webhooks: [],
 };
 
 /** The environment of each API function beyond NODE_OPTIONS, PUBLIC_BASE_URL, TABLE_NAME and TELEMETRY_ENV. */
@@ -69,6 +78,7 @@ const EXTRA_ENV: Record<ApiFunction, string[]> = {
   crm: [],
   docs: [],
   index: ['BUCKET_NAME'],
+  webhooks: ['WEBHOOK_QUEUE_URL'],
 };
 
 describe('functions', () => {
@@ -82,6 +92,7 @@ describe('functions', () => {
       logicalId(api, api.remindersJob.fn),
       logicalId(api, api.backfill.fn),
       logicalId(api, api.exportRunner.fn),
+      logicalId(api, api.webhookDelivery.fn),
     ];
     expect(Object.keys(resources('AWS::Lambda::Function')).sort()).toEqual(expected.sort());
   });
@@ -118,7 +129,7 @@ describe('functions', () => {
     for (const local of localOnly)
       expect(envSource, `env.ts still declares ${local}`).toMatch(new RegExp(`\\b${local}:`));
     const fns = Object.entries(resources('AWS::Lambda::Function'));
-    expect(fns.length).toBe(API_FUNCTIONS.length + 6);
+    expect(fns.length).toBe(API_FUNCTIONS.length + 7);
     for (const [id, fn] of fns) {
       const names = Object.keys((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables);
       for (const n of names) {
@@ -224,9 +235,10 @@ describe('authorizer and stage', () => {
     apiTemplate.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       JwtConfiguration: { Issuer: 'https://id.acme.test/', Audience: ['invoices', 'invoices-admin'] },
     });
-    // Every function, the stream consumer, the three jobs, the backfill function and the export runner included.
+    // Every function, the stream consumer, the three jobs, the backfill function, the export runner and the
+    // webhook delivery function included.
     const fns = Object.values(resourcesOf(apiTemplate, 'AWS::Lambda::Function'));
-    expect(fns).toHaveLength(API_FUNCTIONS.length + 6);
+    expect(fns).toHaveLength(API_FUNCTIONS.length + 7);
     for (const fn of fns)
       expect((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables.PUBLIC_BASE_URL).toBe(
         'https://pay.acme.test',
@@ -379,6 +391,7 @@ describe('least privilege', () => {
       crm: ['dynamodb', 'logs'],
       docs: ['logs'],
       index: ['dynamodb', 'logs', 's3'],
+      webhooks: ['dynamodb', 'logs', 'sqs'],
     };
     expect(services).toEqual(expected[name]);
   });

@@ -93,6 +93,7 @@ describe('the acknowledged findings', () => {
       api.remindersJob.fn,
       api.backfill.fn,
       api.exportRunner.fn,
+      api.webhookDelivery.fn,
     ].map((f) => `${f.node.path}/Resource`);
     const policy = (rolePath: string) => `${rolePath}/DefaultPolicy/Resource`;
     const pdfs =
