@@ -13,6 +13,7 @@ export type DomainErrorCode =
   | 'conflict' // the object's state does not allow the action (409)
   | 'precondition_failed' // If-Match names a version that is no longer current (412)
   | 'payload_too_large' // body over the limit (413)
+  | 'too_many_requests' // an action's own rate limit (429; `extra.retryAfterSeconds`)
   | 'unavailable'; // a dependency is down or contention did not settle (503)
 
 export class DomainError extends Error {

@@ -11,6 +11,10 @@ import type { Deal, Product, Quote } from './crm/sales-records.js';
 import type { InvoiceStatus } from './invoices/status-machine.js';
 import type { Change, HistoryEntry } from './audit/history.js';
 import type { ChainEntry } from './audit/chain.js';
+import type { Reminder } from './reminders/reminder.js';
+import type { ReminderPlan } from './reminders/reminder-schedule.js';
+import type { AssociationLabel } from './labels/association-label.js';
+import type { Snippet } from './snippets/snippet.js';
 
 /** A page of results and the opaque cursor of the next page, if any. */
 export type Page<T> = { items: T[]; next: string | null };
@@ -68,7 +72,7 @@ export type ProductStore = RecordStore<Product>;
 
 /** The CRM records an invoice names, and so the ones whose invoices can be listed. */
 /** A recurring schedule lists the invoices it issued through the same links. */
-export type LinkedKind = 'contact' | 'company' | 'deal' | 'quote' | 'recurringInvoice';
+export type LinkedKind = 'contact' | 'company' | 'deal' | 'quote' | 'recurringInvoice' | 'associationLabel';
 
 /**
  * One invoice that names a record, and whether it has been issued (finalized: open, paid or
@@ -246,7 +250,7 @@ export interface InvoiceSearchIndex {
   /** The invoices naming a contact or company, at most `max` of them (`overflow` if there are more). */
   linked(
     accountId: string,
-    kind: 'contact' | 'company',
+    kind: 'contact' | 'company' | 'associationLabel',
     recordId: string,
     max: number,
   ): Promise<{ items: Invoice[]; overflow: boolean }>;
@@ -326,4 +330,97 @@ export interface AuditLog {
    * moment behind the entries, never run ahead of what was written.
    */
   head(accountId: string): Promise<ChainHead | null>;
+}
+
+/** An invoice in the reminders index: its account and id, and the date of its next step. */
+export type ReminderCandidate = { accountId: string; invoiceId: string; remindOn: string };
+
+/** One page read from the reminders index, and how many items storage read for it. */
+export type ReminderPage = { candidates: ReminderCandidate[]; itemsRead: number };
+
+/**
+ * Payment reminders. Open invoices with a balance, not paused and with a pending step of their
+ * plan carry keys in a sparse index by the date of that step (functions/dynamodb/keys.ts), set by
+ * the invoice store in every write of the invoice, so reading it costs what is due, never the table.
+ */
+export interface ReminderIndex {
+  /** Every entry whose next step falls before `before` (`YYYY-MM-DD`), over all partitions, page by page. */
+  readDue(before: string): AsyncIterable<ReminderPage>;
+  /**
+   * Claims a reminder in ONE transaction: `next` over `previous` if the stored version is still
+   * `previous.version` (else `VersionConflict`), the reminder's item (none when nobody can be
+   * emailed) and the change's history entry. The email goes out only after a claim won, so two
+   * runs at once send a step once.
+   */
+  claim(previous: Invoice, next: Invoice, reminder: Reminder | null, change: Change): Promise<void>;
+  /** The reminders sent for an invoice, oldest first. */
+  list(accountId: string, invoiceId: string): Promise<Reminder[]>;
+  /**
+   * Sets the invoice's `reminderPlan` and its index keys to follow it, without a new version (a
+   * derived fact, like the PDF state), if the stored version is still `invoice.version`; false if not.
+   */
+  rekey(invoice: Invoice, plan: ReminderPlan): Promise<boolean>;
+  /** `rekey` over every open invoice of the account (read from the status index, never a Scan); how many moved. */
+  rekeyAccount(accountId: string, plan: ReminderPlan): Promise<number>;
+}
+
+/** The account already has as many association labels as it may (MAX_ASSOCIATION_LABELS). */
+export class LabelLimitReached extends Error {
+  constructor() {
+    super('the account has the most association labels it may have');
+    this.name = 'LabelLimitReached';
+  }
+}
+
+/** An invoice still names the label on one of its associations. */
+export class LabelInUse extends Error {
+  constructor() {
+    super('an invoice uses the label');
+    this.name = 'LabelInUse';
+  }
+}
+
+/**
+ * Association labels. The per-account limit is a counter moved in the same transaction as the
+ * label, and a label is deleted only while no invoice names it: invoices name their labels through
+ * link items in the label's partition (written with the invoice), and a write that adds a label to
+ * an invoice checks, in its transaction, that the label exists and is not being deleted.
+ */
+export interface AssociationLabelStore {
+  /** Throws `LabelLimitReached` at the limit. */
+  create(label: AssociationLabel): Promise<AssociationLabel>;
+  get(accountId: string, id: string): Promise<AssociationLabel | null>;
+  list(accountId: string, limit: number, cursor: string | null): Promise<Page<AssociationLabel>>;
+  /** Throws `LabelInUse` while an invoice names it. */
+  remove(label: AssociationLabel, now: string): Promise<void>;
+}
+
+/** Another snippet of the account has the shortcut. */
+export class ShortcutTaken extends Error {
+  constructor() {
+    super('the shortcut is taken');
+    this.name = 'ShortcutTaken';
+  }
+}
+
+/** The account already has as many snippets as it may (MAX_SNIPPETS). */
+export class SnippetLimitReached extends Error {
+  constructor() {
+    super('the account has the most snippets it may have');
+    this.name = 'SnippetLimitReached';
+  }
+}
+
+/**
+ * Comment snippets. A shortcut is unique per account (ignoring case) by a guard item written in the
+ * same transaction as the snippet, and the per-account limit is a counter moved in it too.
+ */
+export interface SnippetStore {
+  /** Throws `ShortcutTaken` or `SnippetLimitReached`. */
+  create(snippet: Snippet): Promise<Snippet>;
+  get(accountId: string, id: string): Promise<Snippet | null>;
+  list(accountId: string, limit: number, cursor: string | null): Promise<Page<Snippet>>;
+  /** Throws `VersionConflict` if the stored version moved, `ShortcutTaken` if the new shortcut is. */
+  replace(previous: Snippet, next: Snippet): Promise<Snippet>;
+  remove(snippet: Snippet): Promise<void>;
 }

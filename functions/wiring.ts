@@ -19,6 +19,10 @@ import type { IssueRecurringDeps } from '../domain/jobs/issue-recurring.js';
 import { DynamoRecurringStore } from './dynamodb/recurring-store.js';
 import { searchAdapters } from './search-wiring.js';
 import { DynamoAuditLog } from './dynamodb/audit-log.js';
+import { DynamoReminderStore } from './dynamodb/reminder-store.js';
+import { DynamoAssociationLabelStore } from './dynamodb/association-label-store.js';
+import { DynamoSnippetStore } from './dynamodb/snippet-store.js';
+import type { SendRemindersDeps } from '../domain/jobs/send-reminders.js';
 import { webhookAdapters } from './webhooks/webhook-wiring.js';
 
 const ulid = monotonicFactory();
@@ -42,7 +46,9 @@ export function wire() {
   });
   const db = documentClient(dynamo);
   const invoices = new DynamoInvoiceStore(db, config.TABLE_NAME);
+  const labels = new DynamoAssociationLabelStore(db, config.TABLE_NAME);
   const deps: InvoiceDeps = {
+    labels,
     invoices,
     settings: new DynamoSettingsStore(db, config.TABLE_NAME),
     contacts: new DynamoRecordStore<Contact>(db, config.TABLE_NAME, 'contact'),
@@ -67,6 +73,9 @@ export function wire() {
     crm: crmAdapters(db, config.TABLE_NAME),
     index: searchAdapters(db, config.TABLE_NAME),
     recurring: new DynamoRecurringStore(db, config.TABLE_NAME, invoices),
+    reminders: new DynamoReminderStore(db, config.TABLE_NAME, invoices),
+    labels,
+    snippets: new DynamoSnippetStore(db, config.TABLE_NAME),
     webhooks: webhookAdapters(config, db),
   };
 }
@@ -99,6 +108,13 @@ export function wireOverdueJob(): FlagPastDueDeps & { clock: Clock } {
 export function wireRecurringJob(): IssueRecurringDeps {
   const { config, deps, mailer, crm, recurring } = wire();
   return { ...deps, mailer, publicBaseUrl: config.PUBLIC_BASE_URL, recurring, products: crm.products };
+}
+
+// ---- The payment reminders job (functions/jobs/reminders.handler.ts) ----
+/** Its adapters: the reminders index and claims, the invoices and contacts it reads, the mailer. */
+export function wireRemindersJob(): SendRemindersDeps {
+  const { config, deps, mailer, reminders } = wire();
+  return { ...deps, mailer, publicBaseUrl: config.PUBLIC_BASE_URL, reminders };
 }
 
 // ---- Documents: the PDF records, the bucket and the renderer ----

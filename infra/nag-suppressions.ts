@@ -70,6 +70,8 @@ export function acknowledgeNagFindings({ stateful, api }: { stateful: StatefulSt
     api.streamConsumer.fn,
     api.overdueJob.fn,
     api.recurringJob.fn,
+    api.remindersJob.fn,
+    api.backfill.fn,
     api.exportRunner.fn,
     api.authorizerFunction,
     api.webhookDelivery.fn,
@@ -141,6 +143,12 @@ export function acknowledgeNagFindings({ stateful, api }: { stateful: StatefulSt
     cfn(api.recurringJob.scheduleRole.node.findChild('DefaultPolicy')),
     `${api.recurringJob.fn.functionArn}:*`,
     'lambda:InvokeFunction on the recurring invoice job and its qualified ARNs (versions, aliases; the grant CDK makes for a scheduler target): the role may invoke that one function and nothing else.',
+  );
+
+  acknowledgeWildcard(
+    cfn(api.remindersJob.scheduleRole.node.findChild('DefaultPolicy')),
+    `${api.remindersJob.fn.functionArn}:*`,
+    'lambda:InvokeFunction on the payment reminders job and its qualified ARNs (versions, aliases; the grant CDK makes for a scheduler target): the role may invoke that one function and nothing else.',
   );
 
   for (const queue of [api.streamConsumer.deadLetterQueue, api.exportRunner.deadLetterQueue]) {

@@ -20,6 +20,7 @@ export const ROUTE_RESPONSES: Record<string, ResponseSpec> = {
   'POST /invoices/{id}/void': RESPONSES.invoice,
   'POST /invoices/{id}/clone': RESPONSES.invoice,
   'POST /invoices/{id}/send': RESPONSES.invoice,
+  'POST /invoices/{id}/insert-snippet': RESPONSES.invoice,
   'GET /invoices/{id}/pdf': RESPONSES.signedLink,
   'PUT /invoices/{id}/associations/{type}/{targetId}': RESPONSES.invoice,
   'DELETE /invoices/{id}/associations/{type}/{targetId}': RESPONSES.invoice,

@@ -14,6 +14,8 @@ import {
 } from '../domain/crm/sales-records.js';
 import { settingsInput } from '../domain/settings/settings.js';
 import { apiKeyInput } from '../domain/auth/api-keys.js';
+import { associationInput, associationLabelInput } from '../domain/labels/association-label.js';
+import { insertSnippetInput, snippetInput, snippetPatch } from '../domain/snippets/snippet.js';
 import { creditNoteInput } from '../domain/credit-notes/credit-note.js';
 import { paymentInput, refundInput } from '../domain/payments/payment.js';
 import { paymentSettingsInput } from '../domain/payments/payment-settings.js';
@@ -91,6 +93,53 @@ const ROUTE_TABLE: RouteDef[] = [
   ),
 
   r(
+    'GET',
+    '/association-labels',
+    'settings',
+    'invoices:read',
+    "The account's association labels (for contact and company associations)",
+  ),
+  r(
+    'POST',
+    '/association-labels',
+    'settings',
+    'settings:write',
+    'Define an association label (at most 50 per account)',
+    201,
+    associationLabelInput,
+  ),
+  r(
+    'DELETE',
+    '/association-labels/{id}',
+    'settings',
+    'settings:write',
+    'Delete an association label (409 while an invoice uses it)',
+    204,
+  ),
+
+  r('GET', '/snippets', 'settings', 'invoices:read', "The account's comment snippets"),
+  r(
+    'POST',
+    '/snippets',
+    'settings',
+    'invoices:write',
+    'Create a comment snippet (unique shortcut; at most 500)',
+    201,
+    snippetInput,
+  ),
+  r('GET', '/snippets/{id}', 'settings', 'invoices:read', 'One snippet'),
+  r(
+    'PATCH',
+    '/snippets/{id}',
+    'settings',
+    'invoices:write',
+    'Change a snippet (invoices it was inserted into keep their copy)',
+    200,
+    snippetPatch,
+  ),
+  r('DELETE', '/snippets/{id}', 'settings', 'invoices:write', 'Delete a snippet', 204),
+
+  r(
     'POST',
     '/api-keys',
     'settings',
@@ -141,6 +190,30 @@ const ROUTE_TABLE: RouteDef[] = [
     'invoices:write',
     "Email the invoice's contacts a link to it (open or paid invoices)",
   ),
+  r(
+    'POST',
+    '/invoices/{id}/insert-snippet',
+    'invoices',
+    'invoices:write',
+    "Append a snippet to a draft's comments (409 once finalized)",
+    200,
+    insertSnippetInput,
+  ),
+  r(
+    'POST',
+    '/invoices/{id}/remind',
+    'invoices',
+    'invoices:write',
+    "Email the invoice's contacts a payment reminder now (open invoices with a balance due; one a day per invoice, 429 otherwise)",
+    201,
+  ),
+  r(
+    'GET',
+    '/invoices/{id}/reminders',
+    'invoices',
+    'invoices:read',
+    'The payment reminders sent for an invoice (scheduled and manual), oldest first',
+  ),
   r('GET', '/invoices/{id}/pdf', 'invoices', 'invoices:read', 'A signed link to the PDF, valid at most 15 minutes'),
   r(
     'GET',
@@ -154,7 +227,9 @@ const ROUTE_TABLE: RouteDef[] = [
     '/invoices/{id}/associations/{type}/{targetId}',
     'invoices',
     'invoices:write',
-    'Associate a contact or company (drafts only), or a deal or quote (any status)',
+    'Associate a contact or company (drafts only, with `labels`: association label ids), or a deal or quote (any status)',
+    200,
+    associationInput.partial(),
   ),
   r(
     'DELETE',
@@ -489,6 +564,8 @@ export const AUTHORIZER_ENTRY = 'functions/http/authorizer.handler.ts';
 export const STREAM_FUNCTION_ENTRY = 'functions/stream/invoice-stream.handler.ts';
 export const OVERDUE_JOB_ENTRY = 'functions/jobs/overdue.handler.ts';
 export const RECURRING_JOB_ENTRY = 'functions/jobs/recurring.handler.ts';
+export const REMINDERS_JOB_ENTRY = 'functions/jobs/reminders.handler.ts';
+export const BACKFILL_FUNCTION_ENTRY = 'functions/jobs/backfill.handler.ts';
 /** Runs queued exports: a second consumer of the table's stream, for inserted export jobs only. */
 export const EXPORT_FUNCTION_ENTRY = 'functions/stream/export-stream.handler.ts';
 /** Sends webhook deliveries: drains the delivery queue (SQS in AWS, the in-process queue locally). */

@@ -32,6 +32,11 @@ export const TABLE_DEFINITION = {
      * so the recurring job reads the schedules that are due, never the table.
      */
     { indexName: 'gsi7', partitionKey: 'gsi7pk', sortKey: 'gsi7sk' },
+    /**
+     * Sparse: only open invoices with a balance due, not paused and with a reminder step still to
+     * come carry gsi8 keys (a shard and that step's date), so the reminders job reads what is due.
+     */
+    { indexName: 'gsi8', partitionKey: 'gsi8pk', sortKey: 'gsi8sk' },
   ],
 } as const;
 

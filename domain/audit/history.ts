@@ -11,6 +11,7 @@ export const SYSTEM = {
   recurringJob: { type: 'system', id: 'recurring-job' },
   /** A verified event of the payment processor (domain/payments/online-payments.ts). */
   paymentProcessor: { type: 'system', id: 'payment-processor' },
+  reminderJob: { type: 'system', id: 'reminder-job' },
 } as const satisfies Record<string, AuditActor>;
 
 /** The caller of a use case as history names it: the token's user, an API key, or a job of the service's own. */
@@ -36,7 +37,10 @@ export type HistoryAction =
   | 'voided'
   | 'flaggedPastDue'
   | 'deleted'
-  | 'pdfStored';
+  | 'pdfStored'
+  | 'reminderSent'
+  /** A step came due but no contact had an address: the step is spent so the job does not retry it hourly. */
+  | 'reminderSkipped';
 
 /** What a use case knows of a change: who, what, when; the store adds the fields that changed. */
 export type Change = { actor: AuditActor; action: HistoryAction; at: string; detail?: Record<string, unknown> };

@@ -48,16 +48,25 @@ async function allLinks(
 function without(invoice: Invoice, kind: LinkedKind, recordId: string): Partial<Invoice> {
   switch (kind) {
     case 'contact':
-      return { contacts: invoice.contacts.filter((c) => c !== recordId) };
+      return { contacts: invoice.contacts.filter((c) => c !== recordId), ...withoutLabelsOf(invoice, recordId) };
     case 'company':
-      return invoice.company === recordId ? { company: null } : {};
+      return invoice.company === recordId ? { company: null, ...withoutLabelsOf(invoice, recordId) } : {};
     case 'deal':
       return { deals: invoice.deals.filter((d) => d !== recordId) };
     case 'quote':
       return { quotes: invoice.quotes.filter((q) => q !== recordId) };
     case 'recurringInvoice':
       return {}; // never released: a schedule is ended, not deleted, and its invoices keep naming it
+    case 'associationLabel':
+      return {}; // a label in use is never deleted (409)
   }
+}
+
+/** The association labels without those of one associated record. */
+export function withoutLabelsOf(invoice: Invoice, recordId: string): Partial<Invoice> {
+  if (!invoice.associationLabels?.[recordId]) return {};
+  const { [recordId]: _gone, ...rest } = invoice.associationLabels;
+  return { associationLabels: rest };
 }
 
 const names = (invoice: Invoice, kind: LinkedKind, recordId: string) =>

@@ -12,6 +12,8 @@ export const EVENT_TYPES = [
   // From the payment and credit note items' own stream records (domain/stream/ledger-side-effects.ts).
   'invoice.paymentRecorded',
   'creditNote.issued',
+  // From a reminder item's own stream record (domain/stream/ledger-side-effects.ts).
+  'invoice.reminderSent',
   // From a recurring schedule's own stream records (domain/stream/recurring-side-effects.ts).
   'recurringInvoice.issued',
   'recurringInvoice.failed',
@@ -69,7 +71,11 @@ export function eventsFor(oldImage: Invoice | null, newImage: Invoice | null): I
     const moneyMoved =
       oldImage.totals.amountPaid !== newImage.totals.amountPaid ||
       (oldImage.totals.creditedAmount ?? 0) !== (newImage.totals.creditedAmount ?? 0);
-    if (types.length === 0 && !moneyMoved) types.push('invoice.updated');
+    // A reminder's claim bumps the version too; its own item brings `invoice.reminderSent`.
+    const reminded =
+      (oldImage.lastRemindedAt ?? null) !== (newImage.lastRemindedAt ?? null) ||
+      (oldImage.lastReminderStep ?? null) !== (newImage.lastReminderStep ?? null);
+    if (types.length === 0 && !moneyMoved && !reminded) types.push('invoice.updated');
   }
   const occurredAt = newImage?.updatedAt ?? new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
   return types.map((type) => ({

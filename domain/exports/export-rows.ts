@@ -42,6 +42,13 @@ export function exportColumns(chosen: InvoiceProperty[] | undefined): InvoicePro
 export function exportRow(invoice: Invoice, columns: InvoiceProperty[]): ExportCell[] {
   return columns.map((column): ExportCell => {
     const def = propertyDef(column);
+    // Labels export as their texts, which a reader of the file knows, not their ids.
+    if (column === 'associationLabel') {
+      const texts = [
+        ...new Set(Object.values(invoice.associationLabels ?? {}).flatMap((ls) => ls.map((l) => l.label))),
+      ];
+      return texts.length ? { kind: 'text', value: texts.join(', ') } : { kind: 'empty' };
+    }
     const v = def.get(invoice);
     if (v === null || v === undefined) return { kind: 'empty' };
     if (def.money) {

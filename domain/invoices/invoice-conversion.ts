@@ -189,8 +189,10 @@ export async function associateRecord(
   type: InvoiceAssociationType,
   targetId: string,
   ifMatch?: number,
+  labels?: string[],
 ): Promise<Invoice> {
-  if (type === 'contacts' || type === 'companies') return associate(deps, actor, id, type, targetId, ifMatch);
+  if (type === 'contacts' || type === 'companies') return associate(deps, actor, id, type, targetId, ifMatch, labels);
+  if (labels?.length) throw fieldError('labels', 'only contact and company associations carry labels');
   const target =
     type === 'deals'
       ? await deps.deals.get(actor.accountId, targetId)

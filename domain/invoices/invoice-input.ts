@@ -116,6 +116,8 @@ export const invoiceEditInput = z
     slug: slug.nullable(),
     owner: z.string().min(1).max(128),
     metadata: metadataInput,
+    /** A field an open invoice still takes in a PATCH (alone, or with metadata): no payment reminders while true. */
+    remindersPaused: z.boolean(),
   })
   .partial();
 export type InvoiceEditInput = z.infer<typeof invoiceEditInput>;

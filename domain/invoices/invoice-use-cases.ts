@@ -2,7 +2,8 @@ import type { Actor } from '../auth/actor.js';
 import { conflict, fieldError, notFound, validationError, type FieldError } from '../errors.js';
 import { mutate } from '../optimistic.js';
 import { toInstant, todayIn } from '../dates/calendar.js';
-import type { LedgerStore } from '../ports.js';
+import type { AssociationLabelStore, LedgerStore } from '../ports.js';
+import type { AppliedLabel } from '../labels/association-label.js';
 import type {
   Clock,
   CompanyStore,
@@ -21,6 +22,8 @@ import { assertAllowed } from './status-machine.js';
 import { payInFull } from '../payments/payment-use-cases.js';
 import { byUser } from '../audit/history.js';
 import { mergeMetadata } from '../shared/metadata.js';
+import { withoutLabelsOf } from '../crm/record-invoices.js';
+import { reminderPlan } from '../reminders/reminder-schedule.js';
 
 export type InvoiceDeps = {
   invoices: InvoiceStore;
@@ -31,6 +34,8 @@ export type InvoiceDeps = {
   ids: IdGenerator;
   /** Payments and credit notes (domain/payments, domain/credit-notes). */
   ledger: LedgerStore;
+  /** The account's association labels (domain/labels), where associations may carry them. */
+  labels?: AssociationLabelStore;
 };
 
 const numberingOnCreate = (s: StoredSettings): NumberRequest | undefined =>
@@ -108,8 +113,11 @@ function successor(deps: InvoiceDeps, current: Invoice, changes: Partial<Invoice
   return { ...current, ...changes, version: current.version + 1, updatedAt: toInstant(deps.clock.now()) };
 }
 
-const onlyMetadata = (input: InvoiceEditInput) =>
-  input.metadata !== undefined && Object.entries(input).every(([k, v]) => k === 'metadata' || v === undefined);
+/** An edit of metadata and/or the reminders pause, and nothing else. */
+const OUTSIDE_THE_DOCUMENT = new Set(['metadata', 'remindersPaused']);
+const outsideTheDocument = (input: InvoiceEditInput) =>
+  Object.entries(input).some(([, v]) => v !== undefined) &&
+  Object.entries(input).every(([k, v]) => OUTSIDE_THE_DOCUMENT.has(k) || v === undefined);
 
 export async function updateInvoice(
   deps: InvoiceDeps,
@@ -123,10 +131,14 @@ export async function updateInvoice(
     () => loadInvoice(deps, actor, id),
     ifMatch,
     async (current) => {
-      // Metadata is not part of the document: an issued invoice takes an edit of it alone, and
-      // such an edit touches nothing else (no totals or dates recomputed).
-      if (onlyMetadata(input)) {
-        const next = successor(deps, current, { metadata: mergeMetadata(current.metadata, input.metadata) });
+      // Metadata and the reminders pause are not part of the document: an issued invoice takes an
+      // edit of them alone, and such an edit touches nothing else (no totals or dates recomputed).
+      if (outsideTheDocument(input)) {
+        if (input.remindersPaused !== undefined) assertAllowed('pauseReminders', current.status);
+        const next = successor(deps, current, {
+          ...(input.metadata !== undefined ? { metadata: mergeMetadata(current.metadata, input.metadata) } : {}),
+          ...(input.remindersPaused !== undefined ? { remindersPaused: input.remindersPaused } : {}),
+        });
         return deps.invoices.replace(current, next, byUser(actor, 'edited', next.updatedAt));
       }
       assertAllowed('edit', current.status);
@@ -169,6 +181,8 @@ export async function finalizeInvoice(deps: InvoiceDeps, actor: Actor, id: strin
         status: 'open',
         finalizedAt: toInstant(deps.clock.now()),
         pdf: PDF_PENDING,
+        // The account's reminder steps as of now: the invoice store indexes the next one (keys.ts).
+        reminderPlan: reminderPlan(settings),
       });
       const numbering =
         current.number === null ? { prefix: settings.prefix, startNumber: settings.startNumber } : undefined;
@@ -228,7 +242,10 @@ export async function cloneInvoice(deps: InvoiceDeps, actor: Actor, id: string):
 export const ASSOCIATION_TYPES = ['contacts', 'companies'] as const;
 export type AssociationType = (typeof ASSOCIATION_TYPES)[number];
 
-/** Associates a bill-to record with a draft. An invoice bills at most one company. */
+/**
+ * Associates a bill-to record with a draft, with the account's association labels given (none: no
+ * labels); associating a record again changes only its labels. An invoice bills at most one company.
+ */
 export async function associate(
   deps: InvoiceDeps,
   actor: Actor,
@@ -236,34 +253,72 @@ export async function associate(
   type: AssociationType,
   targetId: string,
   ifMatch?: number,
+  labelIds?: string[],
 ): Promise<Invoice> {
   const target =
     type === 'contacts'
       ? await deps.contacts.get(actor.accountId, targetId)
       : await deps.companies.get(actor.accountId, targetId);
   if (!target) throw notFound(type === 'contacts' ? 'Contact' : 'Company', targetId);
+  const applied = labelIds === undefined ? undefined : await resolveLabels(deps, actor, type, labelIds);
   return mutate(
     () => loadInvoice(deps, actor, id),
     ifMatch,
     async (current) => {
       assertAllowed('edit', current.status);
+      const withLabels = (inv: Partial<Invoice>): Partial<Invoice> => {
+        if (applied === undefined) return inv;
+        const { [targetId]: _old, ...others } = current.associationLabels ?? {};
+        return { ...inv, associationLabels: applied.length ? { ...others, [targetId]: applied } : others };
+      };
+      const sameLabels =
+        applied === undefined ||
+        JSON.stringify(applied) === JSON.stringify(current.associationLabels?.[targetId] ?? []);
       if (type === 'contacts') {
-        if (current.contacts.includes(targetId)) return current;
+        if (current.contacts.includes(targetId)) {
+          if (sameLabels) return current;
+          const next = successor(deps, current, withLabels({}));
+          return deps.invoices.replace(current, next, byUser(actor, 'associated', next.updatedAt, { type, targetId }));
+        }
         if (current.contacts.length >= MAX_CONTACTS)
           throw fieldError('contacts', `an invoice has at most ${MAX_CONTACTS} contacts`);
-        const next = successor(deps, current, { contacts: [...current.contacts, targetId] });
+        const next = successor(deps, current, withLabels({ contacts: [...current.contacts, targetId] }));
         return deps.invoices.replace(current, next, byUser(actor, 'associated', next.updatedAt, { type, targetId }));
       }
-      if (current.company === targetId) return current;
+      if (current.company === targetId) {
+        if (sameLabels) return current;
+        const next = successor(deps, current, withLabels({}));
+        return deps.invoices.replace(current, next, byUser(actor, 'associated', next.updatedAt, { type, targetId }));
+      }
       if (current.company) {
         throw conflict(
           `The invoice already bills company ${current.company}; an invoice bills at most one company. Remove it first.`,
         );
       }
-      const next = successor(deps, current, { company: targetId });
+      const next = successor(deps, current, withLabels({ company: targetId }));
       return deps.invoices.replace(current, next, byUser(actor, 'associated', next.updatedAt, { type, targetId }));
     },
   );
+}
+
+/** The labels named, each the account's and for this kind of record (422 naming the one that is not). */
+async function resolveLabels(
+  deps: InvoiceDeps,
+  actor: Actor,
+  type: AssociationType,
+  ids: string[],
+): Promise<AppliedLabel[]> {
+  if (ids.length && !deps.labels) throw fieldError('labels', 'association labels are not available here');
+  const objectType = type === 'contacts' ? 'contact' : 'company';
+  const found = await Promise.all(ids.map((l) => deps.labels!.get(actor.accountId, l)));
+  const errors: FieldError[] = [];
+  found.forEach((l, i) => {
+    if (!l) errors.push({ path: `labels.${i}`, message: `no association label ${ids[i]} in this account` });
+    else if (l.objectType !== objectType)
+      errors.push({ path: `labels.${i}`, message: `label ${l.id} is for ${l.objectType} associations` });
+  });
+  if (errors.length) throw validationError('The association names labels it cannot have', errors);
+  return found.map((l) => ({ id: l!.id, label: l!.label }));
 }
 
 export async function dissociate(
@@ -284,7 +339,7 @@ export async function dissociate(
       assertAllowed('edit', current.status);
       const changes =
         type === 'contacts' ? { contacts: current.contacts.filter((c) => c !== targetId) } : { company: null };
-      const next = successor(deps, current, changes);
+      const next = successor(deps, current, { ...changes, ...withoutLabelsOf(current, targetId) });
       return deps.invoices.replace(current, next, byUser(actor, 'dissociated', next.updatedAt, { type, targetId }));
     },
   );

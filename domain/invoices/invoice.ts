@@ -1,5 +1,6 @@
 import { mergeMetadata, type Metadata } from '../shared/metadata.js';
 import type { Versioned } from '../crm/records.js';
+import type { AppliedLabel } from '../labels/association-label.js';
 import { validationError, type FieldError } from '../errors.js';
 import { daysBetween, addDays, isCalendarDate } from '../dates/calendar.js';
 import { dueDateFor, type PaymentTerms } from '../dates/payment-terms.js';
@@ -65,6 +66,16 @@ export type Invoice = Versioned & {
   recurringInvoiceId?: string | null;
   /** The integrator's own keys (domain/shared/metadata.ts); absent on invoices stored before it existed, shown as `{}`. */
   metadata?: Metadata;
+  /** Account-defined labels on the contact and company associations, by associated record id. */
+  associationLabels?: Record<string, AppliedLabel[]>;
+  /** No payment reminders for this invoice while true (domain/reminders). */
+  remindersPaused?: boolean;
+  /** The account's reminder steps as of the last (re)indexing; null: reminders off (domain/reminders). */
+  reminderPlan?: number[] | null;
+  /** The last schedule step a reminder went out for (days relative to the due date). */
+  lastReminderStep?: number | null;
+  /** When the last reminder (scheduled or manual) went out. */
+  lastRemindedAt?: string | null;
 };
 
 /** The serialized size an invoice may reach; DynamoDB's item limit is 400 KB. */
@@ -198,6 +209,7 @@ export function applyEdit(invoice: Invoice, input: InvoiceEditInput, ids: IdGene
     if (input[key] !== undefined) (next as Record<string, unknown>)[key] = input[key];
   }
   if (input.allowPartialPayments !== undefined) next.allowPartialPayments = input.allowPartialPayments;
+  if (input.remindersPaused !== undefined) next.remindersPaused = input.remindersPaused;
   if (input.slug !== undefined) next.slug = input.slug ?? ids.slug();
   if (input.billing) next.billing = { ...invoice.billing, ...input.billing };
   if (input.metadata !== undefined) next.metadata = mergeMetadata(invoice.metadata, input.metadata);
@@ -241,6 +253,13 @@ export function applyEdit(invoice: Invoice, input: InvoiceEditInput, ids: IdGene
   }
 
   if (errors.length) throw validationError('The invoice has invalid fields', errors);
+  // Labels belong to associations: a record no longer associated takes its labels with it.
+  if (next.associationLabels) {
+    const associated = new Set([...next.contacts, ...(next.company ? [next.company] : [])]);
+    next.associationLabels = Object.fromEntries(
+      Object.entries(next.associationLabels).filter(([recordId]) => associated.has(recordId)),
+    );
+  }
   const result = withTotals(next);
   if (Buffer.byteLength(JSON.stringify(result)) > MAX_INVOICE_BYTES) {
     throw validationError('The invoice is too large to store', [

@@ -4,16 +4,16 @@ import { fieldError } from '../errors.js';
 import { mutate } from '../optimistic.js';
 import { toInstant } from '../dates/calendar.js';
 import type { Mailer } from '../ports.js';
-import { invoiceUrl, type Invoice } from './invoice.js';
+import { invoiceEmail } from '../mail/invoice-emails.js';
+import type { Invoice } from './invoice.js';
 import { loadInvoice, type InvoiceDeps } from './invoice-use-cases.js';
 import { assertAllowed } from './status-machine.js';
 
 export type SendDeps = InvoiceDeps & { mailer: Mailer; publicBaseUrl: string };
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-
 /**
- * Emails each associated contact that has an address a link to the invoice, then records
+ * Emails each associated contact that has an address a link to the invoice (in the invoice's
+ * language and locale: domain/mail/invoice-emails.ts), then records
  * `sentAt` (its stream record publishes `invoice.sent`). Open and paid invoices can be sent (a
  * paid one as a receipt); a draft has nothing to send yet and a voided one nothing to ask for.
  */
@@ -51,15 +51,11 @@ async function mailContacts(deps: SendDeps, actor: Actor, invoice: Invoice, requ
     (c) => c?.email,
   );
   if (contacts.length === 0) throw fieldError('contacts', 'no contact of this invoice has an email address');
-  const url = invoiceUrl(invoice, deps.publicBaseUrl);
-  const subject = `Invoice ${invoice.number}`;
+  // A paid invoice sent again is its receipt.
+  const kind = invoice.status === 'paid' ? 'receipt' : 'send';
   for (const contact of contacts) {
-    const name = [contact!.firstName, contact!.lastName].filter(Boolean).join(' ') || contact!.email!;
     await deps.mailer.send({
-      to: contact!.email!,
-      subject,
-      text: `Hello ${name},\n\nYour invoice ${invoice.number} is ready: ${url}\n`,
-      html: `<p>Hello ${escapeHtml(name)},</p><p>Your invoice ${escapeHtml(invoice.number ?? '')} is ready: <a href="${escapeHtml(url)}">${escapeHtml(url)}</a></p>`,
+      ...invoiceEmail({ kind }, invoice, contact!, deps.publicBaseUrl),
       ...(requestId ? { idempotencyKey: `send-${invoice.id}-${requestId}-${contact!.id}` } : {}),
     });
   }

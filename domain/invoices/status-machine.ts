@@ -18,6 +18,7 @@ const ALLOWED_FROM = {
   recordPayment: ['open'],
   // A paid invoice can still be credited: the credit becomes a refund owed.
   issueCreditNote: ['open', 'paid'],
+  pauseReminders: ['draft', 'open'],
 } as const satisfies Record<string, readonly InvoiceStatus[]>;
 
 export type InvoiceAction = keyof typeof ALLOWED_FROM;
@@ -31,6 +32,7 @@ const VERB: Record<InvoiceAction, string> = {
   send: 'send',
   recordPayment: 'record a payment on',
   issueCreditNote: 'issue a credit note on',
+  pauseReminders: 'pause or resume reminders of',
 };
 
 export function assertAllowed(action: InvoiceAction, status: InvoiceStatus): void {

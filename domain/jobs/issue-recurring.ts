@@ -16,6 +16,7 @@ import { MAX_SKIPPED_KEPT, planRun } from '../recurring/recurrence.js';
 import type { RecurringInvoice, RunFailure } from '../recurring/recurring-invoice.js';
 import { draftFromTemplate, missingReferences } from '../recurring/recurring-use-cases.js';
 import { getSettings } from '../settings/settings-use-cases.js';
+import { reminderPlan } from '../reminders/reminder-schedule.js';
 import type { StoredSettings } from '../settings/settings.js';
 import { FURTHEST_AHEAD_ZONE, forEachLimited } from './flag-past-due.js';
 
@@ -146,7 +147,13 @@ async function runSchedule(
   let numbering: NumberRequest | undefined = settings.numbering === 'onCreate' ? series : undefined;
   if (s.autoFinalize) {
     // Born open in the same write: numbered now whatever the numbering mode, its PDF to render.
-    invoice = { ...invoice, status: 'open', finalizedAt: now, pdf: { status: 'pending', sha256: null } };
+    invoice = {
+      ...invoice,
+      status: 'open',
+      finalizedAt: now,
+      pdf: { status: 'pending', sha256: null },
+      reminderPlan: reminderPlan(settings),
+    };
     numbering = series;
   }
   const claimed = next(s, now, {

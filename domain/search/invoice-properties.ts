@@ -55,6 +55,11 @@ export const INVOICE_PROPERTIES = {
   owner: { type: 'string', get: (i) => i.owner },
   contact: { type: 'idList', get: (i) => i.contacts },
   company: { type: 'string', get: (i) => i.company },
+  /** The ids of the association labels on any of its contacts and its company (EQ/IN search reads the label's links). */
+  associationLabel: {
+    type: 'idList',
+    get: (i) => [...new Set(Object.values(i.associationLabels ?? {}).flatMap((ls) => ls.map((l) => l.id)))],
+  },
   deal: { type: 'idList', get: (i) => i.deals ?? [] },
   quote: { type: 'idList', get: (i) => i.quotes ?? [] },
   language: { type: 'string', get: (i) => i.language },

@@ -11,7 +11,7 @@ import type { InvoiceProperty } from './invoice-properties.js';
  */
 export type Source =
   | { kind: 'scan'; scan: IndexScan }
-  | { kind: 'linked'; record: 'contact' | 'company'; id: string }
+  | { kind: 'linked'; record: 'contact' | 'company' | 'associationLabel'; id: string }
   | { kind: 'metadata'; key: string; value: string };
 export type GroupPlan =
   { mode: 'ordered'; scans: IndexScan[] } | { mode: 'sorted'; sources: Source[]; fallback: IndexScan[] | null };
@@ -96,6 +96,9 @@ function narrowSources(group: CompiledGroup, broadToo: boolean): Source[] | null
     const ids = pinned(group, record);
     if (ids) return ids.map((id) => ({ kind: 'linked', record, id }));
   }
+  // An association label's invoices are the link items in its partition (functions/dynamodb/invoice-links.ts).
+  const labels = pinned(group, 'associationLabel');
+  if (labels) return labels.map((id) => ({ kind: 'linked', record: 'associationLabel', id }));
   const owners = pinned(group, 'owner');
   if (owners)
     return owners.map((owner) => ({

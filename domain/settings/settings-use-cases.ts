@@ -2,7 +2,8 @@ import type { Actor } from '../auth/actor.js';
 import { fieldError } from '../errors.js';
 import { mutate } from '../optimistic.js';
 import { toInstant } from '../dates/calendar.js';
-import type { Clock, SettingsStore } from '../ports.js';
+import type { Clock, ReminderIndex, SettingsStore } from '../ports.js';
+import { reminderPlan, samePlan } from '../reminders/reminder-schedule.js';
 import { formatInvoiceNumber } from '../invoices/numbering.js';
 import {
   DEFAULT_SETTINGS,
@@ -12,7 +13,12 @@ import {
   type StoredSettings,
 } from './settings.js';
 
-export type SettingsDeps = { settings: SettingsStore; clock: Clock };
+export type SettingsDeps = {
+  settings: SettingsStore;
+  clock: Clock;
+  /** Re-keys the account's open invoices in the reminders index when the reminder settings change. */
+  reminderIndex?: Pick<ReminderIndex, 'rekeyAccount'>;
+};
 
 /** The account's settings, or the defaults if none were ever saved. */
 export async function getSettings(deps: Pick<SettingsDeps, 'settings'>, accountId: string): Promise<StoredSettings> {
@@ -37,7 +43,11 @@ export async function updateSettings(
     ifMatch,
     async (current) => {
       const { accountId: _a, version: _v, updatedAt: _u, ...fields } = current;
-      const next: InvoiceSettings = { ...fields, ...input };
+      const next: InvoiceSettings = {
+        ...fields,
+        ...input,
+        reminders: { ...DEFAULT_SETTINGS.reminders, ...fields.reminders, ...input.reminders },
+      };
       if (input.startNumber !== undefined && input.startNumber !== current.startNumber) {
         const counterNext = await deps.settings.counterNext(actor.accountId, next.prefix);
         if (counterNext !== null && next.startNumber < counterNext) {
@@ -48,7 +58,13 @@ export async function updateSettings(
         }
       }
       await checkCreditNoteNumbering(deps, actor.accountId, current, next, input);
-      return deps.settings.save(actor.accountId, next, current.version, toInstant(deps.clock.now()));
+      const saved = await deps.settings.save(actor.accountId, next, current.version, toInstant(deps.clock.now()));
+      // Each open invoice carries the plan it is indexed by: a new plan moves them in the index.
+      // (Settings saved meanwhile by another request re-key again with their own plan.)
+      const plan = reminderPlan(saved);
+      if (deps.reminderIndex && !samePlan(plan, reminderPlan(current)))
+        await deps.reminderIndex.rekeyAccount(actor.accountId, plan);
+      return saved;
     },
   );
 }

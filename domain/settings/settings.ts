@@ -30,7 +30,15 @@ export type InvoiceSettings = {
   /** Credit notes have a number series of their own: `CN-1001`, `CN-1002`. */
   creditNotePrefix: string;
   creditNoteStartNumber: number;
+  /** Payment reminders (domain/reminders): off by default; steps are days relative to the due date. */
+  reminders: ReminderSettings;
 };
+
+export type ReminderSettings = { enabled: boolean; schedule: { days: number }[] };
+
+/** How far from the due date a step may be: a year either way. */
+export const MAX_REMINDER_OFFSET_DAYS = 365;
+export const MAX_REMINDER_STEPS = 10;
 
 export type StoredSettings = InvoiceSettings & { accountId: string; version: number; updatedAt: string | null };
 
@@ -50,6 +58,7 @@ export const DEFAULT_SETTINGS: InvoiceSettings = {
   allowPartialPayments: false,
   creditNotePrefix: 'CN',
   creditNoteStartNumber: 1001,
+  reminders: { enabled: false, schedule: [{ days: -3 }, { days: 0 }, { days: 7 }, { days: 14 }, { days: 30 }] },
 };
 
 export const defaultSettings = (accountId: string): StoredSettings => ({
@@ -87,6 +96,15 @@ export const settingsInput = z
     allowPartialPayments: z.boolean(),
     creditNotePrefix: numberPrefix,
     creditNoteStartNumber: startNumber,
+    reminders: z
+      .strictObject({
+        enabled: z.boolean(),
+        schedule: z
+          .array(z.strictObject({ days: z.int().min(-MAX_REMINDER_OFFSET_DAYS).max(MAX_REMINDER_OFFSET_DAYS) }))
+          .max(MAX_REMINDER_STEPS)
+          .refine((s) => new Set(s.map((x) => x.days)).size === s.length, { message: 'must not repeat a step' }),
+      })
+      .partial(),
   })
   .partial();
 export type SettingsInput = z.infer<typeof settingsInput>;

@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Company, Contact } from '../crm/records.js';
 import { eventsFor, type EventPublisher, type InvoiceEvent } from '../events/invoice-events.js';
 import type { Invoice } from '../invoices/invoice.js';
-import type { CompanyStore, ContactStore, DocumentStore, PdfRecordStore, PdfRenderer } from '../ports.js';
+import type { CompanyStore, ContactStore, DocumentStore, Mailer, PdfRecordStore, PdfRenderer } from '../ports.js';
+import { invoiceEmail } from '../mail/invoice-emails.js';
 import {
   ledgerAt,
   NO_MONEY_MOVED,
@@ -46,6 +47,8 @@ export type SideEffectDeps = {
   ledger?: LedgerSideEffectDeps;
   /** Closes the processor's open checkouts of an invoice that takes no more payments (voided or paid). */
   checkouts?: { expireOpen(accountId: string, invoiceId: string): Promise<number> };
+  /** Where a paid invoice's receipt goes out (to its contacts with an address, in its language). */
+  receipts?: { mailer: Mailer; publicBaseUrl: string };
 };
 
 export type SideEffectResult = { published: InvoiceEvent[]; rendered: boolean };
@@ -67,10 +70,29 @@ export async function applySideEffects(
   for (const event of eventsFor(oldImage, newImage)) {
     if (await deps.published.has(event)) continue;
     await deps.events.publish([event]);
+    // The receipt rides on the paid event's mark: sent before the mark, so a crash repeats it, never loses it.
+    if (event.type === 'invoice.paid' && newImage && deps.receipts) await sendReceipt(deps, deps.receipts, newImage);
     await deps.published.add(event); // after publishing: a crash in between repeats, never loses
     published.push(event);
   }
   return { published, rendered };
+}
+
+/** A receipt to each contact of the invoice that has an address, with the amount paid and the date. */
+async function sendReceipt(
+  deps: Pick<SideEffectDeps, 'contacts'>,
+  receipts: NonNullable<SideEffectDeps['receipts']>,
+  invoice: Invoice,
+): Promise<void> {
+  const contacts = await Promise.all(invoice.contacts.map((id) => deps.contacts.get(invoice.accountId, id)));
+  for (const contact of contacts) {
+    // An invoice becomes paid once: a replayed record names the same message, which the outbox writes once.
+    if (contact?.email)
+      await receipts.mailer.send({
+        ...invoiceEmail({ kind: 'receipt' }, invoice, contact, receipts.publicBaseUrl),
+        idempotencyKey: `receipt-${invoice.id}-${contact.id}`,
+      });
+  }
 }
 
 async function ensurePdf(deps: SideEffectDeps, invoice: Invoice): Promise<boolean> {

@@ -5,6 +5,7 @@ import type { InvoiceEvent } from '../events/invoice-events.js';
 import type { Invoice } from '../invoices/invoice.js';
 import { credited } from '../money/settlement.js';
 import type { Payment } from '../payments/payment.js';
+import type { Reminder } from '../reminders/reminder.js';
 import type { InvoiceStore, LedgerStore } from '../ports.js';
 import type { SideEffectDeps, SideEffectResult } from './invoice-side-effects.js';
 
@@ -94,6 +95,29 @@ export async function paymentSideEffects(deps: SideEffectDeps, payment: Payment)
       method: payment.method,
       reference: payment.reference,
       version: payment.invoiceVersion,
+    },
+  };
+  return { published: await publishOnce(deps, [event]), rendered: false };
+}
+
+/** A new reminder item: `invoice.reminderSent` (its email went out when the reminder was claimed). */
+export async function reminderSideEffects(deps: SideEffectDeps, reminder: Reminder): Promise<SideEffectResult> {
+  const event: InvoiceEvent = {
+    id: eventId(reminder.invoiceId, reminder.invoiceVersion, 'reminderSent'),
+    type: 'invoice.reminderSent',
+    accountId: reminder.accountId,
+    invoiceId: reminder.invoiceId,
+    occurredAt: reminder.sentAt,
+    data: {
+      reminderId: reminder.id,
+      trigger: reminder.trigger,
+      step: reminder.step,
+      recipients: reminder.recipients.length,
+      language: reminder.language,
+      balanceDue: reminder.balanceDue,
+      currency: reminder.currency,
+      dueDate: reminder.dueDate,
+      version: reminder.invoiceVersion,
     },
   };
   return { published: await publishOnce(deps, [event]), rendered: false };

@@ -24,7 +24,14 @@ export function linksOf(inv: Invoice): [LinkedKind, string][] {
     ...(inv.deals ?? []).map((id) => ['deal', id] as [LinkedKind, string]),
     ...(inv.quotes ?? []).map((id) => ['quote', id] as [LinkedKind, string]),
     ...(inv.recurringInvoiceId ? [['recurringInvoice', inv.recurringInvoiceId] as [LinkedKind, string]] : []),
+    // Each label once, however many associations carry it: the label's "in use" and search read these.
+    ...labelIdsOf(inv).map((id) => ['associationLabel', id] as [LinkedKind, string]),
   ];
+}
+
+/** The association labels an invoice names, each once. */
+export function labelIdsOf(inv: Pick<Invoice, 'associationLabels'>): string[] {
+  return [...new Set(Object.values(inv.associationLabels ?? {}).flatMap((ls) => ls.map((l) => l.id)))];
 }
 
 /**
@@ -45,6 +52,8 @@ export function linkWrites(tableName: string, previous: Invoice | null, next: In
     if (!after.has(k)) writes.push({ Delete: { TableName: tableName, Key: key(previous!, link) } });
   for (const [k, link] of after) {
     if (before.has(k) && !issuedChanged) continue;
+    // A label newly named must still exist and not be in the middle of its deletion (association-label-store.ts).
+    if (link[0] === 'associationLabel' && !before.has(k)) writes.push(labelCheck(tableName, next!.accountId, link[1]));
     writes.push({
       Put: {
         TableName: tableName,
@@ -151,4 +160,19 @@ function decodeLinkCursor(cursor: string | null, pk: string): Record<string, str
   )
     throw badCursor();
   return k as Record<string, string>;
+}
+
+/** How long a label's deletion mark holds off new uses (a deletion that crashed midway stops blocking after it). */
+export const LABEL_DELETION_HOLD_MS = 60_000;
+
+function labelCheck(tableName: string, accountId: string, labelId: string): TransactItem {
+  return {
+    ConditionCheck: {
+      TableName: tableName,
+      Key: keys.record(accountId, 'associationLabel', labelId),
+      ConditionExpression: 'attribute_exists(pk) AND (attribute_not_exists(#deleting) OR #deleting < :held)',
+      ExpressionAttributeNames: { '#deleting': 'deletingSince' },
+      ExpressionAttributeValues: { ':held': new Date(Date.now() - LABEL_DELETION_HOLD_MS).toISOString() },
+    },
+  };
 }

@@ -56,7 +56,7 @@ export class DynamoInvoiceSearchIndex implements InvoiceSearchIndex {
     return { items, done: !out.LastEvaluatedKey };
   }
 
-  async linked(accountId: string, kind: 'contact' | 'company', recordId: string, max: number) {
+  async linked(accountId: string, kind: 'contact' | 'company' | 'associationLabel', recordId: string, max: number) {
     return this.linkedFrom(accountId, keys.record(accountId, kind, recordId).pk, max);
   }
 

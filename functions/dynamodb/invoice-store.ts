@@ -6,7 +6,7 @@ import { VersionConflict, type InvoiceStore, type NumberRequest, type Page } fro
 import { queryCollection } from './cursor.js';
 import { cancellationReasons } from './dynamo-errors.js';
 import { fromItem } from './items.js';
-import { collections, keys, overdueIndexKeys, searchIndexKeys } from './keys.js';
+import { collections, keys, overdueIndexKeys, reminderIndexKeys, searchIndexKeys } from './keys.js';
 import { NumberedWriter, type TransactItem } from './number-series.js';
 import { linkWrites } from './invoice-links.js';
 import { historyEntry, DELETED_HISTORY_DAYS, type Change } from '../../domain/audit/history.js';
@@ -39,6 +39,8 @@ export class DynamoInvoiceStore implements InvoiceStore {
       gsi1pk: collections.invoices(invoice.accountId),
       gsi1sk: invoice.id,
       ...overdueIndexKeys(invoice),
+      // In every write of the invoice: a payment, void, pause or new due date moves it in (or out of) the index.
+      ...reminderIndexKeys(invoice),
       ...searchIndexKeys(invoice),
       entity: 'invoice',
     };
@@ -208,6 +210,12 @@ export class DynamoInvoiceStore implements InvoiceStore {
           const detail = `The slug ${invoice.slug} is already used${invoice.domain ? ` on ${invoice.domain}` : ''}`;
           return new DomainError('conflict', detail, [{ path: 'slug', message: 'is already used' }]);
         }
+        // The only other conditions among the invoice's own items: an association label it newly
+        // names must exist and not be being deleted (invoice-links.ts).
+        if (reasons.includes('ConditionalCheckFailed'))
+          return new DomainError('conflict', 'An association label of this change was deleted meanwhile', [
+            { path: 'labels', message: 'names a label that no longer exists' },
+          ]);
         return undefined;
       },
       busy: 'Too many invoices are being numbered at once; retry shortly',

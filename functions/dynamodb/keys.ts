@@ -7,6 +7,7 @@ import type { Invoice } from '../../domain/invoices/invoice.js';
 import type { IndexScan } from '../../domain/ports.js';
 import { sortValue } from '../../domain/search/invoice-properties.js';
 import { INDEX_ORDER } from '../../domain/search/search-plan.js';
+import { nextReminderOn, type ReminderFields } from '../../domain/reminders/reminder-schedule.js';
 
 export type Key = { pk: string; sk: string };
 
@@ -126,6 +127,22 @@ export const keys = {
     pk: `${acc(accountId)}#INV#${invoiceId}`,
     sk: `${HISTORY_SK}${new Date(at).toISOString()}#${String(version).padStart(9, '0')}#${action}`,
   }),
+  /** Beside its invoice: one item per reminder sent, sorted by id (ULIDs), so by time. */
+  reminder: (accountId: string, invoiceId: string, id: string): Key => ({
+    pk: `${acc(accountId)}#INV#${invoiceId}`,
+    sk: `${REMINDER_SK}${id}`,
+  }),
+  /** How many association labels the account has: its limit is a condition on this counter. */
+  associationLabelCounter: (accountId: string): Key => ({ pk: acc(accountId), sk: 'COUNTER#ASSOCIATIONLABELS' }),
+  /** How many snippets the account has: its limit is a condition on this counter. */
+  snippetCounter: (accountId: string): Key => ({ pk: acc(accountId), sk: 'COUNTER#SNIPPETS' }),
+  /** One item per snippet shortcut in use (lower-cased): a second snippet with it cannot be written. */
+  snippetShortcut: (accountId: string, shortcut: string): Key => ({
+    pk: `${acc(accountId)}#SNIPPETSHORTCUT#${shortcut.toLowerCase()}`,
+    sk: 'SNIPPETSHORTCUT',
+  }),
+  /** A backfill's checkpoint (infra/local/backfill.ts, functions/jobs/backfill.handler.ts): not a tenant's. */
+  backfill: (name: string): Key => ({ pk: 'BACKFILL', sk: `BACKFILL#${name}` }),
   /**
    * An API key, found by its id alone: the authorizer knows no account until it has the key. The
    * item names its account, and every change is conditional on it (api-key-store.ts).
@@ -149,6 +166,7 @@ export function metadataPartition(accountId: string, key: string, value: string)
 
 export const HISTORY_SK = 'HIST#';
 export const CHECKOUT_SK = 'CHK#';
+export const REMINDER_SK = 'REM#';
 export const CHAIN_SK = 'SEQ#';
 
 /** Sort key prefixes of the items kept beside an invoice, for `begins_with` queries. */
@@ -197,6 +215,26 @@ export function recurringDueKeys(s: {
   let hash = 0;
   for (const ch of s.id) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
   return { gsi7pk: recurringShardKey(hash % RECURRING_SHARDS), gsi7sk: `${s.nextRunOn}#${s.accountId}#${s.id}` };
+}
+
+/** The reminders index (gsi8) is split like the past-due index. */
+export const REMINDER_SHARDS = 8;
+
+export const reminderShardKey = (shard: number) => `REMIND#${shard}`;
+
+/**
+ * gsi8 keys for an invoice that has a reminder coming (domain/reminders/reminder-schedule.ts
+ * `nextReminderOn`: open, a balance due, not paused, a pending step in its plan): its shard, then
+ * the date of that step. None otherwise (sparse), so paying, voiding or pausing takes it out.
+ */
+export function reminderIndexKeys(
+  inv: ReminderFields & { accountId: string; id: string },
+): { gsi8pk: string; gsi8sk: string } | Record<string, never> {
+  const on = nextReminderOn(inv);
+  if (!on) return {};
+  let hash = 0;
+  for (const ch of inv.id) hash = (hash * 31 + ch.charCodeAt(0)) >>> 0;
+  return { gsi8pk: reminderShardKey(hash % REMINDER_SHARDS), gsi8sk: `${on}#${inv.accountId}#${inv.id}` };
 }
 
 /** The gsi1 collections: an account's objects of one kind, sorted by id (ULIDs sort by time). */
@@ -266,6 +304,8 @@ export const KEY_ATTRIBUTES = [
   'gsi2sk',
   'gsi7pk',
   'gsi7sk',
+  'gsi8pk',
+  'gsi8sk',
   ...Object.values(SEARCH_INDEX).flatMap((g) => [`${g}pk`, `${g}sk`]),
   'entity',
   'expiresAt',

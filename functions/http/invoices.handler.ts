@@ -22,6 +22,9 @@ import {
   updateInvoiceFromRequest,
 } from '../../domain/invoices/invoice-conversion.js';
 import type { Invoice } from '../../domain/invoices/invoice.js';
+import { associationInput } from '../../domain/labels/association-label.js';
+import { insertSnippetInput } from '../../domain/snippets/snippet.js';
+import { insertSnippet } from '../../domain/snippets/snippet-use-cases.js';
 import { invoicePdfLink, previewInvoice } from '../../domain/documents/document-use-cases.js';
 import { sendInvoice } from '../../domain/invoices/send-invoice.js';
 import { countMetric, METRIC, type MetricName } from '../observability/metrics.js';
@@ -34,6 +37,7 @@ import { parseLimit, validate } from './request.js';
 import { ledgerOperations } from './ledger-routes.js';
 import { recurringOperations } from './recurring-routes.js';
 import { auditOperations } from './audit-routes.js';
+import { reminderOperations } from './reminder-routes.js';
 
 const { config, deps, mailer, pdfRecords, documents, audit } = app();
 /** Creating, editing and associating also read deals, quotes and products. */
@@ -102,15 +106,27 @@ export const handler = httpHandler(
     'GET /invoices/{id}/preview': (req) => previewInvoice(deps, req.actor, req.params.id!).then(invoiceHtml),
     'PUT /invoices/{id}/associations/{type}/{targetId}': (req) => {
       const p = validate(associationParams, req.params);
-      return associateRecord(withCrm, req.actor, req.params.id!, p.type, p.targetId, req.ifMatch).then(ok(200));
+      const body = validate(associationInput.partial(), req.body ?? {});
+      return associateRecord(withCrm, req.actor, req.params.id!, p.type, p.targetId, req.ifMatch, body.labels).then(
+        ok(200),
+      );
     },
     'DELETE /invoices/{id}/associations/{type}/{targetId}': (req) => {
       const p = validate(associationParams, req.params);
       return dissociateRecord(withCrm, req.actor, req.params.id!, p.type, p.targetId, req.ifMatch).then(ok(200));
     },
+    'POST /invoices/{id}/insert-snippet': (req) =>
+      insertSnippet(
+        { ...deps, snippets: app().snippets },
+        req.actor,
+        req.params.id!,
+        validate(insertSnippetInput, req.body).snippetId,
+        req.ifMatch,
+      ).then(ok(200)),
     ...ledgerOperations({ ...deps, documents }, show),
     ...recurringOperations({ ...withCrm, recurring: app().recurring }, show),
     ...auditOperations({ ...deps, audit, documents }),
+    ...reminderOperations({ ...deps, reminders: app().reminders, mailer, publicBaseUrl: config.PUBLIC_BASE_URL }, show),
   },
   { idempotency: () => app().idempotency },
 );

@@ -1,3 +1,4 @@
+import { nextReminderOn } from '../../domain/reminders/reminder-schedule.js';
 import type { CrmRecord } from '../../domain/crm/records.js';
 import { invoiceUrl, type Invoice } from '../../domain/invoices/invoice.js';
 import type { Page } from '../../domain/ports.js';
@@ -8,9 +9,18 @@ import type { ApiKey } from '../../domain/auth/api-keys.js';
 
 /** The resource shapes of the contract: internal fields (the tenant, the record kind) stay inside. */
 export function presentInvoice(invoice: Invoice, publicBaseUrl: string) {
-  const { accountId: _a, ...rest } = invoice;
-  // Invoices stored before metadata existed have none: `{}`, so no backfill is needed.
-  return { ...rest, metadata: invoice.metadata ?? {}, url: invoiceUrl(invoice, publicBaseUrl) };
+  // The reminder plan is the index's bookkeeping; what a user sees is when the next reminder is due.
+  const { accountId: _a, reminderPlan: _p, ...rest } = invoice;
+  return {
+    ...rest,
+    // Invoices stored before metadata existed have none: `{}`, so no backfill is needed.
+    metadata: invoice.metadata ?? {},
+    associationLabels: invoice.associationLabels ?? {},
+    remindersPaused: invoice.remindersPaused ?? false,
+    lastRemindedAt: invoice.lastRemindedAt ?? null,
+    nextReminderOn: nextReminderOn(invoice),
+    url: invoiceUrl(invoice, publicBaseUrl),
+  };
 }
 
 export function presentRecord<T extends CrmRecord>(record: T) {

@@ -10,6 +10,7 @@ const STATUS: Record<DomainErrorCode, number> = {
   conflict: 409,
   precondition_failed: 412,
   payload_too_large: 413,
+  too_many_requests: 429,
   validation: 422,
   unavailable: 503,
 };
@@ -22,6 +23,7 @@ const TITLE: Record<DomainErrorCode, string> = {
   conflict: 'Conflict',
   precondition_failed: 'Precondition failed',
   payload_too_large: 'Payload too large',
+  too_many_requests: 'Too many requests',
   validation: 'Validation failed',
   unavailable: 'Service unavailable',
 };
@@ -82,7 +84,13 @@ export function toProblem(e: unknown, requestId: string, log: ScopedLog = scoped
     const extra: Record<string, unknown> = { ...e.extra };
     if (e.errors.length) extra.errors = e.errors.slice(0, MAX_LISTED_ERRORS);
     if (e.errors.length > MAX_LISTED_ERRORS) extra.moreErrors = e.errors.length - MAX_LISTED_ERRORS;
-    return problem(status, TITLE[e.code], e.message, extra, status === 503 ? { 'retry-after': '1' } : {});
+    const retryAfter =
+      status === 503
+        ? '1'
+        : status === 429 && typeof e.extra.retryAfterSeconds === 'number'
+          ? String(e.extra.retryAfterSeconds)
+          : null;
+    return problem(status, TITLE[e.code], e.message, extra, retryAfter ? { 'retry-after': retryAfter } : {});
   }
   if (isTransient(e)) {
     // A socket error's name is only "Error"; its code (ECONNREFUSED) says what happened.

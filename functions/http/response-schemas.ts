@@ -99,6 +99,12 @@ export const invoiceResponse = z.strictObject({
   pdf: z.strictObject({ status: z.enum(['none', 'pending', 'ready']), sha256: z.string().nullable() }),
   recurringInvoiceId: id.nullish(),
   metadata: metadataResponse,
+  /** Labels on the contact and company associations, by associated record id (domain/labels). */
+  associationLabels: z.record(z.string(), z.array(z.strictObject({ id, label: z.string() }))),
+  remindersPaused: z.boolean(),
+  lastRemindedAt: instant.nullable(),
+  lastReminderStep: z.int().nullish(),
+  nextReminderOn: date.nullable(),
 });
 
 export const contactResponse = z.strictObject({
@@ -238,6 +244,7 @@ export const settingsResponse = z.strictObject({
   allowPartialPayments: z.boolean(),
   creditNotePrefix: z.string(),
   creditNoteStartNumber: z.int(),
+  reminders: z.strictObject({ enabled: z.boolean(), schedule: z.array(z.strictObject({ days: z.int() })) }),
   version: z.int(),
   updatedAt: instant.nullable(),
 });

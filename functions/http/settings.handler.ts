@@ -6,10 +6,32 @@ import { app } from '../wiring.js';
 import { httpHandler } from './http-handler.js';
 import { presentApiKey, presentPage, presentSettings } from './presenters.js';
 import { parseLimit, validate } from './request.js';
+import { associationLabelInput, type AssociationLabel } from '../../domain/labels/association-label.js';
+import { createLabel, deleteLabel, listLabels } from '../../domain/labels/label-use-cases.js';
+import { snippetInput, snippetPatch, type Snippet } from '../../domain/snippets/snippet.js';
+import {
+  createSnippet,
+  deleteSnippet,
+  getSnippet,
+  listSnippets,
+  updateSnippet,
+} from '../../domain/snippets/snippet-use-cases.js';
 
-const { deps, config, db } = app();
+const { deps, config, db, reminders, labels, snippets } = app();
 const apiKeys = apiKeyAdapters(config, db);
 const keyDeps = async () => ({ ...(await apiKeys.deps()), clock: deps.clock, ids: deps.ids });
+const snippetDeps = { snippets, clock: deps.clock, ids: deps.ids };
+const labelDeps = { labels, clock: deps.clock, ids: deps.ids };
+/** `{ id, shortcut, body }` and its bookkeeping, without the tenant. */
+const presentSnippet = (s: Snippet) => {
+  const { accountId: _a, kind: _k, ...rest } = s;
+  return rest;
+};
+/** `{ id, objectType, label }` and its bookkeeping, without the tenant. */
+const presentLabel = (l: AssociationLabel) => {
+  const { accountId: _a, kind: _k, ...rest } = l;
+  return rest;
+};
 
 export const handler = httpHandler({
   'GET /settings/invoices': async (req) => ({
@@ -18,7 +40,14 @@ export const handler = httpHandler({
   }),
   'PUT /settings/invoices': async (req) => ({
     status: 200,
-    body: presentSettings(await updateSettings(deps, req.actor, validate(settingsInput, req.body), req.ifMatch)),
+    body: presentSettings(
+      await updateSettings(
+        { ...deps, reminderIndex: reminders },
+        req.actor,
+        validate(settingsInput, req.body),
+        req.ifMatch,
+      ),
+    ),
   }),
   'POST /api-keys': async (req) => {
     const created = await createApiKey(await keyDeps(), req.actor, validate(apiKeyInput, req.body), apiKeys.mode);
@@ -31,6 +60,40 @@ export const handler = httpHandler({
   },
   'DELETE /api-keys/{id}': async (req) => {
     await revokeApiKey(await keyDeps(), req.actor, req.params.id!);
+    return { status: 204 };
+  },
+  'GET /association-labels': async (req) => {
+    const { limit, after } = parseLimit(req.query);
+    return { status: 200, body: presentPage(await listLabels(labelDeps, req.actor, limit, after), presentLabel) };
+  },
+  'POST /association-labels': async (req) => ({
+    status: 201,
+    body: presentLabel(await createLabel(labelDeps, req.actor, validate(associationLabelInput, req.body))),
+  }),
+  'DELETE /association-labels/{id}': async (req) => {
+    await deleteLabel(labelDeps, req.actor, req.params.id!);
+    return { status: 204 };
+  },
+  'GET /snippets': async (req) => {
+    const { limit, after } = parseLimit(req.query);
+    return { status: 200, body: presentPage(await listSnippets(snippetDeps, req.actor, limit, after), presentSnippet) };
+  },
+  'POST /snippets': async (req) => ({
+    status: 201,
+    body: presentSnippet(await createSnippet(snippetDeps, req.actor, validate(snippetInput, req.body))),
+  }),
+  'GET /snippets/{id}': async (req) => ({
+    status: 200,
+    body: presentSnippet(await getSnippet(snippetDeps, req.actor, req.params.id!)),
+  }),
+  'PATCH /snippets/{id}': async (req) => ({
+    status: 200,
+    body: presentSnippet(
+      await updateSnippet(snippetDeps, req.actor, req.params.id!, validate(snippetPatch, req.body), req.ifMatch),
+    ),
+  }),
+  'DELETE /snippets/{id}': async (req) => {
+    await deleteSnippet(snippetDeps, req.actor, req.params.id!, req.ifMatch);
     return { status: 204 };
   },
 });

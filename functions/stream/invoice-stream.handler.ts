@@ -18,7 +18,7 @@ let deps: SideEffectDeps | undefined;
 /** Built at the first batch, once per process: the renderer's browser then serves every later record. */
 function sideEffectDeps(): SideEffectDeps {
   if (deps) return deps;
-  const { config, db, deps: core, pdfRecords, documents, webhooks, recurring } = app();
+  const { config, db, deps: core, pdfRecords, documents, webhooks, recurring, mailer } = app();
   if (!config.EVENTS_LOG && !config.EVENT_BUS_NAME)
     throw new Error('Set EVENT_BUS_NAME (or EVENTS_LOG locally): events have nowhere to go');
   const bus = config.EVENTS_LOG
@@ -46,6 +46,7 @@ function sideEffectDeps(): SideEffectDeps {
     ledger: { store: core.ledger, invoices: core.invoices, creditNoteDocuments },
     // Only an invoice with a checkout record ever reaches the processor (and its keys).
     checkouts: { expireOpen: (accountId, invoiceId) => expireOpenCheckouts(payments(), accountId, invoiceId) },
+    receipts: { mailer, publicBaseUrl: config.PUBLIC_BASE_URL },
   };
   return deps;
 }

@@ -11,7 +11,12 @@ import {
 import { fromItem } from '../dynamodb/items.js';
 import type { CreditNote } from '../../domain/credit-notes/credit-note.js';
 import type { Payment } from '../../domain/payments/payment.js';
-import { creditNoteSideEffects, paymentSideEffects } from '../../domain/stream/ledger-side-effects.js';
+import {
+  creditNoteSideEffects,
+  paymentSideEffects,
+  reminderSideEffects,
+} from '../../domain/stream/ledger-side-effects.js';
+import type { Reminder } from '../../domain/reminders/reminder.js';
 import { onlinePaymentSideEffects } from '../../domain/stream/online-payment-side-effects.js';
 import type { RecurringInvoice } from '../../domain/recurring/recurring-invoice.js';
 import { recurringSideEffects } from '../../domain/stream/recurring-side-effects.js';
@@ -102,6 +107,11 @@ async function handleRecord(
       : null;
     const result = await onlinePaymentSideEffects(deps, old, fromItem<Payment>(changedPayment));
     detail('online payment side effects', { invoiceId: changedPayment.invoiceId, id: changedPayment.id }, result);
+    return result;
+  }
+  if (inserted?.entity === 'reminder') {
+    const result = await reminderSideEffects(deps, fromItem<Reminder>(inserted));
+    detail('reminder side effects', { invoiceId: inserted.invoiceId, id: inserted.id }, result);
     return result;
   }
   if (inserted?.entity === 'payment' || inserted?.entity === 'creditNote') {

@@ -18,6 +18,8 @@ const schema = z.object({
   OVERDUE_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   /** How often the recurring invoice job runs locally (hourly in AWS). */
   RECURRING_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
+  /** How often the payment reminders job runs locally (hourly in AWS). */
+  REMINDERS_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   TABLE_NAME: z.string().default('invoices'),
   DEMO_ACCOUNT_ID: z
     .string()

@@ -120,6 +120,12 @@ async function main() {
     run: () => recurring.handler({ scheduledTime: new Date().toISOString() }),
     onError: (e) => console.error(`recurring job failed: ${e instanceof Error ? e.message : String(e)}`),
   });
+  const reminders = await import('../../functions/jobs/reminders.handler.js');
+  startOverdueSchedule({
+    intervalMs: config.REMINDERS_INTERVAL_MS,
+    run: () => reminders.handler({ scheduledTime: new Date().toISOString() }),
+    onError: (e) => console.error(`reminders job failed: ${e instanceof Error ? e.message : String(e)}`),
+  });
 
   const keys = await loadSigningKeys(config.keyFile);
   const throttle = { rateLimit: config.API_RATE_LIMIT, burstLimit: config.API_BURST_LIMIT };
@@ -138,6 +144,7 @@ Invoice service running at ${baseUrl}
   Dead letters:     ${files.deadLetters}
   Past-due job:     every ${Math.round(config.OVERDUE_INTERVAL_MS / 1000)} s, or now with 'npm run job:overdue'
   Recurring job:    every ${Math.round(config.RECURRING_INTERVAL_MS / 1000)} s, or now with 'npm run job:recurring'
+  Reminders job:    every ${Math.round(config.REMINDERS_INTERVAL_MS / 1000)} s, or now with 'npm run job:reminders'
   Throttle:         ${throttle.rateLimit} requests/s, bursts of ${throttle.burstLimit} (429 beyond)
   Account ${config.DEMO_ACCOUNT_ID}, user usr_demo, super admin. Token (valid 7 days):
 

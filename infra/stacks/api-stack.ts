@@ -30,6 +30,8 @@ import { serverErrorRateAlarm } from './api-alarms.js';
 import { ExportRunner } from './export-runner.js';
 import { OverdueJob } from './overdue-job.js';
 import { RecurringJob } from './recurring-job.js';
+import { RemindersJob } from './reminders-job.js';
+import { BackfillFunction } from './backfill-function.js';
 import { pascal, serviceFunction } from './service-function.js';
 import { StreamConsumer } from './stream-consumer.js';
 import { WebhookDelivery } from './webhook-delivery.js';
@@ -57,8 +59,9 @@ type Access = {
 };
 export const API_FUNCTION_ACCESS: Record<ApiFunction, Access> = {
   invoices: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: true, sendsMail: true },
-  // Settings and API keys (listed through gsi1; a new key is hashed with the pepper).
-  settings: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: false, sendsMail: false, makesApiKeys: true },
+  // Settings, API keys, association labels (listed through gsi1; a new key is hashed with the
+  // pepper); the status index: a change of the reminder settings re-keys the account's open invoices.
+  settings: { table: 'readWrite', indexes: ['gsi1', 'gsi5'], readsPdfs: false, sendsMail: false, makesApiKeys: true },
   contacts: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: false, sendsMail: false },
   companies: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: false, sendsMail: false },
   crm: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: false, sendsMail: false },
@@ -143,6 +146,8 @@ export class ApiStack extends Stack {
   readonly streamConsumer: StreamConsumer;
   readonly overdueJob: OverdueJob;
   readonly recurringJob: RecurringJob;
+  readonly remindersJob: RemindersJob;
+  readonly backfill: BackfillFunction;
   readonly exportRunner: ExportRunner;
   readonly webhookDelivery: WebhookDelivery;
   /** arn:aws:ses:<region>:<account>:identity/<mailIdentity> */
@@ -285,6 +290,8 @@ export class ApiStack extends Stack {
       publicBaseUrl: props.publicBaseUrl,
       documentRetentionDays: props.documentRetentionDays,
       stripeSecret,
+      mailFrom: props.mailFrom,
+      mailIdentityArn: this.mailIdentityArn,
     });
     // Webhooks out: the stream consumer fans each event out to the queue; the delivery function sends.
     this.webhookDelivery = new WebhookDelivery(this, 'Webhooks', {
@@ -300,6 +307,16 @@ export class ApiStack extends Stack {
       publicBaseUrl: props.publicBaseUrl,
       mailFrom: props.mailFrom,
       mailIdentityArn: this.mailIdentityArn,
+    });
+    this.remindersJob = new RemindersJob(this, 'Reminders', {
+      table: props.table,
+      publicBaseUrl: props.publicBaseUrl,
+      mailFrom: props.mailFrom,
+      mailIdentityArn: this.mailIdentityArn,
+    });
+    this.backfill = new BackfillFunction(this, 'Backfills', {
+      table: props.table,
+      publicBaseUrl: props.publicBaseUrl,
     });
     this.exportRunner = new ExportRunner(this, 'Exports', {
       table: props.table,

@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { STREAM_FUNCTION_ENTRY } from '../routes.js';
 import { CHROMIUM_PACKAGE, ChromiumLayer } from './chromium-layer.js';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { grantTableAccess, PDF_PREFIX, TABLE_ACTIONS } from './grants.js';
+import { grantTableAccess, PDF_PREFIX, SES_SEND_ACTIONS, TABLE_ACTIONS } from './grants.js';
 import { deadLetterQueue } from './dead-letters.js';
 import { serviceFunction } from './service-function.js';
 
@@ -26,6 +26,9 @@ export type StreamConsumerProps = {
   publicBaseUrl: string;
   /** Stripe's keys (read at cold start): voiding or settling an invoice expires its open checkouts. */
   stripeSecret?: ISecret;
+  /** Receipts for paid invoices go out from this sender, as this SES identity only. */
+  mailFrom: string;
+  mailIdentityArn: string;
 };
 
 /** How the event source mapping reads the stream; exported for the template tests. */
@@ -60,7 +63,7 @@ export class StreamConsumer extends Construct {
     this.layer = new ChromiumLayer(this, 'ChromiumLayer');
     this.fn = serviceFunction(this, 'Stream', {
       entry: STREAM_FUNCTION_ENTRY,
-      description: 'Invoice side effects from the table stream: PDFs, events',
+      description: 'Invoice side effects from the table stream: PDFs, events, receipts',
       // The layer's Chromium is an x64 build.
       architecture: Architecture.X86_64,
       // Chromium wants memory (and the CPU Lambda gives with it); unpacked it takes about 210 MB
@@ -78,8 +81,13 @@ export class StreamConsumer extends Construct {
         EVENT_BUS_NAME: props.bus.eventBusName,
         DOCUMENT_RETENTION_DAYS: String(props.documentRetentionDays),
         ...(props.stripeSecret ? { STRIPE_SECRET_ARN: props.stripeSecret.secretArn } : {}),
+        MAIL_FROM: props.mailFrom,
       },
     });
+    // Receipts of paid invoices: only as the sender identity.
+    this.fn.addToRolePolicy(
+      new PolicyStatement({ actions: [...SES_SEND_ACTIONS], resources: [props.mailIdentityArn] }),
+    );
 
     // Reads invoices and contacts; writes the PDF record, the event marks and the invoice's pdf
     // field. Key lookups and Query on the table only: it reads no index.
@@ -104,10 +112,10 @@ export class StreamConsumer extends Construct {
 
     const invoiceImage = (image: 'NewImage' | 'OldImage') =>
       FilterCriteria.filter({ dynamodb: { [image]: { entity: { S: FilterRule.isEqual('invoice') } } } });
-    // Payments and credit notes set off their PDFs and events when inserted (domain/stream/ledger-side-effects.ts).
+    // Payments, credit notes and reminders set off their PDFs and events when inserted (domain/stream/ledger-side-effects.ts).
     const ledgerInsert = FilterCriteria.filter({
       eventName: FilterRule.isEqual('INSERT'),
-      dynamodb: { NewImage: { entity: { S: FilterRule.or('payment', 'creditNote') } } },
+      dynamodb: { NewImage: { entity: { S: FilterRule.or('payment', 'creditNote', 'reminder') } } },
     });
     // A recurring schedule's runs raise its events (domain/stream/recurring-side-effects.ts); it is never deleted.
     const recurringImage = FilterCriteria.filter({

@@ -59,6 +59,8 @@ test('synthesis bundles every function with the local esbuild into a loadable ES
     ['stream', api.streamConsumer.fn] as const,
     ['overdue job', api.overdueJob.fn] as const,
     ['recurring job', api.recurringJob.fn] as const,
+    ['reminders job', api.remindersJob.fn] as const,
+    ['backfill', api.backfill.fn] as const,
   ];
   const assetDirOf = (name: (typeof API_FUNCTIONS)[number]) => assetDir(api.functions[name]);
 

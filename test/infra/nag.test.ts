@@ -90,6 +90,8 @@ describe('the acknowledged findings', () => {
       api.streamConsumer.fn,
       api.overdueJob.fn,
       api.recurringJob.fn,
+      api.remindersJob.fn,
+      api.backfill.fn,
       api.exportRunner.fn,
       api.authorizerFunction,
       api.webhookDelivery.fn,
@@ -122,6 +124,10 @@ describe('the acknowledged findings', () => {
     expect(byPath.get(policy(api.recurringJob.scheduleRole.node.path))).toEqual([
       `AwsSolutions-IAM5[Resource::<${recurringFnId}.Arn>:*]`,
     ]);
+    const remindersFnId = api.getLogicalId(api.remindersJob.fn.node.defaultChild as CfnResource);
+    expect(byPath.get(policy(api.remindersJob.scheduleRole.node.path))).toEqual([
+      `AwsSolutions-IAM5[Resource::<${remindersFnId}.Arn>:*]`,
+    ]);
     expect(byPath.get(`${api.streamConsumer.deadLetterQueue.node.path}/Resource`)).toEqual(['AwsSolutions-SQS3']);
     // The export runner: its stream's ListStreams and its exports/ prefix; the index function its exports/ prefix.
     const exportFiles = new RegExp(pdfs.source.replace('\\/pdfs\\/', '\\/exports\\/'));
@@ -148,6 +154,7 @@ describe('the acknowledged findings', () => {
       ].map((f) => policy(f.role!.node.path)),
       policy(api.overdueJob.scheduleRole.node.path),
       policy(api.recurringJob.scheduleRole.node.path),
+      policy(api.remindersJob.scheduleRole.node.path),
       `${api.streamConsumer.deadLetterQueue.node.path}/Resource`,
       `${api.exportRunner.deadLetterQueue.node.path}/Resource`,
       `${api.apiKeyPepper.node.path}/Resource`,

@@ -155,12 +155,13 @@ describe('the stream consumer', () => {
     expect(layer.CompatibleRuntimes).toContain('nodejs22.x');
   });
 
-  test('the stream function gets the table, bucket and bus names, and nothing local-only', () => {
+  test('the stream function gets the table, bucket and bus names, the receipts sender, and nothing local-only', () => {
     const vars = envOf(streamFnId);
     expect(Object.keys(vars).sort()).toEqual([
       'BUCKET_NAME',
       'DOCUMENT_RETENTION_DAYS',
       'EVENT_BUS_NAME',
+      'MAIL_FROM',
       'NODE_OPTIONS',
       'POWERTOOLS_LOG_LEVEL',
       'POWERTOOLS_SERVICE_NAME',
@@ -177,7 +178,7 @@ describe('the stream consumer', () => {
     expect(vars.DOCUMENT_RETENTION_DAYS).toBe(String(10 * 365));
   });
 
-  test('the stream function may use the table, read its stream, put PDFs, put events on the bus, read the Stripe secret and fail records to its queue, nothing else', () => {
+  test('the stream function may use the table, read its stream, put PDFs, put events on the bus, send receipts, read the Stripe secret and fail records to its queue, nothing else', () => {
     const statements = roleStatements(template, streamRoleId);
     for (const s of statements) {
       expect(s.Effect).toBe('Allow');
@@ -199,6 +200,9 @@ describe('the stream consumer', () => {
           isPdfObjects(targets[0])) ||
         (JSON.stringify(actions) === '["events:PutEvents"]' &&
           JSON.stringify(targets) === JSON.stringify([{ 'Fn::GetAtt': [busId, 'Arn'] }])) ||
+        // Receipts, as the sender identity only.
+        (actions.every((a) => /^ses:(SendEmail|SendRawEmail)$/.test(a)) &&
+          /":identity\/example\.com"\]\]\}$/.test(JSON.stringify(targets[0]))) ||
         (actions.every((a) => /^sqs:(SendMessage|GetQueueAttributes|GetQueueUrl)$/.test(a)) &&
           JSON.stringify(targets) === JSON.stringify([{ 'Fn::GetAtt': [queueId, 'Arn'] }])) ||
         // Stripe's keys, to expire the open checkouts of an invoice voided or settled.
@@ -288,8 +292,13 @@ describe('S3 and SES grants across the whole stack', () => {
     }
   });
 
-  test('only the invoices function and the recurring job (schedules that send) may send email, and only as the sender identity', () => {
-    const senders = [apiRoleId('invoices'), logicalId(api, api.recurringJob.fn.role!)];
+  test('only the invoices function, the recurring job (schedules that send), the reminders job and the stream (receipts) may send email, and only as the sender identity', () => {
+    const senders = [
+      apiRoleId('invoices'),
+      logicalId(api, api.recurringJob.fn.role!),
+      logicalId(api, api.remindersJob.fn.role!),
+      streamRoleId,
+    ];
     for (const action of ['ses:SendEmail', 'ses:SendRawEmail'])
       expect(rolesGranted(template, action).sort(), action).toEqual([...senders].sort());
     for (const role of senders) {
@@ -329,7 +338,12 @@ describe('S3 and SES grants across the whole stack', () => {
     const grantedTo: Record<string, string[]> = {
       's3:PutObject': [streamRoleId, exportRoleId].sort(),
       's3:GetObject': [apiRoleId('buyer'), apiRoleId('invoices'), apiRoleId('index')].sort(),
-      'ses:SendEmail': [apiRoleId('invoices'), logicalId(api, api.recurringJob.fn.role!)].sort(),
+      'ses:SendEmail': [
+        apiRoleId('invoices'),
+        logicalId(api, api.recurringJob.fn.role!),
+        logicalId(api, api.remindersJob.fn.role!),
+        streamRoleId,
+      ].sort(),
       'events:PutEvents': [streamRoleId],
     };
     for (const action of used.values())
@@ -370,7 +384,7 @@ describe('S3 and SES grants across the whole stack', () => {
   });
 });
 
-/** The two scheduled jobs: what each may do on the table, and what else it needs. */
+/** The three scheduled jobs: what each may do on the table, and what else it needs. */
 const JOBS = [
   {
     name: 'the past-due job',
@@ -383,6 +397,13 @@ const JOBS = [
     name: 'the recurring invoice job',
     job: api.recurringJob,
     index: 'gsi7',
+    itemActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+    env: ['MAIL_FROM'],
+  },
+  {
+    name: 'the payment reminders job',
+    job: api.remindersJob,
+    index: 'gsi8',
     itemActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
     env: ['MAIL_FROM'],
   },

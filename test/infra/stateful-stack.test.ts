@@ -47,7 +47,7 @@ describe('the table', () => {
     });
   });
 
-  test('has every GSI of TABLE_DEFINITION (the sparse past-due gsi2 and recurring gsi7 among them), projecting all attributes', () => {
+  test('has every GSI of TABLE_DEFINITION (the sparse past-due gsi2, recurring gsi7 and reminders gsi8 among them), projecting all attributes', () => {
     expect(d.globalSecondaryIndexes.map((g) => g.indexName)).toEqual([
       'gsi1',
       'gsi2',
@@ -56,6 +56,7 @@ describe('the table', () => {
       'gsi5',
       'gsi6',
       'gsi7',
+      'gsi8',
     ]);
     const [table] = Object.values(resourcesOf(template, 'AWS::DynamoDB::Table'));
     expect((table!.Properties!.GlobalSecondaryIndexes as unknown[]).length).toBe(d.globalSecondaryIndexes.length);

@@ -2,7 +2,8 @@ import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { documentClient } from '../../../functions/dynamodb/client.js';
 import { keys } from '../../../functions/dynamodb/keys.js';
-import { backfillPaymentRefs } from '../../../functions/jobs/backfill-payment-refs.js';
+import { runBackfill } from '../../../functions/backfills/backfill-runner.js';
+import { paymentRefsBackfill } from '../../../functions/backfills/payment-refs.backfill.js';
 import { client, startStack, uniqueAccount, type Stack } from '../../support/local-stack.js';
 
 /**
@@ -35,13 +36,14 @@ test('old payments get their id reference; a second run and a resumed run write 
     await db.send(new DeleteCommand({ TableName: stack.tableName, Key: keys.paymentRef(account, id) }));
   expect((await api('POST', `/payments/${ids[0]}/void`)).status).toBe(404);
 
-  // Small pages and a budget of one: the first run stops part way with a cursor; the second resumes there.
-  const first = await backfillPaymentRefs(db, stack.tableName, { budget: 1, pageSize: 5 });
-  expect(first.cursor).not.toBeNull();
-  const rest = await backfillPaymentRefs(db, stack.tableName, { cursor: first.cursor, pageSize: 5 });
-  expect(first.written + rest.written).toBe(3);
-  expect(rest.cursor).toBeNull();
-  expect((await backfillPaymentRefs(db, stack.tableName)).written).toBe(0);
+  // Small pages, stopped after the first: the run resumes from its checkpoint; a second full run writes nothing.
+  const ctx = { db, tableName: stack.tableName };
+  const first = await runBackfill(ctx, paymentRefsBackfill, { pageSize: 5, shouldStop: () => true });
+  expect(first.done).toBe(false);
+  const rest = await runBackfill(ctx, paymentRefsBackfill, { pageSize: 5 });
+  expect(rest.done).toBe(true);
+  expect(rest.changed).toBe(3);
+  expect((await runBackfill(ctx, paymentRefsBackfill, { restart: true })).changed).toBe(0);
 
   const voided = await api('POST', `/payments/${ids[0]}/void`);
   expect(voided.status).toBe(200);

@@ -28,6 +28,14 @@ const STILL_WITHOUT_RESPONSE_SCHEMA = [
   'POST /webhook-endpoints/{id}/test',
   'GET /webhook-endpoints/{id}/deliveries',
   'POST /webhook-endpoints/{id}/deliveries/{deliveryId}/retry',
+  'GET /association-labels',
+  'POST /association-labels',
+  'GET /snippets',
+  'POST /snippets',
+  'GET /snippets/{id}',
+  'PATCH /snippets/{id}',
+  'POST /invoices/{id}/remind',
+  'GET /invoices/{id}/reminders',
 ];
 
 /** Routes whose success is not JSON: 204s, HTML pages, redirects (303: the buyer's checkout), the document itself. */

@@ -16,6 +16,7 @@ const ALLOWED: Record<InvoiceAction, InvoiceStatus[]> = {
   send: ['open', 'paid'],
   recordPayment: ['open'],
   issueCreditNote: ['open', 'paid'],
+  pauseReminders: ['draft', 'open'],
 };
 
 const cases = (Object.keys(ALLOWED) as InvoiceAction[]).flatMap((action) =>
