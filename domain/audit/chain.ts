@@ -61,6 +61,9 @@ export function issuedInvoice(invoice: Invoice) {
     paymentTerms: invoice.paymentTerms,
     dueDate: invoice.dueDate,
     poNumber: invoice.poNumber,
+    // Fields added later join the hash only when set, so invoices issued before them hash as they did.
+    ...(invoice.buyerReference ? { buyerReference: invoice.buyerReference } : {}),
+    ...(invoice.seller ? { seller: invoice.seller } : {}),
     billingAddress: invoice.billingAddress,
     contacts: invoice.contacts,
     company: invoice.company,

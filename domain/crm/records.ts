@@ -1,5 +1,12 @@
 import { z } from 'zod';
 import { address, hostname, text } from '../shared/schemas.js';
+import {
+  electronicAddress,
+  legalRegistrationId,
+  vatId,
+  type ElectronicAddress,
+  type LegalRegistrationId,
+} from '../shared/party-ids.js';
 
 /** What every stored object carries beside its own fields. */
 export type Versioned = { id: string; accountId: string; version: number; createdAt: string; updatedAt: string };
@@ -29,6 +36,10 @@ export const companyInput = z
     name: text(200).min(1, 'is required'),
     domain: hostname.nullable(),
     address: address.nullable(),
+    /** The buyer's identifiers on e-invoices (BT-48, BT-47, BT-49). */
+    vatId: vatId.nullable(),
+    legalRegistrationId: legalRegistrationId.nullable(),
+    electronicAddress: electronicAddress.nullable(),
   })
   .partial();
 export type CompanyInput = z.infer<typeof companyInput>;
@@ -38,6 +49,10 @@ export type Company = CrmRecord & {
   name: string;
   domain: string | null;
   address: z.infer<typeof address> | null;
+  /** Absent on companies stored before e-invoices. */
+  vatId?: string | null;
+  legalRegistrationId?: LegalRegistrationId | null;
+  electronicAddress?: ElectronicAddress | null;
 };
 
 /** Id prefixes by kind, as the contract names them. */
@@ -60,4 +75,7 @@ export const companyFields = (i: CompanyInput): Omit<Company, keyof CrmRecord> =
   name: i.name ?? '',
   domain: i.domain ?? null,
   address: i.address ?? null,
+  vatId: i.vatId ?? null,
+  legalRegistrationId: i.legalRegistrationId ?? null,
+  electronicAddress: i.electronicAddress ?? null,
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { bankAccount, electronicAddress, legalRegistrationId, vatId } from '../shared/party-ids.js';
 import {
   countryCode,
   currencyCode,
@@ -6,9 +7,40 @@ import {
   language,
   locale,
   paymentMethods,
+  text,
   timeZone,
   PAYMENT_METHODS,
 } from '../shared/schemas.js';
+
+/**
+ * Who issues the account's invoices (API.md, "E-invoices"): the "From" block of every document and
+ * the seller party (BG-4) of the e-invoice.
+ */
+export const sellerProfile = z.strictObject({
+  legalName: text(200).min(1, 'is required'),
+  tradingName: text(200).nullish(),
+  vatId: vatId.nullish(),
+  /** A tax registration that is not a VAT id (BT-32), e.g. a German Steuernummer. */
+  taxRegistrationId: text(50).nullish(),
+  legalRegistrationId: legalRegistrationId.nullish(),
+  address: z.strictObject({
+    line1: text(200).min(1, 'is required'),
+    line2: text(200).nullish(),
+    city: text(100).min(1, 'is required'),
+    postalCode: text(20).min(1, 'is required'),
+    region: text(100).nullish(),
+    country: countryCode,
+  }),
+  contact: z
+    .strictObject({ name: text(200).nullish(), email: z.email().max(254).nullish(), phone: text(50).nullish() })
+    .default({}),
+  electronicAddress: electronicAddress.nullish(),
+  bankAccount: bankAccount.nullish(),
+});
+export type SellerProfile = z.infer<typeof sellerProfile>;
+
+/** The account's logo, kept in S3 and inlined into documents as a data URL (the CSP stays closed). */
+export type LogoRef = { key: string; contentType: 'image/png' | 'image/jpeg'; sha256: string; bytes: number };
 
 export const NUMBERING_MODES = ['onCreate', 'onFinalize'] as const;
 
@@ -30,6 +62,9 @@ export type InvoiceSettings = {
   /** Credit notes have a number series of their own: `CN-1001`, `CN-1002`. */
   creditNotePrefix: string;
   creditNoteStartNumber: number;
+  /** The seller profile; null until the account fills it in. */
+  seller: SellerProfile | null;
+  logo: LogoRef | null;
 };
 
 export type StoredSettings = InvoiceSettings & { accountId: string; version: number; updatedAt: string | null };
@@ -50,6 +85,8 @@ export const DEFAULT_SETTINGS: InvoiceSettings = {
   allowPartialPayments: false,
   creditNotePrefix: 'CN',
   creditNoteStartNumber: 1001,
+  seller: null,
+  logo: null,
 };
 
 export const defaultSettings = (accountId: string): StoredSettings => ({
@@ -87,6 +124,7 @@ export const settingsInput = z
     allowPartialPayments: z.boolean(),
     creditNotePrefix: numberPrefix,
     creditNoteStartNumber: startNumber,
+    seller: sellerProfile.nullable(),
   })
   .partial();
 export type SettingsInput = z.infer<typeof settingsInput>;
