@@ -63,11 +63,23 @@ export function openApiDocument(serverUrl: string) {
             { name: 'after', in: 'query', required: false, schema: { type: 'string' } },
           ]
         : [];
+    const syntax = route.path.endsWith('/e-invoice')
+      ? [
+          {
+            name: 'syntax',
+            in: 'query',
+            required: false,
+            schema: { type: 'string', enum: ['ubl', 'cii'], default: 'ubl' },
+          },
+        ]
+      : [];
     const responses: Record<string, unknown> = {
       [route.status]:
         route.status === 204
           ? { description: 'Done' }
-          : { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } },
+          : route.produces
+            ? { description: 'OK', content: { [route.produces]: { schema: { type: 'string' } } } }
+            : { description: 'OK', content: { 'application/json': { schema: { type: 'object' } } } },
       '400': problem('Malformed request'),
       '422': problem('Valid JSON that breaks a rule; `errors` names each field'),
     };
@@ -82,7 +94,7 @@ export function openApiDocument(serverUrl: string) {
     (paths[route.path] ??= {})[route.method.toLowerCase()] = {
       summary: route.summary,
       ...(route.permission ? { security: [{ bearer: [] }], 'x-permission': route.permission } : { security: [] }),
-      parameters: [...params, ...headers, ...ifMatch, ...paging],
+      parameters: [...params, ...headers, ...ifMatch, ...paging, ...syntax],
       ...(route.body
         ? {
             requestBody: {
