@@ -7,10 +7,27 @@ import type { Mailer } from '../ports.js';
 import { invoiceUrl, type Invoice } from './invoice.js';
 import { loadInvoice, type InvoiceDeps } from './invoice-use-cases.js';
 import { assertAllowed } from './status-machine.js';
+import type { SellerProfile } from '../settings/settings.js';
 
 export type SendDeps = InvoiceDeps & { mailer: Mailer; publicBaseUrl: string };
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The seller's name, address, VAT id and bank account, one per line, for the email's signature. */
+export function sellerLines(seller: SellerProfile | null): string[] {
+  if (!seller) return [];
+  const a = seller.address;
+  return [
+    seller.legalName,
+    [a.line1, a.line2].filter(Boolean).join(', '),
+    [a.postalCode, a.city, a.region, a.country].filter(Boolean).join(' '),
+    seller.vatId ? `VAT ${seller.vatId}` : '',
+    seller.contact?.email ?? '',
+    seller.bankAccount
+      ? `IBAN ${seller.bankAccount.iban}${seller.bankAccount.bic ? ` (BIC ${seller.bankAccount.bic})` : ''}`
+      : '',
+  ].filter(Boolean);
+}
 
 /**
  * Emails each associated contact that has an address a link to the invoice, then records
@@ -28,14 +45,18 @@ export async function sendInvoice(deps: SendDeps, actor: Actor, id: string, ifMa
       );
       if (contacts.length === 0) throw fieldError('contacts', 'no contact of this invoice has an email address');
       const url = invoiceUrl(current, deps.publicBaseUrl);
-      const subject = `Invoice ${current.number}`;
+      // The seller the invoice was issued by (fixed at finalization) signs the email.
+      const seller = sellerLines(current.seller ?? null);
+      const subject = current.seller
+        ? `Invoice ${current.number} from ${current.seller.tradingName || current.seller.legalName}`
+        : `Invoice ${current.number}`;
       for (const contact of contacts) {
         const name = [contact!.firstName, contact!.lastName].filter(Boolean).join(' ') || contact!.email!;
         await deps.mailer.send({
           to: contact!.email!,
           subject,
-          text: `Hello ${name},\n\nYour invoice ${current.number} is ready: ${url}\n`,
-          html: `<p>Hello ${escapeHtml(name)},</p><p>Your invoice ${escapeHtml(current.number ?? '')} is ready: <a href="${escapeHtml(url)}">${escapeHtml(url)}</a></p>`,
+          text: `Hello ${name},\n\nYour invoice ${current.number} is ready: ${url}\n${seller.length ? `\n${seller.join('\n')}\n` : ''}`,
+          html: `<p>Hello ${escapeHtml(name)},</p><p>Your invoice ${escapeHtml(current.number ?? '')} is ready: <a href="${escapeHtml(url)}">${escapeHtml(url)}</a></p>${seller.length ? `<p>${seller.map(escapeHtml).join('<br>')}</p>` : ''}`,
         });
       }
       const now = toInstant(deps.clock.now());

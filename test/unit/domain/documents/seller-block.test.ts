@@ -1,3 +1,4 @@
+import { sellerLines } from '../../../../domain/invoices/send-invoice.js';
 import { describe, expect, test } from 'vitest';
 import { renderInvoiceHtml } from '../../../../domain/documents/invoice-template.js';
 import { seller } from '../../../support/einvoice-fixtures.js';
@@ -39,5 +40,19 @@ describe('the seller on the document', () => {
     const html = renderInvoiceHtml({ invoice: sampleInvoice({ status: 'paid', seller }), ...parties, mode: 'pdf' });
     expect(html).toContain('class="from"');
     expect(html).not.toContain('NL91 ABNA');
+  });
+});
+
+describe('the seller in the email', () => {
+  test('name, address, VAT id and IBAN sign the message', () => {
+    expect(sellerLines(seller)).toEqual([
+      'Tulip Software B.V.',
+      'Keizersgracht 1',
+      '1015 CC Amsterdam NL',
+      'VAT NL123456789B01',
+      'billing@tulip.example',
+      'IBAN NL91ABNA0417164300 (BIC ABNANL2A)',
+    ]);
+    expect(sellerLines(null)).toEqual([]);
   });
 });
