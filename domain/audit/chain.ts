@@ -125,3 +125,9 @@ export const fileChainDocument = (file: {
   objectKey: string;
   at: string;
 }): ChainDocument => ({ entryType: 'pdf', ...file });
+
+/** The stored e-invoice XML of an issued invoice: chained once, by the hash of its bytes. */
+export const einvoiceChainDocument = (file: Parameters<typeof fileChainDocument>[0]): ChainDocument => ({
+  entryType: 'einvoice',
+  ...file,
+});

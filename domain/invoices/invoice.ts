@@ -93,8 +93,8 @@ export type Invoice = Versioned & {
    */
   seller?: SellerProfile | null;
   buyer?: BuyerParty | null;
-  /** The stored e-invoice (UBL), written beside the PDF by the stream after finalization. */
-  einvoice?: { status: 'pending' | 'ready'; sha256: string | null } | null;
+  /** The e-invoice (UBL) stored beside the PDF by the stream at finalization, once; absent until then. */
+  einvoice?: { status: 'ready'; sha256: string; syntax: 'ubl' } | null;
   /** The recurring schedule that issued it (domain/recurring); absent on invoices made by hand. */
   recurringInvoiceId?: string | null;
 };

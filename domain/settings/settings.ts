@@ -31,9 +31,12 @@ export const sellerProfile = z.strictObject({
     region: text(100).nullish(),
     country: countryCode,
   }),
+  // An empty contact is stored as none: DynamoDB Local's stream cannot carry an empty map (the
+  // stream handler's unmarshall fails on it), and it says nothing anyway.
   contact: z
     .strictObject({ name: text(200).nullish(), email: z.email().max(254).nullish(), phone: text(50).nullish() })
-    .default({}),
+    .nullish()
+    .transform((c) => (c && (c.name || c.email || c.phone) ? c : null)),
   electronicAddress: electronicAddress.nullish(),
   bankAccount: bankAccount.nullish(),
 });

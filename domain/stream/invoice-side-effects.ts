@@ -2,7 +2,17 @@ import { createHash } from 'node:crypto';
 import type { Company, Contact } from '../crm/records.js';
 import { eventsFor, type EventPublisher, type InvoiceEvent } from '../events/invoice-events.js';
 import type { Invoice } from '../invoices/invoice.js';
-import type { CompanyStore, ContactStore, DocumentStore, PdfRecordStore, PdfRenderer } from '../ports.js';
+import type {
+  CompanyStore,
+  ContactStore,
+  DocumentStore,
+  EinvoiceRecordStore,
+  PdfRecordStore,
+  PdfRenderer,
+} from '../ports.js';
+import { DomainError } from '../errors.js';
+import { invoiceEinvoice } from '../einvoice/einvoice-document.js';
+import { toUbl } from '../einvoice/ubl.js';
 import {
   ledgerAt,
   NO_MONEY_MOVED,
@@ -44,9 +54,11 @@ export type SideEffectDeps = {
   companies: CompanyStore;
   /** Payments and credit notes, printed on the invoice; and the credit notes' own documents (ledger-side-effects.ts). */
   ledger?: LedgerSideEffectDeps;
+  /** Where the e-invoice of an issued invoice is recorded (absent: none is stored). */
+  einvoices?: EinvoiceRecordStore;
 };
 
-export type SideEffectResult = { published: InvoiceEvent[]; rendered: boolean };
+export type SideEffectResult = { published: InvoiceEvent[]; rendered: boolean; einvoiceStored?: boolean };
 
 /**
  * What one change of an invoice sets off: the contract's events, and a PDF for every status an
@@ -60,6 +72,7 @@ export async function applySideEffects(
   oldImage: Invoice | null,
   newImage: Invoice | null,
 ): Promise<SideEffectResult> {
+  const einvoiceStored = newImage ? await ensureEinvoice(deps, oldImage, newImage) : false;
   const rendered = newImage ? await ensurePdf(deps, newImage) : false;
   const published: InvoiceEvent[] = [];
   for (const event of eventsFor(oldImage, newImage)) {
@@ -68,7 +81,37 @@ export async function applySideEffects(
     await deps.published.add(event); // after publishing: a crash in between repeats, never loses
     published.push(event);
   }
-  return { published, rendered };
+  return { published, rendered, einvoiceStored };
+}
+
+/** Where an issued invoice's e-invoice lives: one object per invoice, written once. */
+export const einvoiceKey = (invoice: Pick<Invoice, 'accountId' | 'id'>): string =>
+  `einvoices/${invoice.accountId}/${invoice.id}/invoice-ubl.xml`;
+
+/**
+ * At finalization (the change that takes the invoice out of draft), the UBL e-invoice is made from
+ * that very image, the one the first PDF is made from, and stored beside the PDF with the same
+ * Object Lock, its hash on the invoice and in the chain. A replay of that record makes the same
+ * bytes and records nothing new. An invoice whose seller profile was missing or incomplete when it
+ * was issued has no stored e-invoice (its GET answers 422 naming what is missing).
+ */
+async function ensureEinvoice(deps: SideEffectDeps, oldImage: Invoice | null, invoice: Invoice): Promise<boolean> {
+  if (!deps.einvoices || !invoice.seller || invoice.einvoice?.sha256) return false;
+  if (!oldImage || oldImage.status !== 'draft' || invoice.status === 'draft') return false;
+  const first = invoice.contacts[0] ? await deps.contacts.get(invoice.accountId, invoice.contacts[0]) : null;
+  const contactName = first ? [first.firstName, first.lastName].filter(Boolean).join(' ') || first.email : null;
+  let xml: string;
+  try {
+    xml = toUbl(invoiceEinvoice(invoice, { contactName }));
+  } catch (e) {
+    if (e instanceof DomainError) return false;
+    throw e;
+  }
+  const bytes = Buffer.from(xml, 'utf8');
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const key = einvoiceKey(invoice);
+  await deps.documents.put(key, bytes, 'application/xml', { issued: true });
+  return deps.einvoices.store(invoice, { key, sha256, syntax: 'ubl' });
 }
 
 async function ensurePdf(deps: SideEffectDeps, invoice: Invoice): Promise<boolean> {

@@ -2,6 +2,7 @@ import { invoiceDocuments } from '../../domain/documents/invoice-documents.js';
 import { creditNoteDocuments } from '../../domain/documents/credit-note-documents.js';
 import type { SideEffectDeps } from '../../domain/stream/invoice-side-effects.js';
 import { DynamoInvoicePdfState, DynamoPublishedEvents } from '../dynamodb/published-events.js';
+import { DynamoEinvoiceRecordStore } from '../dynamodb/einvoice-record-store.js';
 import { EventBridgePublisher, FileEventPublisher } from '../events/event-publishers.js';
 import { ChromiumPdfRenderer } from '../pdf/chromium-renderer.js';
 import { countedRenderer } from '../pdf/counted-renderer.js';
@@ -29,6 +30,7 @@ function sideEffectDeps(): SideEffectDeps {
     contacts: core.contacts,
     companies: core.companies,
     ledger: { store: core.ledger, invoices: core.invoices, creditNoteDocuments },
+    einvoices: new DynamoEinvoiceRecordStore(db, config.TABLE_NAME),
   };
   return deps;
 }
