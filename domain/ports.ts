@@ -157,6 +157,11 @@ export interface PdfRecordStore {
   put(accountId: string, invoiceId: string, record: PdfRecord, stored?: { number: string | null }): Promise<void>;
 }
 
+/** Makes a rendered invoice PDF a Factur-X (PDF/A-3) hybrid carrying the CII XML. */
+export interface FacturxEmbedder {
+  embed(pdf: Uint8Array, ciiXml: string, meta: { title: string; author: string; createdAt: Date }): Promise<Uint8Array>;
+}
+
 /**
  * The e-invoice stored beside an issued invoice's PDF. `store` records it once: the record, the
  * invoice's `einvoice` mark and the file's link of the account's chain in one write; a replay

@@ -7,12 +7,14 @@ import type {
   ContactStore,
   DocumentStore,
   EinvoiceRecordStore,
+  FacturxEmbedder,
   PdfRecordStore,
   PdfRenderer,
 } from '../ports.js';
 import { DomainError } from '../errors.js';
 import { invoiceEinvoice } from '../einvoice/einvoice-document.js';
 import { toUbl } from '../einvoice/ubl.js';
+import { toCii } from '../einvoice/cii.js';
 import {
   ledgerAt,
   NO_MONEY_MOVED,
@@ -56,6 +58,8 @@ export type SideEffectDeps = {
   ledger?: LedgerSideEffectDeps;
   /** Where the e-invoice of an issued invoice is recorded (absent: none is stored). */
   einvoices?: EinvoiceRecordStore;
+  /** Makes the PDF a Factur-X hybrid once the seller profile is complete (absent: plain PDFs). */
+  facturx?: FacturxEmbedder;
 };
 
 export type SideEffectResult = { published: InvoiceEvent[]; rendered: boolean; einvoiceStored?: boolean };
@@ -84,6 +88,27 @@ export async function applySideEffects(
   return { published, rendered, einvoiceStored };
 }
 
+/**
+ * The invoice's e-invoice in one syntax, from this image and the parties fixed at its finalization;
+ * null where the seller profile was missing or lacked what EN 16931 requires when it was issued.
+ */
+function einvoiceOf(
+  invoice: Invoice,
+  firstContact: Contact | null,
+  write: (doc: ReturnType<typeof invoiceEinvoice>) => string,
+): string | null {
+  if (!invoice.seller || invoice.status === 'draft') return null;
+  const contactName = firstContact
+    ? [firstContact.firstName, firstContact.lastName].filter(Boolean).join(' ') || firstContact.email
+    : null;
+  try {
+    return write(invoiceEinvoice(invoice, { contactName }));
+  } catch (e) {
+    if (e instanceof DomainError) return null;
+    throw e;
+  }
+}
+
 /** Where an issued invoice's e-invoice lives: one object per invoice, written once. */
 export const einvoiceKey = (invoice: Pick<Invoice, 'accountId' | 'id'>): string =>
   `einvoices/${invoice.accountId}/${invoice.id}/invoice-ubl.xml`;
@@ -99,14 +124,8 @@ async function ensureEinvoice(deps: SideEffectDeps, oldImage: Invoice | null, in
   if (!deps.einvoices || !invoice.seller || invoice.einvoice?.sha256) return false;
   if (!oldImage || oldImage.status !== 'draft' || invoice.status === 'draft') return false;
   const first = invoice.contacts[0] ? await deps.contacts.get(invoice.accountId, invoice.contacts[0]) : null;
-  const contactName = first ? [first.firstName, first.lastName].filter(Boolean).join(' ') || first.email : null;
-  let xml: string;
-  try {
-    xml = toUbl(invoiceEinvoice(invoice, { contactName }));
-  } catch (e) {
-    if (e instanceof DomainError) return false;
-    throw e;
-  }
+  const xml = einvoiceOf(invoice, first, toUbl);
+  if (!xml) return false;
   const bytes = Buffer.from(xml, 'utf8');
   const sha256 = createHash('sha256').update(bytes).digest('hex');
   const key = einvoiceKey(invoice);
@@ -138,7 +157,15 @@ async function ensurePdf(deps: SideEffectDeps, invoice: Invoice): Promise<boolea
     company,
     ...ledger,
   });
-  const pdf = await deps.renderer.render(html, { format: deps.templates.format(invoice) });
+  let pdf = await deps.renderer.render(html, { format: deps.templates.format(invoice) });
+  const live = contacts.filter((c): c is Contact => c !== null);
+  const cii = deps.facturx ? einvoiceOf(invoice, live[0] ?? null, toCii) : null;
+  if (cii && deps.facturx)
+    pdf = await deps.facturx.embed(pdf, cii, {
+      title: `Invoice ${invoice.number ?? invoice.id}`,
+      author: invoice.seller!.legalName,
+      createdAt: new Date(invoice.finalizedAt ?? invoice.updatedAt),
+    });
   const sha256 = createHash('sha256').update(pdf).digest('hex');
   const key = deps.templates.key(invoice);
   await deps.documents.put(key, pdf, 'application/pdf', { issued: true });

@@ -3,6 +3,7 @@ import { creditNoteDocuments } from '../../domain/documents/credit-note-document
 import type { SideEffectDeps } from '../../domain/stream/invoice-side-effects.js';
 import { DynamoInvoicePdfState, DynamoPublishedEvents } from '../dynamodb/published-events.js';
 import { DynamoEinvoiceRecordStore } from '../dynamodb/einvoice-record-store.js';
+import { embedFacturx } from '../pdf/factur-x.js';
 import { EventBridgePublisher, FileEventPublisher } from '../events/event-publishers.js';
 import { ChromiumPdfRenderer } from '../pdf/chromium-renderer.js';
 import { countedRenderer } from '../pdf/counted-renderer.js';
@@ -31,6 +32,7 @@ function sideEffectDeps(): SideEffectDeps {
     companies: core.companies,
     ledger: { store: core.ledger, invoices: core.invoices, creditNoteDocuments },
     einvoices: new DynamoEinvoiceRecordStore(db, config.TABLE_NAME),
+    facturx: { embed: embedFacturx },
   };
   return deps;
 }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { einvoiceKey } from '../../../domain/stream/invoice-side-effects.js';
 import { S3DocumentStore } from '../../../functions/s3/s3-document-store.js';
+import { extractFacturx } from '../../../functions/pdf/factur-x.js';
 import { fatalErrors, rulesPresent } from '../../support/einvoice-rules.js';
 import { startStreamStack, type StreamStack } from '../../support/stream-stack.js';
 import { until } from '../../support/until.js';
@@ -24,7 +25,7 @@ const SELLER = {
   bankAccount: { iban: 'NL91ABNA0417164300' },
 };
 
-test('the e-invoice is stored at finalization, hashed on the invoice and chained; verify stays ok', async () => {
+test('the e-invoice is stored at finalization, hashed on the invoice and chained; the PDF is Factur-X; verify stays ok', async () => {
   // Issued before the seller profile exists: no e-invoice is stored for it, and its chain is unchanged.
   const before = (
     await s.api('POST', '/invoices', { contacts: [s.contactId], lineItems: [{ name: 'Old', unitPrice: 5_000 }] })
@@ -81,6 +82,22 @@ test('the e-invoice is stored at finalization, hashed on the invoice and chained
   expect(served).toBe(xml);
   expect(xml).toContain(`<cbc:TaxInclusiveAmount currencyID="EUR">${(ready.totals.total / 100).toFixed(2)}<`);
   if (rulesPresent) expect(await fatalErrors(xml, 'EN16931-UBL')).toEqual([]);
+
+  // The PDF is a Factur-X hybrid: PDF/A-3 identification, the Factur-X XMP schema, an sRGB output
+  // intent, and the CII embedded as factur-x.xml, which passes EN 16931 and carries the same totals.
+  const pdfBytes = new Uint8Array(await (await fetch(pdfUrl)).arrayBuffer());
+  const pdfText = Buffer.from(pdfBytes).toString('latin1');
+  expect(pdfText).toContain('<pdfaid:part>3</pdfaid:part>');
+  expect(pdfText).toContain('<fx:ConformanceLevel>EN 16931</fx:ConformanceLevel>');
+  expect(pdfText).toContain('/OutputIntents');
+  expect(pdfText).toContain('/AFRelationship /Data');
+  const embedded = await extractFacturx(pdfBytes);
+  expect(embedded).not.toBeNull();
+  expect(embedded).toContain(`<ram:GrandTotalAmount>${(ready.totals.total / 100).toFixed(2)}</ram:GrandTotalAmount>`);
+  if (rulesPresent) expect(await fatalErrors(embedded!, 'EN16931-CII')).toEqual([]);
+  // An invoice issued before the seller profile existed keeps a plain PDF.
+  const plainUrl = (await s.api('GET', `/invoices/${before.id}/pdf`)).body.url;
+  expect(await extractFacturx(new Uint8Array(await (await fetch(plainUrl)).arrayBuffer()))).toBeNull();
 
   // A later profile change reaches neither the stored file nor the issued invoice's XML.
   await s.api('PUT', '/settings/invoices', { seller: { ...SELLER, legalName: 'Renamed B.V.' } });
