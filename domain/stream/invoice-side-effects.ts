@@ -109,9 +109,12 @@ function einvoiceOf(
   }
 }
 
-/** Where an issued invoice's e-invoice lives: one object per invoice, written once. */
+/**
+ * Where an issued invoice's e-invoice lives: beside its PDFs, one object per invoice, written once.
+ * Under the PDF prefix, because every S3 grant (and the Object Lock retention grant) is limited to it.
+ */
 export const einvoiceKey = (invoice: Pick<Invoice, 'accountId' | 'id'>): string =>
-  `einvoices/${invoice.accountId}/${invoice.id}/invoice-ubl.xml`;
+  `pdfs/${invoice.accountId}/${invoice.id}/einvoice-ubl.xml`;
 
 /**
  * At finalization (the change that takes the invoice out of draft), the UBL e-invoice is made from
