@@ -3,7 +3,7 @@
  * same browser, and cold start to first PDF.
  *
  * - path: what the stream handler does per invoice: the shared template (HTML from the invoice),
- *   ChromiumPdfRenderer.render (a new page, setContent, page.pdf, close) and S3DocumentStore.put
+ *   ChromiumPdfRenderer.render (a reused page: setContent, page.pdf) and S3DocumentStore.put
  *   to a local s3rver.
  * - floor: raw `page.pdf()` on one page that already holds the same HTML: Chromium's printing
  *   alone, with nothing of ours around it.
@@ -182,7 +182,7 @@ async function main() {
     console.log(`  ratio path/floor: ${median(perSecond.ratio).toFixed(2)}`);
     const each = (ms: number) => (ms / (N * ROUNDS)).toFixed(1);
     console.log(
-      `  path per PDF: template ${each(spent.template)} ms, render (new page, setContent, page.pdf, close) ${each(spent.render)} ms, S3 put ${each(spent.put)} ms`,
+      `  path per PDF: template ${each(spent.template)} ms, render (reused page: setContent, page.pdf) ${each(spent.render)} ms, S3 put ${each(spent.put)} ms`,
     );
   });
 

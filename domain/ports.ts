@@ -320,6 +320,10 @@ export interface AuditLog {
   ): Promise<Page<HistoryEntry>>;
   /** The chain, in sequence order, strictly after `afterSequence`. */
   chain(accountId: string, afterSequence: number, limit: number): Promise<ChainEntry[]>;
-  /** Null before the account's first issued document. */
+  /**
+   * How far the chain is known to have gone, from more than its entries (which a deletion at the
+   * end would leave no gap in); null before the account's first issued document. It may lag a
+   * moment behind the entries, never run ahead of what was written.
+   */
   head(accountId: string): Promise<ChainHead | null>;
 }

@@ -109,28 +109,36 @@ export async function verifyChain(deps: AuditDeps, actor: Actor): Promise<Verifi
     firstBreak: { sequence, documentId, reason },
   });
   for (;;) {
-    const page = await deps.audit.chain(accountId, expected - 1, VERIFY_PAGE);
-    if (page.length === 0) break;
-    const hashes: (string | null | 'unchecked')[] = [];
-    for (let i = 0; i < page.length; i += FETCH_PARALLEL)
-      hashes.push(
-        ...(await Promise.all(page.slice(i, i + FETCH_PARALLEL).map((e) => currentHash(deps, accountId, e)))),
-      );
-    for (const [i, e] of page.entries()) {
-      if (e.sequence !== expected) return broken(expected, null, 'missing');
-      if (e.previous !== previous) return broken(e.sequence, e.documentId, 'link');
-      if (link(e.previous, e.sha256) !== e.chain) return broken(e.sequence, e.documentId, 'chain');
-      const hash = hashes[i];
-      if (hash === null) return broken(e.sequence, e.documentId, 'documentMissing');
-      if (hash !== 'unchecked' && hash !== e.sha256) return broken(e.sequence, e.documentId, 'document');
-      previous = e.chain;
-      expected++;
+    for (;;) {
+      const page = await deps.audit.chain(accountId, expected - 1, VERIFY_PAGE);
+      if (page.length === 0) break;
+      const hashes: (string | null | 'unchecked')[] = [];
+      for (let i = 0; i < page.length; i += FETCH_PARALLEL)
+        hashes.push(
+          ...(await Promise.all(page.slice(i, i + FETCH_PARALLEL).map((e) => currentHash(deps, accountId, e)))),
+        );
+      for (const [i, e] of page.entries()) {
+        if (e.sequence !== expected) return broken(expected, null, 'missing');
+        if (e.previous !== previous) return broken(e.sequence, e.documentId, 'link');
+        if (link(e.previous, e.sha256) !== e.chain) return broken(e.sequence, e.documentId, 'chain');
+        const hash = hashes[i];
+        if (hash === null) return broken(e.sequence, e.documentId, 'documentMissing');
+        if (hash !== 'unchecked' && hash !== e.sha256) return broken(e.sequence, e.documentId, 'document');
+        previous = e.chain;
+        expected++;
+      }
+      if (page.length < VERIFY_PAGE) break;
     }
-    if (page.length < VERIFY_PAGE) break;
+    // Entries deleted from the end leave no gap to see; the head still knows how far the chain went.
+    const head = await deps.audit.head(accountId);
+    if (!head || head.next < expected) break; // the head may lag a moment behind the entries
+    if (head.next === expected) {
+      if (head.head !== previous) return broken(expected - 1, null, 'link');
+      break;
+    }
+    // The head is further on: either documents were issued while this walk ran (walk on to them),
+    // or the entries after the last one read are gone.
+    if ((await deps.audit.chain(accountId, expected - 1, 1)).length === 0) return broken(expected, null, 'missing');
   }
-  // Entries deleted from the end leave no gap to see; the counter still knows how far the chain went.
-  const head = await deps.audit.head(accountId);
-  if (head && head.next !== expected) return broken(expected, null, 'missing');
-  if (head && head.head !== previous) return broken(expected - 1, null, 'link');
   return { ok: true, checked: expected - 1, firstBreak: null };
 }

@@ -130,7 +130,7 @@ export async function createInvoiceFromRequest(
   const { from, ...fields } = req;
   const base = from ? await copiedFrom(deps, actor, from) : {};
   const input = await resolveInvoiceRequest(deps, actor, { ...base, ...defined(fields) });
-  const invoice = await createInvoice(deps, actor, input);
+  const invoice = await createInvoice(deps, actor, input, from && { type: from.type, id: from.id });
   if (from?.type === 'quote') await recordConversion(deps, actor, from.id, invoice.id);
   return invoice;
 }

@@ -60,7 +60,13 @@ async function checkReferences(deps: InvoiceDeps, actor: Actor, input: InvoiceEd
   if (errors.length) throw validationError('The invoice refers to records that do not exist', errors);
 }
 
-export async function createInvoice(deps: InvoiceDeps, actor: Actor, input: InvoiceEditInput): Promise<Invoice> {
+/** `source`, for the history: what the draft was made from (a cloned invoice, a deal, a quote, a record). */
+export async function createInvoice(
+  deps: InvoiceDeps,
+  actor: Actor,
+  input: InvoiceEditInput,
+  source?: { type: string; id: string },
+): Promise<Invoice> {
   const settings = await getSettings(deps, actor.accountId);
   const now = deps.clock.now();
   const draft = blankDraft({
@@ -75,7 +81,7 @@ export async function createInvoice(deps: InvoiceDeps, actor: Actor, input: Invo
   await checkReferences(deps, actor, input, settings);
   return deps.invoices.create(
     applyEdit(draft, input, deps.ids),
-    byUser(actor, 'created', draft.createdAt),
+    byUser(actor, 'created', draft.createdAt, source && { source }),
     numberingOnCreate(settings),
   );
 }
@@ -231,7 +237,7 @@ export async function cloneInvoice(deps: InvoiceDeps, actor: Actor, id: string):
     .map((c) => c.id);
   const company = source.company && (await deps.companies.get(actor.accountId, source.company)) ? source.company : null;
   const domain = source.domain && settings.domains.includes(source.domain) ? source.domain : null;
-  return createInvoice(deps, actor, { ...content, contacts, company, domain });
+  return createInvoice(deps, actor, { ...content, contacts, company, domain }, { type: 'invoice', id: source.id });
 }
 
 export const ASSOCIATION_TYPES = ['contacts', 'companies'] as const;

@@ -1,8 +1,9 @@
-import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { ChainEntry } from '../../domain/audit/chain.js';
 import type { HistoryEntry } from '../../domain/audit/history.js';
 import { badCursor, decodeCursorJson, encodeCursorJson } from '../../domain/paging.js';
 import type { AuditLog, ChainHead, Page } from '../../domain/ports.js';
+import { readChainEnd } from './chain-end.js';
 import { isConditionFailure } from './dynamo-errors.js';
 import { fromItem } from './items.js';
 import { HISTORY_SK, keys } from './keys.js';
@@ -52,7 +53,8 @@ export class DynamoAuditLog implements AuditLog {
     const last = out.LastEvaluatedKey;
     return {
       items: (out.Items ?? []).map((i) => {
-        const { expiresAt: _e, ...entry } = i;
+        // The witness of a chain link (chain-end.ts) is storage, not part of the entry's contract shape.
+        const { expiresAt: _e, chainSequence: _s, chainLink: _l, ...entry } = i;
         return strip<HistoryEntry>(entry);
       }),
       next: last ? encodeCursorJson({ sk: last.sk as string }) : null,
@@ -74,10 +76,8 @@ export class DynamoAuditLog implements AuditLog {
   }
 
   async head(accountId: string): Promise<ChainHead | null> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.chainCounter(accountId), ConsistentRead: true }),
-    );
-    return Item ? { next: Item.next as number, head: Item.head as string } : null;
+    const end = await readChainEnd(this.db, this.tableName, accountId);
+    return end && { next: end.sequence + 1, head: end.chain };
   }
 }
 

@@ -11,7 +11,8 @@ import { NumberedWriter, type TransactItem } from './number-series.js';
 import { linkWrites } from './invoice-links.js';
 import { historyEntry, DELETED_HISTORY_DAYS, type Change } from '../../domain/audit/history.js';
 import { invoiceChainDocument, isIssue } from '../../domain/audit/chain.js';
-import { chainRequest, historyPut } from './audit-items.js';
+import { chainRequest, historyPut, witnessing } from './audit-items.js';
+import type { ChainLink } from './chain-end.js';
 import { expireHistory } from './audit-log.js';
 
 /**
@@ -76,11 +77,11 @@ export class DynamoInvoiceStore implements InvoiceStore {
     extra: TransactItem[] = [],
     extraFailure?: () => Error,
   ): Promise<Invoice> {
-    const put = (inv: Invoice): TransactItem[] => [
+    const put = (inv: Invoice, link: ChainLink | null): TransactItem[] => [
       { Put: { TableName: this.tableName, Item: this.toItem(inv), ConditionExpression: 'attribute_not_exists(pk)' } },
       this.slugPut(inv),
       ...linkWrites(this.tableName, null, inv),
-      historyPut(this.tableName, historyEntry(change, null, inv), inv.version),
+      witnessing(historyPut(this.tableName, historyEntry(change, null, inv), inv.version), link),
       ...extra,
     ];
     // An invoice born open (a recurring run with autoFinalize) is issued by its create.
@@ -93,7 +94,7 @@ export class DynamoInvoiceStore implements InvoiceStore {
 
   replace(previous: Invoice, next: Invoice, change: Change, numbering?: NumberRequest): Promise<Invoice> {
     const slugMoved = previous.slug !== next.slug || previous.domain !== next.domain;
-    const items = (inv: Invoice): TransactItem[] => [
+    const items = (inv: Invoice, link: ChainLink | null): TransactItem[] => [
       {
         Put: {
           TableName: this.tableName,
@@ -108,7 +109,7 @@ export class DynamoInvoiceStore implements InvoiceStore {
         : []),
       ...linkWrites(this.tableName, previous, inv),
       // Last, so the indexes the failure mapping reads (invoice 0, slug 1) stay where they were.
-      historyPut(this.tableName, historyEntry(change, previous, inv), inv.version),
+      witnessing(historyPut(this.tableName, historyEntry(change, previous, inv), inv.version), link),
     ];
     return this.write(next, items, numbering, 'replace', { issue: isIssue(previous, next) });
   }
@@ -182,14 +183,14 @@ export class DynamoInvoiceStore implements InvoiceStore {
    */
   private async write(
     invoice: Invoice,
-    items: (inv: Invoice) => TransactItem[],
+    items: (inv: Invoice, link: ChainLink | null) => TransactItem[],
     numbering: NumberRequest | undefined,
     mode: 'create' | 'replace',
     opts: { issue?: boolean; extraCount?: number; extraFailure?: () => Error } = {},
   ): Promise<Invoice> {
     const numbered = (n: string | null): Invoice => (n === null ? invoice : { ...invoice, number: n });
     const number = await this.writer.write({
-      items: (n) => items(numbered(n)),
+      items: (n, link) => items(numbered(n), link),
       ...(opts.issue ? { chain: chainRequest(invoice.accountId, (n) => invoiceChainDocument(numbered(n))) } : {}),
       series: numbering && {
         counterKey: keys.invoiceCounter(invoice.accountId, numbering.prefix),

@@ -83,7 +83,10 @@ export const keys = {
     pk: `${acc(accountId)}#INV#${invoiceId}`,
     sk: `${HISTORY_SK}${new Date(at).toISOString()}#${String(version).padStart(9, '0')}#${action}`,
   }),
-  /** The account's chain of issued documents: its counter holds the next sequence and the last link. */
+  /**
+   * The counter chains kept before witnesses (chain-end.ts): the next sequence and the last link.
+   * No longer written; read so that those chains' ends stay known.
+   */
   chainCounter: (accountId: string): Key => ({ pk: acc(accountId), sk: 'COUNTER#CHAIN' }),
   /** One item per sequence, in one partition per account, zero-padded so the sort key orders them. */
   chainEntry: (accountId: string, sequence: number): Key => ({
@@ -147,7 +150,12 @@ export function recurringDueKeys(s: {
 export const collections = {
   invoices: (accountId: string) => `${acc(accountId)}#INVOICES`,
   records: (accountId: string, kind: string) => `${acc(accountId)}#${kind.toUpperCase()}S`,
+  /** History entries that witness a chain link (chain-end.ts), sorted by the sequence they took. */
+  chainWitnesses: (accountId: string) => `${acc(accountId)}#CHAIN#WITNESSES`,
 };
+
+/** A chain witness's gsi1 sort key: the sequence, zero-padded like the entry's own key. */
+export const chainWitnessSortKey = (sequence: number) => String(sequence).padStart(12, '0');
 
 /**
  * The search indexes (domain/search/search-plan.ts): each holds an account's invoices ordered by

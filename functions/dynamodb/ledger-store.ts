@@ -12,7 +12,7 @@ import { keys, LEDGER_SK } from './keys.js';
 import { NumberedWriter } from './number-series.js';
 import { fileStoredEntry, historyEntry, type Change } from '../../domain/audit/history.js';
 import { creditNoteChainDocument, fileChainDocument } from '../../domain/audit/chain.js';
-import { chainRequest, historyPut } from './audit-items.js';
+import { chainRequest, historyPut, witnessing } from './audit-items.js';
 
 /** The credit note's PDF was marked ready (and chained) by an earlier call. */
 class AlreadyReady extends Error {}
@@ -66,7 +66,7 @@ export class DynamoLedgerStore implements LedgerStore {
     const { accountId, invoiceId, id } = creditNote;
     const numbered = (n: string | null): CreditNote => ({ ...creditNote, number: n ?? creditNote.number });
     const number = await this.writer.write({
-      items: (n) => [
+      items: (n, link) => [
         this.invoices.versionedPut(previous, next),
         {
           Put: {
@@ -88,10 +88,13 @@ export class DynamoLedgerStore implements LedgerStore {
             ConditionExpression: 'attribute_not_exists(pk)',
           },
         },
-        historyPut(
-          this.tableName,
-          historyEntry({ ...change, detail: { ...change.detail, creditNoteNumber: n } }, previous, next),
-          next.version,
+        witnessing(
+          historyPut(
+            this.tableName,
+            historyEntry({ ...change, detail: { ...change.detail, creditNoteNumber: n } }, previous, next),
+            next.version,
+          ),
+          link,
         ),
       ],
       chain: chainRequest(accountId, (n) => creditNoteChainDocument(numbered(n))),
@@ -145,7 +148,7 @@ export class DynamoLedgerStore implements LedgerStore {
     const file = { sha256, objectKey, creditNoteId: id };
     try {
       await this.writer.write({
-        items: () => [
+        items: (_, link) => [
           {
             Update: {
               TableName: this.tableName,
@@ -157,12 +160,15 @@ export class DynamoLedgerStore implements LedgerStore {
               ExpressionAttributeValues: { ':pdf': { status: 'ready', sha256 }, ':ready': 'ready' },
             },
           },
-          historyPut(
-            this.tableName,
-            fileStoredEntry(accountId, invoiceId, at, file),
-            creditNote.invoiceVersion,
-            undefined,
-            id,
+          witnessing(
+            historyPut(
+              this.tableName,
+              fileStoredEntry(accountId, invoiceId, at, file),
+              creditNote.invoiceVersion,
+              undefined,
+              id,
+            ),
+            link,
           ),
         ],
         chain: chainRequest(accountId, () =>

@@ -7,6 +7,7 @@ import {
   jitter,
   unavailable,
 } from './dynamo-errors.js';
+import { readChainEnd, type ChainLink } from './chain-end.js';
 import type { Key } from './keys.js';
 
 export type TransactItem = NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>[number];
@@ -24,12 +25,13 @@ export type SeriesRequest = {
 };
 
 /**
- * A link of a hash chain to take in the write: the same counter + guard mechanism, where the counter
- * also keeps the last link (`head`) and the guard is the chain entry itself. So a sequence is never
- * taken twice nor skipped, and each entry names the one before it.
+ * A link of a hash chain to take in the write: the entry for the next sequence, put only if that
+ * sequence is free, so a sequence is never taken twice; and since a writer only links after an
+ * entry that was written (chain-end.ts), never skipped. Each entry names the one before it.
  */
 export type ChainRequest = {
-  counterKey: Key;
+  /** Whose chain: each account has one. */
+  accountId: string;
   /** The entry item for `sequence` after the link `previous`, given the number the series handed out; and its own link. */
   entry: (
     sequence: number,
@@ -41,8 +43,11 @@ export type ChainRequest = {
 };
 
 export type NumberedWrite = {
-  /** The caller's own items, for the number handed out (null without a series); they come first in the transaction. */
-  items: (number: string | null) => TransactItem[];
+  /**
+   * The caller's own items, for the number handed out (null without a series) and the chain link
+   * taken (null without a chain: its history entry witnesses it); they come first in the transaction.
+   */
+  items: (number: string | null, link: ChainLink | null) => TransactItem[];
   series?: SeriesRequest;
   chain?: ChainRequest;
   /**
@@ -54,7 +59,7 @@ export type NumberedWrite = {
   busy: string;
 };
 
-type ReportedItem = { next?: { N?: string } | number; head?: { S?: string } | string };
+type ReportedItem = { next?: { N?: string } | number };
 
 /** The counter's current value from a cancelled transaction (the item comes back in DynamoDB JSON). */
 function reportedCounter(e: unknown, index: number): number | undefined {
@@ -62,14 +67,6 @@ function reportedCounter(e: unknown, index: number): number | undefined {
   const next = item?.next;
   const n = typeof next === 'number' ? next : Number(next?.N);
   return Number.isInteger(n) && n > 0 ? n : undefined;
-}
-
-/** The chain counter's sequence and last link from a cancelled transaction. */
-function reportedHead(e: unknown, index: number): { next: number; head: string } | undefined {
-  const next = reportedCounter(e, index);
-  const item = (e as { CancellationReasons?: { Item?: ReportedItem }[] }).CancellationReasons?.[index]?.Item;
-  const head = typeof item?.head === 'string' ? item.head : item?.head?.S;
-  return next !== undefined && head ? { next, head } : undefined;
 }
 
 /**
@@ -88,11 +85,11 @@ export class NumberedWriter {
    */
   private readonly counterQueues = new Map<string, Promise<unknown>>();
   /**
-   * The chain heads this process last wrote: the next write tries them without reading the counter
-   * first (a stale one fails the counter's condition, which reports the current head for the retry),
-   * so an account issuing one document after another pays no extra read for its chain.
+   * The chain ends this process last wrote: the next write links after them without reading the
+   * end first (a stale one finds its sequence taken, and the retry reads the end), so an account
+   * issuing one document after another pays no extra read for its chain.
    */
-  private readonly chainHeads = new Map<string, { next: number; head: string }>();
+  private readonly chainEnds = new Map<string, ChainLink>();
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -102,9 +99,11 @@ export class NumberedWriter {
   /** Runs the write; resolves to the number handed out (null without a series). */
   write(w: NumberedWrite): Promise<string | null> {
     if (!w.series && !w.chain) return this.attempt(w);
-    const queueKey = [w.series?.counterKey, w.chain?.counterKey]
+    const queueKey = [
+      w.series && `${w.series.counterKey.pk}#${w.series.counterKey.sk}`,
+      w.chain && `CHAIN#${w.chain.accountId}`,
+    ]
       .filter((k) => k !== undefined)
-      .map((k) => `${k.pk}#${k.sk}`)
       .join('|');
     const previous = this.counterQueues.get(queueKey) ?? Promise.resolve();
     const run = previous.catch(() => undefined).then(() => this.attempt(w));
@@ -120,7 +119,6 @@ export class NumberedWriter {
   private async attempt(w: NumberedWrite): Promise<string | null> {
     // The counter value a lost race reported back; saves re-reading it before the next attempt.
     let reported: number | undefined;
-    let reportedChain: { next: number; head: string } | undefined;
     for (let attempt = 0; attempt < MAX_NUMBERING_ATTEMPTS; attempt++) {
       let number: string | null = null;
       const numberItems: TransactItem[] = [];
@@ -163,26 +161,23 @@ export class NumberedWriter {
         );
       }
       const chainIndex = numberItems.length;
-      const chainKey = w.chain && `${w.chain.counterKey.pk}#${w.chain.counterKey.sk}`;
-      let written: { next: number; head: string } | undefined;
+      let link: ChainLink | null = null;
       if (w.chain) {
-        const { items, after } = await this.chainItems(
-          w.chain,
-          number,
-          reportedChain ?? this.chainHeads.get(chainKey!),
-        );
-        numberItems.push(...items);
-        written = after;
+        const chain = await this.chainItem(w.chain, number);
+        numberItems.push(chain.item);
+        link = chain.link;
       }
-      reportedChain = undefined;
-      const own = w.items(number);
+      const own = w.items(number, link);
+      // Without its witness a link deleted from the chain's end could be taken again unnoticed.
+      if (link && !own.some((i) => i.Put?.Item?.chainSequence === link.sequence))
+        throw new Error('a chain link must be written with its witness (audit-items.ts: witnessing)');
       try {
         if (own.length === 1 && numberItems.length === 0 && own[0]!.Put) {
           await this.db.send(new PutCommand(own[0]!.Put));
         } else {
           await this.db.send(new TransactWriteCommand({ TransactItems: [...own, ...numberItems] }));
         }
-        if (chainKey && written) this.chainHeads.set(chainKey, written);
+        if (w.chain && link) this.chainEnds.set(w.chain.accountId, link);
         return number;
       } catch (e) {
         if (isConditionFailure(e)) throw w.ownFailure(['ConditionalCheckFailed']) ?? e;
@@ -194,50 +189,27 @@ export class NumberedWriter {
         const counterLost = reasons.slice(own.length).some((r) => r === 'ConditionalCheckFailed');
         if (!counterLost && !isTransactionConflict(reasons)) throw e;
         if (w.series && reasons[own.length] === 'ConditionalCheckFailed') reported = reportedCounter(e, own.length);
-        if (w.chain && reasons[own.length + chainIndex] === 'ConditionalCheckFailed') {
-          reportedChain = reportedHead(e, own.length + chainIndex);
-          this.chainHeads.delete(chainKey!);
-        }
+        // Another writer took the sequence: the retry reads where the chain ends now.
+        if (w.chain && reasons[own.length + chainIndex] === 'ConditionalCheckFailed')
+          this.chainEnds.delete(w.chain.accountId);
         await jitter(attempt);
       }
     }
     throw unavailable(w.busy);
   }
 
-  /** The chain counter's bump (sequence and head, conditional on the values read) and the entry, its guard. */
-  private async chainItems(
+  /** The entry after the chain's end, put only if its sequence is free. */
+  private async chainItem(
     chain: ChainRequest,
     number: string | null,
-    reported: { next: number; head: string } | undefined,
-  ): Promise<{ items: TransactItem[]; after: { next: number; head: string } }> {
-    let stored = reported ?? null;
-    if (!stored) {
-      const { Item } = await this.db.send(
-        new GetCommand({ TableName: this.tableName, Key: chain.counterKey, ConsistentRead: true }),
-      );
-      stored = Item ? { next: Item.next as number, head: Item.head as string } : null;
-    }
-    const sequence = stored?.next ?? 1;
-    const entry = chain.entry(sequence, stored?.head ?? chain.genesis, number);
-    const items: TransactItem[] = [
-      {
-        Update: {
-          TableName: this.tableName,
-          Key: chain.counterKey,
-          UpdateExpression: 'SET #next = :after, #head = :head, entity = :entity',
-          ConditionExpression: stored === null ? 'attribute_not_exists(pk)' : '#next = :read',
-          ExpressionAttributeNames: { '#next': 'next', '#head': 'head' },
-          ExpressionAttributeValues: {
-            ':after': sequence + 1,
-            ':head': entry.chain,
-            ':entity': 'chainCounter',
-            ...(stored === null ? {} : { ':read': stored.next }),
-          },
-          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-        },
-      },
-      { Put: { TableName: this.tableName, Item: entry.item, ConditionExpression: 'attribute_not_exists(pk)' } },
-    ];
-    return { items, after: { next: sequence + 1, head: entry.chain } };
+  ): Promise<{ item: TransactItem; link: ChainLink }> {
+    // Read when this process does not know the end, or lost a race for it.
+    const end = this.chainEnds.get(chain.accountId) ?? (await readChainEnd(this.db, this.tableName, chain.accountId));
+    const sequence = (end?.sequence ?? 0) + 1;
+    const entry = chain.entry(sequence, end?.chain ?? chain.genesis, number);
+    return {
+      item: { Put: { TableName: this.tableName, Item: entry.item, ConditionExpression: 'attribute_not_exists(pk)' } },
+      link: { sequence, chain: entry.chain },
+    };
   }
 }

@@ -5,7 +5,7 @@ import { toInstant } from '../../domain/dates/calendar.js';
 import { keys } from './keys.js';
 import { fileChainDocument } from '../../domain/audit/chain.js';
 import { fileStoredEntry } from '../../domain/audit/history.js';
-import { chainRequest, historyPut } from './audit-items.js';
+import { chainRequest, historyPut, witnessing } from './audit-items.js';
 import { NumberedWriter } from './number-series.js';
 
 /** The record's write lost to one for the same or a later version: a replay, so nothing is appended. */
@@ -16,7 +16,7 @@ class SupersededRecord extends Error {}
  * routes read it to find the object; the renderer writes it after the object is in S3.
  */
 export class DynamoPdfRecordStore implements PdfRecordStore {
-  /** The chain's counter + guard mechanism, as for invoices (number-series.ts). */
+  /** The chain's link-taking write, as for invoices (number-series.ts). */
   private readonly writer: NumberedWriter;
 
   constructor(
@@ -73,9 +73,9 @@ export class DynamoPdfRecordStore implements PdfRecordStore {
     const file = { sha256: record.sha256, objectKey: record.key };
     try {
       await this.writer.write({
-        items: () => [
+        items: (_, link) => [
           { Put: item },
-          historyPut(this.tableName, fileStoredEntry(accountId, invoiceId, at, file), record.version),
+          witnessing(historyPut(this.tableName, fileStoredEntry(accountId, invoiceId, at, file), record.version), link),
         ],
         chain: chainRequest(accountId, () =>
           fileChainDocument({ documentId: invoiceId, invoiceId, number, at, ...file }),

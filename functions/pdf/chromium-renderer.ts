@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import chromium from '@sparticuz/chromium';
-import puppeteer, { type Browser } from 'puppeteer-core';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import type { PdfRenderer } from '../../domain/ports.js';
 
 // Printing needs no WebGL: skipping the graphics stack skips unpacking SwiftShader at cold start.
@@ -28,14 +28,22 @@ export async function launchChromium(): Promise<Browser> {
 
 const RENDER_TIMEOUT_MS = 30_000;
 
+/** Pages kept open between renders: as many as renders run at once in one process (stream batches). */
+const IDLE_PAGES = 4;
+
 /**
  * HTML to PDF in headless Chromium. One browser serves every render of a warm process (launching
- * costs seconds, a page tens of milliseconds); each render gets a page of its own, closed
- * afterwards, so nothing of one invoice can be left in the next one's page. A browser that
- * crashed or was closed is launched again on the next render.
+ * costs seconds). Opening and closing a page cost more than printing it (bench/pdf.ts), so pages
+ * are kept open and reused: each render replaces the page's whole document with its own
+ * (`setContent`), in a page with JavaScript off, no network (the templates inline everything) and
+ * nothing stored, so nothing of one invoice can be left in the next one's PDF
+ * (test/integration/pdf/chromium-renderer.test.ts renders A then B and looks). A page whose render
+ * failed is closed, never reused. A browser that crashed or was closed is launched again on the
+ * next render, with new pages.
  */
 export class ChromiumPdfRenderer implements PdfRenderer {
   private browser: Promise<Browser> | undefined;
+  private readonly idle: Page[] = [];
 
   constructor(private readonly launch: () => Promise<Browser> = launchChromium) {}
 
@@ -78,16 +86,30 @@ export class ChromiumPdfRenderer implements PdfRenderer {
     }
   }
 
-  private async print(browser: Browser, html: string, options: { format: 'A4' | 'Letter' }): Promise<Uint8Array> {
+  /** An open page of this browser: an idle one, or a new one set up for printing. */
+  private async acquire(browser: Browser): Promise<Page> {
+    for (let page = this.idle.pop(); page; page = this.idle.pop()) {
+      if (page.browser() === browser && !page.isClosed()) return page;
+    }
     const page = await browser.newPage();
+    // The document has no script and its CSP forbids any; with JavaScript off nothing can run
+    // even if a bug let some through.
+    await page.setJavaScriptEnabled(false);
+    return page;
+  }
+
+  private async print(browser: Browser, html: string, options: { format: 'A4' | 'Letter' }): Promise<Uint8Array> {
+    const page = await this.acquire(browser);
+    let reusable = false;
     try {
-      // The document has no script and its CSP forbids any; with JavaScript off nothing can run
-      // even if a bug let some through.
-      await page.setJavaScriptEnabled(false);
+      // `load`, so an inlined picture (a data URL) is decoded before printing.
       await page.setContent(html, { waitUntil: 'load', timeout: RENDER_TIMEOUT_MS });
-      return await page.pdf({ format: options.format, printBackground: true, timeout: RENDER_TIMEOUT_MS });
+      const pdf = await page.pdf({ format: options.format, printBackground: true, timeout: RENDER_TIMEOUT_MS });
+      reusable = true;
+      return pdf;
     } finally {
-      await page.close().catch(() => undefined);
+      if (reusable && browser.connected && this.idle.length < IDLE_PAGES) this.idle.push(page);
+      else await page.close().catch(() => undefined);
     }
   }
 
@@ -95,6 +117,7 @@ export class ChromiumPdfRenderer implements PdfRenderer {
   async close(): Promise<void> {
     const current = this.browser;
     this.browser = undefined;
+    this.idle.length = 0;
     const browser = await current?.catch(() => undefined);
     await browser?.close().catch(() => undefined);
   }

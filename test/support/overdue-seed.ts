@@ -5,6 +5,7 @@ import {
   BatchWriteCommand,
   GetCommand,
   PutCommand,
+  QueryCommand,
   TransactWriteCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
@@ -165,8 +166,7 @@ export class CapturingClient {
   }
 
   /**
-   * An update of the form `SET a = :x, #b = :y` (a counter: an open invoice takes a link of its
-   * account's audit chain, whose counter keeps the next sequence and the last link), applied to the
+   * An update of the form `SET a = :x, #b = :y` (a number series' counter), applied to the
    * captured item as DynamoDB would.
    */
   private applySet(u: {
@@ -187,7 +187,25 @@ export class CapturingClient {
     this.items.set(id, item);
   }
 
+  /**
+   * A Query of one partition, of the table or of gsi1, with no other condition (where an account's
+   * audit chain ends: functions/dynamodb/chain-end.ts), answered from the captured items.
+   */
+  private query(q: QueryCommand['input']): Record<string, unknown> {
+    const attribute = q.IndexName ? `${q.IndexName}pk` : 'pk';
+    const sortKey = q.IndexName ? `${q.IndexName}sk` : 'sk';
+    if (q.KeyConditionExpression !== `${attribute} = :pk`)
+      throw new Error(`the seed capture cannot query ${q.KeyConditionExpression}`);
+    const partition = q.ExpressionAttributeValues?.[':pk'];
+    const items = [...this.items.values()]
+      .filter((i) => i[attribute] === partition)
+      .sort((a, b) => String(a[sortKey]).localeCompare(String(b[sortKey])));
+    if (q.ScanIndexForward === false) items.reverse();
+    return { Items: items.slice(0, q.Limit ?? items.length) };
+  }
+
   async send(command: unknown): Promise<Record<string, unknown>> {
+    if (command instanceof QueryCommand) return this.query(command.input);
     if (command instanceof PutCommand) this.keep(command.input.Item);
     else if (command instanceof GetCommand) {
       const key = command.input.Key as Record<string, unknown>;

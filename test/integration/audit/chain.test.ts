@@ -1,8 +1,8 @@
-import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { GENESIS, link } from '../../../domain/audit/chain.js';
 import { documentClient } from '../../../functions/dynamodb/client.js';
-import { keys } from '../../../functions/dynamodb/keys.js';
+import { collections, keys } from '../../../functions/dynamodb/keys.js';
 import { DynamoInvoiceStore } from '../../../functions/dynamodb/invoice-store.js';
 import { testChange } from '../../support/audit-change.js';
 import { client, startStack, uniqueAccount, type Stack } from '../../support/local-stack.js';
@@ -140,7 +140,7 @@ describe('the chain', () => {
 
 test('four processes finalizing in one account: only the conditional writes keep the chain gapless', async () => {
   // Separate stores with their own clients stand for separate Lambda instances: the in-process
-  // queue does not serialize them, so the chain counter's condition alone settles each race.
+  // queue does not serialize them, so the entries' conditional puts alone settle each race.
   const a = await account();
   const drafts = await Promise.all(Array.from({ length: 20 }, () => a.draft()));
   const stores = [1, 2, 3, 4].map(
@@ -230,6 +230,84 @@ describe('tampering is found, and named', () => {
       checked: 2,
       firstBreak: { sequence: 3, documentId: null, reason: 'missing' },
     });
+  });
+
+  test('the last entry deleted, then another document issued: the gap stays, nothing takes its sequence again', async () => {
+    // No counter is written with the chain: the history entry of each issuing write witnesses its
+    // link (chain-end.ts), so the next writer links after the deleted entry instead of re-taking it.
+    const a = await account();
+    for (let i = 0; i < 3; i++) await a.issue();
+    await db.send(new DeleteCommand({ TableName: stack.tableName, Key: keys.chainEntry(a.accountId, 3) }));
+    // A fresh process, which has not cached the chain's end.
+    const fresh = new DynamoInvoiceStore(
+      documentClient({ tableName: stack.tableName, endpoint: stack.endpoint, region: 'us-east-1' }),
+      stack.tableName,
+    );
+    const d = await a.draft();
+    const current = (await fresh.get(a.accountId, d.id))!;
+    const at = new Date().toISOString();
+    await fresh.replace(
+      current,
+      { ...current, status: 'open', finalizedAt: at, version: current.version + 1, updatedAt: at },
+      testChange('finalized', at),
+    );
+    const chain = await chainOf(a.api, 100);
+    expect(chain.map((e) => e.sequence)).toEqual([1, 2, 4]);
+    expect(await verify(a.api)).toEqual({
+      ok: false,
+      checked: 2,
+      firstBreak: { sequence: 3, documentId: null, reason: 'missing' },
+    });
+  });
+
+  test('a chain stored before witnesses (a counter, no witnesses) verifies, keeps its end, and goes on', async () => {
+    const a = await account();
+    for (let i = 0; i < 3; i++) await a.issue();
+    // Rewrite the account as the earlier code stored it: the chain's counter, history entries without witness.
+    const chain = await chainOf(a.api, 100);
+    const witnesses = await db.send(
+      new QueryCommand({
+        TableName: stack.tableName,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :pk',
+        ExpressionAttributeValues: { ':pk': collections.chainWitnesses(a.accountId) },
+      }),
+    );
+    expect(witnesses.Items).toHaveLength(3);
+    for (const w of witnesses.Items!)
+      await db.send(
+        new UpdateCommand({
+          TableName: stack.tableName,
+          Key: { pk: w.pk, sk: w.sk },
+          UpdateExpression: 'REMOVE gsi1pk, gsi1sk, chainSequence, chainLink',
+        }),
+      );
+    await db.send(
+      new PutCommand({
+        TableName: stack.tableName,
+        Item: { ...keys.chainCounter(a.accountId), entity: 'chainCounter', next: 4, head: chain[2]!.chain },
+      }),
+    );
+    expect(await verify(a.api)).toEqual({ ok: true, checked: 3, firstBreak: null });
+
+    // The counter still knows the end: a deleted last entry is found, and not taken again.
+    const saved = (await db.send(new GetCommand({ TableName: stack.tableName, Key: keys.chainEntry(a.accountId, 3) })))
+      .Item!;
+    await db.send(new DeleteCommand({ TableName: stack.tableName, Key: keys.chainEntry(a.accountId, 3) }));
+    expect((await verify(a.api)).firstBreak).toEqual({ sequence: 3, documentId: null, reason: 'missing' });
+    await db.send(
+      new PutCommand({
+        TableName: stack.tableName,
+        Item: saved,
+      }),
+    );
+
+    // And new documents link on after it.
+    await a.issue();
+    const after = await chainOf(a.api, 100);
+    expect(after.map((e) => e.sequence)).toEqual([1, 2, 3, 4]);
+    expect(after[3]!.previous).toBe(saved.chain);
+    expect(await verify(a.api)).toEqual({ ok: true, checked: 4, firstBreak: null });
   });
 
   test("an entry's hash rewritten to match an altered document breaks the link after it", async () => {

@@ -85,6 +85,23 @@ describe('every change leaves its entry, with its actor, in order', () => {
     expect(entries[6]!.changes).toContainEqual({ field: 'status', from: 'open', to: 'paid' });
   });
 
+  test('a created entry names what the draft was made from: a cloned invoice, a record', async () => {
+    const source = await draft();
+    const clone = await bob('POST', `/invoices/${source.id}/clone`);
+    expect(clone.status).toBe(201);
+    const [created] = await history(clone.body.id);
+    expect(created).toMatchObject({ action: 'created', actor: { type: 'user', id: 'usr_bob' } });
+    expect((created as Entry & { detail?: unknown }).detail).toEqual({ source: { type: 'invoice', id: source.id } });
+
+    const fromContact = await alice('POST', '/invoices', { from: { type: 'contact', id: contactId } });
+    expect(fromContact.status).toBe(201);
+    const [entry] = await history(fromContact.body.id);
+    expect((entry as Entry & { detail?: unknown }).detail).toEqual({ source: { type: 'contact', id: contactId } });
+    // Made from nothing, it names nothing.
+    const [plain] = await history(source.id);
+    expect((plain as Entry & { detail?: unknown }).detail).toBeUndefined();
+  });
+
   test('a line edit names the line field that changed, old and new', async () => {
     const inv = await draft();
     const lineId = inv.lineItems[0].id;

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { Browser } from 'puppeteer-core';
+import type { Browser, Target } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { childBrowserPids, observeBrowser } from '../../support/child-browsers.js';
 import { pdfServed, startStreamStack, type StreamStack } from '../../support/stream-stack.js';
@@ -26,20 +26,26 @@ test('Chromium killed mid-batch of finalizes: the record in flight is retried on
   await Promise.all(ids.map(async (id) => expect((await s.api('POST', `/invoices/${id}/finalize`)).status).toBe(200)));
 
   // The stream function launches its browser at the first render. Watch it over a second DevTools
-  // connection and kill it (SIGKILL, as the OOM killer would) the moment it opens the page for the
-  // third PDF: that render is in flight, so its record must fail and be retried.
+  // connection and kill it (SIGKILL, as the OOM killer would) the moment the third document it
+  // prints after that is parsed (pages are reused, so documents are counted, not pages): that
+  // render is in flight, so its record must fail and be retried.
   const [pid] = await until(
     'the stream function to launch Chromium',
     async () => childBrowserPids().length > 0 && childBrowserPids(),
   );
   const observer: Browser = await observeBrowser(pid!);
-  let pagesOpened = 0;
+  let documents = 0;
   const killed = new Promise<void>((resolveKilled) => {
-    observer.on('targetcreated', (target) => {
-      if (target.type() !== 'page' || ++pagesOpened !== 3) return;
+    const onDocument = () => {
+      if (++documents !== 3) return;
       process.kill(pid!, 'SIGKILL');
       resolveKilled();
-    });
+    };
+    const watch = async (target: Target) => {
+      if (target.type() === 'page') (await target.page().catch(() => null))?.on('domcontentloaded', onDocument);
+    };
+    observer.on('targetcreated', (target: Target) => void watch(target));
+    for (const target of observer.targets()) void watch(target);
   });
   await killed;
   const killedAt = Date.now();

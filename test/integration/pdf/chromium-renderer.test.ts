@@ -70,11 +70,48 @@ test('a paid invoice’s PDF carries the PAID mark; a voided one VOID (in its la
   ).toMatch(/\bSTORNIERT\b/);
 });
 
-test('one browser serves every render, each on its own page that is closed afterwards', async () => {
-  await Promise.all([pdfOf(sampleInvoice()), pdfOf(sampleInvoice({ language: 'fr', locale: 'fr-FR' }))]);
+test('one browser serves every render, and its pages are reused: two renders at once, twice, open two pages', async () => {
+  const browser = launched.at(-1)!;
+  let opened = 0;
+  const count = () => opened++;
+  browser.on('targetcreated', count);
+  try {
+    await Promise.all([pdfOf(sampleInvoice()), pdfOf(sampleInvoice({ language: 'fr', locale: 'fr-FR' }))]);
+    const afterFirst = opened;
+    await Promise.all([pdfOf(sampleInvoice()), pdfOf(sampleInvoice({ language: 'de', locale: 'de-DE' }))]);
+    expect(opened).toBe(afterFirst);
+    expect(opened).toBeLessThanOrEqual(2);
+  } finally {
+    browser.off('targetcreated', count);
+  }
   expect(launched).toHaveLength(1);
-  // Only the blank tab a browser starts with is left.
-  expect((await launched[0]!.pages()).length).toBeLessThanOrEqual(1);
+});
+
+test('a reused page keeps nothing of the invoice before: A (three pages) then B (one) on the same page', async () => {
+  const browser = launched.at(-1)!;
+  let opened = 0;
+  const count = () => opened++;
+  const lines = Array.from({ length: 90 }, (_, i) => ({
+    ...sampleInvoice().lineItems[0]!,
+    id: `li_a${i}`,
+    name: `Zanzibar consulting ${i}`,
+  }));
+  const a = sampleInvoice({ number: 'INV-AAAA', poNumber: 'PO-ALPHA', lineItems: lines });
+  const b = sampleInvoice({ number: 'INV-BBBB', poNumber: 'PO-BRAVO' });
+  browser.on('targetcreated', count);
+  try {
+    const pdfA = await parsePdf(await pdfOf(a));
+    const pdfB = await parsePdf(await pdfOf(b));
+    // Rendered on pages the earlier tests left open: no page was opened for either.
+    expect(opened).toBe(0);
+    expect(pdfA.pages).toBeGreaterThanOrEqual(3);
+    expect(pdfA.text).toContain('Zanzibar consulting 89');
+    expect(pdfB.pages).toBe(1);
+    expect(pdfB.text).toContain('INV-BBBB');
+    for (const ofA of ['INV-AAAA', 'PO-ALPHA', 'Zanzibar']) expect(pdfB.text).not.toContain(ofA);
+  } finally {
+    browser.off('targetcreated', count);
+  }
 });
 
 test('a browser that crashed is launched again on the next render', async () => {
@@ -88,10 +125,13 @@ test('a browser that crashed is launched again on the next render', async () => 
 });
 
 test('a browser that dies during a render fails that render at once, not after the 30 s render timeout', async () => {
-  await pdfOf(sampleInvoice()); // a browser is up
+  await pdfOf(sampleInvoice()); // a browser is up, with a page to reuse
   const browser = launched.at(-1)!;
-  // Killed the moment the render opens its page, so the render is in flight.
-  browser.once('targetcreated', () => browser.process()!.kill('SIGKILL'));
+  // Killed the moment the render's document is parsed (on a reused page) or its page opens (a new
+  // one), so the render is in flight when the browser dies.
+  const kill = () => browser.process()?.kill('SIGKILL');
+  for (const page of await browser.pages()) page.once('domcontentloaded', kill);
+  browser.once('targetcreated', kill);
   const t0 = Date.now();
   await expect(pdfOf(sampleInvoice())).rejects.toThrow();
   expect(Date.now() - t0).toBeLessThan(10_000);
