@@ -164,12 +164,13 @@ export interface FacturxEmbedder {
 
 /**
  * The e-invoice stored beside an issued invoice's PDF. `store` records it once: the record, the
- * invoice's `einvoice` mark and the file's link of the account's chain in one write; a replay
+ * invoice's `einvoice` mark, its `einvoiceStored` history entry (the link's witness) and the file's
+ * link of the account's chain in one write; a replay
  * (a record already there) changes nothing.
  */
 export interface EinvoiceRecordStore {
   store(
-    invoice: { accountId: string; id: string; number: string | null },
+    invoice: { accountId: string; id: string; number: string | null; version: number },
     file: { key: string; sha256: string; syntax: 'ubl' },
   ): Promise<boolean>;
 }

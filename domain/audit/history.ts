@@ -30,7 +30,9 @@ export type HistoryAction =
   | 'voided'
   | 'flaggedPastDue'
   | 'deleted'
-  | 'pdfStored';
+  | 'pdfStored'
+  /** The e-invoice (UBL) stored at finalization, beside the PDF. */
+  | 'einvoiceStored';
 
 /** What a use case knows of a change: who, what, when; the store adds the fields that changed. */
 export type Change = { actor: AuditActor; action: HistoryAction; at: string; detail?: Record<string, unknown> };
@@ -140,12 +142,13 @@ export const fileStoredEntry = (
   invoiceId: string,
   at: string,
   file: { sha256: string; objectKey: string; creditNoteId?: string },
+  action: 'pdfStored' | 'einvoiceStored' = 'pdfStored',
 ): HistoryEntry => ({
   invoiceId,
   accountId,
   at,
   actor: SYSTEM.documentRenderer,
-  action: 'pdfStored',
+  action,
   changes: [],
   detail: file,
 });

@@ -42,8 +42,6 @@ export const sellerProfile = z.strictObject({
 });
 export type SellerProfile = z.infer<typeof sellerProfile>;
 
-/** The account's logo, kept in S3 and inlined into documents as a data URL (the CSP stays closed). */
-export type LogoRef = { key: string; contentType: 'image/png' | 'image/jpeg'; sha256: string; bytes: number };
 
 export const NUMBERING_MODES = ['onCreate', 'onFinalize'] as const;
 
@@ -67,7 +65,6 @@ export type InvoiceSettings = {
   creditNoteStartNumber: number;
   /** The seller profile; null until the account fills it in. */
   seller: SellerProfile | null;
-  logo: LogoRef | null;
 };
 
 export type StoredSettings = InvoiceSettings & { accountId: string; version: number; updatedAt: string | null };
@@ -89,7 +86,6 @@ export const DEFAULT_SETTINGS: InvoiceSettings = {
   creditNotePrefix: 'CN',
   creditNoteStartNumber: 1001,
   seller: null,
-  logo: null,
 };
 
 export const defaultSettings = (accountId: string): StoredSettings => ({

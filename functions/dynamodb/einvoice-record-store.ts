@@ -2,7 +2,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { einvoiceChainDocument } from '../../domain/audit/chain.js';
 import { toInstant } from '../../domain/dates/calendar.js';
 import type { EinvoiceRecordStore } from '../../domain/ports.js';
-import { chainRequest } from './audit-items.js';
+import { fileStoredEntry } from '../../domain/audit/history.js';
+import { chainRequest, historyPut, witnessing } from './audit-items.js';
 import { keys } from './keys.js';
 import { NumberedWriter } from './number-series.js';
 
@@ -11,7 +12,8 @@ class AlreadyStored extends Error {}
 /**
  * The e-invoice stored at finalization, beside its invoice (sort key EINVOICE). Written once: the
  * record is conditional on not existing, and the same transaction marks the invoice (`einvoice`,
- * no version bump: a derived fact, like `pdf`) and appends the file's chain link (`einvoice`).
+ * no version bump: a derived fact, like `pdf`), writes its `einvoiceStored` history entry (the
+ * witness of the link, chain-end.ts) and appends the file's chain link (`einvoice`).
  */
 export class DynamoEinvoiceRecordStore implements EinvoiceRecordStore {
   private readonly writer: NumberedWriter;
@@ -24,13 +26,13 @@ export class DynamoEinvoiceRecordStore implements EinvoiceRecordStore {
   }
 
   async store(
-    invoice: { accountId: string; id: string; number: string | null },
+    invoice: { accountId: string; id: string; number: string | null; version: number },
     file: { key: string; sha256: string; syntax: 'ubl' },
   ): Promise<boolean> {
     const at = toInstant(new Date());
     try {
       await this.writer.write({
-        items: () => [
+        items: (_, link) => [
           {
             Put: {
               TableName: this.tableName,
@@ -56,6 +58,20 @@ export class DynamoEinvoiceRecordStore implements EinvoiceRecordStore {
               ExpressionAttributeValues: { ':e': { status: 'ready', sha256: file.sha256, syntax: file.syntax } },
             },
           },
+          witnessing(
+            historyPut(
+              this.tableName,
+              fileStoredEntry(
+                invoice.accountId,
+                invoice.id,
+                at,
+                { sha256: file.sha256, objectKey: file.key },
+                'einvoiceStored',
+              ),
+              invoice.version,
+            ),
+            link,
+          ),
         ],
         chain: chainRequest(invoice.accountId, () =>
           einvoiceChainDocument({

@@ -68,6 +68,13 @@ test('the e-invoice is stored at finalization, hashed on the invoice and chained
   expect(link).toMatchObject({ documentId: draft.id, sha256: ready.einvoice.sha256 });
   expect(chain.filter((e) => e.entryType === 'einvoice')).toHaveLength(1);
   expect((await s.api('GET', '/audit/verify')).body).toMatchObject({ ok: true, firstBreak: null });
+  const history = (await s.api('GET', `/invoices/${draft.id}/history`)).body.results as {
+    action: string;
+    detail?: { sha256: string };
+  }[];
+  expect(history.filter((e) => e.action === 'einvoiceStored').map((e) => e.detail?.sha256)).toEqual([
+    ready.einvoice.sha256,
+  ]);
 
   // The stored bytes are the ones hashed, and the same document the API serves for the invoice.
   const bucket = new S3DocumentStore({ bucket: s.stack.s3.bucket, region: 'us-east-1', endpoint: s.stack.s3.endpoint });
