@@ -139,9 +139,9 @@ export async function deleteInvoice(deps: InvoiceDeps, actor: Actor, id: string,
 }
 
 /** The invoice's company as the e-invoice's buyer, fixed at finalization; null without a company. */
-async function buyerParty(deps: InvoiceDeps, actor: Actor, invoice: Invoice): Promise<BuyerParty | null> {
+export async function buyerParty(deps: Pick<InvoiceDeps, 'companies'>, invoice: Invoice): Promise<BuyerParty | null> {
   if (!invoice.company) return null;
-  const company = await deps.companies.get(actor.accountId, invoice.company);
+  const company = await deps.companies.get(invoice.accountId, invoice.company);
   if (!company) return null;
   return {
     name: company.name,
@@ -168,7 +168,7 @@ export async function finalizeInvoice(deps: InvoiceDeps, actor: Actor, id: strin
         errors.push({ path: 'contacts', message: 'at least one contact is required to finalize' });
       if (current.lineItems.length === 0)
         errors.push({ path: 'lineItems', message: 'at least one line item is required to finalize' });
-      const buyer = await buyerParty(deps, actor, current);
+      const buyer = await buyerParty(deps, current);
       // Reverse charge and intra-community supply shift the VAT to the buyer, who must be named by
       // VAT id (BR-AE-02, BR-IC-02).
       const shifted = current.lineItems.find((l) => l.taxCategory === 'AE' || l.taxCategory === 'K');

@@ -42,7 +42,6 @@ export const sellerProfile = z.strictObject({
 });
 export type SellerProfile = z.infer<typeof sellerProfile>;
 
-
 export const NUMBERING_MODES = ['onCreate', 'onFinalize'] as const;
 
 export type InvoiceSettings = {

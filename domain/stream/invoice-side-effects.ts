@@ -117,7 +117,8 @@ export const einvoiceKey = (invoice: Pick<Invoice, 'accountId' | 'id'>): string 
   `pdfs/${invoice.accountId}/${invoice.id}/einvoice-ubl.xml`;
 
 /**
- * At finalization (the change that takes the invoice out of draft), the UBL e-invoice is made from
+ * At finalization (the change that takes the invoice out of draft, or the write of an invoice born
+ * open by a recurring run), the UBL e-invoice is made from
  * that very image, the one the first PDF is made from, and stored beside the PDF with the same
  * Object Lock, its hash on the invoice and in the chain. A replay of that record makes the same
  * bytes and records nothing new. An invoice whose seller profile was missing or incomplete when it
@@ -125,7 +126,8 @@ export const einvoiceKey = (invoice: Pick<Invoice, 'accountId' | 'id'>): string 
  */
 async function ensureEinvoice(deps: SideEffectDeps, oldImage: Invoice | null, invoice: Invoice): Promise<boolean> {
   if (!deps.einvoices || !invoice.seller || invoice.einvoice?.sha256) return false;
-  if (!oldImage || oldImage.status !== 'draft' || invoice.status === 'draft') return false;
+  // The issuing record: draft → issued, or an invoice born issued (a recurring run's auto-finalize).
+  if ((oldImage && oldImage.status !== 'draft') || invoice.status === 'draft') return false;
   const first = invoice.contacts[0] ? await deps.contacts.get(invoice.accountId, invoice.contacts[0]) : null;
   const xml = einvoiceOf(invoice, first, toUbl);
   if (!xml) return false;

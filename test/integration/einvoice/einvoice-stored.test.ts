@@ -6,6 +6,7 @@ import { extractFacturx } from '../../../functions/pdf/factur-x.js';
 import { fatalErrors, rulesPresent } from '../../support/einvoice-rules.js';
 import { startStreamStack, type StreamStack } from '../../support/stream-stack.js';
 import { until } from '../../support/until.js';
+import { todayIn } from '../../../domain/dates/calendar.js';
 
 /**
  * At finalization the stream stores the UBL beside the PDF (real stream poller, DynamoDB Local,
@@ -111,4 +112,39 @@ test('the e-invoice is stored at finalization, hashed on the invoice and chained
   const again = (await s.api('GET', `/invoices/${draft.id}/e-invoice`)).body as string;
   expect(again).toBe(xml);
   expect((await s.api('GET', '/audit/verify')).body.ok).toBe(true);
+});
+
+test('an invoice a recurring run issues open carries the parties and gets its stored e-invoice too', async () => {
+  await s.api('PUT', '/settings/invoices', { seller: SELLER, currency: 'EUR' });
+  const company = (
+    await s.api('POST', '/companies', {
+      name: 'Brandt GmbH',
+      vatId: 'DE136695976',
+      address: { line1: 'Friedrichstraße 10', city: 'Berlin', postalCode: '10117', country: 'DE' },
+    })
+  ).body;
+  const today = todayIn('America/New_York', new Date());
+  const created = await s.api('POST', '/recurring-invoices', {
+    name: 'Monthly hosting',
+    invoice: {
+      contacts: [s.contactId],
+      company: company.id,
+      lineItems: [{ name: 'Hosting', unitPrice: 4_999, taxRate: 21 }],
+      paymentTerms: 'net30',
+    },
+    schedule: { interval: 'month', startDate: today },
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  const { handler } = await import('../../../functions/jobs/recurring.handler.js');
+  expect(await handler({ scheduledTime: new Date().toISOString() })).toMatchObject({ issued: 1, failed: 0 });
+  const invoiceId = (await s.api('GET', `/recurring-invoices/${created.body.id}/invoices`)).body.results[0].id;
+  const issuedInvoice = await until('the recurring invoice e-invoice', async () => {
+    const inv = (await s.api('GET', `/invoices/${invoiceId}`)).body;
+    return inv.einvoice?.status === 'ready' && inv;
+  });
+  expect(issuedInvoice.seller.legalName).toBe(SELLER.legalName);
+  expect(issuedInvoice.buyer).toMatchObject({ name: 'Brandt GmbH', vatId: 'DE136695976' });
+  const xml = (await s.api('GET', `/invoices/${invoiceId}/e-invoice`)).body as string;
+  expect(xml).toContain('<cbc:CompanyID>DE136695976</cbc:CompanyID>');
+  if (rulesPresent) expect(await fatalErrors(xml, 'EN16931-UBL')).toEqual([]);
 });
