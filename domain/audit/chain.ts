@@ -64,6 +64,7 @@ export function issuedInvoice(invoice: Invoice) {
     // Fields added later join the hash only when set, so invoices issued before them hash as they did.
     ...(invoice.buyerReference ? { buyerReference: invoice.buyerReference } : {}),
     ...(invoice.seller ? { seller: invoice.seller } : {}),
+    ...(invoice.buyer ? { buyer: invoice.buyer } : {}),
     billingAddress: invoice.billingAddress,
     contacts: invoice.contacts,
     company: invoice.company,

@@ -78,3 +78,19 @@ rules('random invoices pass the official rules', () => {
     );
   });
 });
+
+describe('the parties fixed at issue join the audit hash only when present', () => {
+  test('an invoice without them hashes as before; changing the seller or buyer changes the hash', async () => {
+    const { invoiceHash } = await import('../../../../domain/audit/chain.js');
+    const invoice = issued(MATRIX[0]!);
+    const { seller: _s, buyer: _b, ...older } = invoice;
+    expect(invoiceHash({ ...older, seller: null, buyer: null })).toBe(invoiceHash(older));
+    expect(invoiceHash(invoice)).not.toBe(invoiceHash(older));
+    expect(invoiceHash({ ...invoice, seller: { ...invoice.seller!, legalName: 'Other' } })).not.toBe(
+      invoiceHash(invoice),
+    );
+    expect(invoiceHash({ ...invoice, buyer: { ...invoice.buyer!, vatId: 'DE000000000' } })).not.toBe(
+      invoiceHash(invoice),
+    );
+  });
+});
