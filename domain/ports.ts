@@ -135,7 +135,17 @@ export interface PdfRenderer {
 }
 
 /** Email to a buyer: one RFC 5322 message per recipient. */
-export type MailMessage = { to: string; subject: string; text: string; html: string };
+export type MailMessage = {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  /**
+   * Names this message once (an invoice, the request that sends it, the recipient): a mailer
+   * that can (the local outbox) writes a message with a name it has seen before only once.
+   */
+  idempotencyKey?: string;
+};
 export interface Mailer {
   send(message: MailMessage): Promise<void>;
 }

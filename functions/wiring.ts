@@ -19,6 +19,7 @@ import type { IssueRecurringDeps } from '../domain/jobs/issue-recurring.js';
 import { DynamoRecurringStore } from './dynamodb/recurring-store.js';
 import { searchAdapters } from './search-wiring.js';
 import { DynamoAuditLog } from './dynamodb/audit-log.js';
+import { webhookAdapters } from './webhooks/webhook-wiring.js';
 
 const ulid = monotonicFactory();
 
@@ -66,6 +67,7 @@ export function wire() {
     crm: crmAdapters(db, config.TABLE_NAME),
     index: searchAdapters(db, config.TABLE_NAME),
     recurring: new DynamoRecurringStore(db, config.TABLE_NAME, invoices),
+    webhooks: webhookAdapters(config, db),
   };
 }
 

@@ -67,6 +67,7 @@ export function acknowledgeNagFindings({ stateful, api }: { stateful: StatefulSt
     api.overdueJob.fn,
     api.recurringJob.fn,
     api.exportRunner.fn,
+    api.webhookDelivery.fn,
   ];
   for (const fn of functions) {
     acknowledge(

@@ -17,13 +17,15 @@ import { searchInput } from '../domain/search/search-input.js';
 import { viewInput } from '../domain/search/views.js';
 import { exportInput } from '../domain/exports/invoice-exports.js';
 import { recurringCreateRequest, recurringPatchRequest } from '../domain/recurring/recurring-invoice.js';
+import { webhookEndpointCreateInput, webhookEndpointPatchInput } from '../domain/webhooks/webhook-endpoint.js';
 
 /**
  * The one route table. The CDK stack makes an HTTP API route (and JWT authorizer where a
  * permission is needed) for each entry; the local runtime matches requests against it; the
  * handlers check the permission named here; the OpenAPI document is generated from it.
  */
-export type ApiFunction = 'invoices' | 'settings' | 'contacts' | 'companies' | 'crm' | 'docs' | 'buyer' | 'index';
+export type ApiFunction =
+  'invoices' | 'settings' | 'contacts' | 'companies' | 'crm' | 'docs' | 'buyer' | 'index' | 'webhooks';
 
 export type RouteDef = {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -31,6 +33,8 @@ export type RouteDef = {
   function: ApiFunction;
   /** null: public, no token. */
   permission: Permission | null;
+  /** Another permission that also grants the route (a settings writer may read what it writes). */
+  orPermission?: Permission;
   summary: string;
   body?: z.ZodType;
   /** The status of success. */
@@ -60,7 +64,10 @@ const r = (
 export const ROUTES: RouteDef[] = [
   r('GET', '/openapi.json', 'docs', null, 'This OpenAPI document'),
 
-  r('GET', '/settings/invoices', 'settings', 'invoices:read', 'Read the invoice settings'),
+  {
+    ...r('GET', '/settings/invoices', 'settings', 'invoices:read', 'Read the invoice settings'),
+    orPermission: 'settings:write',
+  },
   r(
     'PUT',
     '/settings/invoices',
@@ -344,6 +351,57 @@ export const ROUTES: RouteDef[] = [
     productInput,
   ),
   r('DELETE', '/products/{id}', 'crm', 'crm:write', 'Delete a product (invoices keep the copies they took)', 204),
+
+  r(
+    'POST',
+    '/webhook-endpoints',
+    'webhooks',
+    'settings:write',
+    'Subscribe an https endpoint to events (or `*`); the answer carries its signing secret, shown only here',
+    201,
+    webhookEndpointCreateInput,
+  ),
+  r('GET', '/webhook-endpoints', 'webhooks', 'settings:write', 'List webhook endpoints, newest first'),
+  r('GET', '/webhook-endpoints/{id}', 'webhooks', 'settings:write', 'Read a webhook endpoint'),
+  r(
+    'PATCH',
+    '/webhook-endpoints/{id}',
+    'webhooks',
+    'settings:write',
+    'Edit a webhook endpoint (url, events, description, status)',
+    200,
+    webhookEndpointPatchInput,
+  ),
+  r('DELETE', '/webhook-endpoints/{id}', 'webhooks', 'settings:write', 'Delete a webhook endpoint', 204),
+  r(
+    'POST',
+    '/webhook-endpoints/{id}/rotate-secret',
+    'webhooks',
+    'settings:write',
+    'A new signing secret (shown only here); the old one keeps signing beside it for 24 hours',
+  ),
+  r(
+    'POST',
+    '/webhook-endpoints/{id}/test',
+    'webhooks',
+    'settings:write',
+    'Deliver a `ping` event to the endpoint',
+    201,
+  ),
+  r(
+    'GET',
+    '/webhook-endpoints/{id}/deliveries',
+    'webhooks',
+    'settings:write',
+    "The endpoint's deliveries, newest first, each with every attempt",
+  ),
+  r(
+    'POST',
+    '/webhook-endpoints/{id}/deliveries/{deliveryId}/retry',
+    'webhooks',
+    'settings:write',
+    'Attempt a delivery once more, now (same body and webhook-id)',
+  ),
 ];
 
 export const routeKey = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method} ${r.path}`;
@@ -360,6 +418,7 @@ export const FUNCTION_ENTRY: Record<ApiFunction, string> = {
   docs: 'functions/http/openapi.handler.ts',
   buyer: 'functions/http/buyer.handler.ts',
   index: 'functions/http/invoice-index.handler.ts',
+  webhooks: 'functions/http/webhooks.handler.ts',
 };
 
 /** Functions not behind the API: the stream consumer (it renders PDFs) and the scheduled job. */
@@ -368,3 +427,5 @@ export const OVERDUE_JOB_ENTRY = 'functions/jobs/overdue.handler.ts';
 export const RECURRING_JOB_ENTRY = 'functions/jobs/recurring.handler.ts';
 /** Runs queued exports: a second consumer of the table's stream, for inserted export jobs only. */
 export const EXPORT_FUNCTION_ENTRY = 'functions/stream/export-stream.handler.ts';
+/** Sends webhook deliveries: drains the delivery queue (SQS in AWS, the in-process queue locally). */
+export const WEBHOOK_DELIVERY_FUNCTION_ENTRY = 'functions/webhooks/delivery.handler.ts';

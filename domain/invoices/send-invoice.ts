@@ -34,30 +34,24 @@ export function sellerLines(seller: SellerProfile | null): string[] {
  * `sentAt` (its stream record publishes `invoice.sent`). Open and paid invoices can be sent (a
  * paid one as a receipt); a draft has nothing to send yet and a voided one nothing to ask for.
  */
-export async function sendInvoice(deps: SendDeps, actor: Actor, id: string, ifMatch?: number): Promise<Invoice> {
+export async function sendInvoice(
+  deps: SendDeps,
+  actor: Actor,
+  id: string,
+  ifMatch?: number,
+  requestId?: string,
+): Promise<Invoice> {
+  // The mail goes out once per request: when the `sentAt` write loses a version race (a payment,
+  // an edit landed in between) the retry re-reads and writes again, but does not mail again.
+  let mailed = false;
   return mutate(
     () => loadInvoice(deps, actor, id),
     ifMatch,
     async (current) => {
       assertAllowed('send', current.status);
-      const contacts = (await Promise.all(current.contacts.map((c) => deps.contacts.get(actor.accountId, c)))).filter(
-        (c) => c?.email,
-      );
-      if (contacts.length === 0) throw fieldError('contacts', 'no contact of this invoice has an email address');
-      const url = invoiceUrl(current, deps.publicBaseUrl);
-      // The seller the invoice was issued by (fixed at finalization) signs the email.
-      const seller = sellerLines(current.seller ?? null);
-      const subject = current.seller
-        ? `Invoice ${current.number} from ${current.seller.tradingName || current.seller.legalName}`
-        : `Invoice ${current.number}`;
-      for (const contact of contacts) {
-        const name = [contact!.firstName, contact!.lastName].filter(Boolean).join(' ') || contact!.email!;
-        await deps.mailer.send({
-          to: contact!.email!,
-          subject,
-          text: `Hello ${name},\n\nYour invoice ${current.number} is ready: ${url}\n${seller.length ? `\n${seller.join('\n')}\n` : ''}`,
-          html: `<p>Hello ${escapeHtml(name)},</p><p>Your invoice ${escapeHtml(current.number ?? '')} is ready: <a href="${escapeHtml(url)}">${escapeHtml(url)}</a></p>${seller.length ? `<p>${seller.map(escapeHtml).join('<br>')}</p>` : ''}`,
-        });
+      if (!mailed) {
+        await mailContacts(deps, actor, current, requestId);
+        mailed = true;
       }
       const now = toInstant(deps.clock.now());
       return deps.invoices.replace(
@@ -67,4 +61,27 @@ export async function sendInvoice(deps: SendDeps, actor: Actor, id: string, ifMa
       );
     },
   );
+}
+
+async function mailContacts(deps: SendDeps, actor: Actor, invoice: Invoice, requestId: string | undefined) {
+  const contacts = (await Promise.all(invoice.contacts.map((c) => deps.contacts.get(actor.accountId, c)))).filter(
+    (c) => c?.email,
+  );
+  if (contacts.length === 0) throw fieldError('contacts', 'no contact of this invoice has an email address');
+  const url = invoiceUrl(invoice, deps.publicBaseUrl);
+  // The seller the invoice was issued by (fixed at finalization) signs the email.
+  const seller = sellerLines(invoice.seller ?? null);
+  const subject = invoice.seller
+    ? `Invoice ${invoice.number} from ${invoice.seller.tradingName || invoice.seller.legalName}`
+    : `Invoice ${invoice.number}`;
+  for (const contact of contacts) {
+    const name = [contact!.firstName, contact!.lastName].filter(Boolean).join(' ') || contact!.email!;
+    await deps.mailer.send({
+      to: contact!.email!,
+      subject,
+      text: `Hello ${name},\n\nYour invoice ${invoice.number} is ready: ${url}\n${seller.length ? `\n${seller.join('\n')}\n` : ''}`,
+      html: `<p>Hello ${escapeHtml(name)},</p><p>Your invoice ${escapeHtml(invoice.number ?? '')} is ready: <a href="${escapeHtml(url)}">${escapeHtml(url)}</a></p>${seller.length ? `<p>${seller.map(escapeHtml).join('<br>')}</p>` : ''}`,
+      ...(requestId ? { idempotencyKey: `send-${invoice.id}-${requestId}-${contact!.id}` } : {}),
+    });
+  }
 }

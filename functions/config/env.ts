@@ -27,6 +27,12 @@ const schema = z.object({
   MAIL_FROM: z.string().min(3).default('invoices@example.com'),
   /** Set only locally: each email is written to this folder as an RFC 5322 .eml file instead of SES. */
   OUTBOX_DIR: z.string().min(1).optional(),
+  /** The queue of webhook deliveries (SQS) in AWS; unset locally, where an in-process queue stands in. */
+  WEBHOOK_QUEUE_URL: z.url().optional(),
+  /** The retry delays after a failed delivery, a comma list of seconds (default 5,300,1800,7200,18000,36000,36000). */
+  WEBHOOK_RETRY_SECONDS: z.string().optional(),
+  /** `1` lets webhooks reach loopback (and plain http there): a developer's receiver. Never set in AWS. */
+  WEBHOOKS_ALLOW_LOOPBACK: z.enum(['0', '1']).default('0'),
   // Powertools reads these itself when functions/observability/ loads (before any handler can
   // call env()); they are declared here so a bad value fails the cold start like any other.
   // AWS_LAMBDA_LOG_LEVEL (Lambda's advanced logging controls) overrides the level.

@@ -14,6 +14,10 @@ const acc = (accountId: string) => `ACC#${accountId}`;
 /** The sort-key prefix of a record's invoice links (invoice ids are ULIDs: they sort newest last). */
 export const INVOICE_LINK_PREFIX = 'INVOICE#';
 
+export const webhookEndpointPartition = (accountId: string) => `${acc(accountId)}#WEBHOOKS`;
+export const webhookDeliveryPartition = (accountId: string, endpointId: string) =>
+  `${acc(accountId)}#WEBHOOKS#${endpointId}#DELIVERIES`;
+
 export const keys = {
   settings: (accountId: string): Key => ({ pk: acc(accountId), sk: 'SETTINGS' }),
   invoiceCounter: (accountId: string, prefix: string): Key => ({ pk: acc(accountId), sk: `COUNTER#INVOICE#${prefix}` }),
@@ -63,6 +67,16 @@ export const keys = {
   creditNoteCounter: (accountId: string, prefix: string): Key => ({
     pk: acc(accountId),
     sk: `COUNTER#CREDITNOTE#${prefix}`,
+  }),
+  /** An account's webhook endpoints share one partition: the fan-out reads them all with one Query. */
+  webhookEndpoint: (accountId: string, id: string): Key => ({
+    pk: webhookEndpointPartition(accountId),
+    sk: `WHEP#${id}`,
+  }),
+  /** An endpoint's deliveries in their own partition, sorted by id (time-ordered), listed newest first. */
+  webhookDelivery: (accountId: string, endpointId: string, id: string): Key => ({
+    pk: webhookDeliveryPartition(accountId, endpointId),
+    sk: `DLV#${id}`,
   }),
   /** Beside its recurring schedule: the mark of an event about a run that issued no invoice. */
   recurringEvent: (accountId: string, recurringId: string, eventId: string): Key => ({

@@ -9,7 +9,8 @@ import type { ApiRequest, ApiResult, HttpEvent, HttpResponse, Operation } from '
 import { idempotent } from './idempotency.js';
 import { problem, toProblem } from './problem.js';
 import { observeRequest } from './request-observation.js';
-import { actorFromClaims, parseIfMatch, parseJsonBody } from './request.js';
+import { actorFromClaims, parseIfMatch, parseJsonBody, validate } from './request.js';
+import { emptyInput } from '../../domain/invoices/invoice-input.js';
 
 const ID_SHAPE = /^[a-z]{2,5}_[0-9A-Za-z]{1,40}$/;
 
@@ -62,7 +63,11 @@ export function httpHandler(operations: Record<string, Operation>, options: Hand
     if (id !== undefined && !ID_SHAPE.test(id)) throw new DomainError('not_found', `No object ${id.slice(0, 64)}`);
     const actor = route.permission ? actorFromClaims(event) : null;
     if (actor && route.permission && !can(actor, route.permission)) {
-      throw new DomainError('forbidden', `This action needs the ${route.permission} permission`);
+      if (!route.orPermission || !can(actor, route.orPermission))
+        throw new DomainError(
+          'forbidden',
+          `This action needs the ${route.permission}${route.orPermission ? ` or ${route.orPermission}` : ''} permission`,
+        );
     }
     const request: ApiRequest = {
       actor: actor!,
@@ -73,11 +78,18 @@ export function httpHandler(operations: Record<string, Operation>, options: Hand
       requestId,
       host: event.headers?.host ?? event.requestContext.domainName,
     };
+    // A delete, and a PUT that takes no body (an association), refuse one rather than ignore it:
+    // a client sending fields there expects them to mean something.
+    if (route.method === 'DELETE' || (route.method === 'PUT' && !route.body)) validate(emptyInput, request.body);
     const run = async () => toResponse(await operation(request));
     const key = event.headers?.['idempotency-key'];
     if (route.method === 'POST' && key !== undefined && actor && options.idempotency) {
       const answer = () => run().catch((e: unknown) => toProblem(e, requestId, log));
-      return idempotent(options.idempotency(), { accountId: actor.accountId, key, event, context, log }, answer);
+      return idempotent(
+        options.idempotency(),
+        { accountId: actor.accountId, userId: actor.userId, key, event, context, log },
+        answer,
+      );
     }
     return run();
   };

@@ -19,7 +19,15 @@ const KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
 /** What Powertools hashes: `scope` names the record, `fingerprint` is checked against it. */
 type IdempotentCall = { scope: string; fingerprint: string };
 
-/** A 5xx is not remembered: thrown out of the idempotent function, Powertools deletes the record. */
+/**
+ * Answers that are not remembered: thrown out of the idempotent function, Powertools deletes the
+ * record. A 5xx (the work may not have happened), and a refusal that changed nothing (malformed,
+ * invalid, in conflict with the object's state or version, too large): as Stripe, a retry with a
+ * corrected request under the same key then runs instead of replaying the refusal.
+ */
+const NOT_REMEMBERED = new Set([400, 409, 412, 413, 422]);
+const remembered = (status: number) => status < 500 && !NOT_REMEMBERED.has(status);
+
 class NotRemembered extends Error {
   constructor(readonly response: HttpResponse) {
     super(`status ${response.statusCode}`);
@@ -30,7 +38,9 @@ class NotRemembered extends Error {
  * A retry with the same Idempotency-Key and request gets the first response (with
  * `idempotent-replayed: true`) and changes nothing; the same key with another request (route, path
  * or body) is 422; while the first is still running a duplicate gets 409. Keys belong to an account
- * and live 24 hours. Responses below 500 are kept; a 5xx frees the key so a retry runs again.
+ * and a user (two users of one account may pick the same key) and live 24 hours. Responses below
+ * 500 are kept, except refusals that changed nothing (NOT_REMEMBERED); those and a 5xx free the key
+ * so a retry runs again.
  *
  * Powertools (makeIdempotent on DynamoDB) claims the key with a conditional put, so of concurrent
  * duplicates exactly one runs. `answer` must not throw: it is the request turned into a response,
@@ -38,17 +48,24 @@ class NotRemembered extends Error {
  */
 export async function idempotent(
   records: IdempotencyRecords,
-  call: { accountId: string; key: string; event: HttpEvent; context: Context | undefined; log: ScopedLog },
+  call: {
+    accountId: string;
+    userId: string;
+    key: string;
+    event: HttpEvent;
+    context: Context | undefined;
+    log: ScopedLog;
+  },
   answer: () => Promise<HttpResponse>,
 ): Promise<HttpResponse> {
-  const { accountId, key, event, context, log } = call;
+  const { accountId, userId, key, event, context, log } = call;
   if (!KEY_SHAPE.test(key)) {
     throw new DomainError('malformed', 'Idempotency-Key must be 1 to 255 visible ASCII characters', [
       { path: 'Idempotency-Key', message: 'is not valid' },
     ]);
   }
   const payload: IdempotentCall = {
-    scope: `${accountId}\n${key}`,
+    scope: `${accountId}\n${userId}\n${key}`,
     fingerprint: createHash('sha256')
       .update(`${event.routeKey}\n${event.rawPath}\n${event.body ?? ''}`)
       .digest('hex'),
@@ -75,7 +92,7 @@ export async function idempotent(
   const once = makeIdempotent(
     async (_: IdempotentCall): Promise<HttpResponse> => {
       answered = await answer();
-      if (answered.statusCode >= 500) throw new NotRemembered(answered);
+      if (!remembered(answered.statusCode)) throw new NotRemembered(answered);
       return answered;
     },
     { persistenceStore, config, keyPrefix: 'http' },

@@ -101,6 +101,7 @@ export const handler = httpHandler(
         req.actor,
         req.params.id!,
         req.ifMatch,
+        req.requestId,
       ).then(ok(200))
     ),
     'GET /invoices/{id}/pdf': (req) =>

@@ -84,7 +84,10 @@ export function openApiDocument(serverUrl: string) {
       '422': problem('Valid JSON that breaks a rule; `errors` names each field'),
     };
     if (route.permission)
-      Object.assign(responses, { '401': problem('No or bad token'), '403': problem(`Needs ${route.permission}`) });
+      Object.assign(responses, {
+        '401': problem('No or bad token'),
+        '403': problem(`Needs ${route.permission}${route.orPermission ? ` or ${route.orPermission}` : ''}`),
+      });
     if (route.path.includes('{id}'))
       Object.assign(responses, {
         '404': problem('Not found in this account'),

@@ -9,19 +9,32 @@ import { ChromiumPdfRenderer } from '../pdf/chromium-renderer.js';
 import { countedRenderer } from '../pdf/counted-renderer.js';
 import { app } from '../wiring.js';
 import { createStreamHandler } from './stream-handler.js';
+import { fanOut } from '../../domain/webhooks/webhook-use-cases.js';
+import { eventObjects } from '../webhooks/event-objects.js';
+import { withWebhooks } from '../webhooks/webhook-publisher.js';
 
 let deps: SideEffectDeps | undefined;
 
 /** Built at the first batch, once per process: the renderer's browser then serves every later record. */
 function sideEffectDeps(): SideEffectDeps {
   if (deps) return deps;
-  const { config, db, deps: core, pdfRecords, documents } = app();
+  const { config, db, deps: core, pdfRecords, documents, webhooks, recurring } = app();
   if (!config.EVENTS_LOG && !config.EVENT_BUS_NAME)
     throw new Error('Set EVENT_BUS_NAME (or EVENTS_LOG locally): events have nowhere to go');
+  const bus = config.EVENTS_LOG
+    ? new FileEventPublisher(config.EVENTS_LOG)
+    : new EventBridgePublisher(config.EVENT_BUS_NAME!);
+  const objectOf = eventObjects({
+    invoices: core.invoices,
+    ledger: core.ledger!,
+    recurring,
+    publicBaseUrl: config.PUBLIC_BASE_URL,
+  });
   deps = {
-    events: config.EVENTS_LOG
-      ? new FileEventPublisher(config.EVENTS_LOG)
-      : new EventBridgePublisher(config.EVENT_BUS_NAME!),
+    // Each event also becomes webhook deliveries: queued here, sent by the delivery function.
+    events: withWebhooks(bus, (events) =>
+      fanOut({ ...webhooks, clock: core.clock }, events, (e) => objectOf(e as (typeof events)[number])),
+    ),
     published: new DynamoPublishedEvents(db, config.TABLE_NAME),
     pdfRecords,
     pdfState: new DynamoInvoicePdfState(db, config.TABLE_NAME),

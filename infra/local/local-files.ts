@@ -8,6 +8,8 @@ export function localFiles(dataDir: string) {
     eventsLog: resolve(dataDir, 'events.jsonl'),
     outbox: resolve(dataDir, 'outbox'),
     deadLetters: resolve(dataDir, 'dead-letters.jsonl'),
+    /** Webhook delivery messages the delivery handler failed on every receive (its own errors, not an endpoint's). */
+    webhookDeadLetters: resolve(dataDir, 'webhook-dead-letters.jsonl'),
   };
 }
 
@@ -15,4 +17,13 @@ export function localFiles(dataDir: string) {
 export async function appendDeadLetter(file: string, record: DynamoDBRecord, error: string): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
   await appendFile(file, `${JSON.stringify({ failedAt: new Date().toISOString(), error, record })}\n`);
+}
+
+/** The delivery queue's dead letters: the message (which delivery) and how often it was received. */
+export async function appendWebhookDeadLetter(file: string, body: string, receiveCount: number): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  await appendFile(
+    file,
+    `${JSON.stringify({ failedAt: new Date().toISOString(), receiveCount, message: JSON.parse(body) as unknown })}\n`,
+  );
 }

@@ -1,8 +1,9 @@
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { EXPORT_FUNCTION_ENTRY, STREAM_FUNCTION_ENTRY } from '../routes.js';
-import { appendDeadLetter, localFiles } from './local-files.js';
+import { EXPORT_FUNCTION_ENTRY, STREAM_FUNCTION_ENTRY, WEBHOOK_DELIVERY_FUNCTION_ENTRY } from '../routes.js';
+import { startDeliveryPoller, type DeliveryHandler } from './delivery-poller.js';
+import { appendDeadLetter, appendWebhookDeadLetter, localFiles } from './local-files.js';
 import { startS3Emulator, type S3Emulator } from './s3-emulator.js';
 import { startStreamPoller, type StreamHandler } from './stream-poller.js';
 import { createApiServer, listen } from './api-server.js';
@@ -61,6 +62,8 @@ async function main() {
     S3_ENDPOINT: s3.endpoint,
     EVENTS_LOG: files.eventsLog,
     OUTBOX_DIR: files.outbox,
+    // A developer's webhook receiver on this machine (http://127.0.0.1:…) is allowed unless set to 0.
+    WEBHOOKS_ALLOW_LOOPBACK: process.env.WEBHOOKS_ALLOW_LOOPBACK ?? '1',
   });
   // Logs: one INFO line a request (POWERTOOLS_LOG_LEVEL to change). The EMF metric lines would
   // double the output; POWERTOOLS_METRICS_DISABLED=false shows them.
@@ -79,6 +82,15 @@ async function main() {
       log: (line) => console.error(JSON.stringify(line)),
     });
   }
+  // The webhook delivery queue's event source mapping: the in-process queue the stream handler and
+  // the API fill, drained by the delivery function's own handler.
+  const delivery = (await import(pathToFileURL(resolve(ROOT, WEBHOOK_DELIVERY_FUNCTION_ENTRY)).href)) as {
+    handler: DeliveryHandler;
+  };
+  startDeliveryPoller({
+    handler: delivery.handler,
+    deadLetter: (body, receiveCount) => appendWebhookDeadLetter(files.webhookDeadLetters, body, receiveCount),
+  });
   const { startOverdueSchedule } = await import('./overdue-schedule.js');
   startOverdueSchedule({ intervalMs: config.OVERDUE_INTERVAL_MS });
   // The recurring invoice job: the same local scheduler, running its own Lambda handler.
@@ -101,6 +113,7 @@ Invoice service running at ${baseUrl}
   S3 emulator:      ${s3.endpoint} (bucket ${s3.bucket})
   Events log:       ${files.eventsLog}
   Email outbox:     ${files.outbox}
+  Webhooks:         delivered from this process (loopback receivers ${process.env.WEBHOOKS_ALLOW_LOOPBACK === '1' ? 'allowed' : 'refused'})
   Dead letters:     ${files.deadLetters}
   Past-due job:     every ${Math.round(config.OVERDUE_INTERVAL_MS / 1000)} s, or now with 'npm run job:overdue'
   Recurring job:    every ${Math.round(config.RECURRING_INTERVAL_MS / 1000)} s, or now with 'npm run job:recurring'

@@ -30,6 +30,7 @@ import { OverdueJob } from './overdue-job.js';
 import { RecurringJob } from './recurring-job.js';
 import { pascal, serviceFunction } from './service-function.js';
 import { StreamConsumer } from './stream-consumer.js';
+import { WebhookDelivery } from './webhook-delivery.js';
 
 export { TABLE_ACTIONS } from './grants.js';
 
@@ -45,6 +46,8 @@ type Access = {
   sendsMail: boolean;
   /** Search: BatchGetItem, and s3:GetObject under the export prefix (to presign export links). */
   searches?: boolean;
+  /** Puts webhook deliveries on the delivery queue (the test ping and manual retries). */
+  queuesWebhooks?: boolean;
 };
 export const API_FUNCTION_ACCESS: Record<ApiFunction, Access> = {
   invoices: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: true, sendsMail: true },
@@ -64,6 +67,8 @@ export const API_FUNCTION_ACCESS: Record<ApiFunction, Access> = {
     sendsMail: false,
     searches: true,
   },
+  // Webhook endpoints (one partition per account) and their delivery logs; it queues test pings and retries.
+  webhooks: { table: 'readWrite', indexes: [], readsPdfs: false, sendsMail: false, queuesWebhooks: true },
 };
 
 /** One JSON object per request in the stage's access log (HTTP API $context variables). */
@@ -124,6 +129,7 @@ export class ApiStack extends Stack {
   readonly overdueJob: OverdueJob;
   readonly recurringJob: RecurringJob;
   readonly exportRunner: ExportRunner;
+  readonly webhookDelivery: WebhookDelivery;
   /** arn:aws:ses:<region>:<account>:identity/<mailIdentity> */
   readonly mailIdentityArn: string;
 
@@ -224,6 +230,14 @@ export class ApiStack extends Stack {
       publicBaseUrl: props.publicBaseUrl,
       documentRetentionDays: props.documentRetentionDays,
     });
+    // Webhooks out: the stream consumer fans each event out to the queue; the delivery function sends.
+    this.webhookDelivery = new WebhookDelivery(this, 'Webhooks', {
+      table: props.table,
+      publicBaseUrl: props.publicBaseUrl,
+    });
+    this.webhookDelivery.allowEnqueue(this.streamConsumer.fn);
+    for (const name of API_FUNCTIONS)
+      if (API_FUNCTION_ACCESS[name].queuesWebhooks) this.webhookDelivery.allowEnqueue(fns[name]);
     this.overdueJob = new OverdueJob(this, 'PastDue', { table: props.table, publicBaseUrl: props.publicBaseUrl });
     this.recurringJob = new RecurringJob(this, 'Recurring', {
       table: props.table,

@@ -40,7 +40,15 @@ const isPdfObjects = isJoined(
 );
 
 /** The API functions that keep full item access to the table. */
-const READ_WRITE_FUNCTIONS: ApiFunction[] = ['invoices', 'settings', 'contacts', 'companies', 'crm', 'index'];
+const READ_WRITE_FUNCTIONS: ApiFunction[] = [
+  'invoices',
+  'settings',
+  'contacts',
+  'companies',
+  'crm',
+  'index',
+  'webhooks',
+];
 
 /** What every function gets for Powertools (logs and metrics). */
 const TELEMETRY_ENV = ['POWERTOOLS_LOG_LEVEL', 'POWERTOOLS_SERVICE_NAME'];
@@ -55,6 +63,7 @@ const INDEXES: Record<ApiFunction, string[]> = {
   buyer: [],
   docs: [],
   index: ['gsi1', 'gsi3', 'gsi4', 'gsi5', 'gsi6'],
+  webhooks: [],
 };
 
 /** The environment of each API function beyond NODE_OPTIONS, PUBLIC_BASE_URL, TABLE_NAME and TELEMETRY_ENV. */
@@ -67,6 +76,7 @@ const EXTRA_ENV: Record<ApiFunction, string[]> = {
   crm: [],
   docs: [],
   index: ['BUCKET_NAME'],
+  webhooks: ['WEBHOOK_QUEUE_URL'],
 };
 
 describe('functions', () => {
@@ -78,6 +88,7 @@ describe('functions', () => {
       logicalId(api, api.overdueJob.fn),
       logicalId(api, api.recurringJob.fn),
       logicalId(api, api.exportRunner.fn),
+      logicalId(api, api.webhookDelivery.fn),
     ];
     expect(Object.keys(resources('AWS::Lambda::Function')).sort()).toEqual(expected.sort());
   });
@@ -114,7 +125,7 @@ describe('functions', () => {
     for (const local of localOnly)
       expect(envSource, `env.ts still declares ${local}`).toMatch(new RegExp(`\\b${local}:`));
     const fns = Object.entries(resources('AWS::Lambda::Function'));
-    expect(fns.length).toBe(API_FUNCTIONS.length + 4);
+    expect(fns.length).toBe(API_FUNCTIONS.length + 5);
     for (const [id, fn] of fns) {
       const names = Object.keys((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables);
       for (const n of names) {
@@ -220,9 +231,9 @@ describe('authorizer and stage', () => {
     apiTemplate.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       JwtConfiguration: { Issuer: 'https://id.acme.test/', Audience: ['invoices', 'invoices-admin'] },
     });
-    // Every function, the stream consumer, both jobs and the export runner included.
+    // Every function, the stream consumer, both jobs, the export runner and the webhook delivery function included.
     const fns = Object.values(resourcesOf(apiTemplate, 'AWS::Lambda::Function'));
-    expect(fns).toHaveLength(API_FUNCTIONS.length + 4);
+    expect(fns).toHaveLength(API_FUNCTIONS.length + 5);
     for (const fn of fns)
       expect((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables.PUBLIC_BASE_URL).toBe(
         'https://pay.acme.test',
@@ -375,6 +386,7 @@ describe('least privilege', () => {
       crm: ['dynamodb', 'logs'],
       docs: ['logs'],
       index: ['dynamodb', 'logs', 's3'],
+      webhooks: ['dynamodb', 'logs', 'sqs'],
     };
     expect(services).toEqual(expected[name]);
   });

@@ -91,6 +91,7 @@ describe('the acknowledged findings', () => {
       api.overdueJob.fn,
       api.recurringJob.fn,
       api.exportRunner.fn,
+      api.webhookDelivery.fn,
     ].map((f) => `${f.node.path}/Resource`);
     const policy = (rolePath: string) => `${rolePath}/DefaultPolicy/Resource`;
     const pdfs =

@@ -166,9 +166,11 @@ describe('the stream consumer', () => {
       'POWERTOOLS_SERVICE_NAME',
       'PUBLIC_BASE_URL',
       'TABLE_NAME',
+      'WEBHOOK_QUEUE_URL',
     ]);
     expect(isTableName(vars.TABLE_NAME)).toBe(true);
     expect(isBucketName(vars.BUCKET_NAME)).toBe(true);
+    expect(vars.WEBHOOK_QUEUE_URL).toEqual({ Ref: logicalId(api, api.webhookDelivery.queue) });
     expect(vars.EVENT_BUS_NAME).toEqual({ Ref: busId });
     expect(vars.PUBLIC_BASE_URL).toBe(CONTEXT_DEFAULTS.publicBaseUrl);
     expect(vars.DOCUMENT_RETENTION_DAYS).toBe(String(10 * 365));
@@ -197,7 +199,11 @@ describe('the stream consumer', () => {
         (JSON.stringify(actions) === '["events:PutEvents"]' &&
           JSON.stringify(targets) === JSON.stringify([{ 'Fn::GetAtt': [busId, 'Arn'] }])) ||
         (actions.every((a) => /^sqs:(SendMessage|GetQueueAttributes|GetQueueUrl)$/.test(a)) &&
-          JSON.stringify(targets) === JSON.stringify([{ 'Fn::GetAtt': [queueId, 'Arn'] }]));
+          JSON.stringify(targets) === JSON.stringify([{ 'Fn::GetAtt': [queueId, 'Arn'] }])) ||
+        // Webhook deliveries fanned out from the events: SendMessage on the delivery queue only.
+        (JSON.stringify(actions) === '["sqs:SendMessage"]' &&
+          JSON.stringify(targets) ===
+            JSON.stringify([{ 'Fn::GetAtt': [logicalId(api, api.webhookDelivery.queue), 'Arn'] }]));
       expect(ok, JSON.stringify(s)).toBe(true);
     }
     const granted = new Set(statements.flatMap(actionsOf));
@@ -487,7 +493,8 @@ describe('alarms', () => {
       (a) =>
         a.Namespace === namespace &&
         a.MetricName === metric &&
-        !JSON.stringify(a.Dimensions).includes(logicalId(api, api.exportRunner.deadLetterQueue)),
+        !JSON.stringify(a.Dimensions).includes(logicalId(api, api.exportRunner.deadLetterQueue)) &&
+        !JSON.stringify(a.Dimensions).includes(logicalId(api, api.webhookDelivery.deadLetterQueue)),
     );
     expect(found, `${namespace} ${metric}`).toHaveLength(1);
     return found[0]!;

@@ -98,6 +98,9 @@ export const SAMPLE_BODIES: Record<string, (s: Seeded) => unknown> = {
     autoSend: true,
   }),
   'PATCH /recurring-invoices/{id}': () => ({ name: 'Renamed schedule', schedule: { every: 2 } }),
+  // A public address: the URL guard refuses private ones. Nothing is delivered (no delivery poller runs here).
+  'POST /webhook-endpoints': () => ({ url: 'https://93.184.215.14/hook', events: ['invoice.paid'] }),
+  'PATCH /webhook-endpoints/{id}': () => ({ description: 'Renamed endpoint', events: ['*'] }),
 };
 
 /**
@@ -141,7 +144,7 @@ export function pathsFor(route: RouteDef, seeded: Seeded): string[] {
   if (params.length === 0) return [route.path];
   if (params.length === 1 && params[0] === 'slug')
     return seeded.slugs.map((slug) => route.path.replace('{slug}', slug));
-  const unknown = params.filter((p) => !['id', 'type', 'targetId'].includes(p));
+  const unknown = params.filter((p) => !['id', 'type', 'targetId', 'deliveryId'].includes(p));
   if (unknown.length)
     throw new Error(
       `${routeKey(route)}: no fixture for path parameter(s) ${unknown.join(', ')}: teach pathsFor in test/support/route-fixtures.ts`,
@@ -152,7 +155,8 @@ export function pathsFor(route: RouteDef, seeded: Seeded): string[] {
       `${routeKey(route)}: no seeded ${collectionOf(route)} to name; add it to CREATED_BY or seedAccount in test/support/route-fixtures.ts`,
     );
   return ids.flatMap((id) => {
-    const withId = route.path.replace('{id}', id);
+    // A webhook endpoint's delivery: the one its seeded test ping made.
+    const withId = route.path.replace('{id}', id).replace('{deliveryId}', seeded.ids.deliveries?.[0] ?? 'dlv_none');
     if (!params.includes('type')) return [withId];
     return ASSOCIATION_TYPES.map((type) => withId.replace('{type}', type).replace('{targetId}', seeded.ids[type]![0]!));
   });
@@ -243,14 +247,17 @@ export async function seedAccount(call: Call, accountId: string, marker: string)
     if (!create) continue; // pathsFor will fail the route, naming what is missing
     seeded.ids[collection] = [(await must(create.method, create.path, bodyFor(create, seeded))).id];
   }
+  // A delivery in the webhook endpoint's log (its test ping), for the routes that name one.
+  if (seeded.ids['webhook-endpoints'])
+    seeded.ids.deliveries = [(await must('POST', `/webhook-endpoints/${seeded.ids['webhook-endpoints'][0]}/test`)).id];
   seeded.allIds = [...Object.values(seeded.ids).flat(), payment.id];
   return seeded;
 }
 
 /**
  * An account's items, straight from the table, in key order: what "nothing changed" is checked
- * against. Idempotency records are left out: they are the one thing a refused request may store
- * (a retry with the same key must get the same refusal), and they expire.
+ * against. Idempotency records are left out: a request refused for a reason other than its input
+ * (403, 404) may store its answer under its key (a retry gets the same answer), and they expire.
  */
 const clients = new Map<string, ReturnType<typeof documentClient>>();
 

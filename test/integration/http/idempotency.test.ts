@@ -32,7 +32,7 @@ const created = (n: number): HttpResponse => ({
 // Lambda's context tells Powertools when an in-progress record may be taken over (the invocation's deadline).
 const context = { getRemainingTimeInMillis: () => 10_000 } as Context;
 const call = (accountId: string, key: string, e: HttpEvent, answer: () => Promise<HttpResponse>) =>
-  idempotent(records, { accountId, key, event: e, context, log }, answer);
+  idempotent(records, { accountId, userId: 'usr_test', key, event: e, context, log }, answer);
 const domainCode = (p: Promise<unknown>) =>
   p.then(
     () => 'resolved',
@@ -112,4 +112,34 @@ test("records live in the account's own partition per key, expire with the table
     new GetItemCommand({ TableName: tableName, Key: { pk: { S: item.pk }, sk: { S: item.sk } } }),
   );
   expect(again.Item).toBeDefined();
+});
+
+test('a refusal that changed nothing (400, 409, 412, 422) stores nothing: a corrected retry under the same key runs', async () => {
+  for (const refused of [400, 409, 412, 422]) {
+    let runs = 0;
+    const key = `krefused-${refused}`;
+    const first = await call('acc_a', key, event('{"bad":true}'), async () => {
+      runs++;
+      return { statusCode: refused, headers: {}, body: 'no' };
+    });
+    expect(first.statusCode).toBe(refused);
+    // Another body under the same key is not "another request with this key": the refusal was forgotten.
+    const corrected = await call('acc_a', key, event('{"good":true}'), async () => created(++runs));
+    expect(corrected).toEqual(created(2));
+    // And that one is remembered.
+    const retry = await call('acc_a', key, event('{"good":true}'), async () => created(++runs));
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(runs).toBe(2);
+  }
+});
+
+test('keys belong to an account and a user: two users of one account may use the same key', async () => {
+  let runs = 0;
+  const answer = async () => created(++runs);
+  const as = (userId: string) =>
+    idempotent(records, { accountId: 'acc_users', userId, key: 'shared', event: event('{}'), context, log }, answer);
+  expect(await as('usr_1')).toEqual(created(1));
+  expect(await as('usr_2')).toEqual(created(2));
+  expect((await as('usr_1')).headers['idempotent-replayed']).toBe('true');
+  expect(runs).toBe(2);
 });

@@ -1,0 +1,28 @@
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { parseRetrySchedule } from '../../domain/webhooks/delivery.js';
+import type { Env } from '../config/env.js';
+import { DynamoDeliveryStore, DynamoWebhookEndpointStore } from '../dynamodb/webhook-store.js';
+import { httpSender } from './http-sender.js';
+import { inProcessQueue } from './in-process-queue.js';
+import { SqsDeliveryQueue } from './sqs-queue.js';
+import { standardWebhooksSigner } from './standard-webhooks-signer.js';
+import { urlGuard } from './url-guard.js';
+
+/** The webhook adapters: the stores, the queue (SQS in AWS, in-process locally), the URL policy, signer and sender. */
+export function webhookAdapters(config: Env, db: DynamoDBDocumentClient) {
+  const policy = { allowLoopback: config.WEBHOOKS_ALLOW_LOOPBACK === '1' };
+  const sqs = config.WEBHOOK_QUEUE_URL ? new SqsDeliveryQueue(config.WEBHOOK_QUEUE_URL) : null;
+  return {
+    endpoints: new DynamoWebhookEndpointStore(db, config.TABLE_NAME),
+    deliveries: new DynamoDeliveryStore(db, config.TABLE_NAME),
+    queue: sqs ?? inProcessQueue(),
+    /** How the delivery handler schedules a retry of a received message. */
+    delayMessage: sqs
+      ? (receiptHandle: string, seconds: number) => sqs.delay(receiptHandle, seconds)
+      : async (receiptHandle: string, seconds: number) => inProcessQueue().changeVisibility(receiptHandle, seconds),
+    guard: urlGuard(policy),
+    sender: httpSender(policy),
+    signer: standardWebhooksSigner,
+    retrySeconds: parseRetrySchedule(config.WEBHOOK_RETRY_SECONDS),
+  };
+}
