@@ -51,13 +51,16 @@ async function parties(
 }
 
 async function html(
-  deps: Pick<DocumentDeps, 'contacts' | 'companies' | 'ledger'>,
+  deps: Pick<DocumentDeps, 'contacts' | 'companies' | 'ledger' | 'settings'>,
   invoice: Invoice,
   mode: DocumentMode,
 ): Promise<string> {
   // A draft has nothing recorded against it; an issued invoice shows what its version knew of.
   const ledger = deps.ledger && invoice.status !== 'draft' ? await ledgerAt(deps.ledger, invoice) : {};
-  return renderInvoiceHtml({ invoice, ...(await parties(deps, invoice)), ...ledger, mode });
+  // An issued invoice shows the seller it was issued by; a draft (or one issued before the seller
+  // profile existed) the account's profile as it stands.
+  const seller = invoice.seller ?? (await deps.settings.get(invoice.accountId))?.seller ?? null;
+  return renderInvoiceHtml({ invoice, ...(await parties(deps, invoice)), ...ledger, mode, seller });
 }
 
 /** The newest PDF's signed link; a draft has none (it has a preview), and a new PDF may still be rendering. */
@@ -79,7 +82,7 @@ async function signedPdfLink(
 
 /** `GET /invoices/{id}/preview`: the invoice as the buyer will see it, drafts included, as HTML. */
 export async function previewInvoice(
-  deps: Pick<DocumentDeps, 'invoices' | 'contacts' | 'companies' | 'ledger'>,
+  deps: Pick<DocumentDeps, 'invoices' | 'contacts' | 'companies' | 'ledger' | 'settings'>,
   actor: Actor,
   id: string,
 ): Promise<string> {

@@ -10,6 +10,7 @@ import type { CreditNote } from '../credit-notes/credit-note.js';
 import type { Payment } from '../payments/payment.js';
 import { credited } from '../money/settlement.js';
 import { ledgerSections, refundOwed } from './ledger-sections.js';
+import type { SellerProfile } from '../settings/settings.js';
 
 /**
  * Where the document is shown. One template serves all three so they cannot disagree; the mode
@@ -26,6 +27,8 @@ export type InvoiceView = {
   /** What was recorded against the invoice (none on a draft); shown below the totals. */
   payments?: Payment[] | undefined;
   creditNotes?: CreditNote[] | undefined;
+  /** Who issues it: the profile fixed at finalization, or (drafts) the account's current one. */
+  seller?: SellerProfile | null | undefined;
 };
 
 /**
@@ -54,7 +57,9 @@ header { display: flex; justify-content: space-between; align-items: flex-start;
 .notice.paid { background: #dafbe1; color: #116329; }
 .parties { display: flex; justify-content: space-between; gap: 24px; margin-bottom: 22px; }
 .parties p { margin: 0; }
-.bill-to .company { font-weight: 700; }
+.bill-to .company, .from .company { font-weight: 700; }
+.from .ids, .from .contact, .from .address { margin-top: 4px; color: #57606a; }
+section.payment.bank dl.facts { display: inline-grid; }
 .bill-to .contact { margin-top: 4px; }
 .bill-to .email { color: #57606a; }
 .bill-to .address { margin-top: 6px; }
@@ -140,6 +145,7 @@ ${mode === 'page' && invoice.status !== 'draft' ? `<a class="download" href="${e
 ${invoice.status === 'voided' ? `<p class="notice voided">${esc(t.voidNotice)}</p>` : ''}
 ${invoice.status === 'paid' ? `<p class="notice paid">${esc(t.paidNotice)}</p>` : ''}
 <div class="parties">
+${fromBlock(view.seller ?? invoice.seller ?? null, invoice, t)}
 ${billTo(view, t)}
 ${facts(invoice, t, f)}
 </div>
@@ -147,11 +153,42 @@ ${lineItems(invoice.lineItems, t, f)}
 ${totals(invoice, t, f)}
 ${ledgerSections(view, t, f)}
 ${invoice.comments ? `<section class="comments"><h2>${esc(t.comments)}</h2><div class="rich">${sanitizeRichText(invoice.comments)}</div></section>` : ''}
+${payable ? bankDetails(view.seller ?? invoice.seller ?? null, invoice, t) : ''}
 ${payable && invoice.billing.paymentMethods.length ? `<section class="payment"><h2>${esc(t.paymentMethods)}</h2><ul>${invoice.billing.paymentMethods.map((m) => `<li>${esc(t.paymentMethod[m])}</li>`).join('')}</ul></section>` : ''}
 </main>
 </body>
 </html>
 `;
+}
+
+/** The seller (VAT directive art. 226: name, address, VAT number), with its registration and contact. */
+export function fromBlock(seller: SellerProfile | null, invoice: Pick<Invoice, 'language'>, t: Catalog): string {
+  if (!seller) return '';
+  const ids = [
+    seller.vatId ? `${t.vatId} ${seller.vatId}` : '',
+    seller.taxRegistrationId ? seller.taxRegistrationId : '',
+    seller.legalRegistrationId ? `${t.registrationId} ${seller.legalRegistrationId.id}` : '',
+  ].filter(Boolean);
+  const contact = [seller.contact?.name, seller.contact?.email, seller.contact?.phone].filter(Boolean) as string[];
+  return `<section class="from">
+<h2>${esc(t.from)}</h2>
+<p class="company">${esc(seller.tradingName || seller.legalName)}</p>
+${seller.tradingName && seller.tradingName !== seller.legalName ? `<p class="legal-name">${esc(seller.legalName)}</p>` : ''}
+<p class="address">${addressLines(seller.address, invoice.language).map(esc).join('<br>')}</p>
+${ids.length ? `<p class="ids">${ids.map(esc).join('<br>')}</p>` : ''}
+${contact.length ? `<p class="contact">${contact.map(esc).join('<br>')}</p>` : ''}
+</section>`;
+}
+
+/** Where to pay by bank transfer: the seller's IBAN and BIC, with the invoice number as reference. */
+function bankDetails(seller: SellerProfile | null, invoice: Invoice, t: Catalog): string {
+  const bank = seller?.bankAccount;
+  if (!bank) return '';
+  const rows: [string, string][] = [[t.iban, bank.iban.replace(/(.{4})/g, '$1 ').trim()]];
+  if (bank.bic) rows.push([t.bic, bank.bic]);
+  if (bank.name) rows.push([t.accountName, bank.name]);
+  if (invoice.number) rows.push([t.paymentReference, invoice.number]);
+  return `<section class="payment bank"><h2>${esc(t.bankDetails)}</h2><dl class="facts">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl></section>`;
 }
 
 export function billTo(view: InvoiceView, t: Catalog): string {
