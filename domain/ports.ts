@@ -171,6 +171,24 @@ export interface PdfRecordStore {
   put(accountId: string, invoiceId: string, record: PdfRecord, stored?: { number: string | null }): Promise<void>;
 }
 
+/** Makes a rendered invoice PDF a Factur-X (PDF/A-3) hybrid carrying the CII XML. */
+export interface FacturxEmbedder {
+  embed(pdf: Uint8Array, ciiXml: string, meta: { title: string; author: string; createdAt: Date }): Promise<Uint8Array>;
+}
+
+/**
+ * The e-invoice stored beside an issued invoice's PDF. `store` records it once: the record, the
+ * invoice's `einvoice` mark, its `einvoiceStored` history entry (the link's witness) and the file's
+ * link of the account's chain in one write; a replay
+ * (a record already there) changes nothing.
+ */
+export interface EinvoiceRecordStore {
+  store(
+    invoice: { accountId: string; id: string; number: string | null; version: number },
+    file: { key: string; sha256: string; syntax: 'ubl' },
+  ): Promise<boolean>;
+}
+
 /** An open invoice in the past-due index: not yet flagged, with its due date. */
 export type OverdueCandidate = { accountId: string; invoiceId: string; dueDate: string };
 

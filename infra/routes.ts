@@ -53,6 +53,8 @@ export type RouteDef = {
   input?: 'json' | 'form' | 'raw';
   /** The JSON answered with that status (functions/http/response-schemas.ts); none for 204s, HTML and redirects. */
   response?: ResponseSpec;
+  /** The media type of the success body when it is not JSON (e-invoices are XML). */
+  produces?: string;
 };
 
 const r = (
@@ -275,6 +277,26 @@ const ROUTE_TABLE: RouteDef[] = [
     'invoices:read',
     'Recompute every document and link of the chain; names the first break',
   ),
+  {
+    ...r(
+      'GET',
+      '/invoices/{id}/e-invoice',
+      'invoices',
+      'invoices:read',
+      'The issued invoice as an EN 16931 e-invoice: UBL 2.1 (Peppol BIS Billing 3.0) or CII D16B (`syntax=ubl|cii`)',
+    ),
+    produces: 'application/xml',
+  },
+  {
+    ...r(
+      'GET',
+      '/credit-notes/{id}/e-invoice',
+      'invoices',
+      'invoices:read',
+      'The credit note as an EN 16931 e-invoice (UBL CreditNote or CII 381), referring to its invoice',
+    ),
+    produces: 'application/xml',
+  },
   r(
     'GET',
     '/credit-notes/{id}/pdf',

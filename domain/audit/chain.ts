@@ -61,6 +61,10 @@ export function issuedInvoice(invoice: Invoice) {
     paymentTerms: invoice.paymentTerms,
     dueDate: invoice.dueDate,
     poNumber: invoice.poNumber,
+    // Fields added later join the hash only when set, so invoices issued before them hash as they did.
+    ...(invoice.buyerReference ? { buyerReference: invoice.buyerReference } : {}),
+    ...(invoice.seller ? { seller: invoice.seller } : {}),
+    ...(invoice.buyer ? { buyer: invoice.buyer } : {}),
     billingAddress: invoice.billingAddress,
     contacts: invoice.contacts,
     company: invoice.company,
@@ -122,3 +126,9 @@ export const fileChainDocument = (file: {
   objectKey: string;
   at: string;
 }): ChainDocument => ({ entryType: 'pdf', ...file });
+
+/** The stored e-invoice XML of an issued invoice: chained once, by the hash of its bytes. */
+export const einvoiceChainDocument = (file: Parameters<typeof fileChainDocument>[0]): ChainDocument => ({
+  entryType: 'einvoice',
+  ...file,
+});

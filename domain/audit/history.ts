@@ -40,7 +40,9 @@ export type HistoryAction =
   | 'pdfStored'
   | 'reminderSent'
   /** A step came due but no contact had an address: the step is spent so the job does not retry it hourly. */
-  | 'reminderSkipped';
+  | 'reminderSkipped'
+  /** The e-invoice (UBL) stored at finalization, beside the PDF. */
+  | 'einvoiceStored';
 
 /** What a use case knows of a change: who, what, when; the store adds the fields that changed. */
 export type Change = { actor: AuditActor; action: HistoryAction; at: string; detail?: Record<string, unknown> };
@@ -150,12 +152,13 @@ export const fileStoredEntry = (
   invoiceId: string,
   at: string,
   file: { sha256: string; objectKey: string; creditNoteId?: string },
+  action: 'pdfStored' | 'einvoiceStored' = 'pdfStored',
 ): HistoryEntry => ({
   invoiceId,
   accountId,
   at,
   actor: SYSTEM.documentRenderer,
-  action: 'pdfStored',
+  action,
   changes: [],
   detail: file,
 });

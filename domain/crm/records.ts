@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { address, hostname, text } from '../shared/schemas.js';
 import { metadataInput, type Metadata } from '../shared/metadata.js';
+import {
+  electronicAddress,
+  legalRegistrationId,
+  vatId,
+  type ElectronicAddress,
+  type LegalRegistrationId,
+} from '../shared/party-ids.js';
 
 /** What every stored object carries beside its own fields. */
 export type Versioned = { id: string; accountId: string; version: number; createdAt: string; updatedAt: string };
@@ -33,6 +40,10 @@ export const companyInput = z
     domain: hostname.nullable(),
     address: address.nullable(),
     metadata: metadataInput,
+    /** The buyer's identifiers on e-invoices (BT-48, BT-47, BT-49). */
+    vatId: vatId.nullable(),
+    legalRegistrationId: legalRegistrationId.nullable(),
+    electronicAddress: electronicAddress.nullable(),
   })
   .partial();
 export type CompanyInput = z.infer<typeof companyInput>;
@@ -42,6 +53,10 @@ export type Company = CrmRecord & {
   name: string;
   domain: string | null;
   address: z.infer<typeof address> | null;
+  /** Absent on companies stored before e-invoices. */
+  vatId?: string | null;
+  legalRegistrationId?: LegalRegistrationId | null;
+  electronicAddress?: ElectronicAddress | null;
 };
 
 /** Id prefixes by kind, as the contract names them. */
@@ -64,4 +79,7 @@ export const companyFields = (i: CompanyInput): Omit<Company, keyof CrmRecord> =
   name: i.name ?? '',
   domain: i.domain ?? null,
   address: i.address ?? null,
+  vatId: i.vatId ?? null,
+  legalRegistrationId: i.legalRegistrationId ?? null,
+  electronicAddress: i.electronicAddress ?? null,
 });

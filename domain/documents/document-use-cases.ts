@@ -51,15 +51,18 @@ async function parties(
 }
 
 async function html(
-  deps: Pick<DocumentDeps, 'contacts' | 'companies' | 'ledger'>,
+  deps: Pick<DocumentDeps, 'contacts' | 'companies' | 'ledger' | 'settings'>,
   invoice: Invoice,
   mode: DocumentMode,
   online?: () => Promise<Pick<InvoiceView, 'pay' | 'notice'>>,
 ): Promise<string> {
   // A draft has nothing recorded against it; an issued invoice shows what its version knew of.
   const ledger = deps.ledger && invoice.status !== 'draft' ? await ledgerAt(deps.ledger, invoice) : {};
+  // An issued invoice shows the seller it was issued by; a draft (or one issued before the seller
+  // profile existed) the account's profile as it stands.
+  const seller = invoice.seller ?? (await deps.settings.get(invoice.accountId))?.seller ?? null;
   const extra = online ? await online() : {};
-  return renderInvoiceHtml({ invoice, ...(await parties(deps, invoice)), ...ledger, ...extra, mode });
+  return renderInvoiceHtml({ invoice, ...(await parties(deps, invoice)), ...ledger, ...extra, mode, seller });
 }
 
 /** The newest PDF's signed link; a draft has none (it has a preview), and a new PDF may still be rendering. */
@@ -81,7 +84,7 @@ async function signedPdfLink(
 
 /** `GET /invoices/{id}/preview`: the invoice as the buyer will see it, drafts included, as HTML. */
 export async function previewInvoice(
-  deps: Pick<DocumentDeps, 'invoices' | 'contacts' | 'companies' | 'ledger'>,
+  deps: Pick<DocumentDeps, 'invoices' | 'contacts' | 'companies' | 'ledger' | 'settings'>,
   actor: Actor,
   id: string,
 ): Promise<string> {

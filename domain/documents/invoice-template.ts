@@ -10,6 +10,7 @@ import type { CreditNote } from '../credit-notes/credit-note.js';
 import type { Payment } from '../payments/payment.js';
 import { credited } from '../money/settlement.js';
 import { ledgerSections, refundOwed } from './ledger-sections.js';
+import type { SellerProfile } from '../settings/settings.js';
 
 /**
  * Where the document is shown. One template serves all three so they cannot disagree; the mode
@@ -30,6 +31,8 @@ export type InvoiceView = {
   pay?: { amount: number } | null;
   /** Said on the buyer page after a checkout: the payment is on its way, or the buyer turned back. */
   notice?: 'processing' | 'cancelled' | null;
+  /** Who issues it: the profile fixed at finalization, or (drafts) the account's current one. */
+  seller?: SellerProfile | null | undefined;
 };
 
 /**
@@ -58,7 +61,9 @@ header { display: flex; justify-content: space-between; align-items: flex-start;
 .notice.paid { background: #dafbe1; color: #116329; }
 .parties { display: flex; justify-content: space-between; gap: 24px; margin-bottom: 22px; }
 .parties p { margin: 0; }
-.bill-to .company { font-weight: 700; }
+.bill-to .company, .from .company { font-weight: 700; }
+.from .ids, .from .contact, .from .address { margin-top: 4px; color: #57606a; }
+section.payment.bank dl.facts { display: inline-grid; }
 .bill-to .contact { margin-top: 4px; }
 .bill-to .email { color: #57606a; }
 .bill-to .address { margin-top: 6px; }
@@ -180,6 +185,7 @@ ${mode === 'page' && view.notice === 'processing' ? `<p class="notice processing
 ${mode === 'page' && view.notice === 'cancelled' ? `<p class="notice cancelled" role="status">${esc(t.checkoutCancelled)}</p>` : ''}
 ${mode === 'page' && view.pay ? payForm(invoice, view.pay.amount, t, f) : ''}
 <div class="parties">
+${fromBlock(view.seller ?? invoice.seller ?? null, invoice, t)}
 ${billTo(view, t)}
 ${facts(invoice, t, f)}
 </div>
@@ -187,6 +193,7 @@ ${lineItems(invoice.lineItems, t, f)}
 ${totals(invoice, t, f)}
 ${ledgerSections(view, t, f)}
 ${invoice.comments ? `<section class="comments"><h2>${esc(t.comments)}</h2><div class="rich">${sanitizeRichText(invoice.comments)}</div></section>` : ''}
+${payable ? bankDetails(view.seller ?? invoice.seller ?? null, invoice, t) : ''}
 ${payable && invoice.billing.paymentMethods.length ? `<section class="payment"><h2>${esc(t.paymentMethods)}</h2><ul>${invoice.billing.paymentMethods.map((m) => `<li>${esc(t.paymentMethod[m])}</li>`).join('')}</ul></section>` : ''}
 </main>
 </body>
@@ -201,6 +208,36 @@ function payForm(invoice: Invoice, amount: number, t: Catalog, f: LocaleFormat):
 <button type="submit" class="pay-button">${fill(esc(t.pay), { amount: esc(f.money(amount)) })}</button>
 <p class="pay-methods">${esc(methods || t.payWith)}</p>
 </form>`;
+}
+
+/** The seller (VAT directive art. 226: name, address, VAT number), with its registration and contact. */
+export function fromBlock(seller: SellerProfile | null, invoice: Pick<Invoice, 'language'>, t: Catalog): string {
+  if (!seller) return '';
+  const ids = [
+    seller.vatId ? `${t.vatId} ${seller.vatId}` : '',
+    seller.taxRegistrationId ? seller.taxRegistrationId : '',
+    seller.legalRegistrationId ? `${t.registrationId} ${seller.legalRegistrationId.id}` : '',
+  ].filter(Boolean);
+  const contact = [seller.contact?.name, seller.contact?.email, seller.contact?.phone].filter(Boolean) as string[];
+  return `<section class="from">
+<h2>${esc(t.from)}</h2>
+<p class="company">${esc(seller.tradingName || seller.legalName)}</p>
+${seller.tradingName && seller.tradingName !== seller.legalName ? `<p class="legal-name">${esc(seller.legalName)}</p>` : ''}
+<p class="address">${addressLines(seller.address, invoice.language).map(esc).join('<br>')}</p>
+${ids.length ? `<p class="ids">${ids.map(esc).join('<br>')}</p>` : ''}
+${contact.length ? `<p class="contact">${contact.map(esc).join('<br>')}</p>` : ''}
+</section>`;
+}
+
+/** Where to pay by bank transfer: the seller's IBAN and BIC, with the invoice number as reference. */
+function bankDetails(seller: SellerProfile | null, invoice: Invoice, t: Catalog): string {
+  const bank = seller?.bankAccount;
+  if (!bank) return '';
+  const rows: [string, string][] = [[t.iban, bank.iban.replace(/(.{4})/g, '$1 ').trim()]];
+  if (bank.bic) rows.push([t.bic, bank.bic]);
+  if (bank.name) rows.push([t.accountName, bank.name]);
+  if (invoice.number) rows.push([t.paymentReference, invoice.number]);
+  return `<section class="payment bank"><h2>${esc(t.bankDetails)}</h2><dl class="facts">${rows.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl></section>`;
 }
 
 export function billTo(view: InvoiceView, t: Catalog): string {

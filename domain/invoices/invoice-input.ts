@@ -16,6 +16,7 @@ import {
 import { PAYMENT_TERMS } from '../dates/payment-terms.js';
 import { metadataInput } from '../shared/metadata.js';
 import { RECORDED_PAYMENT_METHODS } from '../payments/payment.js';
+import { TAX_CATEGORIES } from '../money/line-items.js';
 
 /**
  * Line items per invoice are capped so that an invoice stays far inside DynamoDB's 400 KB item
@@ -55,8 +56,46 @@ export const lineItemInput = z
     unitPrice: z.int().min(0).max(1_000_000_000_000),
     discount: discountInput.nullish(),
     taxRate: decimal(4).pipe(z.number().min(0).max(100)).nullish(),
+    /** EN 16931 VAT category; default `S` with a rate above 0, else `Z` (API.md, E-invoices). */
+    taxCategory: z.enum(TAX_CATEGORIES).nullish(),
+    taxExemptionReason: text(300).nullish(),
+    /** A code of the CEF VATEX list, e.g. `VATEX-EU-AE` (reverse charge) or `VATEX-EU-IC` (intra-community). */
+    taxExemptionReasonCode: z
+      .string()
+      .regex(/^VATEX-[A-Z]{2}-[A-Z0-9-]{1,20}$/, 'must be a VATEX code (VATEX-EU-…)')
+      .nullish(),
+    /** UN/ECE Recommendation 20 unit code: `C62` (one), `HUR` (hour), `DAY`, `KGM`, … */
+    unitCode: z
+      .string()
+      .regex(/^[A-Z0-9]{2,3}$/, 'must be a UN/ECE Recommendation 20 unit code (C62, HUR, DAY, …)')
+      .nullish(),
   })
   .superRefine((line, ctx) => {
+    // The VAT category rules of EN 16931 (BR-S-05, BR-Z-05, BR-E-05, BR-AE-05, BR-IC-05, BR-G-05,
+    // BR-O-05 for the rate; BR-x-10 for the exemption reason), checked as the line is entered.
+    const category = line.taxCategory ?? (line.taxRate ? 'S' : 'Z');
+    const rate = line.taxRate ?? 0;
+    const reason = line.taxExemptionReason || line.taxExemptionReasonCode;
+    if (category === 'S' && !(rate > 0))
+      ctx.addIssue({ code: 'custom', path: ['taxRate'], message: 'must be above 0 for taxCategory S (BR-S-05)' });
+    if (category !== 'S' && rate !== 0)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['taxRate'],
+        message: `must be 0 for taxCategory ${category} (BR-${category === 'K' ? 'IC' : category}-05)`,
+      });
+    if ((category === 'S' || category === 'Z') && reason)
+      ctx.addIssue({
+        code: 'custom',
+        path: [line.taxExemptionReasonCode ? 'taxExemptionReasonCode' : 'taxExemptionReason'],
+        message: `must be empty for taxCategory ${category} (BR-${category}-10)`,
+      });
+    if (category !== 'S' && category !== 'Z' && !reason)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['taxExemptionReason'],
+        message: `taxExemptionReason or taxExemptionReasonCode is required for taxCategory ${category} (BR-${category === 'K' ? 'IC' : category}-10)`,
+      });
     // A per-unit discount larger than the price would make the line negative.
     if (line.discount?.type === 'amount' && line.discount.value > line.unitPrice) {
       ctx.addIssue({
@@ -92,6 +131,8 @@ export const invoiceEditInput = z
     paymentTerms: z.enum(PAYMENT_TERMS),
     dueDate: calendarDate.nullable(),
     poNumber: text(100).nullable(),
+    /** BT-10: the buyer's routing reference (a Leitweg-ID, a cost centre). */
+    buyerReference: text(200).nullable(),
     billingAddress: address.nullable(),
     contacts: z
       .array(recordId('con'))

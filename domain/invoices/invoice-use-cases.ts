@@ -16,7 +16,7 @@ import type {
 } from '../ports.js';
 import { getSettings } from '../settings/settings-use-cases.js';
 import type { StoredSettings } from '../settings/settings.js';
-import { applyEdit, blankDraft, cloneContent, type Invoice } from './invoice.js';
+import { applyEdit, blankDraft, cloneContent, type BuyerParty, type Invoice } from './invoice.js';
 import { MAX_CONTACTS, type InvoiceEditInput, type MarkPaidInput } from './invoice-input.js';
 import { assertAllowed } from './status-machine.js';
 import { payInFull } from '../payments/payment-use-cases.js';
@@ -160,6 +160,20 @@ export async function deleteInvoice(deps: InvoiceDeps, actor: Actor, id: string,
   );
 }
 
+/** The invoice's company as the e-invoice's buyer, fixed at finalization; null without a company. */
+export async function buyerParty(deps: Pick<InvoiceDeps, 'companies'>, invoice: Invoice): Promise<BuyerParty | null> {
+  if (!invoice.company) return null;
+  const company = await deps.companies.get(invoice.accountId, invoice.company);
+  if (!company) return null;
+  return {
+    name: company.name,
+    vatId: company.vatId ?? null,
+    legalRegistrationId: company.legalRegistrationId ?? null,
+    electronicAddress: company.electronicAddress ?? null,
+    address: company.address ?? null,
+  };
+}
+
 /**
  * draft → open. The invoice needs a contact to bill and something to bill for. In `onFinalize`
  * numbering (or for a draft that has no number) the number is handed out in the same write.
@@ -176,6 +190,15 @@ export async function finalizeInvoice(deps: InvoiceDeps, actor: Actor, id: strin
         errors.push({ path: 'contacts', message: 'at least one contact is required to finalize' });
       if (current.lineItems.length === 0)
         errors.push({ path: 'lineItems', message: 'at least one line item is required to finalize' });
+      const buyer = await buyerParty(deps, current);
+      // Reverse charge and intra-community supply shift the VAT to the buyer, who must be named by
+      // VAT id (BR-AE-02, BR-IC-02).
+      const shifted = current.lineItems.find((l) => l.taxCategory === 'AE' || l.taxCategory === 'K');
+      if (shifted && !buyer?.vatId)
+        errors.push({
+          path: 'company.vatId',
+          message: `line ${shifted.id} is ${shifted.taxCategory === 'AE' ? 'reverse charge' : 'an intra-community supply'}: the invoice's company needs a VAT id (BR-${shifted.taxCategory === 'AE' ? 'AE' : 'IC'}-02)`,
+        });
       if (errors.length) throw validationError('The invoice is not complete enough to finalize', errors);
       const next = successor(deps, current, {
         status: 'open',
@@ -183,6 +206,8 @@ export async function finalizeInvoice(deps: InvoiceDeps, actor: Actor, id: strin
         pdf: PDF_PENDING,
         // The account's reminder steps as of now: the invoice store indexes the next one (keys.ts).
         reminderPlan: reminderPlan(settings),
+        seller: settings.seller ?? null,
+        buyer,
       });
       const numbering =
         current.number === null ? { prefix: settings.prefix, startNumber: settings.startNumber } : undefined;

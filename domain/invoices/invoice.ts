@@ -4,9 +4,17 @@ import type { AppliedLabel } from '../labels/association-label.js';
 import { validationError, type FieldError } from '../errors.js';
 import { daysBetween, addDays, isCalendarDate } from '../dates/calendar.js';
 import { dueDateFor, type PaymentTerms } from '../dates/payment-terms.js';
-import { lineMoney, sumTotals, type Discount, type Totals } from '../money/line-items.js';
+import {
+  invoiceMoney,
+  sumTotals,
+  taxCategoryOf,
+  type Discount,
+  type TaxCategory,
+  type Totals,
+} from '../money/line-items.js';
 import type { Address } from '../shared/schemas.js';
-import type { InvoiceSettings } from '../settings/settings.js';
+import type { InvoiceSettings, SellerProfile } from '../settings/settings.js';
+import type { ElectronicAddress, LegalRegistrationId } from '../shared/party-ids.js';
 import type { IdGenerator } from '../ports.js';
 import type { InvoiceEditInput, LineItemInput } from './invoice-input.js';
 import { sanitizeRichText } from './rich-text.js';
@@ -21,9 +29,26 @@ export type LineItem = {
   unitPrice: number;
   discount: Discount | null;
   taxRate: number | null;
-  /** Unit price × quantity less the discount, before tax, in minor units. */
+  /** EN 16931 VAT category (BT-151); lines stored before it existed read as `S` with a rate, else `Z`. */
+  taxCategory?: TaxCategory;
+  /** Why a line is not taxed at the standard rate (BT-120 text, BT-121 VATEX code). */
+  taxExemptionReason?: string | null;
+  taxExemptionReasonCode?: string | null;
+  /** UN/ECE Recommendation 20 unit of measure (BT-130), `C62` (one) by default. */
+  unitCode?: string;
+  /** Quantity × net unit price (unit price less the per-unit discount), before tax, in minor units. */
   amount: number;
+  /** The line's share of its VAT category's tax (VAT is computed per category and rate, not per line). */
   taxAmount: number;
+};
+
+/** The buyer company's identity on an issued invoice (BG-7). */
+export type BuyerParty = {
+  name: string;
+  vatId: string | null;
+  legalRegistrationId: LegalRegistrationId | null;
+  electronicAddress: ElectronicAddress | null;
+  address: Address | null;
 };
 
 export type BillingOptions = {
@@ -41,6 +66,8 @@ export type Invoice = Versioned & {
   paymentTerms: PaymentTerms;
   dueDate: string | null;
   poNumber: string | null;
+  /** The buyer's own reference for routing the invoice (BT-10, Peppol's Leitweg-ID in Germany); absent on older invoices. */
+  buyerReference?: string | null;
   billingAddress: Address | null;
   contacts: string[];
   company: string | null;
@@ -62,6 +89,14 @@ export type Invoice = Versioned & {
   paidAt: string | null;
   voidedAt: string | null;
   pdf: { status: 'none' | 'pending' | 'ready'; sha256: string | null };
+  /**
+   * The seller and buyer as they stood at finalization (absent on drafts and on invoices issued
+   * before e-invoices): an issued e-invoice never changes when the profile or the company does.
+   */
+  seller?: SellerProfile | null;
+  buyer?: BuyerParty | null;
+  /** The e-invoice (UBL) stored beside the PDF by the stream at finalization, once; absent until then. */
+  einvoice?: { status: 'ready'; sha256: string; syntax: 'ubl' } | null;
   /** The recurring schedule that issued it (domain/recurring); absent on invoices made by hand. */
   recurringInvoiceId?: string | null;
   /** The integrator's own keys (domain/shared/metadata.ts); absent on invoices stored before it existed, shown as `{}`. */
@@ -105,6 +140,7 @@ export function blankDraft(p: {
     paymentTerms: 'dueOnReceipt',
     dueDate: p.today,
     poNumber: null,
+    buyerReference: null,
     billingAddress: null,
     contacts: [],
     company: null,
@@ -142,6 +178,10 @@ export function lineAsInput(l: LineItem) {
     unitPrice: l.unitPrice,
     discount: l.discount,
     taxRate: l.taxRate,
+    taxCategory: taxCategoryOf(l),
+    taxExemptionReason: l.taxExemptionReason ?? null,
+    taxExemptionReasonCode: l.taxExemptionReasonCode ?? null,
+    unitCode: l.unitCode ?? 'C62',
   };
 }
 
@@ -156,6 +196,10 @@ export function toLineItem(input: LineItemInput, ids: IdGenerator): LineItem {
     unitPrice: input.unitPrice,
     discount: input.discount ?? null,
     taxRate: input.taxRate ?? null,
+    taxCategory: taxCategoryOf(input),
+    taxExemptionReason: input.taxExemptionReason ?? null,
+    taxExemptionReasonCode: input.taxExemptionReasonCode ?? null,
+    unitCode: input.unitCode ?? 'C62',
     amount: 0,
     taxAmount: 0,
   };
@@ -170,7 +214,7 @@ export function withTotals(invoice: Invoice): Invoice {
 /** Lines with their amounts, and their totals: the one place line money is applied (invoices, deals, quotes). */
 export function priceLineItems(lines: LineItem[], amountPaid = 0): { lineItems: LineItem[]; totals: Totals } {
   try {
-    const money = lines.map(lineMoney);
+    const money = invoiceMoney(lines).lines;
     const lineItems = lines.map((l, i) => ({ ...l, amount: money[i]!.amount, taxAmount: money[i]!.tax }));
     return { lineItems, totals: sumTotals(money, amountPaid) };
   } catch (e) {
@@ -196,6 +240,7 @@ export function applyEdit(invoice: Invoice, input: InvoiceEditInput, ids: IdGene
     'invoiceDate',
     'paymentTerms',
     'poNumber',
+    'buyerReference',
     'billingAddress',
     'contacts',
     'company',
@@ -279,6 +324,7 @@ export function cloneContent(source: Invoice, ids: IdGenerator, today: string): 
     // A custom due date keeps its distance from the invoice date, so the clone is not born overdue.
     ...(source.paymentTerms === 'custom' ? { dueDate: addDays(today, gap) } : {}),
     poNumber: source.poNumber,
+    buyerReference: source.buyerReference ?? null,
     billingAddress: source.billingAddress,
     contacts: source.contacts,
     company: source.company,

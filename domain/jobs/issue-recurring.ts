@@ -4,6 +4,7 @@ import { addDays, toInstant, todayIn } from '../dates/calendar.js';
 import { DomainError } from '../errors.js';
 import type { Invoice } from '../invoices/invoice.js';
 import { sendInvoice, type SendDeps } from '../invoices/send-invoice.js';
+import { buyerParty } from '../invoices/invoice-use-cases.js';
 import {
   RunClaimed,
   VersionConflict,
@@ -147,12 +148,16 @@ async function runSchedule(
   let numbering: NumberRequest | undefined = settings.numbering === 'onCreate' ? series : undefined;
   if (s.autoFinalize) {
     // Born open in the same write: numbered now whatever the numbering mode, its PDF to render.
+    // The parties are fixed at issue, as finalize fixes them (the e-invoice never changes after).
+    const buyer = await buyerParty(deps, invoice);
     invoice = {
       ...invoice,
       status: 'open',
       finalizedAt: now,
       pdf: { status: 'pending', sha256: null },
       reminderPlan: reminderPlan(settings),
+      seller: settings.seller ?? null,
+      buyer,
     };
     numbering = series;
   }

@@ -3,6 +3,7 @@ import { fill } from '../documents/i18n/catalogs.js';
 import { localeFormat } from '../documents/locale-format.js';
 import { invoiceUrl, type Invoice } from '../invoices/invoice.js';
 import type { MailMessage } from '../ports.js';
+import type { SellerProfile } from '../settings/settings.js';
 import { mailCatalogFor, type MailCatalog } from './mail-catalogs.js';
 
 /**
@@ -14,6 +15,22 @@ import { mailCatalogFor, type MailCatalog } from './mail-catalogs.js';
 export type InvoiceEmail = { kind: 'send' } | { kind: 'reminder'; today: string } | { kind: 'receipt' };
 
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The seller's name, address, VAT id, contact and bank account, one per line, to sign the email. */
+export function sellerLines(seller: SellerProfile | null | undefined): string[] {
+  if (!seller) return [];
+  const a = seller.address;
+  return [
+    seller.legalName,
+    [a.line1, a.line2].filter(Boolean).join(', '),
+    [a.postalCode, a.city, a.region, a.country].filter(Boolean).join(' '),
+    seller.vatId ? `VAT ${seller.vatId}` : '',
+    seller.contact?.email ?? '',
+    seller.bankAccount
+      ? `IBAN ${seller.bankAccount.iban}${seller.bankAccount.bic ? ` (BIC ${seller.bankAccount.bic})` : ''}`
+      : '',
+  ].filter(Boolean);
+}
 
 export function contactName(c: Pick<Contact, 'firstName' | 'lastName' | 'email'>): string {
   return [c.firstName, c.lastName].filter(Boolean).join(' ') || c.email || '';
@@ -42,6 +59,8 @@ export function invoiceEmail(
     { label: t.payLink, href: url },
     { label: t.pdfLink, href: `${url}/pdf` },
   ];
+  // The seller the invoice was issued by (fixed at finalization) signs every email about it.
+  const seller = sellerLines(invoice.seller);
   const greeting = fill(t.greeting, { name });
   const text = [
     greeting,
@@ -51,6 +70,7 @@ export function invoiceEmail(
     ...links.map((l) => `${l.label}: ${l.href}`),
     '',
     t.signOff,
+    ...(seller.length ? ['', ...seller] : []),
     '',
   ].join('\n');
   const esc = Object.fromEntries(Object.entries(values).map(([k, v]) => [k, escapeHtml(v)]));
@@ -60,6 +80,7 @@ export function invoiceEmail(
     `<p>${fill(escapeHtml(body), esc)}</p>`,
     `<p>${links.map((l) => `<a href="${escapeHtml(l.href)}">${escapeHtml(l.label)}</a>`).join(' · ')}</p>`,
     `<p>${escapeHtml(t.signOff)}</p>`,
+    ...(seller.length ? [`<p>${seller.map(escapeHtml).join('<br>')}</p>`] : []),
     '</body></html>',
   ].join('');
   return { to: contact.email!, subject: fill(subject, values), text, html };

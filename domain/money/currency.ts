@@ -8,7 +8,14 @@ export function isCurrency(code: string): boolean {
   return /^[A-Z]{3}$/.test(code) && supported.has(code);
 }
 
-/** Number of minor-unit digits: 2 for USD (1999 = 19.99), 0 for JPY. */
+const digits = new Map<string, number>();
+
+/** Number of minor-unit digits: 2 for USD (1999 = 19.99), 0 for JPY. Kept per currency: an Intl formatter is slow to make. */
 export function minorUnits(currency: string): number {
-  return new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+  let d = digits.get(currency);
+  if (d === undefined) {
+    d = new Intl.NumberFormat('en', { style: 'currency', currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    digits.set(currency, d);
+  }
+  return d;
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { bankAccount, electronicAddress, legalRegistrationId, vatId } from '../shared/party-ids.js';
 import {
   countryCode,
   currencyCode,
@@ -6,9 +7,40 @@ import {
   language,
   locale,
   paymentMethods,
+  text,
   timeZone,
   PAYMENT_METHODS,
 } from '../shared/schemas.js';
+
+/**
+ * Who issues the account's invoices (API.md, "E-invoices"): the "From" block of every document and
+ * the seller party (BG-4) of the e-invoice.
+ */
+export const sellerProfile = z.strictObject({
+  legalName: text(200).min(1, 'is required'),
+  tradingName: text(200).nullish(),
+  vatId: vatId.nullish(),
+  /** A tax registration that is not a VAT id (BT-32), e.g. a German Steuernummer. */
+  taxRegistrationId: text(50).nullish(),
+  legalRegistrationId: legalRegistrationId.nullish(),
+  address: z.strictObject({
+    line1: text(200).min(1, 'is required'),
+    line2: text(200).nullish(),
+    city: text(100).min(1, 'is required'),
+    postalCode: text(20).min(1, 'is required'),
+    region: text(100).nullish(),
+    country: countryCode,
+  }),
+  // An empty contact is stored as none: DynamoDB Local's stream cannot carry an empty map (the
+  // stream handler's unmarshall fails on it), and it says nothing anyway.
+  contact: z
+    .strictObject({ name: text(200).nullish(), email: z.email().max(254).nullish(), phone: text(50).nullish() })
+    .nullish()
+    .transform((c) => (c && (c.name || c.email || c.phone) ? c : null)),
+  electronicAddress: electronicAddress.nullish(),
+  bankAccount: bankAccount.nullish(),
+});
+export type SellerProfile = z.infer<typeof sellerProfile>;
 
 export const NUMBERING_MODES = ['onCreate', 'onFinalize'] as const;
 
@@ -32,6 +64,8 @@ export type InvoiceSettings = {
   creditNoteStartNumber: number;
   /** Payment reminders (domain/reminders): off by default; steps are days relative to the due date. */
   reminders: ReminderSettings;
+  /** The seller profile; null until the account fills it in. */
+  seller: SellerProfile | null;
 };
 
 export type ReminderSettings = { enabled: boolean; schedule: { days: number }[] };
@@ -59,6 +93,7 @@ export const DEFAULT_SETTINGS: InvoiceSettings = {
   creditNotePrefix: 'CN',
   creditNoteStartNumber: 1001,
   reminders: { enabled: false, schedule: [{ days: -3 }, { days: 0 }, { days: 7 }, { days: 14 }, { days: 30 }] },
+  seller: null,
 };
 
 export const defaultSettings = (accountId: string): StoredSettings => ({
@@ -105,6 +140,7 @@ export const settingsInput = z
           .refine((s) => new Set(s.map((x) => x.days)).size === s.length, { message: 'must not repeat a step' }),
       })
       .partial(),
+    seller: sellerProfile.nullable(),
   })
   .partial();
 export type SettingsInput = z.infer<typeof settingsInput>;

@@ -2,8 +2,21 @@ import { createHash } from 'node:crypto';
 import type { Company, Contact } from '../crm/records.js';
 import { eventsFor, type EventPublisher, type InvoiceEvent } from '../events/invoice-events.js';
 import type { Invoice } from '../invoices/invoice.js';
-import type { CompanyStore, ContactStore, DocumentStore, Mailer, PdfRecordStore, PdfRenderer } from '../ports.js';
+import type {
+  CompanyStore,
+  ContactStore,
+  DocumentStore,
+  EinvoiceRecordStore,
+  FacturxEmbedder,
+  Mailer,
+  PdfRecordStore,
+  PdfRenderer,
+} from '../ports.js';
 import { invoiceEmail } from '../mail/invoice-emails.js';
+import { DomainError } from '../errors.js';
+import { invoiceEinvoice } from '../einvoice/einvoice-document.js';
+import { toUbl } from '../einvoice/ubl.js';
+import { toCii } from '../einvoice/cii.js';
 import {
   ledgerAt,
   NO_MONEY_MOVED,
@@ -49,9 +62,13 @@ export type SideEffectDeps = {
   checkouts?: { expireOpen(accountId: string, invoiceId: string): Promise<number> };
   /** Where a paid invoice's receipt goes out (to its contacts with an address, in its language). */
   receipts?: { mailer: Mailer; publicBaseUrl: string };
+  /** Where the e-invoice of an issued invoice is recorded (absent: none is stored). */
+  einvoices?: EinvoiceRecordStore;
+  /** Makes the PDF a Factur-X hybrid once the seller profile is complete (absent: plain PDFs). */
+  facturx?: FacturxEmbedder;
 };
 
-export type SideEffectResult = { published: InvoiceEvent[]; rendered: boolean };
+export type SideEffectResult = { published: InvoiceEvent[]; rendered: boolean; einvoiceStored?: boolean };
 
 /**
  * What one change of an invoice sets off: the contract's events, and a PDF for every status an
@@ -65,6 +82,7 @@ export async function applySideEffects(
   oldImage: Invoice | null,
   newImage: Invoice | null,
 ): Promise<SideEffectResult> {
+  const einvoiceStored = newImage ? await ensureEinvoice(deps, oldImage, newImage) : false;
   const rendered = newImage ? await ensurePdf(deps, newImage) : false;
   const published: InvoiceEvent[] = [];
   for (const event of eventsFor(oldImage, newImage)) {
@@ -75,7 +93,57 @@ export async function applySideEffects(
     await deps.published.add(event); // after publishing: a crash in between repeats, never loses
     published.push(event);
   }
-  return { published, rendered };
+  return { published, rendered, einvoiceStored };
+}
+
+/**
+ * The invoice's e-invoice in one syntax, from this image and the parties fixed at its finalization;
+ * null where the seller profile was missing or lacked what EN 16931 requires when it was issued.
+ */
+function einvoiceOf(
+  invoice: Invoice,
+  firstContact: Contact | null,
+  write: (doc: ReturnType<typeof invoiceEinvoice>) => string,
+): string | null {
+  if (!invoice.seller || invoice.status === 'draft') return null;
+  const contactName = firstContact
+    ? [firstContact.firstName, firstContact.lastName].filter(Boolean).join(' ') || firstContact.email
+    : null;
+  try {
+    return write(invoiceEinvoice(invoice, { contactName }));
+  } catch (e) {
+    if (e instanceof DomainError) return null;
+    throw e;
+  }
+}
+
+/**
+ * Where an issued invoice's e-invoice lives: beside its PDFs, one object per invoice, written once.
+ * Under the PDF prefix, because every S3 grant (and the Object Lock retention grant) is limited to it.
+ */
+export const einvoiceKey = (invoice: Pick<Invoice, 'accountId' | 'id'>): string =>
+  `pdfs/${invoice.accountId}/${invoice.id}/einvoice-ubl.xml`;
+
+/**
+ * At finalization (the change that takes the invoice out of draft, or the write of an invoice born
+ * open by a recurring run), the UBL e-invoice is made from
+ * that very image, the one the first PDF is made from, and stored beside the PDF with the same
+ * Object Lock, its hash on the invoice and in the chain. A replay of that record makes the same
+ * bytes and records nothing new. An invoice whose seller profile was missing or incomplete when it
+ * was issued has no stored e-invoice (its GET answers 422 naming what is missing).
+ */
+async function ensureEinvoice(deps: SideEffectDeps, oldImage: Invoice | null, invoice: Invoice): Promise<boolean> {
+  if (!deps.einvoices || !invoice.seller || invoice.einvoice?.sha256) return false;
+  // The issuing record: draft → issued, or an invoice born issued (a recurring run's auto-finalize).
+  if ((oldImage && oldImage.status !== 'draft') || invoice.status === 'draft') return false;
+  const first = invoice.contacts[0] ? await deps.contacts.get(invoice.accountId, invoice.contacts[0]) : null;
+  const xml = einvoiceOf(invoice, first, toUbl);
+  if (!xml) return false;
+  const bytes = Buffer.from(xml, 'utf8');
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  const key = einvoiceKey(invoice);
+  await deps.documents.put(key, bytes, 'application/xml', { issued: true });
+  return deps.einvoices.store(invoice, { key, sha256, syntax: 'ubl' });
 }
 
 /** A receipt to each contact of the invoice that has an address, with the amount paid and the date. */
@@ -119,7 +187,15 @@ async function ensurePdf(deps: SideEffectDeps, invoice: Invoice): Promise<boolea
     company,
     ...ledger,
   });
-  const pdf = await deps.renderer.render(html, { format: deps.templates.format(invoice) });
+  let pdf = await deps.renderer.render(html, { format: deps.templates.format(invoice) });
+  const live = contacts.filter((c): c is Contact => c !== null);
+  const cii = deps.facturx ? einvoiceOf(invoice, live[0] ?? null, toCii) : null;
+  if (cii && deps.facturx)
+    pdf = await deps.facturx.embed(pdf, cii, {
+      title: `Invoice ${invoice.number ?? invoice.id}`,
+      author: invoice.seller!.legalName,
+      createdAt: new Date(invoice.finalizedAt ?? invoice.updatedAt),
+    });
   const sha256 = createHash('sha256').update(pdf).digest('hex');
   const key = deps.templates.key(invoice);
   await deps.documents.put(key, pdf, 'application/pdf', { issued: true });

@@ -54,6 +54,8 @@ export const keys = {
   idempotencyPartition: (accountId: string, key: string): string => `${acc(accountId)}#IDEM#${key}`,
   /** Beside its invoice: the PDF last rendered (for which status and version, where in S3, its hash). */
   invoicePdf: (accountId: string, id: string): Key => ({ pk: `${acc(accountId)}#INV#${id}`, sk: 'PDF' }),
+  /** Beside its invoice: the e-invoice stored at finalization (where in S3, its hash); written once. */
+  invoiceEinvoice: (accountId: string, id: string): Key => ({ pk: `${acc(accountId)}#INV#${id}`, sk: 'EINVOICE' }),
   /** Beside its invoice: the mark that an event was published, so a replayed record publishes nothing. */
   publishedEvent: (accountId: string, invoiceId: string, eventId: string): Key => ({
     pk: `${acc(accountId)}#INV#${invoiceId}`,

@@ -25,6 +25,12 @@ function toResponse(result: ApiResult): HttpResponse {
       headers: { 'content-type': 'text/html; charset=utf-8', ...headers },
       body: result.html,
     };
+  if (result.xml !== undefined)
+    return {
+      statusCode: result.status,
+      headers: { 'content-type': 'application/xml; charset=utf-8', ...headers },
+      body: result.xml,
+    };
   if (result.body === undefined) return { statusCode: result.status, headers, body: '' };
   const version = (result.body as { version?: unknown }).version;
   if (typeof version === 'number') headers.etag = `"${version}"`;

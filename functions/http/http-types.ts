@@ -38,6 +38,13 @@ export type ApiRequest = {
  * What an operation returns: a status and an object (JSON, with a version for the ETag), an HTML
  * document (`html`), or nothing (a 204, or a redirect whose `headers` carry the location).
  */
-export type ApiResult = { status: number; body?: unknown; html?: string; headers?: Record<string, string> };
+export type ApiResult = {
+  status: number;
+  body?: unknown;
+  html?: string;
+  /** An XML document (e-invoices), sent as application/xml. */
+  xml?: string;
+  headers?: Record<string, string>;
+};
 
 export type Operation = (req: ApiRequest) => Promise<ApiResult>;

@@ -27,6 +27,11 @@ import { insertSnippetInput } from '../../domain/snippets/snippet.js';
 import { insertSnippet } from '../../domain/snippets/snippet-use-cases.js';
 import { invoicePdfLink, previewInvoice } from '../../domain/documents/document-use-cases.js';
 import { sendInvoice } from '../../domain/invoices/send-invoice.js';
+import {
+  creditNoteEinvoiceXml,
+  EINVOICE_SYNTAXES,
+  invoiceEinvoiceXml,
+} from '../../domain/einvoice/einvoice-use-cases.js';
 import { countMetric, METRIC, type MetricName } from '../observability/metrics.js';
 import { app } from '../wiring.js';
 import { invoiceHtml, signedLink } from './document-responses.js';
@@ -44,6 +49,8 @@ const { config, deps, mailer, pdfRecords, documents, audit } = app();
 const withCrm = { ...deps, ...app().crm };
 const show = (i: Invoice) => presentInvoice(i, config.PUBLIC_BASE_URL);
 const ok = (status: number) => (i: Invoice) => ({ status, body: show(i) });
+const einvoiceQuery = z.object({ syntax: z.enum(EINVOICE_SYNTAXES).default('ubl') });
+const xml = (text: string) => ({ status: 200, xml: text, headers: { 'cache-control': 'no-store' } });
 const associationParams = z.object({ type: z.enum(INVOICE_ASSOCIATION_TYPES), targetId: z.string().min(1).max(64) });
 
 /** Counts what the use case did once it has done it (an idempotent replay never gets here). */
@@ -104,6 +111,10 @@ export const handler = httpHandler(
     'GET /invoices/{id}/pdf': (req) =>
       invoicePdfLink({ ...deps, pdfRecords, documents }, req.actor, req.params.id!).then(signedLink),
     'GET /invoices/{id}/preview': (req) => previewInvoice(deps, req.actor, req.params.id!).then(invoiceHtml),
+    'GET /invoices/{id}/e-invoice': (req) =>
+      invoiceEinvoiceXml(deps, req.actor, req.params.id!, validate(einvoiceQuery, req.query).syntax).then(xml),
+    'GET /credit-notes/{id}/e-invoice': (req) =>
+      creditNoteEinvoiceXml(deps, req.actor, req.params.id!, validate(einvoiceQuery, req.query).syntax).then(xml),
     'PUT /invoices/{id}/associations/{type}/{targetId}': (req) => {
       const p = validate(associationParams, req.params);
       const body = validate(associationInput.partial(), req.body ?? {});

@@ -91,18 +91,32 @@ export function openApiDocument(serverUrl: string) {
           ]
         : [];
     if (route.response) schemas[route.response.name] ??= componentSchema(route.response.schema);
+    const syntax = route.path.endsWith('/e-invoice')
+      ? [
+          {
+            name: 'syntax',
+            in: 'query',
+            required: false,
+            schema: { type: 'string', enum: ['ubl', 'cii'], default: 'ubl' },
+          },
+        ]
+      : [];
     const responses: Record<string, unknown> = {
       [route.status]:
         route.status === 204
           ? { description: 'Done' }
-          : {
-              description: 'OK',
-              content: {
-                'application/json': {
-                  schema: route.response ? { $ref: `#/components/schemas/${route.response.name}` } : { type: 'object' },
+          : route.produces
+            ? { description: 'OK', content: { [route.produces]: { schema: { type: 'string' } } } }
+            : {
+                description: 'OK',
+                content: {
+                  'application/json': {
+                    schema: route.response
+                      ? { $ref: `#/components/schemas/${route.response.name}` }
+                      : { type: 'object' },
+                  },
                 },
               },
-            },
       '400': problem('Malformed request'),
       '422': problem('Valid JSON that breaks a rule; `errors` names each field'),
     };
@@ -121,7 +135,7 @@ export function openApiDocument(serverUrl: string) {
       operationId: operationId(route),
       summary: route.summary,
       ...(route.permission ? { security: [{ bearer: [] }], 'x-permission': route.permission } : { security: [] }),
-      parameters: [...params, ...headers, ...ifMatch, ...paging],
+      parameters: [...params, ...headers, ...ifMatch, ...paging, ...syntax],
       ...(route.body
         ? {
             requestBody: {

@@ -35,6 +35,30 @@ const discount = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('percent'), value: z.number() }),
 ]);
 
+/** E-invoice party identifiers (domain/shared/party-ids.ts), as stored. */
+const electronicAddress = z.strictObject({ scheme: z.string(), id: z.string() });
+const legalRegistrationId = z.strictObject({ id: z.string(), scheme: z.string().nullish() });
+const sellerProfile = z.strictObject({
+  legalName: z.string(),
+  tradingName: z.string().nullish(),
+  vatId: z.string().nullish(),
+  taxRegistrationId: z.string().nullish(),
+  legalRegistrationId: legalRegistrationId.nullish(),
+  address: z.strictObject({
+    line1: z.string(),
+    line2: z.string().nullish(),
+    city: z.string(),
+    postalCode: z.string(),
+    region: z.string().nullish(),
+    country: z.string(),
+  }),
+  contact: z
+    .strictObject({ name: z.string().nullish(), email: z.string().nullish(), phone: z.string().nullish() })
+    .nullish(),
+  electronicAddress: electronicAddress.nullish(),
+  bankAccount: z.strictObject({ iban: z.string(), bic: z.string().nullish() }).nullish(),
+});
+
 const lineItem = z.strictObject({
   id,
   productId: z.string().nullable(),
@@ -46,6 +70,11 @@ const lineItem = z.strictObject({
   taxRate: z.number().nullable(),
   amount: money,
   taxAmount: money,
+  // EN 16931 (absent on lines stored before e-invoices: domain/invoices/invoice.ts derives them).
+  taxCategory: z.enum(['S', 'Z', 'E', 'AE', 'K', 'G', 'O']).optional(),
+  taxExemptionReason: z.string().nullish(),
+  taxExemptionReasonCode: z.string().nullish(),
+  unitCode: z.string().optional(),
 });
 
 const totals = z.strictObject({
@@ -99,6 +128,19 @@ export const invoiceResponse = z.strictObject({
   pdf: z.strictObject({ status: z.enum(['none', 'pending', 'ready']), sha256: z.string().nullable() }),
   recurringInvoiceId: id.nullish(),
   metadata: metadataResponse,
+  buyerReference: z.string().nullish(),
+  /** The seller and buyer as they stood at finalization (absent on drafts). */
+  seller: sellerProfile.nullish(),
+  buyer: z
+    .strictObject({
+      name: z.string(),
+      vatId: z.string().nullable(),
+      legalRegistrationId: legalRegistrationId.nullable(),
+      electronicAddress: electronicAddress.nullable(),
+      address: address.nullable(),
+    })
+    .nullish(),
+  einvoice: z.strictObject({ status: z.literal('ready'), sha256: z.string(), syntax: z.literal('ubl') }).nullish(),
   /** Labels on the contact and company associations, by associated record id (domain/labels). */
   associationLabels: z.record(z.string(), z.array(z.strictObject({ id, label: z.string() }))),
   remindersPaused: z.boolean(),
@@ -122,6 +164,9 @@ export const companyResponse = z.strictObject({
   domain: z.string().nullable(),
   address: address.nullable(),
   metadata: metadataResponse,
+  vatId: z.string().nullish(),
+  legalRegistrationId: legalRegistrationId.nullish(),
+  electronicAddress: electronicAddress.nullish(),
 });
 
 export const dealResponse = z.strictObject({
@@ -245,6 +290,7 @@ export const settingsResponse = z.strictObject({
   creditNotePrefix: z.string(),
   creditNoteStartNumber: z.int(),
   reminders: z.strictObject({ enabled: z.boolean(), schedule: z.array(z.strictObject({ days: z.int() })) }),
+  seller: sellerProfile.nullable(),
   version: z.int(),
   updatedAt: instant.nullable(),
 });

@@ -2,6 +2,8 @@ import { invoiceDocuments } from '../../domain/documents/invoice-documents.js';
 import { creditNoteDocuments } from '../../domain/documents/credit-note-documents.js';
 import type { SideEffectDeps } from '../../domain/stream/invoice-side-effects.js';
 import { DynamoInvoicePdfState, DynamoPublishedEvents } from '../dynamodb/published-events.js';
+import { DynamoEinvoiceRecordStore } from '../dynamodb/einvoice-record-store.js';
+import { embedFacturx } from '../pdf/factur-x.js';
 import { EventBridgePublisher, FileEventPublisher } from '../events/event-publishers.js';
 import { ChromiumPdfRenderer } from '../pdf/chromium-renderer.js';
 import { countedRenderer } from '../pdf/counted-renderer.js';
@@ -47,6 +49,8 @@ function sideEffectDeps(): SideEffectDeps {
     // Only an invoice with a checkout record ever reaches the processor (and its keys).
     checkouts: { expireOpen: (accountId, invoiceId) => expireOpenCheckouts(payments(), accountId, invoiceId) },
     receipts: { mailer, publicBaseUrl: config.PUBLIC_BASE_URL },
+    einvoices: new DynamoEinvoiceRecordStore(db, config.TABLE_NAME),
+    facturx: { embed: embedFacturx },
   };
   return deps;
 }

@@ -35,6 +35,78 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/association-labels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's association labels (for contact and company associations) */
+        get: operations["getAssociationLabels"];
+        put?: never;
+        /** Define an association label (at most 50 per account) */
+        post: operations["postAssociationLabels"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/association-labels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete an association label (409 while an invoice uses it) */
+        delete: operations["deleteAssociationLabelsById"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/snippets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's comment snippets */
+        get: operations["getSnippets"];
+        put?: never;
+        /** Create a comment snippet (unique shortcut; at most 500) */
+        post: operations["postSnippets"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/snippets/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One snippet */
+        get: operations["getSnippetsById"];
+        put?: never;
+        post?: never;
+        /** Delete a snippet */
+        delete: operations["deleteSnippetsById"];
+        options?: never;
+        head?: never;
+        /** Change a snippet (invoices it was inserted into keep their copy) */
+        patch: operations["patchSnippetsById"];
+        trace?: never;
+    };
     "/api-keys": {
         parameters: {
             query?: never;
@@ -192,6 +264,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/invoices/{id}/insert-snippet": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Append a snippet to a draft's comments (409 once finalized) */
+        post: operations["postInvoicesByIdInsertSnippet"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/invoices/{id}/remind": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Email the invoice's contacts a payment reminder now (open invoices with a balance due; one a day per invoice, 429 otherwise) */
+        post: operations["postInvoicesByIdRemind"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/invoices/{id}/reminders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The payment reminders sent for an invoice (scheduled and manual), oldest first */
+        get: operations["getInvoicesByIdReminders"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/invoices/{id}/pdf": {
         parameters: {
             query?: never;
@@ -234,7 +357,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Associate a contact or company (drafts only), or a deal or quote (any status) */
+        /** Associate a contact or company (drafts only, with `labels`: association label ids), or a deal or quote (any status) */
         put: operations["putInvoicesByIdAssociationsByTypeByTargetId"];
         post?: never;
         /** Detach a contact or company (drafts only), or a deal or quote (any status) */
@@ -340,6 +463,40 @@ export interface paths {
         };
         /** Recompute every document and link of the chain; names the first break */
         get: operations["getAuditVerify"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/invoices/{id}/e-invoice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The issued invoice as an EN 16931 e-invoice: UBL 2.1 (Peppol BIS Billing 3.0) or CII D16B (`syntax=ubl|cii`) */
+        get: operations["getInvoicesByIdEInvoice"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/credit-notes/{id}/e-invoice": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The credit note as an EN 16931 e-invoice (UBL CreditNote or CII 381), referring to its invoice */
+        get: operations["getCreditNotesByIdEInvoice"];
         put?: never;
         post?: never;
         delete?: never;
@@ -981,6 +1138,43 @@ export interface components {
             allowPartialPayments: boolean;
             creditNotePrefix: string;
             creditNoteStartNumber: number;
+            reminders: {
+                enabled: boolean;
+                schedule: {
+                    days: number;
+                }[];
+            };
+            seller: {
+                legalName: string;
+                tradingName?: string | null;
+                vatId?: string | null;
+                taxRegistrationId?: string | null;
+                legalRegistrationId?: {
+                    id: string;
+                    scheme?: string | null;
+                } | null;
+                address: {
+                    line1: string;
+                    line2?: string | null;
+                    city: string;
+                    postalCode: string;
+                    region?: string | null;
+                    country: string;
+                };
+                contact?: {
+                    name?: string | null;
+                    email?: string | null;
+                    phone?: string | null;
+                } | null;
+                electronicAddress?: {
+                    scheme: string;
+                    id: string;
+                } | null;
+                bankAccount?: {
+                    iban: string;
+                    bic?: string | null;
+                } | null;
+            } | null;
             version: number;
             updatedAt: string | null;
         };
@@ -1070,6 +1264,11 @@ export interface components {
                 amount: number;
                 /** @description Minor units of the currency */
                 taxAmount: number;
+                /** @enum {string} */
+                taxCategory?: "S" | "Z" | "E" | "AE" | "K" | "G" | "O";
+                taxExemptionReason?: string | null;
+                taxExemptionReasonCode?: string | null;
+                unitCode?: string;
             }[];
             totals: {
                 /** @description Minor units of the currency */
@@ -1114,6 +1313,75 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            buyerReference?: string | null;
+            seller?: {
+                legalName: string;
+                tradingName?: string | null;
+                vatId?: string | null;
+                taxRegistrationId?: string | null;
+                legalRegistrationId?: {
+                    id: string;
+                    scheme?: string | null;
+                } | null;
+                address: {
+                    line1: string;
+                    line2?: string | null;
+                    city: string;
+                    postalCode: string;
+                    region?: string | null;
+                    country: string;
+                };
+                contact?: {
+                    name?: string | null;
+                    email?: string | null;
+                    phone?: string | null;
+                } | null;
+                electronicAddress?: {
+                    scheme: string;
+                    id: string;
+                } | null;
+                bankAccount?: {
+                    iban: string;
+                    bic?: string | null;
+                } | null;
+            } | null;
+            buyer?: {
+                name: string;
+                vatId: string | null;
+                legalRegistrationId: {
+                    id: string;
+                    scheme?: string | null;
+                } | null;
+                electronicAddress: {
+                    scheme: string;
+                    id: string;
+                } | null;
+                address: {
+                    line1: string;
+                    line2?: string | null;
+                    city: string;
+                    region?: string | null;
+                    postalCode?: string | null;
+                    country: string;
+                } | null;
+            } | null;
+            einvoice?: {
+                /** @constant */
+                status: "ready";
+                sha256: string;
+                /** @constant */
+                syntax: "ubl";
+            } | null;
+            associationLabels: {
+                [key: string]: {
+                    id: string;
+                    label: string;
+                }[];
+            };
+            remindersPaused: boolean;
+            lastRemindedAt: string | null;
+            lastReminderStep?: number | null;
+            nextReminderOn: string | null;
         };
         InvoicePage: {
             results: {
@@ -1167,6 +1435,11 @@ export interface components {
                     amount: number;
                     /** @description Minor units of the currency */
                     taxAmount: number;
+                    /** @enum {string} */
+                    taxCategory?: "S" | "Z" | "E" | "AE" | "K" | "G" | "O";
+                    taxExemptionReason?: string | null;
+                    taxExemptionReasonCode?: string | null;
+                    unitCode?: string;
                 }[];
                 totals: {
                     /** @description Minor units of the currency */
@@ -1211,6 +1484,75 @@ export interface components {
                 metadata: {
                     [key: string]: string;
                 };
+                buyerReference?: string | null;
+                seller?: {
+                    legalName: string;
+                    tradingName?: string | null;
+                    vatId?: string | null;
+                    taxRegistrationId?: string | null;
+                    legalRegistrationId?: {
+                        id: string;
+                        scheme?: string | null;
+                    } | null;
+                    address: {
+                        line1: string;
+                        line2?: string | null;
+                        city: string;
+                        postalCode: string;
+                        region?: string | null;
+                        country: string;
+                    };
+                    contact?: {
+                        name?: string | null;
+                        email?: string | null;
+                        phone?: string | null;
+                    } | null;
+                    electronicAddress?: {
+                        scheme: string;
+                        id: string;
+                    } | null;
+                    bankAccount?: {
+                        iban: string;
+                        bic?: string | null;
+                    } | null;
+                } | null;
+                buyer?: {
+                    name: string;
+                    vatId: string | null;
+                    legalRegistrationId: {
+                        id: string;
+                        scheme?: string | null;
+                    } | null;
+                    electronicAddress: {
+                        scheme: string;
+                        id: string;
+                    } | null;
+                    address: {
+                        line1: string;
+                        line2?: string | null;
+                        city: string;
+                        region?: string | null;
+                        postalCode?: string | null;
+                        country: string;
+                    } | null;
+                } | null;
+                einvoice?: {
+                    /** @constant */
+                    status: "ready";
+                    sha256: string;
+                    /** @constant */
+                    syntax: "ubl";
+                } | null;
+                associationLabels: {
+                    [key: string]: {
+                        id: string;
+                        label: string;
+                    }[];
+                };
+                remindersPaused: boolean;
+                lastRemindedAt: string | null;
+                lastReminderStep?: number | null;
+                nextReminderOn: string | null;
             }[];
             paging: {
                 next?: {
@@ -1292,6 +1634,11 @@ export interface components {
                     amount: number;
                     /** @description Minor units of the currency */
                     taxAmount: number;
+                    /** @enum {string} */
+                    taxCategory?: "S" | "Z" | "E" | "AE" | "K" | "G" | "O";
+                    taxExemptionReason?: string | null;
+                    taxExemptionReasonCode?: string | null;
+                    unitCode?: string;
                 }[];
                 totals: {
                     /** @description Minor units of the currency */
@@ -1336,6 +1683,75 @@ export interface components {
                 metadata: {
                     [key: string]: string;
                 };
+                buyerReference?: string | null;
+                seller?: {
+                    legalName: string;
+                    tradingName?: string | null;
+                    vatId?: string | null;
+                    taxRegistrationId?: string | null;
+                    legalRegistrationId?: {
+                        id: string;
+                        scheme?: string | null;
+                    } | null;
+                    address: {
+                        line1: string;
+                        line2?: string | null;
+                        city: string;
+                        postalCode: string;
+                        region?: string | null;
+                        country: string;
+                    };
+                    contact?: {
+                        name?: string | null;
+                        email?: string | null;
+                        phone?: string | null;
+                    } | null;
+                    electronicAddress?: {
+                        scheme: string;
+                        id: string;
+                    } | null;
+                    bankAccount?: {
+                        iban: string;
+                        bic?: string | null;
+                    } | null;
+                } | null;
+                buyer?: {
+                    name: string;
+                    vatId: string | null;
+                    legalRegistrationId: {
+                        id: string;
+                        scheme?: string | null;
+                    } | null;
+                    electronicAddress: {
+                        scheme: string;
+                        id: string;
+                    } | null;
+                    address: {
+                        line1: string;
+                        line2?: string | null;
+                        city: string;
+                        region?: string | null;
+                        postalCode?: string | null;
+                        country: string;
+                    } | null;
+                } | null;
+                einvoice?: {
+                    /** @constant */
+                    status: "ready";
+                    sha256: string;
+                    /** @constant */
+                    syntax: "ubl";
+                } | null;
+                associationLabels: {
+                    [key: string]: {
+                        id: string;
+                        label: string;
+                    }[];
+                };
+                remindersPaused: boolean;
+                lastRemindedAt: string | null;
+                lastReminderStep?: number | null;
+                nextReminderOn: string | null;
             };
         };
         PaymentList: {
@@ -1452,6 +1868,11 @@ export interface components {
                     amount: number;
                     /** @description Minor units of the currency */
                     taxAmount: number;
+                    /** @enum {string} */
+                    taxCategory?: "S" | "Z" | "E" | "AE" | "K" | "G" | "O";
+                    taxExemptionReason?: string | null;
+                    taxExemptionReasonCode?: string | null;
+                    unitCode?: string;
                 }[];
                 totals: {
                     /** @description Minor units of the currency */
@@ -1496,6 +1917,75 @@ export interface components {
                 metadata: {
                     [key: string]: string;
                 };
+                buyerReference?: string | null;
+                seller?: {
+                    legalName: string;
+                    tradingName?: string | null;
+                    vatId?: string | null;
+                    taxRegistrationId?: string | null;
+                    legalRegistrationId?: {
+                        id: string;
+                        scheme?: string | null;
+                    } | null;
+                    address: {
+                        line1: string;
+                        line2?: string | null;
+                        city: string;
+                        postalCode: string;
+                        region?: string | null;
+                        country: string;
+                    };
+                    contact?: {
+                        name?: string | null;
+                        email?: string | null;
+                        phone?: string | null;
+                    } | null;
+                    electronicAddress?: {
+                        scheme: string;
+                        id: string;
+                    } | null;
+                    bankAccount?: {
+                        iban: string;
+                        bic?: string | null;
+                    } | null;
+                } | null;
+                buyer?: {
+                    name: string;
+                    vatId: string | null;
+                    legalRegistrationId: {
+                        id: string;
+                        scheme?: string | null;
+                    } | null;
+                    electronicAddress: {
+                        scheme: string;
+                        id: string;
+                    } | null;
+                    address: {
+                        line1: string;
+                        line2?: string | null;
+                        city: string;
+                        region?: string | null;
+                        postalCode?: string | null;
+                        country: string;
+                    } | null;
+                } | null;
+                einvoice?: {
+                    /** @constant */
+                    status: "ready";
+                    sha256: string;
+                    /** @constant */
+                    syntax: "ubl";
+                } | null;
+                associationLabels: {
+                    [key: string]: {
+                        id: string;
+                        label: string;
+                    }[];
+                };
+                remindersPaused: boolean;
+                lastRemindedAt: string | null;
+                lastReminderStep?: number | null;
+                nextReminderOn: string | null;
             };
         };
         CreditNoteList: {
@@ -1638,6 +2128,11 @@ export interface components {
                     amount: number;
                     /** @description Minor units of the currency */
                     taxAmount: number;
+                    /** @enum {string} */
+                    taxCategory?: "S" | "Z" | "E" | "AE" | "K" | "G" | "O";
+                    taxExemptionReason?: string | null;
+                    taxExemptionReasonCode?: string | null;
+                    unitCode?: string;
                 }[];
                 totals: {
                     /** @description Minor units of the currency */
@@ -1682,6 +2177,75 @@ export interface components {
                 metadata: {
                     [key: string]: string;
                 };
+                buyerReference?: string | null;
+                seller?: {
+                    legalName: string;
+                    tradingName?: string | null;
+                    vatId?: string | null;
+                    taxRegistrationId?: string | null;
+                    legalRegistrationId?: {
+                        id: string;
+                        scheme?: string | null;
+                    } | null;
+                    address: {
+                        line1: string;
+                        line2?: string | null;
+                        city: string;
+                        postalCode: string;
+                        region?: string | null;
+                        country: string;
+                    };
+                    contact?: {
+                        name?: string | null;
+                        email?: string | null;
+                        phone?: string | null;
+                    } | null;
+                    electronicAddress?: {
+                        scheme: string;
+                        id: string;
+                    } | null;
+                    bankAccount?: {
+                        iban: string;
+                        bic?: string | null;
+                    } | null;
+                } | null;
+                buyer?: {
+                    name: string;
+                    vatId: string | null;
+                    legalRegistrationId: {
+                        id: string;
+                        scheme?: string | null;
+                    } | null;
+                    electronicAddress: {
+                        scheme: string;
+                        id: string;
+                    } | null;
+                    address: {
+                        line1: string;
+                        line2?: string | null;
+                        city: string;
+                        region?: string | null;
+                        postalCode?: string | null;
+                        country: string;
+                    } | null;
+                } | null;
+                einvoice?: {
+                    /** @constant */
+                    status: "ready";
+                    sha256: string;
+                    /** @constant */
+                    syntax: "ubl";
+                } | null;
+                associationLabels: {
+                    [key: string]: {
+                        id: string;
+                        label: string;
+                    }[];
+                };
+                remindersPaused: boolean;
+                lastRemindedAt: string | null;
+                lastReminderStep?: number | null;
+                nextReminderOn: string | null;
             } | ({
                 id: string;
             } & {
@@ -1872,6 +2436,15 @@ export interface components {
             metadata: {
                 [key: string]: string;
             };
+            vatId?: string | null;
+            legalRegistrationId?: {
+                id: string;
+                scheme?: string | null;
+            } | null;
+            electronicAddress?: {
+                scheme: string;
+                id: string;
+            } | null;
         };
         CompanyPage: {
             results: {
@@ -1895,6 +2468,15 @@ export interface components {
                 metadata: {
                     [key: string]: string;
                 };
+                vatId?: string | null;
+                legalRegistrationId?: {
+                    id: string;
+                    scheme?: string | null;
+                } | null;
+                electronicAddress?: {
+                    scheme: string;
+                    id: string;
+                } | null;
             }[];
             paging: {
                 next?: {
@@ -1934,6 +2516,11 @@ export interface components {
                 amount: number;
                 /** @description Minor units of the currency */
                 taxAmount: number;
+                /** @enum {string} */
+                taxCategory?: "S" | "Z" | "E" | "AE" | "K" | "G" | "O";
+                taxExemptionReason?: string | null;
+                taxExemptionReasonCode?: string | null;
+                unitCode?: string;
             }[];
             totals: {
                 /** @description Minor units of the currency */
@@ -1990,6 +2577,11 @@ export interface components {
                     amount: number;
                     /** @description Minor units of the currency */
                     taxAmount: number;
+                    /** @enum {string} */
+                    taxCategory?: "S" | "Z" | "E" | "AE" | "K" | "G" | "O";
+                    taxExemptionReason?: string | null;
+                    taxExemptionReasonCode?: string | null;
+                    unitCode?: string;
                 }[];
                 totals: {
                     /** @description Minor units of the currency */
@@ -2054,6 +2646,11 @@ export interface components {
                 amount: number;
                 /** @description Minor units of the currency */
                 taxAmount: number;
+                /** @enum {string} */
+                taxCategory?: "S" | "Z" | "E" | "AE" | "K" | "G" | "O";
+                taxExemptionReason?: string | null;
+                taxExemptionReasonCode?: string | null;
+                unitCode?: string;
             }[];
             totals: {
                 /** @description Minor units of the currency */
@@ -2124,6 +2721,11 @@ export interface components {
                     amount: number;
                     /** @description Minor units of the currency */
                     taxAmount: number;
+                    /** @enum {string} */
+                    taxCategory?: "S" | "Z" | "E" | "AE" | "K" | "G" | "O";
+                    taxExemptionReason?: string | null;
+                    taxExemptionReasonCode?: string | null;
+                    unitCode?: string;
                 }[];
                 totals: {
                     /** @description Minor units of the currency */
@@ -2342,6 +2944,44 @@ export interface operations {
                     allowPartialPayments?: boolean;
                     creditNotePrefix?: string;
                     creditNoteStartNumber?: number;
+                    reminders?: {
+                        enabled?: boolean;
+                        schedule?: {
+                            days: number;
+                        }[];
+                    };
+                    seller?: {
+                        legalName: string;
+                        tradingName?: string | null;
+                        vatId?: string | null;
+                        taxRegistrationId?: string | null;
+                        legalRegistrationId?: {
+                            id: string;
+                            scheme?: string | null;
+                        } | null;
+                        address: {
+                            line1: string;
+                            line2?: string | null;
+                            city: string;
+                            postalCode: string;
+                            region?: string | null;
+                            country: string;
+                        };
+                        contact?: {
+                            name?: string | null;
+                            email?: string | null;
+                            phone?: string | null;
+                        } | null;
+                        electronicAddress?: {
+                            scheme: string;
+                            id: string;
+                        } | null;
+                        bankAccount?: {
+                            iban: string;
+                            bic?: string | null;
+                            name?: string | null;
+                        } | null;
+                    } | null;
                 };
             };
         };
@@ -2375,6 +3015,604 @@ export interface operations {
             };
             /** @description Needs settings:write */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Valid JSON that breaks a rule; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getAssociationLabels: {
+        parameters: {
+            query?: {
+                limit?: number;
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs invoices:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Valid JSON that breaks a rule; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postAssociationLabels: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    objectType: "contact" | "company";
+                    label: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs settings:write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Valid JSON that breaks a rule; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteAssociationLabelsById: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs settings:write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed in the current status */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Valid JSON that breaks a rule; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSnippets: {
+        parameters: {
+            query?: {
+                limit?: number;
+                after?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs invoices:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Valid JSON that breaks a rule; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postSnippets: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    shortcut: string;
+                    body: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs invoices:write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Valid JSON that breaks a rule; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getSnippetsById: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs invoices:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed in the current status */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Valid JSON that breaks a rule; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    deleteSnippetsById: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Done */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs invoices:write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed in the current status */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Valid JSON that breaks a rule; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    patchSnippetsById: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-Match"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    shortcut?: string;
+                    body?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs invoices:write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed in the current status */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is stale */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2683,6 +3921,7 @@ export interface operations {
                     paymentTerms?: "dueOnReceipt" | "net15" | "net30" | "net45" | "net60" | "net90" | "custom";
                     dueDate?: string | null;
                     poNumber?: string | null;
+                    buyerReference?: string | null;
                     billingAddress?: {
                         line1: string;
                         line2?: string | null;
@@ -2713,6 +3952,10 @@ export interface operations {
                             value: number;
                         }) | null;
                         taxRate?: number | null;
+                        taxCategory?: ("S" | "Z" | "E" | "AE" | "K" | "G" | "O") | null;
+                        taxExemptionReason?: string | null;
+                        taxExemptionReasonCode?: string | null;
+                        unitCode?: string | null;
                     }[];
                     comments?: string | null;
                     billing?: {
@@ -2730,6 +3973,7 @@ export interface operations {
                     metadata?: {
                         [key: string]: string;
                     };
+                    remindersPaused?: boolean;
                     from?: {
                         /** @constant */
                         type: "deal";
@@ -2988,6 +4232,7 @@ export interface operations {
                     paymentTerms?: "dueOnReceipt" | "net15" | "net30" | "net45" | "net60" | "net90" | "custom";
                     dueDate?: string | null;
                     poNumber?: string | null;
+                    buyerReference?: string | null;
                     billingAddress?: {
                         line1: string;
                         line2?: string | null;
@@ -3018,6 +4263,10 @@ export interface operations {
                             value: number;
                         }) | null;
                         taxRate?: number | null;
+                        taxCategory?: ("S" | "Z" | "E" | "AE" | "K" | "G" | "O") | null;
+                        taxExemptionReason?: string | null;
+                        taxExemptionReasonCode?: string | null;
+                        unitCode?: string | null;
                     }[];
                     comments?: string | null;
                     billing?: {
@@ -3035,6 +4284,7 @@ export interface operations {
                     metadata?: {
                         [key: string]: string;
                     };
+                    remindersPaused?: boolean;
                 };
             };
         };
@@ -3560,6 +4810,271 @@ export interface operations {
             };
         };
     };
+    postInvoicesByIdInsertSnippet: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    snippetId: string;
+                };
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invoice"];
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs invoices:write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed in the current status */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Valid JSON that breaks a rule; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    postInvoicesByIdRemind: {
+        parameters: {
+            query?: never;
+            header?: {
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs invoices:write */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed in the current status */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Valid JSON that breaks a rule; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getInvoicesByIdReminders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs invoices:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed in the current status */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Valid JSON that breaks a rule; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
     getInvoicesByIdPdf: {
         parameters: {
             query?: never;
@@ -3743,7 +5258,13 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody: {
+            content: {
+                "application/json": {
+                    labels?: string[];
+                };
+            };
+        };
         responses: {
             /** @description OK */
             200: {
@@ -4551,6 +6072,180 @@ export interface operations {
             };
             /** @description Needs invoices:read */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Valid JSON that breaks a rule; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getInvoicesByIdEInvoice: {
+        parameters: {
+            query?: {
+                syntax?: "ubl" | "cii";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/xml": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs invoices:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed in the current status */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is stale */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Valid JSON that breaks a rule; `errors` names each field */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    getCreditNotesByIdEInvoice: {
+        parameters: {
+            query?: {
+                syntax?: "ubl" | "cii";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/xml": string;
+                };
+            };
+            /** @description Malformed request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description No or bad token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Needs invoices:read */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not found in this account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not allowed in the current status */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description If-Match is stale */
+            412: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -5437,6 +7132,10 @@ export interface operations {
                                 value: number;
                             }) | null;
                             taxRate?: number | null;
+                            taxCategory?: ("S" | "Z" | "E" | "AE" | "K" | "G" | "O") | null;
+                            taxExemptionReason?: string | null;
+                            taxExemptionReasonCode?: string | null;
+                            unitCode?: string | null;
                         }[];
                         /** @enum {string} */
                         paymentTerms?: "dueOnReceipt" | "net15" | "net30" | "net45" | "net60" | "net90" | "custom";
@@ -5722,6 +7421,10 @@ export interface operations {
                                 value: number;
                             }) | null;
                             taxRate?: number | null;
+                            taxCategory?: ("S" | "Z" | "E" | "AE" | "K" | "G" | "O") | null;
+                            taxExemptionReason?: string | null;
+                            taxExemptionReasonCode?: string | null;
+                            unitCode?: string | null;
                         }[];
                         /** @enum {string} */
                         paymentTerms?: "dueOnReceipt" | "net15" | "net30" | "net45" | "net60" | "net90" | "custom";
@@ -6838,6 +8541,15 @@ export interface operations {
                     metadata?: {
                         [key: string]: string;
                     };
+                    vatId?: string | null;
+                    legalRegistrationId?: {
+                        id: string;
+                        scheme?: string | null;
+                    } | null;
+                    electronicAddress?: {
+                        scheme: string;
+                        id: string;
+                    } | null;
                 };
             };
         };
@@ -7086,6 +8798,15 @@ export interface operations {
                     metadata?: {
                         [key: string]: string;
                     };
+                    vatId?: string | null;
+                    legalRegistrationId?: {
+                        id: string;
+                        scheme?: string | null;
+                    } | null;
+                    electronicAddress?: {
+                        scheme: string;
+                        id: string;
+                    } | null;
                 };
             };
         };
@@ -7344,6 +9065,10 @@ export interface operations {
                             value: number;
                         }) | null;
                         taxRate?: number | null;
+                        taxCategory?: ("S" | "Z" | "E" | "AE" | "K" | "G" | "O") | null;
+                        taxExemptionReason?: string | null;
+                        taxExemptionReasonCode?: string | null;
+                        unitCode?: string | null;
                     }[];
                     owner?: string;
                     metadata?: {
@@ -7605,6 +9330,10 @@ export interface operations {
                             value: number;
                         }) | null;
                         taxRate?: number | null;
+                        taxCategory?: ("S" | "Z" | "E" | "AE" | "K" | "G" | "O") | null;
+                        taxExemptionReason?: string | null;
+                        taxExemptionReasonCode?: string | null;
+                        unitCode?: string | null;
                     }[];
                     owner?: string;
                     metadata?: {
@@ -7871,6 +9600,10 @@ export interface operations {
                             value: number;
                         }) | null;
                         taxRate?: number | null;
+                        taxCategory?: ("S" | "Z" | "E" | "AE" | "K" | "G" | "O") | null;
+                        taxExemptionReason?: string | null;
+                        taxExemptionReasonCode?: string | null;
+                        unitCode?: string | null;
                     }[];
                     comments?: string | null;
                     expiresOn?: string | null;
@@ -8145,6 +9878,10 @@ export interface operations {
                             value: number;
                         }) | null;
                         taxRate?: number | null;
+                        taxCategory?: ("S" | "Z" | "E" | "AE" | "K" | "G" | "O") | null;
+                        taxExemptionReason?: string | null;
+                        taxExemptionReasonCode?: string | null;
+                        unitCode?: string | null;
                     }[];
                     comments?: string | null;
                     expiresOn?: string | null;

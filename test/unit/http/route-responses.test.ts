@@ -45,7 +45,7 @@ const NOT_JSON = (key: string, status: number) =>
   ['GET /openapi.json', 'GET /invoices/{id}/preview', 'GET /i/{slug}', 'GET /i/{slug}/pdf'].includes(key);
 
 describe('response schemas per route', () => {
-  const missing = ROUTES.filter((r) => !r.response && !NOT_JSON(routeKey(r), r.status)).map(routeKey);
+  const missing = ROUTES.filter((r) => !r.response && !r.produces && !NOT_JSON(routeKey(r), r.status)).map(routeKey);
 
   test('every JSON route has a response schema, except the ones listed as still missing', () => {
     expect(missing.filter((k) => !STILL_WITHOUT_RESPONSE_SCHEMA.includes(k))).toEqual([]);

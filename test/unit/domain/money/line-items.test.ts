@@ -121,7 +121,7 @@ describe('lineMoney and sumTotals', () => {
   });
 });
 
-describe('rounding: half away from zero, once per line figure', () => {
+describe('rounding: half away from zero, once per line net and once per VAT group', () => {
   test.each([
     // [what, line, expected]
     [
@@ -138,9 +138,9 @@ describe('rounding: half away from zero, once per line figure', () => {
     ['5 × 0.5 = 2.5 → 3 (not to even)', { unitPrice: 5, quantity: 0.5 }, { gross: 3, discount: 0, amount: 3, tax: 0 }],
     ['0.4999 of a unit rounds down', { unitPrice: 1, quantity: 0.4999 }, { gross: 0, discount: 0, amount: 0, tax: 0 }],
     [
-      '10% of 25 is 2.5 → 3',
+      '10% off 25: the net 22.5 rounds once → 23, and the discount is what lies between (2)',
       { unitPrice: 25, quantity: 1, discount: { type: 'percent', value: 10 } },
-      { gross: 25, discount: 3, amount: 22, tax: 0 },
+      { gross: 25, discount: 2, amount: 23, tax: 0 },
     ],
     [
       '10% tax on 25 is 2.5 → 3',
