@@ -19,6 +19,10 @@ export const PUBLIC_ROUTE_REASONS: Record<string, string> = {
     "The hosted invoice page is for buyers, who have no account or token: the invoice's slug (128 random bits unless the account sets its own) is the capability, as with a hosted invoice link. Its function may only read the table and presign PDFs.",
   'GET /i/{slug}/pdf':
     'Redirects a buyer to a fresh presigned link (at most 15 minutes) to the PDF of the invoice the slug names: the same buyer access as GET /i/{slug}, through the same read-only function.',
+  'POST /i/{slug}/checkout':
+    "The buyer page's Pay button (a plain form post, no token): the slug is the capability, as for GET /i/{slug}. It opens a checkout at the processor for what the invoice says is due; only a payment the processor then signs for moves the invoice.",
+  'POST /webhooks/stripe':
+    "The payment processor's events. Stripe cannot carry our JWT: each request is verified by its Stripe-Signature (HMAC-SHA256 over the raw body with the endpoint's secret, at most 5 minutes old) before anything is read, and an unverified one is 400.",
 };
 
 const acknowledge = (resource: IConstruct, id: string, reason: string) =>

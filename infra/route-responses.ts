@@ -31,6 +31,11 @@ export const ROUTE_RESPONSES: Record<string, ResponseSpec> = {
   'GET /invoices/{id}/credit-notes': RESPONSES.creditNoteList,
   'GET /credit-notes/{id}': RESPONSES.creditNote,
   'GET /credit-notes/{id}/pdf': RESPONSES.signedLink,
+  'GET /settings/payments': RESPONSES.paymentSettings,
+  'PUT /settings/payments': RESPONSES.paymentSettings,
+  'POST /webhooks/stripe': RESPONSES.webhookReceipt,
+  'POST /payments/{id}/refund': RESPONSES.paymentCreated,
+  'POST /payments/{id}/void': RESPONSES.paymentCreated,
 
   'POST /invoices/search': RESPONSES.searchPage,
   'POST /invoices/exports': RESPONSES.export,

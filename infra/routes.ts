@@ -17,7 +17,9 @@ import { apiKeyInput } from '../domain/auth/api-keys.js';
 import { associationInput, associationLabelInput } from '../domain/labels/association-label.js';
 import { insertSnippetInput, snippetInput, snippetPatch } from '../domain/snippets/snippet.js';
 import { creditNoteInput } from '../domain/credit-notes/credit-note.js';
-import { paymentInput } from '../domain/payments/payment.js';
+import { paymentInput, refundInput } from '../domain/payments/payment.js';
+import { paymentSettingsInput } from '../domain/payments/payment-settings.js';
+import { checkoutInput } from '../domain/payments/checkout-input.js';
 import { searchInput } from '../domain/search/search-input.js';
 import { viewInput } from '../domain/search/views.js';
 import { exportInput } from '../domain/exports/invoice-exports.js';
@@ -30,7 +32,7 @@ import { webhookEndpointCreateInput, webhookEndpointPatchInput } from '../domain
  * handlers check the permission named here; the OpenAPI document is generated from it.
  */
 export type ApiFunction =
-  'invoices' | 'settings' | 'contacts' | 'companies' | 'crm' | 'docs' | 'buyer' | 'index' | 'webhooks';
+  'invoices' | 'settings' | 'contacts' | 'companies' | 'crm' | 'docs' | 'buyer' | 'index' | 'payments' | 'webhooks';
 
 export type RouteDef = {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -43,7 +45,12 @@ export type RouteDef = {
   summary: string;
   body?: z.ZodType;
   /** The status of success. */
-  status: 200 | 201 | 204;
+  status: 200 | 201 | 204 | 303;
+  /**
+   * How the body is read: JSON (the default); `form`: a browser's form post or JSON; `raw`: left
+   * as it arrived, for a handler that verifies a signature over its exact bytes.
+   */
+  input?: 'json' | 'form' | 'raw';
   /** The JSON answered with that status (functions/http/response-schemas.ts); none for 204s, HTML and redirects. */
   response?: ResponseSpec;
   /** The media type of the success body when it is not JSON (e-invoices are XML). */
@@ -397,6 +404,49 @@ const ROUTE_TABLE: RouteDef[] = [
   r('GET', '/i/{slug}', 'buyer', null, 'The hosted invoice page for buyers'),
   r('GET', '/i/{slug}/pdf', 'buyer', null, 'Redirect (302) to a fresh signed link to the PDF'),
 
+  r('GET', '/settings/payments', 'payments', 'invoices:read', "The account's payment processor connection"),
+  r(
+    'PUT',
+    '/settings/payments',
+    'payments',
+    'settings:write',
+    'Connect a payment processor (its connected account) or disconnect it (`processor: null`)',
+    200,
+    paymentSettingsInput,
+  ),
+  {
+    ...r(
+      'POST',
+      '/i/{slug}/checkout',
+      'payments',
+      null,
+      "303 to the processor's hosted checkout for the balance due (or `amount`, where partial payments are allowed)",
+      303,
+      checkoutInput,
+    ),
+    input: 'form',
+  },
+  {
+    ...r(
+      'POST',
+      '/webhooks/stripe',
+      'payments',
+      null,
+      "The payment processor's events, verified by the Stripe-Signature header",
+    ),
+    input: 'raw',
+  },
+  r(
+    'POST',
+    '/payments/{id}/refund',
+    'payments',
+    'invoices:write',
+    'Refund a payment (an online one through the processor); all that is left when `amount` is left out',
+    200,
+    refundInput,
+  ),
+  r('POST', '/payments/{id}/void', 'payments', 'invoices:write', 'Void a recorded payment entered by mistake'),
+
   r('POST', '/contacts', 'contacts', 'crm:write', 'Create a contact', 201, contactInput),
   r('GET', '/contacts', 'contacts', 'crm:read', 'List contacts, newest first'),
   r('GET', '/contacts/{id}', 'contacts', 'crm:read', 'Read a contact'),
@@ -525,6 +575,7 @@ export const FUNCTION_ENTRY: Record<ApiFunction, string> = {
   docs: 'functions/http/openapi.handler.ts',
   buyer: 'functions/http/buyer.handler.ts',
   index: 'functions/http/invoice-index.handler.ts',
+  payments: 'functions/http/payments.handler.ts',
   webhooks: 'functions/http/webhooks.handler.ts',
 };
 

@@ -9,6 +9,8 @@ export const SYSTEM = {
   overdueJob: { type: 'system', id: 'overdue-job' },
   documentRenderer: { type: 'system', id: 'document-renderer' },
   recurringJob: { type: 'system', id: 'recurring-job' },
+  /** A verified event of the payment processor (domain/payments/online-payments.ts). */
+  paymentProcessor: { type: 'system', id: 'payment-processor' },
   reminderJob: { type: 'system', id: 'reminder-job' },
 } as const satisfies Record<string, AuditActor>;
 
@@ -28,6 +30,8 @@ export type HistoryAction =
   | 'finalized'
   | 'sent'
   | 'paymentRecorded'
+  | 'paymentRefunded'
+  | 'paymentVoided'
   | 'paid'
   | 'creditNoteIssued'
   | 'voided'

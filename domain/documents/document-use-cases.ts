@@ -14,7 +14,7 @@ import type {
 } from '../ports.js';
 import { ledgerAt } from '../stream/ledger-side-effects.js';
 import { slug as slugSchema } from '../shared/schemas.js';
-import { renderInvoiceHtml, type DocumentMode } from './invoice-template.js';
+import { renderInvoiceHtml, type DocumentMode, type InvoiceView } from './invoice-template.js';
 
 export type DocumentDeps = {
   invoices: InvoiceStore;
@@ -54,13 +54,15 @@ async function html(
   deps: Pick<DocumentDeps, 'contacts' | 'companies' | 'ledger' | 'settings'>,
   invoice: Invoice,
   mode: DocumentMode,
+  online?: () => Promise<Pick<InvoiceView, 'pay' | 'notice'>>,
 ): Promise<string> {
   // A draft has nothing recorded against it; an issued invoice shows what its version knew of.
   const ledger = deps.ledger && invoice.status !== 'draft' ? await ledgerAt(deps.ledger, invoice) : {};
   // An issued invoice shows the seller it was issued by; a draft (or one issued before the seller
   // profile existed) the account's profile as it stands.
   const seller = invoice.seller ?? (await deps.settings.get(invoice.accountId))?.seller ?? null;
-  return renderInvoiceHtml({ invoice, ...(await parties(deps, invoice)), ...ledger, mode, seller });
+  const extra = online ? await online() : {};
+  return renderInvoiceHtml({ invoice, ...(await parties(deps, invoice)), ...ledger, ...extra, mode, seller });
 }
 
 /** The newest PDF's signed link; a draft has none (it has a preview), and a new PDF may still be rendering. */
@@ -106,7 +108,10 @@ const NOT_HERE = () => new DomainError('not_found', 'There is no invoice at this
  * the fallback for any other host, under no domain. Drafts are not published: they are as absent
  * as an unknown slug, with the same answer, so a slug's existence leaks nothing.
  */
-async function buyerInvoice(deps: Pick<DocumentDeps, 'invoices' | 'settings'>, req: BuyerRequest): Promise<Invoice> {
+export async function buyerInvoice(
+  deps: { invoices: Pick<InvoiceStore, 'getBySlug'>; settings: Pick<SettingsStore, 'get'> },
+  req: BuyerRequest,
+): Promise<Invoice> {
   if (!slugSchema.safeParse(req.slug).success) throw NOT_HERE();
   const host = req.host?.trim().toLowerCase();
   let invoice: Invoice | null = null;
@@ -120,12 +125,45 @@ async function buyerInvoice(deps: Pick<DocumentDeps, 'invoices' | 'settings'>, r
   return invoice;
 }
 
-/** `GET /i/{slug}`: the hosted invoice page. */
+/**
+ * Whether the account takes online payments for this invoice now (a processor is connected):
+ * asked only for an open invoice with something due and a method to pay it with.
+ */
+export type OnlinePayability = { payable(invoice: Invoice): Promise<boolean> };
+
+/**
+ * `GET /i/{slug}`: the hosted invoice page. With `online`, an open invoice with a balance due offers
+ * Pay; while an online payment is on its way (an ACH debit pending, or the buyer just back from a
+ * checkout that has not landed yet) the page says it is being processed instead.
+ */
 export async function buyerInvoicePage(
-  deps: Pick<DocumentDeps, 'invoices' | 'settings' | 'contacts' | 'companies' | 'ledger'>,
-  req: BuyerRequest,
+  deps: Pick<DocumentDeps, 'invoices' | 'settings' | 'contacts' | 'companies' | 'ledger'> & {
+    online?: OnlinePayability;
+  },
+  req: BuyerRequest & { checkout?: string | undefined },
 ): Promise<string> {
-  return html(deps, await buyerInvoice(deps, req), 'page');
+  const invoice = await buyerInvoice(deps, req);
+  const online = deps.online;
+  if (!online) return html(deps, invoice, 'page');
+  return html(deps, invoice, 'page', async () => {
+    const open = invoice.status === 'open';
+    const payments = open && deps.ledger ? await deps.ledger.payments(invoice.accountId, invoice.id) : [];
+    const pending = payments.some((p) => p.online?.state === 'pending');
+    const notice = !open
+      ? null
+      : pending || req.checkout === 'success'
+        ? 'processing'
+        : req.checkout === 'cancelled'
+          ? 'cancelled'
+          : null;
+    const canPay =
+      open &&
+      !pending &&
+      invoice.totals.balanceDue > 0 &&
+      invoice.billing.paymentMethods.length > 0 &&
+      (await online.payable(invoice));
+    return { notice, pay: canPay ? { amount: invoice.totals.balanceDue } : null };
+  });
 }
 
 /** `GET /i/{slug}/pdf`: a fresh signed link for the buyer's redirect. */

@@ -27,6 +27,10 @@ export type InvoiceView = {
   /** What was recorded against the invoice (none on a draft); shown below the totals. */
   payments?: Payment[] | undefined;
   creditNotes?: CreditNote[] | undefined;
+  /** The buyer page's Pay button: present only where the invoice can be paid online now. */
+  pay?: { amount: number } | null;
+  /** Said on the buyer page after a checkout: the payment is on its way, or the buyer turned back. */
+  notice?: 'processing' | 'cancelled' | null;
   /** Who issues it: the profile fixed at finalization, or (drafts) the account's current one. */
   seller?: SellerProfile | null | undefined;
 };
@@ -85,18 +89,34 @@ section.comments, section.payment, section.ledger { margin-top: 22px; break-insi
 .mark { position: fixed; top: 38%; left: 0; right: 0; text-align: center; font-size: 88pt; font-weight: 700; letter-spacing: .08em; color: rgba(164, 14, 38, .16); transform: rotate(-24deg); pointer-events: none; z-index: 10; }
 .mark.draft { color: rgba(87, 96, 106, .16); }
 .mark.paid { color: rgba(17, 99, 41, .16); }
-@media (max-width: 600px) { header, .parties { flex-direction: column; } .mark { font-size: 48pt; } }
+.notice.processing { background: #ddf4ff; color: #0a3069; }
+.notice.cancelled { background: #eaeef2; color: #1f2328; }
+form.pay { margin: 0 0 18px; display: flex; flex-wrap: wrap; align-items: center; gap: 8px 14px; }
+.pay-button { font: inherit; font-size: 12pt; font-weight: 700; padding: 10px 18px; border: 0; border-radius: 6px; background: #1a7f37; color: #fff; cursor: pointer; }
+.pay-button:focus-visible { outline: 3px solid #0969da; outline-offset: 2px; }
+.pay-methods { margin: 0; color: #57606a; }
+@media (max-width: 600px) {
+  header, .parties { flex-direction: column; }
+  .mark { font-size: 48pt; }
+  main { padding: 20px 14px; }
+  dl.facts dd { text-align: left; }
+  .pay-button { width: 100%; }
+  /* On a phone each line is a small card: its name, then one labelled row per figure. */
+  table.items thead { display: none; }
+  table.items, table.items tbody, table.items tr, table.items td { display: block; width: 100%; }
+  table.items tr { border-bottom: 1px solid #d0d7de; padding: 6px 0; }
+  table.items td { border: 0; padding: 2px 0; }
+  table.items td.num { display: flex; justify-content: space-between; gap: 12px; white-space: normal; }
+  table.items td.num::before { content: attr(data-label); color: #57606a; }
+  table.items td.num.empty { display: none; }
+  table.totals { width: 100%; min-width: 0; }
+}
 `;
 
 const STYLE_HASH = `sha256-${createHash('sha256').update(CSS, 'utf8').digest('base64')}`;
 
-const POLICY = [
-  "default-src 'none'",
-  `style-src '${STYLE_HASH}'`,
-  'img-src data:',
-  "base-uri 'none'",
-  "form-action 'none'",
-];
+const BASE_POLICY = ["default-src 'none'", `style-src '${STYLE_HASH}'`, 'img-src data:', "base-uri 'none'"];
+const POLICY = [...BASE_POLICY, "form-action 'none'"];
 
 /**
  * The Content-Security-Policy to send with the page and the preview: nothing loads or runs but
@@ -105,10 +125,27 @@ const POLICY = [
 export const INVOICE_CSP = [...POLICY, "frame-ancestors 'none'"].join('; ');
 
 /**
+ * The buyer page's policy where it offers Pay: the same, except that its one form may post to
+ * the page's own origin and follow the redirect to the processor's hosted checkout (browsers
+ * check form-action on the redirect too). Still no script of ours, or anyone's.
+ */
+/** Whether a rendered page carries the Pay form (so its response may take payablePageCsp). */
+export const offersPay = (html: string): boolean => html.includes('<form class="pay"');
+
+export const payablePageCsp = (checkoutOrigin: string): string =>
+  [...BASE_POLICY, `form-action 'self' ${checkoutOrigin}`, "frame-ancestors 'none'"].join('; ');
+
+/**
  * The same policy inside the document, so it also holds where no header is sent (the PDF render).
  * frame-ancestors is left out: browsers ignore it in a <meta> policy.
  */
 const META_CSP = POLICY.join('; ');
+
+/**
+ * The buyer page's own: its header policy names where its form may post (payablePageCsp), which
+ * the template cannot know, and a second, stricter policy in the document would block that post.
+ */
+const PAGE_META_CSP = BASE_POLICY.join('; ');
 
 /** The invoice as an HTML document, in its language (labels) and locale (dates, numbers, money, addresses). */
 export function renderInvoiceHtml(view: InvoiceView): string {
@@ -124,7 +161,7 @@ export function renderInvoiceHtml(view: InvoiceView): string {
 <html lang="${esc(invoice.language)}">
 <head>
 <meta charset="utf-8">
-<meta http-equiv="Content-Security-Policy" content="${esc(META_CSP)}">
+<meta http-equiv="Content-Security-Policy" content="${esc(mode === 'page' ? PAGE_META_CSP : META_CSP)}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex, nofollow">
 <meta name="referrer" content="no-referrer">
@@ -144,6 +181,9 @@ ${mode === 'page' && invoice.status !== 'draft' ? `<a class="download" href="${e
 </header>
 ${invoice.status === 'voided' ? `<p class="notice voided">${esc(t.voidNotice)}</p>` : ''}
 ${invoice.status === 'paid' ? `<p class="notice paid">${esc(t.paidNotice)}</p>` : ''}
+${mode === 'page' && view.notice === 'processing' ? `<p class="notice processing" role="status">${esc(t.paymentProcessing)}</p>` : ''}
+${mode === 'page' && view.notice === 'cancelled' ? `<p class="notice cancelled" role="status">${esc(t.checkoutCancelled)}</p>` : ''}
+${mode === 'page' && view.pay ? payForm(invoice, view.pay.amount, t, f) : ''}
 <div class="parties">
 ${fromBlock(view.seller ?? invoice.seller ?? null, invoice, t)}
 ${billTo(view, t)}
@@ -159,6 +199,15 @@ ${payable && invoice.billing.paymentMethods.length ? `<section class="payment"><
 </body>
 </html>
 `;
+}
+
+/** A plain form post to `/i/{slug}/checkout` (relative to the page), answered by a redirect to the hosted checkout. */
+function payForm(invoice: Invoice, amount: number, t: Catalog, f: LocaleFormat): string {
+  const methods = invoice.billing.paymentMethods.map((m) => t.paymentMethod[m]).join(' · ');
+  return `<form class="pay" method="post" action="${esc(encodeURIComponent(invoice.slug))}/checkout">
+<button type="submit" class="pay-button">${fill(esc(t.pay), { amount: esc(f.money(amount)) })}</button>
+<p class="pay-methods">${esc(methods || t.payWith)}</p>
+</form>`;
 }
 
 /** The seller (VAT directive art. 226: name, address, VAT number), with its registration and contact. */
@@ -226,15 +275,19 @@ function discountText(line: LineItem, t: Catalog, f: LocaleFormat): string {
   return fill(esc(t.perUnit), { amount: esc(f.money(line.discount.value)) });
 }
 
+/** A figure of a line; its label rides along for narrow screens, where the header row is hidden. */
+const cell = (label: string, html: string) =>
+  `<td class="num${html ? '' : ' empty'}" data-label="${esc(label)}">${html}</td>`;
+
 function lineItems(lines: LineItem[], t: Catalog, f: LocaleFormat): string {
   const rows = lines.map(
     (l) => `<tr>
 <td><div class="item-name">${esc(l.name)}</div>${l.description ? `<div class="item-description">${esc(l.description)}</div>` : ''}</td>
-<td class="num">${esc(f.quantity(l.quantity))}</td>
-<td class="num">${esc(f.money(l.unitPrice))}</td>
-<td class="num">${discountText(l, t, f)}</td>
-<td class="num">${l.taxRate ? esc(f.percent(l.taxRate)) : ''}</td>
-<td class="num">${esc(f.money(l.amount))}</td>
+${cell(t.quantity, esc(f.quantity(l.quantity)))}
+${cell(t.unitPrice, esc(f.money(l.unitPrice)))}
+${cell(t.discount, discountText(l, t, f))}
+${cell(t.tax, l.taxRate ? esc(f.percent(l.taxRate)) : '')}
+${cell(t.amount, esc(f.money(l.amount)))}
 </tr>`,
   );
   return `<table class="items">

@@ -1,7 +1,7 @@
 import type { CreditNote } from '../credit-notes/credit-note.js';
 import type { Invoice } from '../invoices/invoice.js';
 import { credited } from '../money/settlement.js';
-import type { Payment } from '../payments/payment.js';
+import { countedAmount, type Payment } from '../payments/payment.js';
 import { escapeHtml as esc } from './html.js';
 import type { Catalog } from './i18n/catalogs.js';
 import type { LocaleFormat } from './locale-format.js';
@@ -24,10 +24,12 @@ export function ledgerSections(
   f: LocaleFormat,
 ): string {
   const parts: string[] = [];
-  if (view.payments?.length) {
-    const rows = view.payments.map(
+  // What counts toward the invoice now: not a pending or failed debit, a voided entry or what was refunded.
+  const payments = (view.payments ?? []).filter((p) => countedAmount(p) > 0);
+  if (payments.length) {
+    const rows = payments.map(
       (p) =>
-        `<tr><td>${esc(f.date(day(p.paidAt)))}</td><td>${esc(t.recordedMethod[p.method])}</td><td>${esc(p.reference ?? '')}</td><td class="num">${esc(f.money(p.amount))}</td></tr>`,
+        `<tr><td>${esc(f.date(day(p.paidAt)))}</td><td>${esc(t.recordedMethod[p.method])}</td><td>${esc(p.reference ?? '')}</td><td class="num">${esc(f.money(countedAmount(p)))}</td></tr>`,
     );
     parts.push(`<section class="ledger payments"><h2>${esc(t.payments)}</h2><table class="items">
 <thead><tr><th>${esc(t.paymentDate)}</th><th>${esc(t.paymentMethodColumn)}</th><th>${esc(t.reference)}</th><th class="num">${esc(t.amount)}</th></tr></thead>

@@ -17,6 +17,11 @@ export const EVENT_TYPES = [
   // From a recurring schedule's own stream records (domain/stream/recurring-side-effects.ts).
   'recurringInvoice.issued',
   'recurringInvoice.failed',
+  // From an online payment's own stream records (domain/stream/online-payment-side-effects.ts).
+  'payment.succeeded',
+  'payment.failed',
+  'payment.refunded',
+  'payment.disputed',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

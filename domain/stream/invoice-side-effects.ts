@@ -58,6 +58,8 @@ export type SideEffectDeps = {
   companies: CompanyStore;
   /** Payments and credit notes, printed on the invoice; and the credit notes' own documents (ledger-side-effects.ts). */
   ledger?: LedgerSideEffectDeps;
+  /** Closes the processor's open checkouts of an invoice that takes no more payments (voided or paid). */
+  checkouts?: { expireOpen(accountId: string, invoiceId: string): Promise<number> };
   /** Where a paid invoice's receipt goes out (to its contacts with an address, in its language). */
   receipts?: { mailer: Mailer; publicBaseUrl: string };
   /** Where the e-invoice of an issued invoice is recorded (absent: none is stored). */

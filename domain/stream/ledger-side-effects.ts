@@ -59,7 +59,7 @@ export type LedgerSideEffectDeps = {
 };
 
 /** Publishes each event not yet marked as published, then marks it: a crash in between repeats, never loses. */
-async function publishOnce(
+export async function publishOnce(
   deps: Pick<SideEffectDeps, 'events' | 'published'>,
   events: InvoiceEvent[],
 ): Promise<InvoiceEvent[]> {

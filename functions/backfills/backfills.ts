@@ -1,5 +1,6 @@
 import type { Backfill } from './backfill-runner.js';
 import { reminderIndexBackfill } from './reminder-index.backfill.js';
+import { paymentRefsBackfill } from './payment-refs.backfill.js';
 
 /**
  * Every backfill the service has, by name, in the order they should run. Stored data outlives
@@ -7,7 +8,7 @@ import { reminderIndexBackfill } from './reminder-index.backfill.js';
  * (`npm run backfill` locally, the Backfill function in AWS), and a test running it over items
  * written the old way.
  */
-export const BACKFILLS: readonly Backfill[] = [reminderIndexBackfill];
+export const BACKFILLS: readonly Backfill[] = [reminderIndexBackfill, paymentRefsBackfill];
 
 export function backfillNamed(name: string): Backfill | undefined {
   return BACKFILLS.find((b) => b.name === name);

@@ -27,6 +27,16 @@ const schema = z.object({
   MAIL_FROM: z.string().min(3).default('invoices@example.com'),
   /** Set only locally: each email is written to this folder as an RFC 5322 .eml file instead of SES. */
   OUTBOX_DIR: z.string().min(1).optional(),
+  /** Stripe's secret key; set only locally (the emulator's test key). In AWS it comes from STRIPE_SECRET_ARN. */
+  STRIPE_SECRET_KEY: z.string().min(1).optional(),
+  /** The webhook endpoint's signing secret; set only locally. In AWS it comes from STRIPE_SECRET_ARN. */
+  STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** Set only locally: the processor emulator's URL (the SDK's host, port and protocol). */
+  STRIPE_API_BASE: z.url().optional(),
+  /** In AWS: the Secrets Manager secret holding `{ secretKey, webhookSecret }`, read once per cold start. */
+  STRIPE_SECRET_ARN: z.string().min(1).optional(),
+  /** Locally every account starts connected to a test account of the emulator unless this is 0. */
+  PAYMENTS_AUTOCONNECT: z.enum(['0', '1']).optional(),
   /** `ik_live_` keys in AWS, `ik_test_` locally: a key of one is refused by the other. */
   API_KEY_MODE: z.enum(['live', 'test']).default('live'),
   /** Set only locally: the secret of the API keys' keyed hash. In AWS it is read from Secrets Manager. */

@@ -75,6 +75,26 @@ export const keys = {
     pk: `${acc(accountId)}#CREDITNOTE#${id}`,
     sk: 'CREDITNOTE',
   }),
+  /** `POST /payments/{id}/…` has no invoice id: this item points from the payment's id to its invoice. */
+  paymentRef: (accountId: string, id: string): Key => ({ pk: `${acc(accountId)}#PAYMENT#${id}`, sk: 'PAYMENT' }),
+  /**
+   * One per processor payment intent, written with its payment: a second payment for the same
+   * intent cannot be written, and a refund or dispute (which name only the intent) finds it.
+   * Global, as the processor's ids are.
+   */
+  paymentIntent: (paymentIntentId: string): Key => ({ pk: `PI#${paymentIntentId}`, sk: 'PI' }),
+  /** Beside its invoice: the mark that a processor event took effect, written in that effect's transaction. */
+  processorEvent: (accountId: string, invoiceId: string, eventId: string): Key => ({
+    pk: `${acc(accountId)}#INV#${invoiceId}`,
+    sk: `PEVT#${eventId}`,
+  }),
+  /** Beside its invoice: a hosted checkout opened for it (voiding the invoice closes those still open). */
+  checkout: (accountId: string, invoiceId: string, sessionId: string): Key => ({
+    pk: `${acc(accountId)}#INV#${invoiceId}`,
+    sk: `${CHECKOUT_SK}${sessionId}`,
+  }),
+  /** The account's payment processor connection (`/settings/payments`). */
+  paymentSettings: (accountId: string): Key => ({ pk: acc(accountId), sk: 'SETTINGS#PAYMENTS' }),
   /** Credit notes number apart from invoices: their own counter per prefix and their own guards. */
   creditNoteCounter: (accountId: string, prefix: string): Key => ({
     pk: acc(accountId),
@@ -147,6 +167,7 @@ export function metadataPartition(accountId: string, key: string, value: string)
 }
 
 export const HISTORY_SK = 'HIST#';
+export const CHECKOUT_SK = 'CHK#';
 export const REMINDER_SK = 'REM#';
 export const CHAIN_SK = 'SEQ#';
 

@@ -46,10 +46,24 @@ export class DynamoLedgerStore implements LedgerStore {
           },
         },
         historyPut(this.tableName, historyEntry(change, previous, next), next.version),
+        {
+          Put: {
+            TableName: this.tableName,
+            Item: {
+              ...keys.paymentRef(payment.accountId, payment.id),
+              entity: 'paymentRef',
+              accountId: payment.accountId,
+              invoiceId: payment.invoiceId,
+              paymentId: payment.id,
+            },
+            ConditionExpression: 'attribute_not_exists(pk)',
+          },
+        },
       ],
       ownFailure: (reasons) => {
         if (reasons[0] === 'ConditionalCheckFailed') return new VersionConflict();
-        if (reasons[1] === 'ConditionalCheckFailed') return new Error(`payment ${payment.id} already exists`);
+        if (reasons[1] === 'ConditionalCheckFailed' || reasons[3] === 'ConditionalCheckFailed')
+          return new Error(`payment ${payment.id} already exists`);
         return undefined;
       },
       busy: 'Too many payments are being recorded on this invoice at once; retry shortly',

@@ -1,4 +1,12 @@
-import { buyerInvoicePage, buyerPdfLink, type BuyerRequest } from '../../domain/documents/document-use-cases.js';
+import {
+  buyerInvoicePage,
+  buyerPdfLink,
+  type BuyerRequest,
+  type OnlinePayability,
+} from '../../domain/documents/document-use-cases.js';
+import { offersPay, payablePageCsp } from '../../domain/documents/invoice-template.js';
+import { getPaymentSettings, isConnected } from '../../domain/payments/payment-settings.js';
+import { checkoutOrigin, payments } from '../payments-wiring.js';
 import { app } from '../wiring.js';
 import { invoiceHtml, redirectTo } from './document-responses.js';
 import { httpHandler } from './http-handler.js';
@@ -11,7 +19,19 @@ const serviceHost = new URL(config.PUBLIC_BASE_URL).host;
 
 const buyer = (req: ApiRequest): BuyerRequest => ({ slug: req.params.slug!, host: req.host, serviceHost });
 
+// Pay is offered where the account has a processor connected; the form posts here and is sent on to
+// the processor's hosted checkout, the one origin besides ours the page's form may reach.
+const online = payments();
+const payable: OnlinePayability = {
+  payable: async (invoice) => isConnected(await getPaymentSettings(online, invoice.accountId)),
+};
+const pageCsp = payablePageCsp(checkoutOrigin(config));
+
 export const handler = httpHandler({
-  'GET /i/{slug}': (req) => buyerInvoicePage(buyerDeps, buyer(req)).then(invoiceHtml),
+  'GET /i/{slug}': (req) =>
+    buyerInvoicePage({ ...buyerDeps, online: payable }, { ...buyer(req), checkout: req.query.checkout }).then((html) =>
+      // A page without the Pay form keeps the policy that lets its forms post nowhere.
+      offersPay(html) ? invoiceHtml(html, pageCsp) : invoiceHtml(html),
+    ),
   'GET /i/{slug}/pdf': (req) => buyerPdfLink(buyerDeps, buyer(req)).then(redirectTo),
 });

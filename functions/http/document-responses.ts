@@ -6,12 +6,12 @@ import type { ApiResult } from './http-types.js';
  * An invoice document as an HTML response: locked down by the template's CSP, never cached (the
  * status can change at any moment), not indexed, and sending no Referer to links in comments.
  */
-export function invoiceHtml(html: string): ApiResult {
+export function invoiceHtml(html: string, csp: string = INVOICE_CSP): ApiResult {
   return {
     status: 200,
     html,
     headers: {
-      'content-security-policy': INVOICE_CSP,
+      'content-security-policy': csp,
       'cache-control': 'no-store',
       'x-content-type-options': 'nosniff',
       'referrer-policy': 'no-referrer',

@@ -41,6 +41,19 @@ function toResponse(result: ApiResult): HttpResponse {
   };
 }
 
+const rawBody = (event: HttpEvent): string =>
+  !event.body ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+
+/** JSON by default; a browser's form post where the route takes one; nothing parsed for a raw route. */
+function readBody(route: RouteDef, event: HttpEvent): unknown {
+  if (route.input === 'raw') return undefined;
+  const type = (event.headers?.['content-type'] ?? '').toLowerCase();
+  if (route.input === 'form' && type.startsWith('application/x-www-form-urlencoded')) {
+    return Object.fromEntries(new URLSearchParams(rawBody(event)));
+  }
+  return parseJsonBody(event);
+}
+
 export type HandlerOptions = { idempotency?: () => IdempotencyRecords };
 
 /**
@@ -76,7 +89,9 @@ export function httpHandler(operations: Record<string, Operation>, options: Hand
       actor: actor!,
       params: (event.pathParameters ?? {}) as Record<string, string>,
       query: event.queryStringParameters ?? {},
-      body: parseJsonBody(event),
+      body: readBody(route, event),
+      rawBody: rawBody(event),
+      headers: event.headers ?? {},
       ifMatch: parseIfMatch(event),
       requestId,
       host: event.headers?.host ?? event.requestContext.domainName,

@@ -26,6 +26,10 @@ export type ApiRequest = {
   body: unknown;
   ifMatch: number | undefined;
   requestId: string;
+  /** The body as it arrived (a webhook's signature covers these exact bytes). */
+  rawBody: string;
+  /** Request headers, lower-cased names. */
+  headers: Record<string, string | undefined>;
   /** The Host the request was sent to (the buyer page tells connected domains apart by it). */
   host: string | undefined;
 };

@@ -7,7 +7,7 @@ import {
 } from '../../domain/credit-notes/credit-note-use-cases.js';
 import type { InvoiceDeps } from '../../domain/invoices/invoice-use-cases.js';
 import type { Invoice } from '../../domain/invoices/invoice.js';
-import { paymentInput, type Payment } from '../../domain/payments/payment.js';
+import { paymentInput, paymentStatus, type Payment } from '../../domain/payments/payment.js';
 import { listPayments, recordPayment } from '../../domain/payments/payment-use-cases.js';
 import type { DocumentStore } from '../../domain/ports.js';
 import { signedLink } from './document-responses.js';
@@ -16,8 +16,25 @@ import { validate } from './request.js';
 
 /** The contract's shapes: the tenant stays inside, as for invoices. */
 export function presentPayment(payment: Payment) {
-  const { accountId: _a, ...rest } = payment;
-  return { ...rest, metadata: payment.metadata ?? {} };
+  const { accountId: _a, online, version: _v, ...rest } = payment;
+  return {
+    ...rest,
+    metadata: payment.metadata ?? {},
+    source: payment.source ?? 'recorded',
+    status: paymentStatus(payment),
+    refundedAmount: online?.refundedAmount ?? payment.refundedAmount ?? 0,
+    ...(online
+      ? {
+          processor: {
+            name: online.processor.name,
+            checkoutSessionId: online.processor.checkoutSessionId,
+            paymentIntentId: online.processor.paymentIntentId,
+          },
+          /** The part that landed with nothing due and went back to the buyer on its own. */
+          autoRefundedAmount: online.autoRefund,
+        }
+      : {}),
+  };
 }
 
 export function presentCreditNote(creditNote: CreditNote) {

@@ -219,6 +219,27 @@ export const paymentResponse = z.strictObject({
   recordedAt: instant,
   recordedBy: z.string(),
   metadata: metadataResponse,
+  source: z.enum(['recorded', 'online']),
+  status: z.enum(['pending', 'succeeded', 'failed', 'refunded', 'partiallyRefunded', 'disputed', 'voided']),
+  refundedAmount: money,
+  voidedAt: instant.nullish(),
+  processor: z
+    .strictObject({ name: z.literal('stripe'), checkoutSessionId: z.string(), paymentIntentId: z.string() })
+    .optional(),
+  autoRefundedAmount: money.optional().describe('The part that landed with nothing due, refunded automatically'),
+});
+
+export const paymentSettingsResponse = z.strictObject({
+  processor: z.enum(['stripe']).nullable(),
+  connectedAccountId: z.string().nullable(),
+  status: z.enum(['connected', 'disconnected']),
+  version: z.int(),
+  updatedAt: instant.nullable(),
+});
+
+export const webhookReceiptResponse = z.strictObject({
+  received: z.literal(true),
+  outcome: z.enum(['applied', 'duplicate', 'ignored']),
 });
 
 export const creditNoteResponse = z.strictObject({
@@ -354,6 +375,8 @@ export const RESPONSES = {
   payment: { name: 'Payment', schema: paymentResponse },
   paymentCreated: { name: 'PaymentWithInvoice', schema: paymentCreatedResponse },
   paymentList: { name: 'PaymentList', schema: listOf(paymentResponse) },
+  paymentSettings: { name: 'PaymentSettings', schema: paymentSettingsResponse },
+  webhookReceipt: { name: 'WebhookReceipt', schema: webhookReceiptResponse },
   creditNote: { name: 'CreditNote', schema: creditNoteResponse },
   creditNoteCreated: { name: 'CreditNoteWithInvoice', schema: creditNoteCreatedResponse },
   creditNoteList: { name: 'CreditNoteList', schema: listOf(creditNoteResponse) },

@@ -8,6 +8,8 @@ import { EventBridgePublisher, FileEventPublisher } from '../events/event-publis
 import { ChromiumPdfRenderer } from '../pdf/chromium-renderer.js';
 import { countedRenderer } from '../pdf/counted-renderer.js';
 import { app } from '../wiring.js';
+import { payments } from '../payments-wiring.js';
+import { expireOpenCheckouts } from '../../domain/payments/online-payments.js';
 import { createStreamHandler } from './stream-handler.js';
 import { fanOut } from '../../domain/webhooks/webhook-use-cases.js';
 import { eventObjects } from '../webhooks/event-objects.js';
@@ -44,6 +46,8 @@ function sideEffectDeps(): SideEffectDeps {
     contacts: core.contacts,
     companies: core.companies,
     ledger: { store: core.ledger, invoices: core.invoices, creditNoteDocuments },
+    // Only an invoice with a checkout record ever reaches the processor (and its keys).
+    checkouts: { expireOpen: (accountId, invoiceId) => expireOpenCheckouts(payments(), accountId, invoiceId) },
     receipts: { mailer, publicBaseUrl: config.PUBLIC_BASE_URL },
     einvoices: new DynamoEinvoiceRecordStore(db, config.TABLE_NAME),
     facturx: { embed: embedFacturx },

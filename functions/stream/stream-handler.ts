@@ -17,6 +17,7 @@ import {
   reminderSideEffects,
 } from '../../domain/stream/ledger-side-effects.js';
 import type { Reminder } from '../../domain/reminders/reminder.js';
+import { onlinePaymentSideEffects } from '../../domain/stream/online-payment-side-effects.js';
 import type { RecurringInvoice } from '../../domain/recurring/recurring-invoice.js';
 import { recurringSideEffects } from '../../domain/stream/recurring-side-effects.js';
 import { scopedLog, type ScopedLog } from '../observability/logger.js';
@@ -96,6 +97,18 @@ async function handleRecord(
     !record.dynamodb?.OldImage && record.dynamodb?.NewImage
       ? unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>)
       : null;
+  // Online payments change after they are written (ACH settles, refunds, disputes): each change is read.
+  const changedPayment = record.dynamodb?.NewImage
+    ? unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>)
+    : null;
+  if (changedPayment?.entity === 'payment' && changedPayment.source === 'online') {
+    const old = record.dynamodb?.OldImage
+      ? fromItem<Payment>(unmarshall(record.dynamodb.OldImage as Record<string, AttributeValue>))
+      : null;
+    const result = await onlinePaymentSideEffects(deps, old, fromItem<Payment>(changedPayment));
+    detail('online payment side effects', { invoiceId: changedPayment.invoiceId, id: changedPayment.id }, result);
+    return result;
+  }
   if (inserted?.entity === 'reminder') {
     const result = await reminderSideEffects(deps, fromItem<Reminder>(inserted));
     detail('reminder side effects', { invoiceId: inserted.invoiceId, id: inserted.id }, result);
@@ -128,6 +141,11 @@ async function handleRecord(
   const newImage = invoiceImage(record.dynamodb?.NewImage as Record<string, unknown> | undefined);
   if (!oldImage && !newImage) return null;
   const result = await applySideEffects(deps, oldImage, newImage);
+  // An invoice that takes no more payments closes the checkouts still open for it; a payment that
+  // lands anyway (the buyer was quicker) is refunded when it arrives (domain/payments/online-payments.ts).
+  if (deps.checkouts && oldImage?.status === 'open' && (newImage?.status === 'voided' || newImage?.status === 'paid')) {
+    await deps.checkouts.expireOpen(newImage.accountId, newImage.id);
+  }
   const inv = (newImage ?? oldImage)!;
   detail('invoice side effects', { invoiceId: inv.id, version: inv.version }, result);
   return result;

@@ -10,6 +10,10 @@ const schema = z.object({
   DYNAMODB_PORT: z.coerce.number().int().min(1).max(65535).default(8000),
   /** The S3 emulator's port (s3rver, holding the PDFs). */
   S3_PORT: z.coerce.number().int().min(1).max(65535).default(4569),
+  /** The payment processor emulator's port (Stripe's API, the hosted checkout page, webhook delivery). */
+  PAYMENTS_PORT: z.coerce.number().int().min(1).max(65535).default(12111),
+  /** Every account starts connected to a test account of the emulator unless this is 0. */
+  PAYMENTS_AUTOCONNECT: z.enum(['0', '1']).default('1'),
   /** How often the past-due job runs locally (hourly in AWS). */
   OVERDUE_INTERVAL_MS: z.coerce.number().int().min(1000).default(60_000),
   /** How often the recurring invoice job runs locally (hourly in AWS). */

@@ -10,6 +10,11 @@ import { createApiServer, listen } from './api-server.js';
 import { ensureTable, startDynamoLocal, type DynamoLocal } from './dynamodb-local.js';
 import { loadApiKeyPepper, loadSigningKeys, mintToken } from './local-auth.js';
 import { localConfig } from './local-config.js';
+import { startPaymentsEmulator, type PaymentsEmulator } from './payments-emulator.js';
+
+/** The emulator's keys: test-mode shaped, known to both sides, never real. */
+const LOCAL_STRIPE_KEY = 'sk_test_local';
+const LOCAL_WEBHOOK_SECRET = 'whsec_local';
 
 /** Fails early, with a plain message, when a port the stack needs is taken. */
 function assertPortFree(port: number, host: string, name: string): Promise<void> {
@@ -27,12 +32,15 @@ async function main() {
   await assertPortFree(config.PORT, config.HOST, 'PORT');
   await assertPortFree(config.DYNAMODB_PORT, '127.0.0.1', 'DYNAMODB_PORT');
   await assertPortFree(config.S3_PORT, '127.0.0.1', 'S3_PORT');
+  await assertPortFree(config.PAYMENTS_PORT, '127.0.0.1', 'PAYMENTS_PORT');
 
   let dynamo: DynamoLocal | undefined;
   let s3: S3Emulator | undefined;
+  let payments: PaymentsEmulator | undefined;
   const shutdown = (code: number) => {
     dynamo?.stop();
     void s3?.stop();
+    void payments?.stop();
     process.exit(code);
   };
   process.on('SIGINT', () => shutdown(0));
@@ -51,6 +59,11 @@ async function main() {
   s3 = await startS3Emulator({ port: config.S3_PORT, dir: resolve(config.DATA_DIR, 's3') });
 
   const baseUrl = `http://${config.HOST}:${config.PORT}`;
+  payments = await startPaymentsEmulator({
+    port: config.PAYMENTS_PORT,
+    webhookUrl: `${baseUrl}/webhooks/stripe`,
+    webhookSecret: LOCAL_WEBHOOK_SECRET,
+  });
   const files = localFiles(config.DATA_DIR);
   // The handlers read these once, at their cold start, exactly as in Lambda.
   Object.assign(process.env, {
@@ -62,6 +75,10 @@ async function main() {
     S3_ENDPOINT: s3.endpoint,
     EVENTS_LOG: files.eventsLog,
     OUTBOX_DIR: files.outbox,
+    STRIPE_SECRET_KEY: LOCAL_STRIPE_KEY,
+    STRIPE_WEBHOOK_SECRET: LOCAL_WEBHOOK_SECRET,
+    STRIPE_API_BASE: payments.endpoint,
+    PAYMENTS_AUTOCONNECT: config.PAYMENTS_AUTOCONNECT,
     // API keys read `ik_test_…` here (`ik_live_…` in AWS), hashed with a secret kept in the data folder.
     API_KEY_MODE: 'test',
     API_KEY_PEPPER: loadApiKeyPepper(config.pepperFile),
@@ -120,6 +137,7 @@ Invoice service running at ${baseUrl}
   OpenAPI document: ${baseUrl}/openapi.json
   DynamoDB Local:   ${dynamo.endpoint} (table ${config.TABLE_NAME})
   S3 emulator:      ${s3.endpoint} (bucket ${s3.bucket})
+  Payments:         ${payments.endpoint} (Stripe emulator; hosted checkout, signed webhooks to /webhooks/stripe)
   Events log:       ${files.eventsLog}
   Email outbox:     ${files.outbox}
   Webhooks:         delivered from this process (loopback receivers ${process.env.WEBHOOKS_ALLOW_LOOPBACK === '1' ? 'allowed' : 'refused'})

@@ -50,6 +50,8 @@ type Access = {
   sendsMail: boolean;
   /** Search: BatchGetItem, and s3:GetObject under the export prefix (to presign export links). */
   searches?: boolean;
+  /** Reads the Stripe secret (the processor's secret key and webhook signing secret). */
+  readsStripeSecret?: boolean;
   /** Reads the API key pepper secret (to hash new keys). */
   makesApiKeys?: boolean;
   /** Puts webhook deliveries on the delivery queue (the test ping and manual retries). */
@@ -75,6 +77,8 @@ export const API_FUNCTION_ACCESS: Record<ApiFunction, Access> = {
     sendsMail: false,
     searches: true,
   },
+  // Online payments: checkout, the processor's webhook, refunds; the only API function with Stripe's keys.
+  payments: { table: 'readWrite', indexes: [], readsPdfs: false, sendsMail: false, readsStripeSecret: true },
   // Webhook endpoints (one partition per account) and their delivery logs; it queues test pings and retries.
   webhooks: { table: 'readWrite', indexes: [], readsPdfs: false, sendsMail: false, queuesWebhooks: true },
 };
@@ -116,6 +120,11 @@ export type ApiStackProps = StackProps & {
   mailIdentity: string;
   /** Requests per second (steady) and burst for the whole default stage; API_THROTTLE by default. */
   throttle?: Throttle;
+  /**
+   * The Secrets Manager secret holding Stripe's keys as JSON `{ secretKey, webhookSecret }`, made
+   * outside the stack (a secret's value never belongs in a template); `invoice-service/stripe` by default.
+   */
+  stripeSecretName?: string;
 };
 
 /**
@@ -154,6 +163,11 @@ export class ApiStack extends Stack {
     this.mailIdentityArn = this.formatArn({ service: 'ses', resource: 'identity', resourceName: props.mailIdentity });
     const pdfObjects = props.pdfBucket.arnForObjects(`${PDF_PREFIX}*`);
 
+    const stripeSecret = Secret.fromSecretNameV2(
+      this,
+      'StripeSecret',
+      props.stripeSecretName ?? 'invoice-service/stripe',
+    );
     // Generated once at deployment, never shown: without it a copy of the table cannot check key guesses.
     this.apiKeyPepper = new Secret(this, 'ApiKeyPepper', {
       description: 'The secret of the keyed hash (HMAC-SHA256) API keys are stored under',
@@ -170,9 +184,12 @@ export class ApiStack extends Stack {
           PUBLIC_BASE_URL: props.publicBaseUrl,
           ...(access.readsPdfs || access.searches ? { BUCKET_NAME: props.pdfBucket.bucketName } : {}),
           ...(access.sendsMail ? { MAIL_FROM: props.mailFrom } : {}),
+          // The secret's ARN only: its value is read at cold start (Powertools Parameters).
+          ...(access.readsStripeSecret ? { STRIPE_SECRET_ARN: stripeSecret.secretArn } : {}),
           ...(access.makesApiKeys ? { API_KEY_PEPPER_SECRET_ARN: this.apiKeyPepper.secretArn } : {}),
         },
       });
+      if (access.readsStripeSecret) stripeSecret.grantRead(fn);
       if (access.makesApiKeys) this.apiKeyPepper.grantRead(fn);
       if (access.table !== 'none')
         grantTableAccess(
@@ -272,6 +289,7 @@ export class ApiStack extends Stack {
       bus: this.bus,
       publicBaseUrl: props.publicBaseUrl,
       documentRetentionDays: props.documentRetentionDays,
+      stripeSecret,
       mailFrom: props.mailFrom,
       mailIdentityArn: this.mailIdentityArn,
     });

@@ -11,6 +11,7 @@ import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { STREAM_FUNCTION_ENTRY } from '../routes.js';
 import { CHROMIUM_PACKAGE, ChromiumLayer } from './chromium-layer.js';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { grantTableAccess, PDF_PREFIX, SES_SEND_ACTIONS, TABLE_ACTIONS } from './grants.js';
 import { deadLetterQueue } from './dead-letters.js';
 import { serviceFunction } from './service-function.js';
@@ -23,6 +24,8 @@ export type StreamConsumerProps = {
   documentRetentionDays: number;
   bus: IEventBus;
   publicBaseUrl: string;
+  /** Stripe's keys (read at cold start): voiding or settling an invoice expires its open checkouts. */
+  stripeSecret?: ISecret;
   /** Receipts for paid invoices go out from this sender, as this SES identity only. */
   mailFrom: string;
   mailIdentityArn: string;
@@ -77,6 +80,7 @@ export class StreamConsumer extends Construct {
         BUCKET_NAME: props.bucket.bucketName,
         EVENT_BUS_NAME: props.bus.eventBusName,
         DOCUMENT_RETENTION_DAYS: String(props.documentRetentionDays),
+        ...(props.stripeSecret ? { STRIPE_SECRET_ARN: props.stripeSecret.secretArn } : {}),
         MAIL_FROM: props.mailFrom,
       },
     });
@@ -88,6 +92,7 @@ export class StreamConsumer extends Construct {
     // Reads invoices and contacts; writes the PDF record, the event marks and the invoice's pdf
     // field. Key lookups and Query on the table only: it reads no index.
     grantTableAccess(this.fn, props.table, TABLE_ACTIONS, []);
+    props.stripeSecret?.grantRead(this.fn);
     // Writes PDFs, each with its retention lock, and only under their prefix.
     this.fn.addToRolePolicy(
       new PolicyStatement({

@@ -57,6 +57,7 @@ test('npm start: token, API, Ctrl-C stops DynamoDB Local, a restart keeps the da
     PORT: String(await freePort()),
     DYNAMODB_PORT: String(await freePort()),
     S3_PORT: String(await freePort()),
+    PAYMENTS_PORT: String(await freePort()),
     DATA_DIR: mkdtempSync(join(tmpdir(), 'inv-data-')),
   };
   const baseUrl = `http://127.0.0.1:${env.PORT}`;
@@ -66,6 +67,27 @@ test('npm start: token, API, Ctrl-C stops DynamoDB Local, a restart keeps the da
   const api = client(baseUrl, first.token);
   const created = await api('POST', '/invoices', { lineItems: [{ name: 'Kept', unitPrice: 100 }] });
   expect(created.status).toBe(201);
+
+  // The processor emulator runs on PAYMENTS_PORT: a checkout goes there, and its signed event pays the invoice.
+  const contact = (await api('POST', '/contacts', { firstName: 'Ada' })).body.id;
+  const draft = (
+    await api('POST', '/invoices', { contacts: [contact], lineItems: [{ name: 'Paid online', unitPrice: 2500 }] })
+  ).body;
+  const open = (await api('POST', `/invoices/${draft.id}/finalize`)).body;
+  const checkout = await fetch(`${baseUrl}/i/${open.slug}/checkout`, { method: 'POST', redirect: 'manual' });
+  expect(checkout.status).toBe(303);
+  const hosted = checkout.headers.get('location')!;
+  expect(hosted.startsWith(`http://127.0.0.1:${env.PAYMENTS_PORT}/checkout/`)).toBe(true);
+  const helper = await fetch(
+    `http://127.0.0.1:${env.PAYMENTS_PORT}/v1/test_helpers/checkout/sessions/${hosted.split('/').pop()}/complete`,
+    {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk_test_local', 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'payment_method=pm_card_visa',
+    },
+  );
+  expect(helper.status).toBe(200);
+  await until('paid online', async () => (await api('GET', `/invoices/${draft.id}`)).body.status === 'paid', 30_000);
   first.child.kill('SIGINT');
   expect(await stopped(first.child)).toBe(0);
   // The Java child is gone too (it gets SIGTERM on the way out and closes its port when it exits).

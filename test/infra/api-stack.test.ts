@@ -49,6 +49,7 @@ const READ_WRITE_FUNCTIONS: ApiFunction[] = [
   'companies',
   'crm',
   'index',
+  'payments',
   'webhooks',
 ];
 
@@ -66,6 +67,7 @@ const INDEXES: Record<ApiFunction, string[]> = {
   buyer: [],
   docs: [],
   index: ['gsi1', 'gsi3', 'gsi4', 'gsi5', 'gsi6'],
+  payments: [],
   webhooks: [],
 };
 
@@ -79,6 +81,7 @@ const EXTRA_ENV: Record<ApiFunction, string[]> = {
   crm: [],
   docs: [],
   index: ['BUCKET_NAME'],
+  payments: ['STRIPE_SECRET_ARN'],
   webhooks: ['WEBHOOK_QUEUE_URL'],
 };
 
@@ -185,15 +188,54 @@ describe('routes', () => {
     },
   );
 
-  test('the OpenAPI document and the buyer page are the only public routes', () => {
+  test('the OpenAPI document, the buyer page, its checkout and the processor webhook are the only public routes', () => {
     const open = Object.values(routes).filter((r) => (r.Properties!.AuthorizationType ?? 'NONE') === 'NONE');
     expect(open.map((r) => r.Properties!.RouteKey).sort()).toEqual([
       'GET /i/{slug}',
       'GET /i/{slug}/pdf',
       'GET /openapi.json',
+      'POST /i/{slug}/checkout',
+      'POST /webhooks/stripe',
     ]);
     for (const r of open)
-      expect(ROUTES.find((x) => routeKey(x) === r.Properties!.RouteKey)?.function).toMatch(/^(docs|buyer)$/);
+      expect(ROUTES.find((x) => routeKey(x) === r.Properties!.RouteKey)?.function).toMatch(/^(docs|buyer|payments)$/);
+    // The processor signs its webhook; a JWT authorizer would refuse every delivery.
+    expect(routeByKey.get('POST /webhooks/stripe')!.AuthorizerId).toBeUndefined();
+  });
+
+  test("Stripe's keys are referenced, never inlined: the secret's ARN in the environment, read only by the functions that call Stripe", () => {
+    const text = JSON.stringify(template.toJSON());
+    expect(text).not.toMatch(/sk_(test|live)_|whsec_|rk_(test|live)_/);
+    const secretArn = (env: Record<string, unknown>) => JSON.stringify(env.STRIPE_SECRET_ARN ?? null);
+    const fns = resources('AWS::Lambda::Function');
+    const withSecret = Object.entries(fns)
+      .filter(
+        ([, f]) => (f.Properties!.Environment as { Variables: Record<string, unknown> })?.Variables?.STRIPE_SECRET_ARN,
+      )
+      .map(([id]) => id)
+      .sort();
+    expect(withSecret).toEqual([fnId('payments'), logicalId(api, api.streamConsumer.fn)].sort());
+    for (const id of withSecret) {
+      const env = (fns[id]!.Properties!.Environment as { Variables: Record<string, unknown> }).Variables;
+      // An ARN built from the stack's partition, region and account: a reference, not a value.
+      expect(secretArn(env)).toContain(':secretsmanager:');
+      expect(secretArn(env)).toContain('secret:invoice-service/stripe');
+      expect(Object.keys(env).filter((k) => /KEY|SECRET/.test(k))).toEqual(['STRIPE_SECRET_ARN']);
+    }
+    for (const [name, role] of [
+      ['payments', roleId('payments')],
+      ['stream', logicalId(api, api.streamConsumer.fn.role!)],
+    ] as const) {
+      const statements = roleStatements(template, role).filter((st) =>
+        actionsOf(st).some((a) => a.startsWith('secretsmanager:')),
+      );
+      expect(statements, name).toHaveLength(1);
+      expect(actionsOf(statements[0]!).sort()).toEqual([
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+      ]);
+      expect(JSON.stringify(resourcesOfStatement(statements[0]!))).toContain('secret:invoice-service/stripe');
+    }
   });
 
   test('API Gateway may invoke each function on the paths of its routes, from this API only', () => {
@@ -433,6 +475,7 @@ describe('least privilege', () => {
       crm: ['dynamodb', 'logs'],
       docs: ['logs'],
       index: ['dynamodb', 'logs', 's3'],
+      payments: ['dynamodb', 'logs', 'secretsmanager'],
       webhooks: ['dynamodb', 'logs', 'sqs'],
     };
     expect(services).toEqual(expected[name]);

@@ -166,6 +166,7 @@ describe('the stream consumer', () => {
       'POWERTOOLS_LOG_LEVEL',
       'POWERTOOLS_SERVICE_NAME',
       'PUBLIC_BASE_URL',
+      'STRIPE_SECRET_ARN',
       'TABLE_NAME',
       'WEBHOOK_QUEUE_URL',
     ]);
@@ -177,7 +178,7 @@ describe('the stream consumer', () => {
     expect(vars.DOCUMENT_RETENTION_DAYS).toBe(String(10 * 365));
   });
 
-  test('the stream function may use the table, read its stream, put PDFs, put events on the bus, send receipts and fail records to its queue, nothing else', () => {
+  test('the stream function may use the table, read its stream, put PDFs, put events on the bus, send receipts, read the Stripe secret and fail records to its queue, nothing else', () => {
     const statements = roleStatements(template, streamRoleId);
     for (const s of statements) {
       expect(s.Effect).toBe('Allow');
@@ -204,6 +205,10 @@ describe('the stream consumer', () => {
           /":identity\/example\.com"\]\]\}$/.test(JSON.stringify(targets[0]))) ||
         (actions.every((a) => /^sqs:(SendMessage|GetQueueAttributes|GetQueueUrl)$/.test(a)) &&
           JSON.stringify(targets) === JSON.stringify([{ 'Fn::GetAtt': [queueId, 'Arn'] }])) ||
+        // Stripe's keys, to expire the open checkouts of an invoice voided or settled.
+        (JSON.stringify(actions.sort()) === '["secretsmanager:DescribeSecret","secretsmanager:GetSecretValue"]' &&
+          targets.length === 1 &&
+          JSON.stringify(targets[0]).includes(':secret:invoice-service/stripe-')) ||
         // Webhook deliveries fanned out from the events: SendMessage on the delivery queue only.
         (JSON.stringify(actions) === '["sqs:SendMessage"]' &&
           JSON.stringify(targets) ===

@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { INVOICE_CSP } from '../../domain/documents/invoice-template.js';
+import { INVOICE_CSP, payablePageCsp } from '../../domain/documents/invoice-template.js';
 import { pdfKey } from '../../domain/documents/pdf-key.js';
 import type { Invoice } from '../../domain/invoices/invoice.js';
 import { documentClient } from '../../functions/dynamodb/client.js';
@@ -75,10 +75,10 @@ function getWithHost(
   });
 }
 
-const expectHtmlDocument = (res: { status: number; headers: Headers }) => {
+const expectHtmlDocument = (res: { status: number; headers: Headers }, csp = INVOICE_CSP) => {
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
-  expect(res.headers.get('content-security-policy')).toBe(INVOICE_CSP);
+  expect(res.headers.get('content-security-policy')).toBe(csp);
   expect(res.headers.get('cache-control')).toBe('no-store');
   expect(res.headers.get('x-content-type-options')).toBe('nosniff');
 };
@@ -157,7 +157,10 @@ describe('buyer routes (no token)', () => {
   test('an open invoice’s page: 200 HTML with the CSP and the Download PDF link, which redirects to a fresh signed link', async () => {
     const inv = await open();
     const page = await buyer()('GET', `/i/${inv.slug}`);
-    expectHtmlDocument(page);
+    // It offers Pay (locally every account is connected to the emulator): its one form may post to
+    // this origin and be sent on to the hosted checkout, nowhere else.
+    expectHtmlDocument(page, payablePageCsp(stack.payments.endpoint));
+    expect(page.body).toContain('<form class="pay" method="post"');
     expect(page.headers.get('x-robots-tag')).toContain('noindex');
     expect(page.body).toContain(inv.number!);
     expect(page.body).toContain(`href="${inv.slug}/pdf"`);

@@ -8,6 +8,7 @@ import { createApiServer, listen } from '../../infra/local/api-server.js';
 import { dropTable, ensureTable } from '../../infra/local/dynamodb-local.js';
 import { mintToken, newSigningKeys, type SigningKeys } from '../../infra/local/local-auth.js';
 import { startS3Emulator } from '../../infra/local/s3-emulator.js';
+import { startPaymentsEmulator, type PaymentsEmulator } from '../../infra/local/payments-emulator.js';
 import type { Throttle } from '../../infra/throttle.js';
 import { checkContract } from './contract.js';
 
@@ -28,8 +29,14 @@ export type Stack = {
    */
   s3: { endpoint: string; bucket: string; stop: () => Promise<void>; restart: () => Promise<void> };
   token: (accountId: string, opts?: { permissions?: Permission[]; sub?: string }) => Promise<string>;
+  /** The payment processor emulator, delivering signed events to this stack's `POST /webhooks/stripe`. */
+  payments: PaymentsEmulator & { webhookSecret: string };
   close: () => Promise<void>;
 };
+
+/** The emulator's keys in tests (and locally): test-mode shaped, never real. */
+export const TEST_STRIPE_KEY = 'sk_test_local';
+export const TEST_WEBHOOK_SECRET = 'whsec_test_local';
 
 /**
  * The local runtime for one test file: its own table on the run's DynamoDB Local (or on the one at
@@ -38,7 +45,9 @@ export type Stack = {
  * (JWT check, route table, the real handlers) on a free port. Env is set before the handlers'
  * first import, as Lambda sets it before a cold start.
  */
-export async function startStack(opts: { throttle?: Throttle; dynamodbEndpoint?: string } = {}): Promise<Stack> {
+export async function startStack(
+  opts: { throttle?: Throttle; dynamodbEndpoint?: string; paymentsSettleDelayMs?: number } = {},
+): Promise<Stack> {
   const endpoint = opts.dynamodbEndpoint ?? inject('dynamodbEndpoint');
   const tableName = `t_${randomUUID().slice(0, 8)}`;
   await ensureTable(endpoint, tableName);
@@ -52,7 +61,17 @@ export async function startStack(opts: { throttle?: Throttle; dynamodbEndpoint?:
   let s3 = await startS3Emulator({ port: 0, dir: s3Dir });
   const s3Port = Number(new URL(s3.endpoint).port);
   let s3Running = true;
+  const payments = await startPaymentsEmulator({
+    port: 0,
+    webhookUrl: `${baseUrl}/webhooks/stripe`,
+    webhookSecret: TEST_WEBHOOK_SECRET,
+    ...(opts.paymentsSettleDelayMs !== undefined ? { settleDelayMs: opts.paymentsSettleDelayMs } : {}),
+  });
   Object.assign(process.env, {
+    STRIPE_SECRET_KEY: TEST_STRIPE_KEY,
+    STRIPE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
+    STRIPE_API_BASE: payments.endpoint,
+    PAYMENTS_AUTOCONNECT: '1',
     TABLE_NAME: tableName,
     DYNAMODB_ENDPOINT: endpoint,
     AWS_REGION: 'us-east-1',
@@ -85,7 +104,9 @@ export async function startStack(opts: { throttle?: Throttle; dynamodbEndpoint?:
         s3Running = true;
       },
     },
+    payments: { ...payments, webhookSecret: TEST_WEBHOOK_SECRET },
     close: async () => {
+      await payments.stop();
       await new Promise<void>((r) => server.close(() => r()));
       if (s3Running) await s3.stop();
       rmSync(s3Dir, { recursive: true, force: true });

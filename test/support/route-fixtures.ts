@@ -107,6 +107,8 @@ export const SAMPLE_BODIES: Record<string, (s: Seeded) => unknown> = {
     autoSend: true,
   }),
   'PATCH /recurring-invoices/{id}': () => ({ name: 'Renamed schedule', schedule: { every: 2 } }),
+  'PUT /settings/payments': () => ({ processor: 'stripe', connectedAccountId: 'acct_other' }),
+  'POST /payments/{id}/refund': () => ({ amount: 100 }),
   'POST /api-keys': () => ({ name: 'CI bot', permissions: ['invoices:read', 'crm:read'] }),
   // A public address: the URL guard refuses private ones. Nothing is delivered (no delivery poller runs here).
   'POST /webhook-endpoints': () => ({ url: 'https://93.184.215.14/hook', events: ['invoice.paid'] }),
@@ -243,6 +245,7 @@ export async function seedAccount(call: Call, accountId: string, marker: string)
       deals: [deal.id],
       quotes: [quote.id],
       products: [product.id],
+      payments: [payment.id],
     },
     invoices: { draft: draft.id, open: open.id, paid: paid.id, voided: voided.id },
     allIds: [],

@@ -26,8 +26,11 @@ export type StreamStack = {
  * mapping (maxRetries 2, then the dead-letter file) into the real stream handler, an account and a
  * contact to bill.
  */
-export async function startStreamStack(label: string): Promise<StreamStack> {
-  const stack = await startStack();
+export async function startStreamStack(
+  label: string,
+  opts: Parameters<typeof startStack>[0] = {},
+): Promise<StreamStack> {
+  const stack = await startStack(opts);
   const dir = mkdtempSync(join(OUT, `${label}-`));
   const eventsFile = join(dir, 'events.jsonl');
   const deadLetters = join(dir, 'dead-letters.jsonl');

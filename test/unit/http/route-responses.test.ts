@@ -38,9 +38,10 @@ const STILL_WITHOUT_RESPONSE_SCHEMA = [
   'GET /invoices/{id}/reminders',
 ];
 
-/** Routes whose success is not JSON: 204s, HTML pages, redirects, the document itself. */
+/** Routes whose success is not JSON: 204s, HTML pages, redirects (303: the buyer's checkout), the document itself. */
 const NOT_JSON = (key: string, status: number) =>
   status === 204 ||
+  status === 303 ||
   ['GET /openapi.json', 'GET /invoices/{id}/preview', 'GET /i/{slug}', 'GET /i/{slug}/pdf'].includes(key);
 
 describe('response schemas per route', () => {
