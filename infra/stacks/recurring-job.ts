@@ -52,19 +52,21 @@ export class RecurringJob extends Construct {
         MAIL_FROM: props.mailFrom,
       },
     });
-    // Query on the due index only (never the table or another index, never Scan). On items:
-    // GetItem (schedules, settings, the records a template names, counters), PutItem (the schedule
-    // and the invoice with its slug, links and number guard, in one transaction) and UpdateItem
+    // Query on the due index; and, because an invoice born open takes a link of its account's audit
+    // chain, Query on the chain's partition and on gsi1 (its witnesses) to find where the chain
+    // ends (functions/dynamodb/chain-end.ts). Never another index, never Scan. On items: GetItem
+    // (schedules, settings, the records a template names, counters), PutItem (the schedule and the
+    // invoice with its slug, links, number guard and chain entry, in one transaction) and UpdateItem
     // (the number counter in that transaction).
     this.fn.addToRolePolicy(
       new PolicyStatement({
         actions: ['dynamodb:Query'],
-        resources: [`${props.table.tableArn}/index/${RECURRING_INDEX}`],
+        resources: [`${props.table.tableArn}/index/${RECURRING_INDEX}`, `${props.table.tableArn}/index/gsi1`],
       }),
     );
     this.fn.addToRolePolicy(
       new PolicyStatement({
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:Query'],
         resources: [props.table.tableArn],
       }),
     );

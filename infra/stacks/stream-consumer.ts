@@ -90,8 +90,9 @@ export class StreamConsumer extends Construct {
     );
 
     // Reads invoices and contacts; writes the PDF record, the event marks and the invoice's pdf
-    // field. Key lookups and Query on the table only: it reads no index.
-    grantTableAccess(this.fn, props.table, TABLE_ACTIONS, []);
+    // field. Key lookups and Query on the table; Query on gsi1 only to find where an account's
+    // audit chain ends before a stored PDF or e-invoice takes its link (chain-end.ts).
+    grantTableAccess(this.fn, props.table, TABLE_ACTIONS, ['gsi1']);
     props.stripeSecret?.grantRead(this.fn);
     // Writes PDFs, each with its retention lock, and only under their prefix.
     this.fn.addToRolePolicy(
