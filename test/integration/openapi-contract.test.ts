@@ -24,18 +24,26 @@ test('the served document passes redocly lint (recommended rules) with no error 
   try {
     const file = join(dir, 'openapi.json');
     writeFileSync(file, JSON.stringify(doc.body));
+    // One documented exception: the buyer's checkout is a form post whose only success is the 303
+    // to the processor's page (API.md fixes it), so it has no 2XX response to declare.
+    const config = join(dir, 'redocly.yaml');
+    writeFileSync(config, 'extends:\n  - recommended\n');
+    writeFileSync(
+      join(dir, '.redocly.lint-ignore.yaml'),
+      "openapi.json:\n  operation-2xx-response:\n    - '#/paths/~1i~1{slug}~1checkout/post/responses'\n",
+    );
     const { stdout } = await run(
       join(ROOT, 'node_modules/.bin/redocly'),
-      ['lint', file, '--extends=recommended', '--format=json'],
+      ['lint', file, `--config=${config}`, '--format=json'],
       { env: { ...process.env, REDOCLY_TELEMETRY: 'off', REDOCLY_SUPPRESS_UPDATE_NOTICE: 'true' } },
     ).catch((e: { stdout?: string }) => ({ stdout: e.stdout ?? '' }));
     const report = JSON.parse(stdout) as {
-      totals: { errors: number; warnings: number };
+      totals: { errors: number; warnings: number; ignored: number };
       problems: { ruleId: string; message: string; location: { pointer: string }[] }[];
     };
     const problems = report.problems.map((p) => `${p.ruleId} at ${p.location[0]?.pointer}: ${p.message}`);
     expect(problems).toEqual([]);
-    expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
+    expect(report.totals).toMatchObject({ errors: 0, warnings: 0, ignored: 1 });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
