@@ -69,6 +69,24 @@ const verify = async (api: ReturnType<typeof client>) => {
   return res.body as { ok: boolean; checked: number; firstBreak: unknown };
 };
 
+/** A store with its own client: another Lambda instance, sharing nothing in process with the API server. */
+const otherProcess = () =>
+  new DynamoInvoiceStore(
+    documentClient({ tableName: stack.tableName, endpoint: stack.endpoint, region: 'us-east-1' }),
+    stack.tableName,
+  );
+
+/** Finalizes a draft straight through `store`, as the finalize use case writes it. */
+async function finalizeThrough(store: DynamoInvoiceStore, accountId: string, id: string) {
+  const current = (await store.get(accountId, id))!;
+  const at = new Date().toISOString();
+  await store.replace(
+    current,
+    { ...current, status: 'open', finalizedAt: at, version: current.version + 1, updatedAt: at },
+    testChange('finalized', at),
+  );
+}
+
 describe('the chain', () => {
   test('each issued invoice and credit note takes the next sequence, linked to the one before', async () => {
     const a = await account();
@@ -143,28 +161,8 @@ test('four processes finalizing in one account: only the conditional writes keep
   // queue does not serialize them, so the entries' conditional puts alone settle each race.
   const a = await account();
   const drafts = await Promise.all(Array.from({ length: 20 }, () => a.draft()));
-  const stores = [1, 2, 3, 4].map(
-    () =>
-      new DynamoInvoiceStore(
-        documentClient({ tableName: stack.tableName, endpoint: stack.endpoint, region: 'us-east-1' }),
-        stack.tableName,
-      ),
-  );
-  await Promise.all(
-    drafts.map(async (d, i) => {
-      const store = stores[i % 4]!;
-      const current = (await store.get(a.accountId, d.id))!;
-      const at = new Date().toISOString();
-      const next = {
-        ...current,
-        status: 'open' as const,
-        finalizedAt: at,
-        version: current.version + 1,
-        updatedAt: at,
-      };
-      await store.replace(current, next, testChange('finalized', at));
-    }),
-  );
+  const stores = [1, 2, 3, 4].map(otherProcess);
+  await Promise.all(drafts.map((d, i) => finalizeThrough(stores[i % 4]!, a.accountId, d.id)));
   const chain = await chainOf(a.api, 100);
   expect(chain.map((e) => e.sequence)).toEqual(drafts.map((_, i) => i + 1));
   expect(new Set(chain.map((e) => e.documentId)).size).toBe(20);
@@ -239,18 +237,7 @@ describe('tampering is found, and named', () => {
     for (let i = 0; i < 3; i++) await a.issue();
     await db.send(new DeleteCommand({ TableName: stack.tableName, Key: keys.chainEntry(a.accountId, 3) }));
     // A fresh process, which has not cached the chain's end.
-    const fresh = new DynamoInvoiceStore(
-      documentClient({ tableName: stack.tableName, endpoint: stack.endpoint, region: 'us-east-1' }),
-      stack.tableName,
-    );
-    const d = await a.draft();
-    const current = (await fresh.get(a.accountId, d.id))!;
-    const at = new Date().toISOString();
-    await fresh.replace(
-      current,
-      { ...current, status: 'open', finalizedAt: at, version: current.version + 1, updatedAt: at },
-      testChange('finalized', at),
-    );
+    await finalizeThrough(otherProcess(), a.accountId, (await a.draft()).id);
     const chain = await chainOf(a.api, 100);
     expect(chain.map((e) => e.sequence)).toEqual([1, 2, 4]);
     expect(await verify(a.api)).toEqual({
