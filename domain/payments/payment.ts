@@ -51,6 +51,13 @@ export type OnlineState = {
   /** Everything the processor has refunded on this payment (automatic and requested). */
   refundedAmount: number;
   disputed: boolean;
+  /**
+   * A refund asked for through the API and not yet confirmed: claimed on the payment before the
+   * processor is called, so two requests at once cannot both refund from the same total (one wins,
+   * the other is 409), and a request that died mid-way is made good by the next one with the same
+   * processor key and amount. Cleared once the processor's total reaches `total`.
+   */
+  refundInProgress?: { total: number; amount: number; since: string };
 };
 
 export const ONLINE_PAYMENT_STATUSES = [
