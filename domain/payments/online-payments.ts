@@ -413,7 +413,11 @@ export async function refundPayment(
       deps,
       actor,
       payment,
-      (p) => ({ ...p, refundedAmount: (p.refundedAmount ?? 0) + (input.amount ?? remaining) }),
+      (p) => ({
+        ...p,
+        refundedAmount: (p.refundedAmount ?? 0) + (input.amount ?? remaining),
+        refundedAt: toInstant(deps.clock.now()),
+      }),
       'paymentRefunded',
       remaining,
     );

@@ -31,6 +31,8 @@ export type Payment = {
   voidedAt?: string | null;
   /** A recorded refund of a recorded payment (`POST /payments/{id}/refund`), in minor units. */
   refundedAmount?: number;
+  /** When the last refund of a recorded payment was recorded (its `payment.refunded` event's time). */
+  refundedAt?: string;
   /** Bumped by every change after the payment was written; conditional writes key on it. Absent: 1. */
   version?: number;
   /** The integrator's own keys, set when recorded (absent on payments stored before it: shown as `{}`). */
