@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import chromium from '@sparticuz/chromium';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import type { PdfRenderer } from '../../domain/ports.js';
+import { RENDER_PAGES } from './render-pages.js';
 
 // Printing needs no WebGL: skipping the graphics stack skips unpacking SwiftShader at cold start.
 chromium.setGraphicsMode = false;
@@ -28,8 +29,8 @@ export async function launchChromium(): Promise<Browser> {
 
 const RENDER_TIMEOUT_MS = 30_000;
 
-/** Pages kept open between renders: as many as renders run at once in one process (stream batches). */
-const IDLE_PAGES = 4;
+/** Pages kept open between renders: as many as renders run at once in one renderer instance. */
+const IDLE_PAGES = RENDER_PAGES;
 
 /**
  * HTML to PDF in headless Chromium. One browser serves every render of a warm process (launching

@@ -14,6 +14,7 @@ import { createStreamHandler } from './stream-handler.js';
 import { fanOut } from '../../domain/webhooks/webhook-use-cases.js';
 import { eventObjects } from '../webhooks/event-objects.js';
 import { withWebhooks } from '../webhooks/webhook-publisher.js';
+import { renderQueue } from '../pdf/render-queues.js';
 
 let deps: SideEffectDeps | undefined;
 
@@ -51,6 +52,8 @@ function sideEffectDeps(): SideEffectDeps {
     receipts: { mailer, publicBaseUrl: config.PUBLIC_BASE_URL },
     einvoices: new DynamoEinvoiceRecordStore(db, config.TABLE_NAME),
     facturx: { embed: embedFacturx },
+    // Where a render queue is configured, documents go to the renderer function and events go out at once.
+    renders: renderQueue(config),
   };
   return deps;
 }
