@@ -211,7 +211,14 @@ async function sendReceipt(
 
 async function ensurePdf(deps: DocumentDeps, invoice: Invoice): Promise<boolean> {
   if (invoice.status === 'draft' || (invoice.pdf.status === 'ready' && invoice.pdf.sha256)) return false;
-  const existing = await deps.pdfRecords.get(invoice.accountId, invoice.id);
+  // The record, the parties and the ledger are read at once: a replay (a record already there)
+  // wastes the other reads, a first render (the common case, and all of a burst) waits for one round.
+  const [existing, contacts, company, ledger] = await Promise.all([
+    deps.pdfRecords.get(invoice.accountId, invoice.id),
+    Promise.all(invoice.contacts.map((id) => deps.contacts.get(invoice.accountId, id))),
+    invoice.company ? deps.companies.get(invoice.accountId, invoice.company) : Promise.resolve(null),
+    deps.ledger ? ledgerAt(deps.ledger.store, invoice) : Promise.resolve({}),
+  ]);
   // A stale record replayed after the invoice moved on: its PDF would be for a status long left.
   if (existing && existing.version > invoice.version) return false;
   // A status is never left and re-entered, and within one what is printed changes only with the
@@ -223,11 +230,6 @@ async function ensurePdf(deps: DocumentDeps, invoice: Invoice): Promise<boolean>
     await deps.pdfState.markReady(invoice, existing.sha256);
     return false;
   }
-  const [contacts, company] = await Promise.all([
-    Promise.all(invoice.contacts.map((id) => deps.contacts.get(invoice.accountId, id))),
-    invoice.company ? deps.companies.get(invoice.accountId, invoice.company) : Promise.resolve(null),
-  ]);
-  const ledger = deps.ledger ? await ledgerAt(deps.ledger.store, invoice) : {};
   const html = deps.templates.html(invoice, {
     contacts: contacts.filter((c): c is Contact => c !== null),
     company,

@@ -48,7 +48,7 @@ export function runRenderJob(deps: DocumentDeps, job: RenderJob): Promise<unknow
  * lands in the dead-letter queue. Every job is idempotent by invoice version: a stale or repeated
  * one records nothing over a newer PDF.
  */
-export function createRenderHandler(getDeps: () => DocumentDeps, pages = RENDER_PAGES) {
+export function createRenderHandler(run: (job: RenderJob) => Promise<unknown>, pages = RENDER_PAGES) {
   return async (event: SQSEvent): Promise<SQSBatchResponse> => {
     const started = performance.now();
     const log = scopedLog({ correlation_id: event.Records[0]?.messageId ?? 'empty' });
@@ -72,7 +72,7 @@ export function createRenderHandler(getDeps: () => DocumentDeps, pages = RENDER_
       for (let jobs = queue.shift(); jobs; jobs = queue.shift()) {
         for (const [i, { record, job }] of jobs.entries()) {
           try {
-            await runRenderJob(getDeps(), job);
+            await run(job);
             rendered++;
           } catch (e) {
             log.error('render job failed', { messageId: record.messageId, group: renderGroup(job) }, e);
@@ -94,4 +94,4 @@ export function createRenderHandler(getDeps: () => DocumentDeps, pages = RENDER_
   };
 }
 
-export const handler = createRenderHandler(documentDeps);
+export const handler = createRenderHandler((job) => runRenderJob(documentDeps(), job));

@@ -49,7 +49,7 @@ test('the stream publishes every finalized event while the renders wait in the q
 
 test('a stale job (an older version) and a repeated one render nothing and leave the newer PDF, its record and history as they are', async () => {
   const { app } = await import('../../../functions/wiring.js');
-  const { documentDeps, createRenderHandler } = await import('../../../functions/pdf/render.handler.js');
+  const { documentDeps, createRenderHandler, runRenderJob } = await import('../../../functions/pdf/render.handler.js');
   const id = ids[0]!;
   const open = (await app().deps.invoices.get(s.accountId, id))!;
   const total = (await s.api('GET', `/invoices/${id}`)).body.totals.balanceDue as number;
@@ -72,10 +72,12 @@ test('a stale job (an older version) and a repeated one render nothing and leave
     { kind: 'invoice', issuing: false, invoice: asQueued(paid) },
   ];
   let renders = 0;
-  const handler = createRenderHandler(() => {
-    const deps = documentDeps();
-    return { ...deps, renderer: { render: (html, o) => (renders++, deps.renderer.render(html, o)) } };
-  });
+  const deps = documentDeps();
+  const counted = {
+    ...deps,
+    renderer: { render: (html: string, o: { format: 'A4' | 'Letter' }) => (renders++, deps.renderer.render(html, o)) },
+  };
+  const handler = createRenderHandler((job) => runRenderJob(counted, job));
   const event = {
     Records: jobs.map((job, i) => ({ messageId: `m${i}`, body: JSON.stringify(job) })),
   } as unknown as SQSEvent;
