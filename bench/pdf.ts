@@ -7,9 +7,10 @@
  *   to a local s3rver.
  * - floor: raw `page.pdf()` on one page that already holds the same HTML: Chromium's printing
  *   alone, with nothing of ours around it.
- * - cold start: a fresh Node process importing the renderer, launching Chromium and storing its
- *   first PDF. Twice: with a fresh TMPDIR, so @sparticuz/chromium unpacks its binary and fonts as
- *   on a Lambda cold start, and with the binary already unpacked (a process restart on a warm disk).
+ * - cold start: a fresh Node process importing the renderer, launching Chromium (started beside
+ *   the remaining imports, as the renderer function's init does) and storing its first PDF. Both
+ *   with a fresh TMPDIR, so @sparticuz/chromium unpacks its binary and fonts as on a Lambda cold
+ *   start, and with the binary already unpacked (a process restart on a warm disk).
  *
  * Each is measured one at a time (c=1) and, as the renderer function runs a batch, with
  * RENDER_PAGES (4) at once (c=4): the path ×4 is four workers each doing the whole path on the
@@ -23,7 +24,7 @@
  * run exits 1.
  *
  * Env: BENCH_N (PDFs per phase per round, default 20), BENCH_ROUNDS (default 3), BENCH_COLD=0 to
- * skip the cold starts.
+ * skip the cold starts, BENCH_COLD_ROUNDS (cold starts of each kind, default 3).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -60,26 +61,34 @@ async function withS3<T>(run: (s3: S3Emulator) => Promise<T>): Promise<T> {
   }
 }
 
-/** The child process of a cold start: import, launch, first PDF stored; prints its timings as JSON. */
+/**
+ * The child process of a cold start, as the renderer function's init does it: import the renderer,
+ * start Chromium (ChromiumPdfRenderer.warm: unpacking and launching beside the remaining imports),
+ * import the S3 store, render, put. Prints its timings as JSON.
+ */
 async function coldChild() {
   await withS3(async (s3) => {
     const t0 = performance.now();
     const { ChromiumPdfRenderer } = await import('../functions/pdf/chromium-renderer.js');
+    const renderer = new ChromiumPdfRenderer();
+    renderer.warm();
     const { S3DocumentStore } = await import('../functions/s3/s3-document-store.js');
     const t1 = performance.now();
-    const renderer = new ChromiumPdfRenderer();
     const store = new S3DocumentStore({ bucket: s3.bucket, region: 'us-east-1', endpoint: s3.endpoint });
     const pdf = await renderer.render(invoiceDocuments.html(invoice, parties), {
       format: invoiceDocuments.format(invoice),
     });
-    await store.put(invoiceDocuments.key(invoice), pdf, 'application/pdf');
     const t2 = performance.now();
+    await store.put(invoiceDocuments.key(invoice), pdf, 'application/pdf');
+    const t3 = performance.now();
     await renderer.close();
-    process.stdout.write(JSON.stringify({ importMs: t1 - t0, firstPdfMs: t2 - t1, totalMs: t2 - t0, ok: isPdf(pdf) }));
+    process.stdout.write(
+      JSON.stringify({ importMs: t1 - t0, firstPdfMs: t2 - t1, putMs: t3 - t2, totalMs: t3 - t0, ok: isPdf(pdf) }),
+    );
   });
 }
 
-function coldStart(freshTmp: boolean): { importMs: number; firstPdfMs: number; totalMs: number } | null {
+function coldStart(freshTmp: boolean): { importMs: number; firstPdfMs: number; putMs: number; totalMs: number } | null {
   const tmp = freshTmp ? mkdtempSync(join(tmpdir(), 'bench-cold-')) : undefined;
   try {
     const child = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'bench/pdf.ts'), '--cold'], {
@@ -255,15 +264,19 @@ async function main() {
   });
 
   if (process.env.BENCH_COLD !== '0') {
-    console.log('\nCold start to first PDF stored (a fresh Node process: import, launch Chromium, render, S3 put):');
+    const coldRounds = Number(process.env.BENCH_COLD_ROUNDS ?? 3);
+    console.log(
+      `\nCold start to first PDF stored (a fresh Node process: imports with Chromium launching beside them, render, S3 put; median of ${coldRounds}):`,
+    );
     for (const fresh of [true, false]) {
-      const r = coldStart(fresh);
-      if (r) {
-        console.log(
-          `  ${fresh ? 'fresh /tmp (binary and fonts unpacked, as on a Lambda cold start)' : 'binary already unpacked (warm disk)'}: ` +
-            `${(r.totalMs / 1000).toFixed(2)} s (imports ${r.importMs.toFixed(0)} ms, launch + first PDF + put ${r.firstPdfMs.toFixed(0)} ms)`,
-        );
-      }
+      const runs = Array.from({ length: coldRounds }, () => coldStart(fresh)).filter((r) => r !== null);
+      if (!runs.length) continue;
+      const m = (k: 'importMs' | 'firstPdfMs' | 'putMs' | 'totalMs') => median(runs.map((r) => r[k]));
+      console.log(
+        `  ${fresh ? 'fresh /tmp (binary and fonts unpacked, as on a Lambda cold start)' : 'binary already unpacked (warm disk)'}: ` +
+          `${(m('totalMs') / 1000).toFixed(2)} s (imports ${m('importMs').toFixed(0)} ms, then launch + first PDF ${m('firstPdfMs').toFixed(0)} ms, put ${m('putMs').toFixed(0)} ms; ` +
+          `rounds ${runs.map((r) => (r.totalMs / 1000).toFixed(2)).join(', ')} s)`,
+      );
     }
   }
   for (const p of problems) console.log(`  ✗ ${p}`);

@@ -87,6 +87,15 @@ export class ChromiumPdfRenderer implements PdfRenderer {
     }
   }
 
+  /**
+   * Starts the browser (unpacking the binary on a fresh /tmp) without waiting for it, so a cold
+   * start launches Chromium while the rest of the function is still being imported and its first
+   * batch reads DynamoDB. A failed launch is dropped here and retried by the first render.
+   */
+  warm(): void {
+    this.connectedBrowser().catch(() => undefined);
+  }
+
   /** An open page of this browser: an idle one, or a new one set up for printing. */
   private async acquire(browser: Browser): Promise<Page> {
     for (let page = this.idle.pop(); page; page = this.idle.pop()) {

@@ -16,6 +16,10 @@ import { RENDER_PAGES } from './render-pages.js';
 
 let deps: DocumentDeps | undefined;
 
+const chromium = new ChromiumPdfRenderer();
+// In Lambda, the browser launches during the init phase, beside the imports, not at the first job.
+if (process.env.AWS_LAMBDA_INITIALIZATION_TYPE) chromium.warm();
+
 /** Built at the first batch, once per process: the browser then serves every later job. */
 export function documentDeps(): DocumentDeps {
   if (deps) return deps;
@@ -24,7 +28,7 @@ export function documentDeps(): DocumentDeps {
     pdfRecords,
     pdfState: new DynamoInvoicePdfState(db, config.TABLE_NAME),
     documents,
-    renderer: countedRenderer(new ChromiumPdfRenderer()),
+    renderer: countedRenderer(chromium),
     templates: invoiceDocuments,
     contacts: core.contacts,
     companies: core.companies,
