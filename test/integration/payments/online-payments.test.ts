@@ -338,6 +338,23 @@ describe('refunds and voids', () => {
     expect((await api('POST', `/payments/${p.id}/void`)).status).toBe(409);
   });
 
+  test('refunds of the same amount at once never collapse into one: each 200 is a refund of its own, the rest 409', async () => {
+    const inv = await openInvoice(10_000);
+    const c = await checkout(inv.slug);
+    await completeSession(c.sessionId!, 'pm_card_visa');
+    await until('paid', async () => (await invoice(inv.id)).status === 'paid');
+    const [p] = await payments(inv.id);
+    const answers = await Promise.all([1, 2, 3].map(() => api('POST', `/payments/${p.id}/refund`, { amount: 2_000 })));
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
+    const made = statuses.filter((s) => s === 200).length;
+    expect(made).toBeGreaterThan(0);
+    await stack.payments.drained();
+    const [after] = await payments(inv.id);
+    expect(after.refundedAmount).toBe(2_000 * made);
+    expect((await invoice(inv.id)).totals).toMatchObject({ amountPaid: 10_000 - 2_000 * made });
+  });
+
   test('a recorded payment is voided or refunded by recording it; another account gets 404', async () => {
     const inv = await openInvoice(5_000, { allowPartialPayments: true });
     const rec = await api('POST', `/invoices/${inv.id}/payments`, {
