@@ -44,6 +44,28 @@ export function runRenderJob(deps: DocumentDeps, job: RenderJob): Promise<unknow
   return ensureCreditNotePdf(deps, deps.ledger!, job.creditNote);
 }
 
+/** Attempts of a job within one invocation, and the pause before each retry. */
+const RETRY_DELAYS_MS = [250, 1_000];
+
+/**
+ * A job failing for a passing reason (its account's audit chain busy with other writers, a browser
+ * that died and is launched again, a throttled request) is tried again here, at once: a failure
+ * reported to SQS shows again only after the queue's visibility timeout (six minutes), long after
+ * the burst it belongs to. What still fails after the retries is reported.
+ */
+async function withRetries(run: () => Promise<unknown>, onRetry: (e: unknown, attempt: number) => void) {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await run();
+    } catch (e) {
+      const delay = RETRY_DELAYS_MS[attempt];
+      if (delay === undefined) throw e;
+      onRetry(e, attempt + 1);
+      await new Promise((r) => setTimeout(r, delay));
+    }
+  }
+}
+
 /**
  * The renderer function: drains the render queue (render-jobs.ts). A batch's jobs render at once
  * on up to RENDER_PAGES pages, each group (one invoice) in order, one job at a time; while one
@@ -76,7 +98,10 @@ export function createRenderHandler(run: (job: RenderJob) => Promise<unknown>, p
       for (let jobs = queue.shift(); jobs; jobs = queue.shift()) {
         for (const [i, { record, job }] of jobs.entries()) {
           try {
-            await run(job);
+            await withRetries(
+              () => run(job),
+              (e, attempt) => log.warn('render job failed; retrying', { messageId: record.messageId, attempt }, e),
+            );
             rendered++;
           } catch (e) {
             log.error('render job failed', { messageId: record.messageId, group: renderGroup(job) }, e);

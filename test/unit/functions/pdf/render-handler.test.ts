@@ -47,3 +47,12 @@ test('a failed job is reported with the later jobs of its invoice (FIFO), and th
   expect(res.batchItemFailures.map((f) => f.itemIdentifier).sort()).toEqual(['m2', 'm3', 'm5']);
   expect(done.sort()).toEqual(['a2', 'b2', 'c2']);
 });
+
+test('a job that fails once (a busy chain, a browser relaunched) is tried again in the invocation and not reported', async () => {
+  let calls = 0;
+  const handler = createRenderHandler(async () => {
+    if (++calls === 1) throw new Error('Too many documents are being chained at once; retry shortly');
+  });
+  expect((await handler(event([job('a', 2)]))).batchItemFailures).toEqual([]);
+  expect(calls).toBe(2);
+});
