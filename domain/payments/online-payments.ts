@@ -200,12 +200,17 @@ async function settle(deps: OnlineDeps, event: SettlementEvent): Promise<EventOu
   const target: OnlineState['state'] =
     event.kind === 'asyncFailed' ? 'failed' : event.kind === 'asyncSucceeded' || event.paid ? 'succeeded' : 'pending';
   const outcome = await retrying(async (): Promise<EventOutcome | Payment> => {
-    // Two independent reads, at once: a webhook's time is mostly waiting on the table.
-    const [invoice, found] = await Promise.all([
+    // Independent reads, at once: a webhook's time is mostly waiting on the table.
+    const [invoice, found, opened] = await Promise.all([
       deps.invoices.get(event.accountId, event.invoiceId),
       readByIntent(deps, event.paymentIntentId),
+      deps.online.getCheckout(event.accountId, event.invoiceId, event.checkoutSessionId),
     ]);
     if (!invoice) return 'ignored';
+    // The invoice named in the metadata counts a payment only from a checkout this service opened
+    // for it, on the connected account it was opened on: any connected account can put another
+    // tenant's invoice id in its own session's metadata, but the money went to that account.
+    if (!opened || opened.connectedAccountId !== event.connectedAccountId) return 'ignored';
     const now = toInstant(deps.clock.now());
     // Out of order or repeated: a settled payment never moves again, and "completed, unpaid" after
     // the async outcome says nothing new.

@@ -72,10 +72,15 @@ export type SideEffectDeps = {
    * (render-jobs.ts) and goes on to the events; absent, it renders inline before them.
    */
   renders?: RenderQueue;
+  /**
+   * Sets a deleted draft's earlier history entries to expire with its deletion entry (idempotent).
+   * The delete does it at once too; here it cannot be lost if that process stopped in between.
+   */
+  deletedHistory?: { expire(accountId: string, invoiceId: string): Promise<void> };
 };
 
 /** What making documents needs: everything but the events (the renderer function has no bus). */
-export type DocumentDeps = Omit<SideEffectDeps, 'events' | 'published' | 'renders'>;
+export type DocumentDeps = Omit<SideEffectDeps, 'events' | 'published' | 'renders' | 'deletedHistory'>;
 
 export type SideEffectResult = {
   published: InvoiceEvent[];
@@ -109,6 +114,7 @@ export async function applySideEffects(
       queued = true;
     }
   }
+  if (oldImage && !newImage) await deps.deletedHistory?.expire(oldImage.accountId, oldImage.id);
   const published: InvoiceEvent[] = [];
   for (const event of eventsFor(oldImage, newImage)) {
     if (await deps.published.has(event)) continue;

@@ -3,6 +3,7 @@ import { creditNoteDocuments } from '../../domain/documents/credit-note-document
 import type { SideEffectDeps } from '../../domain/stream/invoice-side-effects.js';
 import { DynamoInvoicePdfState, DynamoPublishedEvents } from '../dynamodb/published-events.js';
 import { DynamoEinvoiceRecordStore } from '../dynamodb/einvoice-record-store.js';
+import { expireDeletedHistory } from '../dynamodb/audit-log.js';
 import { embedFacturx } from '../pdf/factur-x.js';
 import { EventBridgePublisher, FileEventPublisher } from '../events/event-publishers.js';
 import { ChromiumPdfRenderer } from '../pdf/chromium-renderer.js';
@@ -54,6 +55,9 @@ function sideEffectDeps(): SideEffectDeps {
     facturx: { embed: embedFacturx },
     // Where a render queue is configured, documents go to the renderer function and events go out at once.
     renders: renderQueue(config),
+    deletedHistory: {
+      expire: (accountId, invoiceId) => expireDeletedHistory(db, config.TABLE_NAME, accountId, invoiceId),
+    },
   };
   return deps;
 }

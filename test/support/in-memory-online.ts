@@ -76,6 +76,10 @@ export class InMemoryOnlinePaymentStore implements OnlinePaymentStore {
   async saveCheckout(r: CheckoutRecord) {
     this.checkouts.set(r.checkoutSessionId, copy(r));
   }
+  async getCheckout(accountId: string, invoiceId: string, sessionId: string) {
+    const c = this.checkouts.get(sessionId);
+    return c && c.accountId === accountId && c.invoiceId === invoiceId ? copy(c) : null;
+  }
   async openCheckouts(accountId: string, invoiceId: string) {
     return [...this.checkouts.values()].filter(
       (c) => c.accountId === accountId && c.invoiceId === invoiceId && c.status === 'open',

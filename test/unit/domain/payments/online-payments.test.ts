@@ -47,19 +47,32 @@ async function openInvoice(unitPrice: number, extra: Record<string, unknown> = {
 }
 
 let n = 0;
+/** A processor event for a checkout this service opened for the invoice (its record is kept). */
 function settlement(
   kind: 'checkoutCompleted' | 'asyncSucceeded' | 'asyncFailed',
   invoiceId: string,
   amount: number,
-  opts: { pi?: string; paid?: boolean; eventId?: string } = {},
+  opts: { pi?: string; paid?: boolean; eventId?: string; connectedAccountId?: string; opened?: boolean } = {},
 ): ProcessorEvent {
+  const checkoutSessionId = `cs_${invoiceId}`;
+  if (opts.opened !== false) {
+    online.checkouts.set(checkoutSessionId, {
+      accountId: ACC,
+      invoiceId,
+      checkoutSessionId,
+      connectedAccountId: 'acct_test',
+      amount,
+      createdAt: '2026-11-27T15:00:00Z',
+      status: 'open',
+    });
+  }
   return {
     kind,
     eventId: opts.eventId ?? `evt_${++n}`,
-    connectedAccountId: 'acct_test',
+    connectedAccountId: opts.connectedAccountId ?? 'acct_test',
     accountId: ACC,
     invoiceId,
-    checkoutSessionId: 'cs_1',
+    checkoutSessionId,
     paymentIntentId: opts.pi ?? 'pi_1',
     amount,
     currency: 'usd',
@@ -83,6 +96,20 @@ describe('settlement events', () => {
       action: 'paid',
       actor: { type: 'system', id: 'payment-processor' },
     });
+  });
+
+  test('a payment on another connected account, or from a session never opened here, is not counted on the invoice it names', async () => {
+    const inv = await openInvoice(10_000);
+    const elsewhere = settlement('checkoutCompleted', inv.id, 10_000, {
+      connectedAccountId: 'acct_attacker',
+      pi: 'pi_a',
+    });
+    expect(await applyProcessorEvent(deps, elsewhere)).toBe('ignored');
+    online.checkouts.clear();
+    const unknown = settlement('checkoutCompleted', inv.id, 10_000, { opened: false, pi: 'pi_b' });
+    expect(await applyProcessorEvent(deps, unknown)).toBe('ignored');
+    expect(stored()).toEqual([]);
+    expect((await d.invoices.get(ACC, inv.id))!).toMatchObject({ status: 'open', totals: { amountPaid: 0 } });
   });
 
   test('ACH: pending moves nothing; async success before completed records one succeeded payment', async () => {
