@@ -15,6 +15,7 @@ import { createStreamHandler } from './stream-handler.js';
 import { fanOut } from '../../domain/webhooks/webhook-use-cases.js';
 import { eventObjects } from '../webhooks/event-objects.js';
 import { withWebhooks } from '../webhooks/webhook-publisher.js';
+import { renderQueue } from '../pdf/render-queues.js';
 
 let deps: SideEffectDeps | undefined;
 
@@ -52,7 +53,11 @@ function sideEffectDeps(): SideEffectDeps {
     receipts: { mailer, publicBaseUrl: config.PUBLIC_BASE_URL },
     einvoices: new DynamoEinvoiceRecordStore(db, config.TABLE_NAME),
     facturx: { embed: embedFacturx },
-    deletedHistory: { expire: (accountId, invoiceId) => expireDeletedHistory(db, config.TABLE_NAME, accountId, invoiceId) },
+    // Where a render queue is configured, documents go to the renderer function and events go out at once.
+    renders: renderQueue(config),
+    deletedHistory: {
+      expire: (accountId, invoiceId) => expireDeletedHistory(db, config.TABLE_NAME, accountId, invoiceId),
+    },
   };
   return deps;
 }

@@ -44,12 +44,14 @@ export function createStreamHandler(deps: () => SideEffectDeps) {
     const started = performance.now();
     const log = scopedLog({ correlation_id: event.Records[0]?.eventID ?? randomUUID() });
     let rendered = 0;
+    let queued = 0;
     const published: Record<string, number> = {};
     const done = (handled: number, failed?: DynamoDBRecord): DynamoDBBatchResponse => {
       log.info('stream batch', {
         records: event.Records.length,
         handled,
         pdfsRendered: rendered,
+        pdfsQueued: queued,
         eventsPublished: published,
         durationMs: Math.round(performance.now() - started),
         ...(failed ? { failedEventId: failed.eventID, failedSequenceNumber: failed.dynamodb?.SequenceNumber } : {}),
@@ -61,6 +63,7 @@ export function createStreamHandler(deps: () => SideEffectDeps) {
       try {
         const result = await handleRecord(deps(), record, log);
         if (result?.rendered) rendered++;
+        if (result?.queued) queued++;
         for (const e of result?.published ?? []) published[e.type] = (published[e.type] ?? 0) + 1;
       } catch (e) {
         countMetric(METRIC.streamRecordFailures);
