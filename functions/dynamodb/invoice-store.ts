@@ -2,12 +2,18 @@ import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@
 import { DomainError } from '../../domain/errors.js';
 import type { Invoice } from '../../domain/invoices/invoice.js';
 import { formatInvoiceNumber } from '../../domain/invoices/numbering.js';
-import { VersionConflict, type InvoiceStore, type NumberRequest, type Page } from '../../domain/ports.js';
+import {
+  StaleSettings,
+  VersionConflict,
+  type InvoiceStore,
+  type NumberRequest,
+  type Page,
+} from '../../domain/ports.js';
 import { queryCollection } from './cursor.js';
 import { cancellationReasons } from './dynamo-errors.js';
 import { fromItem } from './items.js';
 import { collections, keys, overdueIndexKeys, reminderIndexKeys, searchIndexKeys } from './keys.js';
-import { NumberedWriter, type TransactItem } from './number-series.js';
+import { counterFields, NumberedWriter, type TransactItem } from './number-series.js';
 import { linkWrites } from './invoice-links.js';
 import { historyEntry, DELETED_HISTORY_DAYS, type Change } from '../../domain/audit/history.js';
 import { invoiceChainDocument, isIssue } from '../../domain/audit/chain.js';
@@ -199,6 +205,24 @@ export class DynamoInvoiceStore implements InvoiceStore {
         startNumber: numbering.startNumber,
         format: (n) => formatInvoiceNumber(numbering.prefix, n),
         guard: (n) => ({ ...keys.invoiceNumber(invoice.accountId, n), entity: 'invoiceNumber', invoiceId: invoice.id }),
+        ...(numbering.increment
+          ? {
+              increment: {
+                basis: numbering.increment,
+                stamp: counterFields(
+                  invoice.accountId,
+                  {
+                    version: numbering.increment.settingsVersion,
+                    prefix: numbering.prefix,
+                    startNumber: numbering.startNumber,
+                    numbering: 'onCreate',
+                  },
+                  true,
+                ),
+                stale: () => new StaleSettings(),
+              },
+            }
+          : {}),
       },
       ownFailure: (reasons) => {
         // The composed items come last among the caller's own (see createWith).
