@@ -136,6 +136,9 @@ function reportedCounter(e: unknown, index: number): number | undefined {
   return Number.isInteger(n) && n > 0 ? n : undefined;
 }
 
+/** Increments of one counter a process has in flight at once (see `enter`). */
+const MAX_INCREMENTS_IN_FLIGHT = 4;
+
 /** Counters a process keeps hints for: a Lambda instance numbers for a few accounts, the local runtime many. */
 const MAX_HINTS = 1_000;
 
@@ -186,7 +189,7 @@ export class NumberedWriter {
   /** Increments: each counter's next value as this process left it (see `incremented`). */
   private readonly hints = new Map<string, CounterHint>();
   /** Increments: writes in flight per counter in this process (the local runtime serves many at once). */
-  private readonly inFlight = new Map<string, number>();
+  private readonly inFlight = new Map<string, { active: number; waiting: (() => void)[] }>();
 
   constructor(
     private readonly db: DynamoDBDocumentClient,
@@ -313,10 +316,9 @@ export class NumberedWriter {
   private async incremented(w: NumberedWrite, series: SeriesRequest, inc: IncrementRequest): Promise<string> {
     const key = `${series.counterKey.pk}#${series.counterKey.sk}`;
     const hint = this.hints.get(key);
-    const inFlight = this.inFlight.get(key) ?? 0;
-    this.inFlight.set(key, inFlight + 1);
+    const others = await this.enter(key);
     try {
-      let predicted = hint !== undefined && hint.alone && inFlight === 0 ? hint.next : undefined;
+      let predicted = hint !== undefined && hint.alone && others === 0 ? hint.next : undefined;
       let n = predicted !== undefined ? nextNumber(predicted, series.startNumber) : await this.take(series, inc, key);
       for (let attempt = 0; attempt < MAX_NUMBERING_ATTEMPTS; attempt++) {
         const number = series.format(n);
@@ -373,10 +375,30 @@ export class NumberedWriter {
       }
       throw unavailable(w.busy);
     } finally {
-      const left = (this.inFlight.get(key) ?? 1) - 1;
-      if (left > 0) this.inFlight.set(key, left);
-      else this.inFlight.delete(key);
+      this.leave(key);
     }
+  }
+
+  /**
+   * A slot among the increments in flight for one counter in this process; resolves to how many
+   * others hold one. In Lambda an instance serves one request at a time, so this never waits; where
+   * one process serves many (the local runtime: 200 creates at once in a test), it keeps them from
+   * flooding the database with writes to one item, as the gapless path's queue does.
+   */
+  private async enter(key: string): Promise<number> {
+    let slots = this.inFlight.get(key);
+    if (!slots) this.inFlight.set(key, (slots = { active: 0, waiting: [] }));
+    if (slots.active < MAX_INCREMENTS_IN_FLIGHT) return slots.active++;
+    // A leaving write hands its slot over: `active` stays as it is.
+    await new Promise<void>((r) => slots.waiting.push(r));
+    return slots.active - 1;
+  }
+
+  private leave(key: string) {
+    const slots = this.inFlight.get(key)!;
+    const next = slots.waiting.shift();
+    if (next) return next();
+    if (--slots.active === 0) this.inFlight.delete(key);
   }
 
   /** The counter's bump inside the transaction, for a value this process expects it to hold. */
