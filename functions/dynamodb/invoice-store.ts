@@ -22,10 +22,11 @@ import type { ChainLink } from './chain-end.js';
 import { expireHistory } from './audit-log.js';
 
 /**
- * Invoices in DynamoDB. A number is handed out by one TransactWriteItems that bumps the prefix's
- * counter (conditional on the value read), puts a guard item for the number and writes the
- * invoice; a lost race on the counter retries with jitter. So a number is never issued twice, and
- * since the counter only moves when an invoice takes its number, never skipped.
+ * Invoices in DynamoDB. A number comes from the prefix's counter with a guard item for it
+ * (number-series.ts): gapless, the counter bump (conditional on the value read), the guard and the
+ * invoice in one TransactWriteItems, a lost race retried with jitter; or, for onCreate numbering
+ * (`NumberRequest.increment`), an atomic increment checked against the settings version, then the
+ * invoice and its guard in one transaction. Either way a number is never issued twice.
  */
 export class DynamoInvoiceStore implements InvoiceStore {
   /** The counter + guard mechanism (number-series.ts), with its per-counter queue in this process. */
