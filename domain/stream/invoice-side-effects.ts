@@ -17,6 +17,7 @@ import { DomainError } from '../errors.js';
 import { invoiceEinvoice } from '../einvoice/einvoice-document.js';
 import { toUbl } from '../einvoice/ubl.js';
 import { toCii } from '../einvoice/cii.js';
+import { logoDataUrl, logoFor } from '../settings/seller-logo.js';
 import {
   ledgerAt,
   NO_MONEY_MOVED,
@@ -41,7 +42,10 @@ export interface InvoicePdfState {
 
 /** How an invoice becomes a document: the shared template, the paper size and the S3 key. */
 export type InvoiceDocuments = {
-  html(invoice: Invoice, parties: { contacts: Contact[]; company: Company | null } & LedgerView): string;
+  html(
+    invoice: Invoice,
+    parties: { contacts: Contact[]; company: Company | null; logo?: string | null } & LedgerView,
+  ): string;
   format(invoice: Invoice): 'A4' | 'Letter';
   key(invoice: Invoice): string;
 };
@@ -66,6 +70,8 @@ export type SideEffectDeps = {
   einvoices?: EinvoiceRecordStore;
   /** Makes the PDF a Factur-X hybrid once the seller profile is complete (absent: plain PDFs). */
   facturx?: FacturxEmbedder;
+  /** Where the seller's logo is read from, to inline it in the PDF (absent: none is printed). */
+  logos?: Pick<DocumentStore, 'get'>;
 };
 
 export type SideEffectResult = { published: InvoiceEvent[]; rendered: boolean; einvoiceStored?: boolean };
@@ -182,9 +188,12 @@ async function ensurePdf(deps: SideEffectDeps, invoice: Invoice): Promise<boolea
     invoice.company ? deps.companies.get(invoice.accountId, invoice.company) : Promise.resolve(null),
   ]);
   const ledger = deps.ledger ? await ledgerAt(deps.ledger.store, invoice) : {};
+  // The logo recorded at finalization: a PAID or VOID re-render prints the one the invoice was issued with.
+  const logo = deps.logos ? await logoDataUrl(deps.logos, logoFor(invoice, null)) : null;
   const html = deps.templates.html(invoice, {
     contacts: contacts.filter((c): c is Contact => c !== null),
     company,
+    logo,
     ...ledger,
   });
   let pdf = await deps.renderer.render(html, { format: deps.templates.format(invoice) });

@@ -20,7 +20,7 @@ let deps: SideEffectDeps | undefined;
 /** Built at the first batch, once per process: the renderer's browser then serves every later record. */
 function sideEffectDeps(): SideEffectDeps {
   if (deps) return deps;
-  const { config, db, deps: core, pdfRecords, documents, webhooks, recurring, mailer } = app();
+  const { config, db, deps: core, pdfRecords, documents, logos, webhooks, recurring, mailer } = app();
   if (!config.EVENTS_LOG && !config.EVENT_BUS_NAME)
     throw new Error('Set EVENT_BUS_NAME (or EVENTS_LOG locally): events have nowhere to go');
   const bus = config.EVENTS_LOG
@@ -51,6 +51,7 @@ function sideEffectDeps(): SideEffectDeps {
     receipts: { mailer, publicBaseUrl: config.PUBLIC_BASE_URL },
     einvoices: new DynamoEinvoiceRecordStore(db, config.TABLE_NAME),
     facturx: { embed: embedFacturx },
+    logos,
   };
   return deps;
 }
