@@ -35,6 +35,10 @@ const isPdfObjects = isJoined(
   crossStackRef(stateful, statefulTemplate, { 'Fn::GetAtt': [bucketId, 'Arn'] }),
   '/pdfs/*',
 );
+const isLogoObjects = isJoined(
+  crossStackRef(stateful, statefulTemplate, { 'Fn::GetAtt': [bucketId, 'Arn'] }),
+  '/logos/*',
+);
 
 const streamFnId = logicalId(api, api.streamConsumer.fn);
 const streamRoleId = logicalId(api, api.streamConsumer.fn.role!);
@@ -178,7 +182,7 @@ describe('the stream consumer', () => {
     expect(vars.DOCUMENT_RETENTION_DAYS).toBe(String(10 * 365));
   });
 
-  test('the stream function may use the table, read its stream, put PDFs, put events on the bus, send receipts, read the Stripe secret and fail records to its queue, nothing else', () => {
+  test('the stream function may use the table, read its stream, put PDFs, read logos, put events on the bus, send receipts, read the Stripe secret and fail records to its queue, nothing else', () => {
     const statements = roleStatements(template, streamRoleId);
     for (const s of statements) {
       expect(s.Effect).toBe('Allow');
@@ -202,6 +206,8 @@ describe('the stream consumer', () => {
         (JSON.stringify(actions) === '["s3:PutObject","s3:PutObjectRetention"]' &&
           targets.length === 1 &&
           isPdfObjects(targets[0])) ||
+        // The sellers' logos, read to print them in the PDFs.
+        (JSON.stringify(actions) === '["s3:GetObject"]' && targets.length === 1 && isLogoObjects(targets[0])) ||
         (JSON.stringify(actions) === '["events:PutEvents"]' &&
           JSON.stringify(targets) === JSON.stringify([{ 'Fn::GetAtt': [busId, 'Arn'] }])) ||
         // Receipts, as the sender identity only.
@@ -252,10 +258,10 @@ describe('S3 and SES grants across the whole stack', () => {
   const s3Statements = (roleId: string) =>
     roleStatements(template, roleId).filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
 
-  test('only the stream function and the export runner may put objects, only the invoices, buyer and index functions may get them, and nothing else in S3', () => {
-    expect(rolesGranted(template, 's3:PutObject')).toEqual([streamRoleId, exportRoleId].sort());
+  test('only the stream function, the export runner and settings (logos) may put objects, only the invoices, buyer, index and stream functions may get them, and nothing else in S3', () => {
+    expect(rolesGranted(template, 's3:PutObject')).toEqual([streamRoleId, exportRoleId, apiRoleId('settings')].sort());
     expect(rolesGranted(template, 's3:GetObject')).toEqual(
-      [apiRoleId('buyer'), apiRoleId('invoices'), apiRoleId('index')].sort(),
+      [apiRoleId('buyer'), apiRoleId('invoices'), apiRoleId('index'), streamRoleId].sort(),
     );
     // Only the stream function locks what it stores: the issued PDFs.
     expect(rolesGranted(template, 's3:PutObjectRetention')).toEqual([streamRoleId]);
@@ -285,14 +291,19 @@ describe('S3 and SES grants across the whole stack', () => {
     ).toBe(true);
   });
 
-  test('every S3 grant is on the pdfs/ prefix of the PDF bucket: one action, or put with its retention lock', () => {
+  test('every other S3 grant is on the pdfs/ prefix (one action, or put with its retention lock) or a read of logos/', () => {
     const roles = [streamRoleId, apiRoleId('invoices'), apiRoleId('buyer')];
     for (const role of roles) {
-      const statements = s3Statements(role);
-      expect(statements, role).toHaveLength(1);
-      expect(actionsOf(statements[0]!)).toHaveLength(role === streamRoleId ? 2 : 1);
-      expect(resourcesOfStatement(statements[0]!)).toHaveLength(1);
-      expect(isPdfObjects(resourcesOfStatement(statements[0]!)[0]), JSON.stringify(statements[0]!.Resource)).toBe(true);
+      // Each (action, object prefix) pair granted; CDK may merge the grants of one action into one statement.
+      const prefix = (r: unknown) => (isPdfObjects(r) ? 'pdfs' : isLogoObjects(r) ? 'logos' : JSON.stringify(r));
+      const pairs = s3Statements(role).flatMap((st) =>
+        actionsOf(st).flatMap((a) => resourcesOfStatement(st).map((r) => `${a} ${prefix(r)}`)),
+      );
+      expect(pairs.sort(), role).toEqual(
+        role === streamRoleId
+          ? ['s3:GetObject logos', 's3:PutObject pdfs', 's3:PutObjectRetention pdfs']
+          : ['s3:GetObject logos', 's3:GetObject pdfs'],
+      );
     }
   });
 
@@ -340,8 +351,8 @@ describe('S3 and SES grants across the whole stack', () => {
       }
     }
     const grantedTo: Record<string, string[]> = {
-      's3:PutObject': [streamRoleId, exportRoleId].sort(),
-      's3:GetObject': [apiRoleId('buyer'), apiRoleId('invoices'), apiRoleId('index')].sort(),
+      's3:PutObject': [streamRoleId, exportRoleId, apiRoleId('settings')].sort(),
+      's3:GetObject': [apiRoleId('buyer'), apiRoleId('invoices'), apiRoleId('index'), streamRoleId].sort(),
       'ses:SendEmail': [
         apiRoleId('invoices'),
         logicalId(api, api.recurringJob.fn.role!),
