@@ -1703,6 +1703,8 @@ export interface components {
             status: "pending" | "succeeded" | "failed" | "refunded" | "partiallyRefunded" | "disputed" | "voided";
             /** @description Minor units of the currency */
             refundedAmount: number;
+            /** @description When the last refund of a recorded payment was recorded */
+            refundedAt?: string;
             voidedAt?: string | null;
             processor?: {
                 /** @constant */
@@ -1908,6 +1910,8 @@ export interface components {
                 status: "pending" | "succeeded" | "failed" | "refunded" | "partiallyRefunded" | "disputed" | "voided";
                 /** @description Minor units of the currency */
                 refundedAmount: number;
+                /** @description When the last refund of a recorded payment was recorded */
+                refundedAt?: string;
                 voidedAt?: string | null;
                 processor?: {
                     /** @constant */
