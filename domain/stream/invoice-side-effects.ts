@@ -72,6 +72,11 @@ export type SideEffectDeps = {
   facturx?: FacturxEmbedder;
   /** Where the seller's logo is read from, to inline it in the PDF (absent: none is printed). */
   logos?: Pick<DocumentStore, 'get'>;
+  /**
+   * Sets a deleted draft's earlier history entries to expire with its deletion entry (idempotent).
+   * The delete does it at once too; here it cannot be lost if that process stopped in between.
+   */
+  deletedHistory?: { expire(accountId: string, invoiceId: string): Promise<void> };
 };
 
 export type SideEffectResult = { published: InvoiceEvent[]; rendered: boolean; einvoiceStored?: boolean };
@@ -90,6 +95,7 @@ export async function applySideEffects(
 ): Promise<SideEffectResult> {
   const einvoiceStored = newImage ? await ensureEinvoice(deps, oldImage, newImage) : false;
   const rendered = newImage ? await ensurePdf(deps, newImage) : false;
+  if (oldImage && !newImage) await deps.deletedHistory?.expire(oldImage.accountId, oldImage.id);
   const published: InvoiceEvent[] = [];
   for (const event of eventsFor(oldImage, newImage)) {
     if (await deps.published.has(event)) continue;

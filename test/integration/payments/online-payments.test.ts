@@ -71,6 +71,15 @@ function signedPost(payload: string, opts: { secret?: string; timestamp?: number
   });
 }
 
+/** An open invoice paid in full by card through the emulator's checkout. */
+async function paidByCard(amount: number) {
+  const inv = await openInvoice(amount);
+  const { sessionId } = await checkout(inv.slug);
+  await completeSession(sessionId!, 'pm_card_visa');
+  await until('paid', async () => (await invoice(inv.id)).status === 'paid');
+  return { inv, sessionId: sessionId! };
+}
+
 const eventsOf = (sessionId: string) =>
   stack.payments.events().filter((e) => (e.data.object as { id: string }).id === sessionId);
 
@@ -200,11 +209,8 @@ describe('checkout', () => {
 
 describe('webhooks', () => {
   test('a forged, unsigned or stale event is 400 and changes nothing', async () => {
-    const inv = await openInvoice(3_000);
-    const c = await checkout(inv.slug);
-    await completeSession(c.sessionId!, 'pm_card_visa');
-    await until('paid', async () => (await invoice(inv.id)).status === 'paid');
-    const real = eventsOf(c.sessionId!)[0]!;
+    const { sessionId } = await paidByCard(3_000);
+    const real = eventsOf(sessionId)[0]!;
     // The same event re-aimed at another invoice: without the right secret it is not believed.
     const target = await openInvoice(3_000);
     const forged = JSON.stringify({
@@ -233,16 +239,13 @@ describe('webhooks', () => {
   });
 
   test('a genuinely signed event from another connected account naming this invoice is not counted', async () => {
-    const inv = await openInvoice(3_000);
-    const c = await checkout(inv.slug);
-    await completeSession(c.sessionId!, 'pm_card_visa');
-    await until('paid', async () => (await invoice(inv.id)).status === 'paid');
-    const real = eventsOf(c.sessionId!)[0]!;
+    const { sessionId } = await paidByCard(3_000);
+    const real = eventsOf(sessionId)[0]!;
     // Another business on the platform pays its own session and puts this account's invoice in the
     // metadata: Stripe signs it, but the money went to that business, not to this account.
     const target = await openInvoice(3_000);
     const targetCheckout = await checkout(target.slug);
-    for (const session of [c.sessionId!, targetCheckout.sessionId!]) {
+    for (const session of [sessionId, targetCheckout.sessionId!]) {
       const elsewhere = JSON.stringify({
         ...real,
         id: `evt_elsewhere_${session}`,
@@ -350,10 +353,7 @@ describe('more than is due', () => {
 
 describe('refunds and voids', () => {
   test('refund through the processor, partial then full: the balance and status follow', async () => {
-    const inv = await openInvoice(10_000);
-    const c = await checkout(inv.slug);
-    await completeSession(c.sessionId!, 'pm_card_visa');
-    await until('paid', async () => (await invoice(inv.id)).status === 'paid');
+    const { inv } = await paidByCard(10_000);
     const [p] = await payments(inv.id);
     const over = await api('POST', `/payments/${p.id}/refund`, { amount: 10_001 });
     expect(over.status).toBe(422);
@@ -371,10 +371,7 @@ describe('refunds and voids', () => {
   });
 
   test('refunds of the same amount at once never collapse into one: each 200 is a refund of its own, the rest 409', async () => {
-    const inv = await openInvoice(10_000);
-    const c = await checkout(inv.slug);
-    await completeSession(c.sessionId!, 'pm_card_visa');
-    await until('paid', async () => (await invoice(inv.id)).status === 'paid');
+    const { inv } = await paidByCard(10_000);
     const [p] = await payments(inv.id);
     const answers = await Promise.all([1, 2, 3].map(() => api('POST', `/payments/${p.id}/refund`, { amount: 2_000 })));
     const statuses = answers.map((a) => a.status).sort();
