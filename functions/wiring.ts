@@ -24,6 +24,7 @@ import { DynamoAssociationLabelStore } from './dynamodb/association-label-store.
 import { DynamoSnippetStore } from './dynamodb/snippet-store.js';
 import type { SendRemindersDeps } from '../domain/jobs/send-reminders.js';
 import { webhookAdapters } from './webhooks/webhook-wiring.js';
+import { cachedLogos } from './s3/logo-cache.js';
 
 const ulid = monotonicFactory();
 
@@ -154,5 +155,6 @@ export function documentAdapters(config: Env, db: ReturnType<typeof documentClie
     get: async (key) => (await store()).get(key),
     signedUrl: async (key, seconds, options) => (await store()).signedUrl(key, seconds, options),
   };
-  return { pdfRecords: new DynamoPdfRecordStore(db, config.TABLE_NAME), documents };
+  // Logos are read wherever an invoice is shown: through a cache, their keys name their content.
+  return { pdfRecords: new DynamoPdfRecordStore(db, config.TABLE_NAME), documents, logos: cachedLogos(documents) };
 }

@@ -3,7 +3,7 @@ import type { Policy } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { flattenCfnReference } from 'cdk-nag/lib/utils/flatten-cfn-reference.js';
 import type { IConstruct } from 'constructs';
-import { EXPORT_PREFIX, PDF_PREFIX } from './stacks/grants.js';
+import { EXPORT_PREFIX, LOGO_PREFIX, PDF_PREFIX } from './stacks/grants.js';
 import type { ApiStack } from './stacks/api-stack.js';
 import type { StatefulStack } from './stacks/stateful-stack.js';
 import { ROUTES, routeKey } from './routes.js';
@@ -99,6 +99,20 @@ export function acknowledgeNagFindings({ stateful, api }: { stateful: StatefulSt
         `Public route ${key} has no reason in PUBLIC_ROUTE_REASONS (infra/nag-suppressions.ts): give it a permission or say why it is public`,
       );
     acknowledge(cfn(api.routes.get(key)!), 'APIG4', reason);
+  }
+
+  const logos = stateful.pdfBucket.arnForObjects(`${LOGO_PREFIX}*`);
+  acknowledgeWildcard(
+    defaultPolicyOf(api.functions.settings),
+    logos,
+    `s3:PutObject on the logo prefix (${LOGO_PREFIX}*) only, where PUT /settings/invoices/logo stores the picture: one key per account and picture, not known when the stack is deployed.`,
+  );
+  for (const fn of [api.functions.invoices, api.functions.buyer, api.streamConsumer.fn, api.pdfRenderer.fn]) {
+    acknowledgeWildcard(
+      defaultPolicyOf(fn),
+      logos,
+      `s3:GetObject on the logo prefix (${LOGO_PREFIX}*) only, to inline the seller's logo in the preview, the buyer page and the PDF: one key per account and picture, not known when the stack is deployed.`,
+    );
   }
 
   const pdfs = stateful.pdfBucket.arnForObjects(`${PDF_PREFIX}*`);

@@ -8,6 +8,7 @@ import { RESPONSES, type ResponseSpec } from '../functions/http/response-schemas
 export const ROUTE_RESPONSES: Record<string, ResponseSpec> = {
   'GET /settings/invoices': RESPONSES.settings,
   'PUT /settings/invoices': RESPONSES.settings,
+  'PUT /settings/invoices/logo': RESPONSES.settings,
   'POST /api-keys': RESPONSES.apiKeyCreated,
   'GET /api-keys': RESPONSES.apiKeyPage,
 

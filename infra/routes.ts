@@ -48,9 +48,12 @@ export type RouteDef = {
   status: 200 | 201 | 204 | 303;
   /**
    * How the body is read: JSON (the default); `form`: a browser's form post or JSON; `raw`: left
-   * as it arrived, for a handler that verifies a signature over its exact bytes.
+   * as it arrived, for a handler that verifies a signature over its exact bytes; `binary`: the bytes
+   * of a file sent with its own content type (the seller's logo), in `ApiRequest.bytes`.
    */
-  input?: 'json' | 'form' | 'raw';
+  input?: 'json' | 'form' | 'raw' | 'binary';
+  /** For a `binary` route: the media types its body may have (the OpenAPI request body). */
+  accepts?: readonly string[];
   /** The JSON answered with that status (functions/http/response-schemas.ts); none for 204s, HTML and redirects. */
   response?: ResponseSpec;
   /** The media type of the success body when it is not JSON (e-invoices are XML). */
@@ -92,6 +95,25 @@ const ROUTE_TABLE: RouteDef[] = [
     'Change the invoice settings (fields left out keep their values)',
     200,
     settingsInput,
+  ),
+  {
+    ...r(
+      'PUT',
+      '/settings/invoices/logo',
+      'settings',
+      'settings:write',
+      "Set the seller's logo: the PNG or JPEG itself (at most 1 MB) as the body, with its Content-Type",
+    ),
+    input: 'binary',
+    accepts: ['image/png', 'image/jpeg'],
+  },
+  r(
+    'DELETE',
+    '/settings/invoices/logo',
+    'settings',
+    'settings:write',
+    "Remove the seller's logo (invoices already issued keep theirs)",
+    204,
   ),
 
   r(

@@ -14,6 +14,7 @@ import type {
 } from '../ports.js';
 import { ledgerAt } from '../stream/ledger-side-effects.js';
 import { slug as slugSchema } from '../shared/schemas.js';
+import { logoDataUrl, logoFor } from '../settings/seller-logo.js';
 import { renderInvoiceHtml, type DocumentMode, type InvoiceView } from './invoice-template.js';
 
 export type DocumentDeps = {
@@ -25,6 +26,8 @@ export type DocumentDeps = {
   documents: DocumentStore;
   /** Payments and credit notes, shown on the page and preview as on the PDF. */
   ledger?: Pick<LedgerStore, 'payments' | 'creditNotes'>;
+  /** Where the seller's logo is read from to inline it (absent: documents show none). */
+  logos?: Pick<DocumentStore, 'get'>;
 };
 
 export type SignedLink = { url: string; expiresAt: string };
@@ -51,7 +54,7 @@ async function parties(
 }
 
 async function html(
-  deps: Pick<DocumentDeps, 'contacts' | 'companies' | 'ledger' | 'settings'>,
+  deps: Pick<DocumentDeps, 'contacts' | 'companies' | 'ledger' | 'settings' | 'logos'>,
   invoice: Invoice,
   mode: DocumentMode,
   online?: () => Promise<Pick<InvoiceView, 'pay' | 'notice'>>,
@@ -60,9 +63,12 @@ async function html(
   const ledger = deps.ledger && invoice.status !== 'draft' ? await ledgerAt(deps.ledger, invoice) : {};
   // An issued invoice shows the seller it was issued by; a draft (or one issued before the seller
   // profile existed) the account's profile as it stands.
-  const seller = invoice.seller ?? (await deps.settings.get(invoice.accountId))?.seller ?? null;
+  // The logo follows the seller: the one recorded with it, or the account's current one.
+  const settings = invoice.seller ? null : await deps.settings.get(invoice.accountId);
+  const seller = invoice.seller ?? settings?.seller ?? null;
+  const logo = deps.logos ? await logoDataUrl(deps.logos, logoFor(invoice, settings?.logo)) : null;
   const extra = online ? await online() : {};
-  return renderInvoiceHtml({ invoice, ...(await parties(deps, invoice)), ...ledger, ...extra, mode, seller });
+  return renderInvoiceHtml({ invoice, ...(await parties(deps, invoice)), ...ledger, ...extra, mode, seller, logo });
 }
 
 /** The newest PDF's signed link; a draft has none (it has a preview), and a new PDF may still be rendering. */
@@ -84,7 +90,7 @@ async function signedPdfLink(
 
 /** `GET /invoices/{id}/preview`: the invoice as the buyer will see it, drafts included, as HTML. */
 export async function previewInvoice(
-  deps: Pick<DocumentDeps, 'invoices' | 'contacts' | 'companies' | 'ledger' | 'settings'>,
+  deps: Pick<DocumentDeps, 'invoices' | 'contacts' | 'companies' | 'ledger' | 'settings' | 'logos'>,
   actor: Actor,
   id: string,
 ): Promise<string> {
@@ -137,7 +143,7 @@ export type OnlinePayability = { payable(invoice: Invoice): Promise<boolean> };
  * checkout that has not landed yet) the page says it is being processed instead.
  */
 export async function buyerInvoicePage(
-  deps: Pick<DocumentDeps, 'invoices' | 'settings' | 'contacts' | 'companies' | 'ledger'> & {
+  deps: Pick<DocumentDeps, 'invoices' | 'settings' | 'contacts' | 'companies' | 'ledger' | 'logos'> & {
     online?: OnlinePayability;
   },
   req: BuyerRequest & { checkout?: string | undefined },

@@ -10,13 +10,17 @@ import type { LedgerView } from '../stream/ledger-side-effects.js';
  * shared template in its PDF mode, the paper of the invoice's locale, and the object key.
  */
 export const invoiceDocuments = {
-  html: (invoice: Invoice, parties: { contacts: Contact[]; company: Company | null } & LedgerView): string =>
+  html: (
+    invoice: Invoice,
+    parties: { contacts: Contact[]; company: Company | null; logo?: string | null } & LedgerView,
+  ): string =>
     renderInvoiceHtml({
       invoice,
       contacts: parties.contacts,
       company: parties.company,
       payments: parties.payments,
       creditNotes: parties.creditNotes,
+      logo: parties.logo ?? null,
       mode: 'pdf',
     }),
   format: (invoice: Invoice): 'A4' | 'Letter' => paperFormat(invoice.locale),

@@ -33,6 +33,8 @@ export type InvoiceView = {
   notice?: 'processing' | 'cancelled' | null;
   /** Who issues it: the profile fixed at finalization, or (drafts) the account's current one. */
   seller?: SellerProfile | null | undefined;
+  /** The seller's logo as a data URL (domain/settings/seller-logo.ts), shown in the "From" block. */
+  logo?: string | null | undefined;
 };
 
 /**
@@ -64,6 +66,7 @@ header { display: flex; justify-content: space-between; align-items: flex-start;
 .bill-to .company, .from .company { font-weight: 700; }
 .from .ids, .from .contact, .from .address { margin-top: 4px; color: #57606a; }
 section.payment.bank dl.facts { display: inline-grid; }
+.from img.logo { display: block; max-width: 180px; max-height: 64px; width: auto; height: auto; margin: 0 0 8px; }
 .bill-to .contact { margin-top: 4px; }
 .bill-to .email { color: #57606a; }
 .bill-to .address { margin-top: 6px; }
@@ -185,7 +188,7 @@ ${mode === 'page' && view.notice === 'processing' ? `<p class="notice processing
 ${mode === 'page' && view.notice === 'cancelled' ? `<p class="notice cancelled" role="status">${esc(t.checkoutCancelled)}</p>` : ''}
 ${mode === 'page' && view.pay ? payForm(invoice, view.pay.amount, t, f) : ''}
 <div class="parties">
-${fromBlock(view.seller ?? invoice.seller ?? null, invoice, t)}
+${fromBlock(view.seller ?? invoice.seller ?? null, invoice, t, view.logo ?? null)}
 ${billTo(view, t)}
 ${facts(invoice, t, f)}
 </div>
@@ -210,8 +213,16 @@ function payForm(invoice: Invoice, amount: number, t: Catalog, f: LocaleFormat):
 </form>`;
 }
 
+/** Only an inlined PNG or JPEG: the CSP allows `img-src data:` and nothing else, and so does the template. */
+const SAFE_LOGO_URL = /^data:image\/(png|jpeg);base64,[A-Za-z0-9+/]+=*$/;
+
 /** The seller (VAT directive art. 226: name, address, VAT number), with its registration and contact. */
-export function fromBlock(seller: SellerProfile | null, invoice: Pick<Invoice, 'language'>, t: Catalog): string {
+export function fromBlock(
+  seller: SellerProfile | null,
+  invoice: Pick<Invoice, 'language'>,
+  t: Catalog,
+  logo: string | null = null,
+): string {
   if (!seller) return '';
   const ids = [
     seller.vatId ? `${t.vatId} ${seller.vatId}` : '',
@@ -221,6 +232,7 @@ export function fromBlock(seller: SellerProfile | null, invoice: Pick<Invoice, '
   const contact = [seller.contact?.name, seller.contact?.email, seller.contact?.phone].filter(Boolean) as string[];
   return `<section class="from">
 <h2>${esc(t.from)}</h2>
+${logo && SAFE_LOGO_URL.test(logo) ? `<img class="logo" src="${esc(logo)}" alt="${esc(seller.tradingName || seller.legalName)}">` : ''}
 <p class="company">${esc(seller.tradingName || seller.legalName)}</p>
 ${seller.tradingName && seller.tradingName !== seller.legalName ? `<p class="legal-name">${esc(seller.legalName)}</p>` : ''}
 <p class="address">${addressLines(seller.address, invoice.language).map(esc).join('<br>')}</p>

@@ -233,6 +233,7 @@ export async function finalizeInvoice(deps: InvoiceDeps, actor: Actor, id: strin
         // The account's reminder steps as of now: the invoice store indexes the next one (keys.ts).
         reminderPlan: reminderPlan(settings),
         seller: settings.seller ?? null,
+        sellerLogo: settings.logo ?? null,
         buyer,
       });
       const numbering =

@@ -13,7 +13,7 @@ import {
   type Totals,
 } from '../money/line-items.js';
 import type { Address } from '../shared/schemas.js';
-import type { InvoiceSettings, SellerProfile } from '../settings/settings.js';
+import type { InvoiceSettings, SellerLogo, SellerProfile } from '../settings/settings.js';
 import type { ElectronicAddress, LegalRegistrationId } from '../shared/party-ids.js';
 import type { IdGenerator } from '../ports.js';
 import type { InvoiceEditInput, LineItemInput } from './invoice-input.js';
@@ -94,6 +94,8 @@ export type Invoice = Versioned & {
    * before e-invoices): an issued e-invoice never changes when the profile or the company does.
    */
   seller?: SellerProfile | null;
+  /** The seller's logo as it stood at finalization (domain/settings/seller-logo.ts): its PDFs print this one. */
+  sellerLogo?: SellerLogo | null;
   buyer?: BuyerParty | null;
   /** The e-invoice (UBL) stored beside the PDF by the stream at finalization, once; absent until then. */
   einvoice?: { status: 'ready'; sha256: string; syntax: 'ubl' } | null;

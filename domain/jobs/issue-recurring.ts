@@ -157,6 +157,7 @@ async function runSchedule(
       pdf: { status: 'pending', sha256: null },
       reminderPlan: reminderPlan(settings),
       seller: settings.seller ?? null,
+      sellerLogo: settings.logo ?? null,
       buyer,
     };
     numbering = series;

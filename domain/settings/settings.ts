@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { bankAccount, electronicAddress, legalRegistrationId, vatId } from '../shared/party-ids.js';
+import type { LogoImage } from './logo-image.js';
 import {
   countryCode,
   currencyCode,
@@ -42,6 +43,13 @@ export const sellerProfile = z.strictObject({
 });
 export type SellerProfile = z.infer<typeof sellerProfile>;
 
+/**
+ * The seller's logo (`PUT /settings/invoices/logo`): the picture is in the document bucket under
+ * `key`, which names its content (seller-logo.ts), so an issued invoice that recorded it prints the
+ * same picture for as long as it is re-rendered, whatever the account uploads later.
+ */
+export type SellerLogo = LogoImage & { key: string; updatedAt: string };
+
 export const NUMBERING_MODES = ['onCreate', 'onFinalize'] as const;
 
 export type InvoiceSettings = {
@@ -66,6 +74,8 @@ export type InvoiceSettings = {
   reminders: ReminderSettings;
   /** The seller profile; null until the account fills it in. */
   seller: SellerProfile | null;
+  /** The logo in the "From" block; null until one is uploaded. */
+  logo: SellerLogo | null;
 };
 
 export type ReminderSettings = { enabled: boolean; schedule: { days: number }[] };
@@ -94,6 +104,7 @@ export const DEFAULT_SETTINGS: InvoiceSettings = {
   creditNoteStartNumber: 1001,
   reminders: { enabled: false, schedule: [{ days: -3 }, { days: 0 }, { days: 7 }, { days: 14 }, { days: 30 }] },
   seller: null,
+  logo: null,
 };
 
 export const defaultSettings = (accountId: string): StoredSettings => ({

@@ -18,6 +18,7 @@ import { invoiceEinvoice } from '../einvoice/einvoice-document.js';
 import { toUbl } from '../einvoice/ubl.js';
 import { toCii } from '../einvoice/cii.js';
 import type { RenderQueue } from './render-jobs.js';
+import { logoDataUrl, logoFor } from '../settings/seller-logo.js';
 import {
   ledgerAt,
   NO_MONEY_MOVED,
@@ -42,7 +43,10 @@ export interface InvoicePdfState {
 
 /** How an invoice becomes a document: the shared template, the paper size and the S3 key. */
 export type InvoiceDocuments = {
-  html(invoice: Invoice, parties: { contacts: Contact[]; company: Company | null } & LedgerView): string;
+  html(
+    invoice: Invoice,
+    parties: { contacts: Contact[]; company: Company | null; logo?: string | null } & LedgerView,
+  ): string;
   format(invoice: Invoice): 'A4' | 'Letter';
   key(invoice: Invoice): string;
 };
@@ -67,6 +71,8 @@ export type SideEffectDeps = {
   einvoices?: EinvoiceRecordStore;
   /** Makes the PDF a Factur-X hybrid once the seller profile is complete (absent: plain PDFs). */
   facturx?: FacturxEmbedder;
+  /** Where the seller's logo is read from, to inline it in the PDF (absent: none is printed). */
+  logos?: Pick<DocumentStore, 'get'>;
   /**
    * Where documents are rendered: present, the consumer queues a job for the renderer function
    * (render-jobs.ts) and goes on to the events; absent, it renders inline before them.
@@ -219,11 +225,13 @@ async function ensurePdf(deps: DocumentDeps, invoice: Invoice): Promise<boolean>
   if (invoice.status === 'draft' || (invoice.pdf.status === 'ready' && invoice.pdf.sha256)) return false;
   // The record, the parties and the ledger are read at once: a replay (a record already there)
   // wastes the other reads, a first render (the common case, and all of a burst) waits for one round.
-  const [existing, contacts, company, ledger] = await Promise.all([
+  const [existing, contacts, company, ledger, logo] = await Promise.all([
     deps.pdfRecords.get(invoice.accountId, invoice.id),
     Promise.all(invoice.contacts.map((id) => deps.contacts.get(invoice.accountId, id))),
     invoice.company ? deps.companies.get(invoice.accountId, invoice.company) : Promise.resolve(null),
     deps.ledger ? ledgerAt(deps.ledger.store, invoice) : Promise.resolve({}),
+    // The logo recorded at finalization: a PAID or VOID re-render prints the one the invoice was issued with.
+    deps.logos ? logoDataUrl(deps.logos, logoFor(invoice, null)) : Promise.resolve(null),
   ]);
   // A stale record replayed after the invoice moved on: its PDF would be for a status long left.
   if (existing && existing.version > invoice.version) return false;
@@ -239,6 +247,7 @@ async function ensurePdf(deps: DocumentDeps, invoice: Invoice): Promise<boolean>
   const html = deps.templates.html(invoice, {
     contacts: contacts.filter((c): c is Contact => c !== null),
     company,
+    logo,
     ...ledger,
   });
   let pdf = await deps.renderer.render(html, { format: deps.templates.format(invoice) });

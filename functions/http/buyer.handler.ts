@@ -13,8 +13,8 @@ import { httpHandler } from './http-handler.js';
 import type { ApiRequest } from './http-types.js';
 
 // Public: no token. Buyers reach these routes on the service's host or on a connected domain.
-const { config, deps, pdfRecords, documents } = app();
-const buyerDeps = { ...deps, pdfRecords, documents };
+const { config, deps, pdfRecords, documents, logos } = app();
+const buyerDeps = { ...deps, pdfRecords, documents, logos };
 const serviceHost = new URL(config.PUBLIC_BASE_URL).host;
 
 const buyer = (req: ApiRequest): BuyerRequest => ({ slug: req.params.slug!, host: req.host, serviceHost });

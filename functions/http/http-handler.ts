@@ -44,9 +44,13 @@ function toResponse(result: ApiResult): HttpResponse {
 const rawBody = (event: HttpEvent): string =>
   !event.body ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
 
+/** A file's bytes: API Gateway hands a body that is not text over base64-encoded. */
+const bodyBytes = (event: HttpEvent): Uint8Array =>
+  !event.body ? new Uint8Array(0) : Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+
 /** JSON by default; a browser's form post where the route takes one; nothing parsed for a raw route. */
 function readBody(route: RouteDef, event: HttpEvent): unknown {
-  if (route.input === 'raw') return undefined;
+  if (route.input === 'raw' || route.input === 'binary') return undefined;
   const type = (event.headers?.['content-type'] ?? '').toLowerCase();
   if (route.input === 'form' && type.startsWith('application/x-www-form-urlencoded')) {
     return Object.fromEntries(new URLSearchParams(rawBody(event)));
@@ -90,7 +94,8 @@ export function httpHandler(operations: Record<string, Operation>, options: Hand
       params: (event.pathParameters ?? {}) as Record<string, string>,
       query: event.queryStringParameters ?? {},
       body: readBody(route, event),
-      rawBody: rawBody(event),
+      rawBody: route.input === 'binary' ? '' : rawBody(event),
+      ...(route.input === 'binary' ? { bytes: bodyBytes(event) } : {}),
       headers: event.headers ?? {},
       ifMatch: parseIfMatch(event),
       requestId,

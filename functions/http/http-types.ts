@@ -28,6 +28,8 @@ export type ApiRequest = {
   requestId: string;
   /** The body as it arrived (a webhook's signature covers these exact bytes). */
   rawBody: string;
+  /** The body's bytes, on a route that takes a file (`input: 'binary'`); absent elsewhere. */
+  bytes?: Uint8Array;
   /** Request headers, lower-cased names. */
   headers: Record<string, string | undefined>;
   /** The Host the request was sent to (the buyer page tells connected domains apart by it). */

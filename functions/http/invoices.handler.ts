@@ -44,7 +44,7 @@ import { recurringOperations } from './recurring-routes.js';
 import { auditOperations } from './audit-routes.js';
 import { reminderOperations } from './reminder-routes.js';
 
-const { config, deps, mailer, pdfRecords, documents, audit } = app();
+const { config, deps, mailer, pdfRecords, documents, audit, logos } = app();
 /** Creating, editing and associating also read deals, quotes and products. */
 const withCrm = { ...deps, ...app().crm };
 const show = (i: Invoice) => presentInvoice(i, config.PUBLIC_BASE_URL);
@@ -110,7 +110,8 @@ export const handler = httpHandler(
     ),
     'GET /invoices/{id}/pdf': (req) =>
       invoicePdfLink({ ...deps, pdfRecords, documents }, req.actor, req.params.id!).then(signedLink),
-    'GET /invoices/{id}/preview': (req) => previewInvoice(deps, req.actor, req.params.id!).then(invoiceHtml),
+    'GET /invoices/{id}/preview': (req) =>
+      previewInvoice({ ...deps, logos }, req.actor, req.params.id!).then(invoiceHtml),
     'GET /invoices/{id}/e-invoice': (req) =>
       invoiceEinvoiceXml(deps, req.actor, req.params.id!, validate(einvoiceQuery, req.query).syntax).then(xml),
     'GET /credit-notes/{id}/e-invoice': (req) =>

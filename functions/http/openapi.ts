@@ -136,6 +136,16 @@ export function openApiDocument(serverUrl: string) {
       summary: route.summary,
       ...(route.permission ? { security: [{ bearer: [] }], 'x-permission': route.permission } : { security: [] }),
       parameters: [...params, ...headers, ...ifMatch, ...paging, ...syntax],
+      ...(route.input === 'binary' && route.accepts
+        ? {
+            requestBody: {
+              required: true,
+              content: Object.fromEntries(
+                route.accepts.map((type) => [type, { schema: { type: 'string', contentMediaType: type } }]),
+              ),
+            },
+          }
+        : {}),
       ...(route.body
         ? {
             requestBody: {

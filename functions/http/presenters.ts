@@ -10,7 +10,8 @@ import type { ApiKey } from '../../domain/auth/api-keys.js';
 /** The resource shapes of the contract: internal fields (the tenant, the record kind) stay inside. */
 export function presentInvoice(invoice: Invoice, publicBaseUrl: string) {
   // The reminder plan is the index's bookkeeping; what a user sees is when the next reminder is due.
-  const { accountId: _a, reminderPlan: _p, ...rest } = invoice;
+  // The logo recorded at finalization is the documents' bookkeeping, like the reminder plan.
+  const { accountId: _a, reminderPlan: _p, sellerLogo: _l, ...rest } = invoice;
   return {
     ...rest,
     // Invoices stored before metadata existed have none: `{}`, so no backfill is needed.
@@ -29,8 +30,10 @@ export function presentRecord<T extends CrmRecord>(record: T) {
 }
 
 export function presentSettings(settings: StoredSettings) {
-  const { accountId: _a, ...rest } = settings;
-  return rest;
+  const { accountId: _a, logo, ...rest } = settings;
+  // The logo's bucket key is the storage's business: the picture is described, not located.
+  const described = logo ? (({ key: _k, ...shown }) => shown)(logo) : null;
+  return { ...rest, logo: described };
 }
 
 /** History entries and chain links as the contract shows them: the storage's own fields stay inside. */

@@ -292,6 +292,17 @@ export const settingsResponse = z.strictObject({
   creditNoteStartNumber: z.int(),
   reminders: z.strictObject({ enabled: z.boolean(), schedule: z.array(z.strictObject({ days: z.int() })) }),
   seller: sellerProfile.nullable(),
+  /** The seller's logo (`PUT /settings/invoices/logo`): what it is, not where (the bucket is private). */
+  logo: z
+    .strictObject({
+      contentType: z.enum(['image/png', 'image/jpeg']),
+      size: z.int(),
+      width: z.int(),
+      height: z.int(),
+      sha256: z.string(),
+      updatedAt: instant,
+    })
+    .nullable(),
   version: z.int(),
   updatedAt: instant.nullable(),
 });

@@ -1,5 +1,6 @@
 import { getSettings, updateSettings } from '../../domain/settings/settings-use-cases.js';
 import { settingsInput } from '../../domain/settings/settings.js';
+import { removeLogo, setLogo } from '../../domain/settings/seller-logo.js';
 import { apiKeyInput, createApiKey, revokeApiKey } from '../../domain/auth/api-keys.js';
 import { apiKeyAdapters } from '../auth/api-key-wiring.js';
 import { app } from '../wiring.js';
@@ -17,7 +18,8 @@ import {
   updateSnippet,
 } from '../../domain/snippets/snippet-use-cases.js';
 
-const { deps, config, db, reminders, labels, snippets } = app();
+const { deps, config, db, reminders, labels, snippets, documents } = app();
+const logoDeps = { settings: deps.settings, documents, clock: deps.clock };
 const apiKeys = apiKeyAdapters(config, db);
 const keyDeps = async () => ({ ...(await apiKeys.deps()), clock: deps.clock, ids: deps.ids });
 const snippetDeps = { snippets, clock: deps.clock, ids: deps.ids };
@@ -49,6 +51,16 @@ export const handler = httpHandler({
       ),
     ),
   }),
+  'PUT /settings/invoices/logo': async (req) => ({
+    status: 200,
+    body: presentSettings(
+      await setLogo(logoDeps, req.actor, req.bytes ?? new Uint8Array(0), req.headers['content-type'], req.ifMatch),
+    ),
+  }),
+  'DELETE /settings/invoices/logo': async (req) => {
+    await removeLogo(logoDeps, req.actor, req.ifMatch);
+    return { status: 204 };
+  },
   'POST /api-keys': async (req) => {
     const created = await createApiKey(await keyDeps(), req.actor, validate(apiKeyInput, req.body), apiKeys.mode);
     return { status: 201, body: { ...presentApiKey(created.apiKey), key: created.key } };

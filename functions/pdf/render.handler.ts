@@ -23,7 +23,7 @@ if (process.env.AWS_LAMBDA_INITIALIZATION_TYPE) chromium.warm();
 /** Built at the first batch, once per process: the browser then serves every later job. */
 export function documentDeps(): DocumentDeps {
   if (deps) return deps;
-  const { config, db, deps: core, pdfRecords, documents } = app();
+  const { config, db, deps: core, pdfRecords, documents, logos } = app();
   deps = {
     pdfRecords,
     pdfState: new DynamoInvoicePdfState(db, config.TABLE_NAME),
@@ -35,6 +35,7 @@ export function documentDeps(): DocumentDeps {
     ledger: { store: core.ledger!, invoices: core.invoices, creditNoteDocuments },
     einvoices: new DynamoEinvoiceRecordStore(db, config.TABLE_NAME),
     facturx: { embed: embedFacturx },
+    logos,
   };
   return deps;
 }

@@ -22,7 +22,7 @@ let deps: SideEffectDeps | undefined;
 /** Built at the first batch, once per process: the renderer's browser then serves every later record. */
 function sideEffectDeps(): SideEffectDeps {
   if (deps) return deps;
-  const { config, db, deps: core, pdfRecords, documents, webhooks, recurring, mailer } = app();
+  const { config, db, deps: core, pdfRecords, documents, logos, webhooks, recurring, mailer } = app();
   if (!config.EVENTS_LOG && !config.EVENT_BUS_NAME)
     throw new Error('Set EVENT_BUS_NAME (or EVENTS_LOG locally): events have nowhere to go');
   const bus = config.EVENTS_LOG
@@ -55,6 +55,7 @@ function sideEffectDeps(): SideEffectDeps {
     facturx: { embed: embedFacturx },
     // Where a render queue is configured, documents go to the renderer function and events go out at once.
     renders: renderQueue(config),
+    logos,
     deletedHistory: {
       expire: (accountId, invoiceId) => expireDeletedHistory(db, config.TABLE_NAME, accountId, invoiceId),
     },

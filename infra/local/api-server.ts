@@ -48,6 +48,13 @@ function match(
   return pathMatched ? 'method' : null;
 }
 
+/** Text media types pass as UTF-8; any other declared type (an image, octet-stream) as base64. */
+const TEXT_TYPE = /^(text\/|application\/(json|xml|x-www-form-urlencoded|javascript|[\w.+-]+\+(json|xml))\b)/i;
+const binaryBody = (headers: Record<string, string>): boolean => {
+  const type = headers['content-type']?.trim();
+  return !!type && !TEXT_TYPE.test(type);
+};
+
 function readBody(req: IncomingMessage): Promise<Buffer | 'too large'> {
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
@@ -207,8 +214,9 @@ export function createApiServer(opts: ApiServerOptions): Server {
         headers,
         ...(Object.keys(query).length ? { queryStringParameters: query } : {}),
         ...(Object.keys(found.params).length ? { pathParameters: found.params } : {}),
-        ...(body.length ? { body: body.toString('utf8') } : {}),
-        isBase64Encoded: false,
+        // As API Gateway does: a body whose media type is not text arrives base64-encoded.
+        ...(body.length ? { body: body.toString(binaryBody(headers) ? 'base64' : 'utf8') } : {}),
+        isBase64Encoded: body.length > 0 && binaryBody(headers),
         requestContext: {
           accountId: '000000000000',
           apiId: 'local',

@@ -20,6 +20,7 @@ import {
   EXPORT_PREFIX,
   SEARCH_INDEXES,
   grantTableAccess,
+  LOGO_PREFIX,
   PDF_PREFIX,
   SES_SEND_ACTIONS,
   TABLE_ACTIONS,
@@ -47,6 +48,8 @@ type Access = {
   indexes: IndexName[];
   /** s3:GetObject under the PDF prefix: the function presigns links to PDFs (a presigned link carries its signer's permissions). */
   readsPdfs: boolean;
+  /** Logos under their prefix: `read` to inline them in documents, `write` to store them (settings). */
+  logos?: 'read' | 'write';
   /** Sends email through SES as the sender identity. */
   sendsMail: boolean;
   /** Search: BatchGetItem, and s3:GetObject under the export prefix (to presign export links). */
@@ -59,15 +62,25 @@ type Access = {
   queuesWebhooks?: boolean;
 };
 export const API_FUNCTION_ACCESS: Record<ApiFunction, Access> = {
-  invoices: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: true, sendsMail: true },
+  // The preview inlines the seller's logo.
+  invoices: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: true, sendsMail: true, logos: 'read' },
   // Settings, API keys, association labels (listed through gsi1; a new key is hashed with the
   // pepper); the status index: a change of the reminder settings re-keys the account's open invoices.
-  settings: { table: 'readWrite', indexes: ['gsi1', 'gsi5'], readsPdfs: false, sendsMail: false, makesApiKeys: true },
+  // It stores the seller's logo (PUT /settings/invoices/logo), and nothing else in the bucket.
+  settings: {
+    table: 'readWrite',
+    indexes: ['gsi1', 'gsi5'],
+    readsPdfs: false,
+    sendsMail: false,
+    makesApiKeys: true,
+    logos: 'write',
+  },
   contacts: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: false, sendsMail: false },
   companies: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: false, sendsMail: false },
   crm: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: false, sendsMail: false },
   // The buyer page is public: it reads an invoice by slug and presigns its PDF, nothing more.
-  buyer: { table: 'read', indexes: [], readsPdfs: true, sendsMail: false },
+  // The page inlines the seller's logo.
+  buyer: { table: 'read', indexes: [], readsPdfs: true, sendsMail: false, logos: 'read' },
   // The OpenAPI document is built from code alone.
   docs: { table: 'none', indexes: [], readsPdfs: false, sendsMail: false },
   // Search, saved views (listed through gsi1) and export jobs; the search indexes gsi3 to gsi6.
@@ -184,7 +197,7 @@ export class ApiStack extends Stack {
         environment: {
           TABLE_NAME: props.table.tableName,
           PUBLIC_BASE_URL: props.publicBaseUrl,
-          ...(access.readsPdfs || access.searches ? { BUCKET_NAME: props.pdfBucket.bucketName } : {}),
+          ...(access.readsPdfs || access.searches || access.logos ? { BUCKET_NAME: props.pdfBucket.bucketName } : {}),
           ...(access.sendsMail ? { MAIL_FROM: props.mailFrom } : {}),
           // The secret's ARN only: its value is read at cold start (Powertools Parameters).
           ...(access.readsStripeSecret ? { STRIPE_SECRET_ARN: stripeSecret.secretArn } : {}),
@@ -202,6 +215,13 @@ export class ApiStack extends Stack {
         );
       if (access.readsPdfs)
         fn.addToRolePolicy(new PolicyStatement({ actions: ['s3:GetObject'], resources: [pdfObjects] }));
+      if (access.logos)
+        fn.addToRolePolicy(
+          new PolicyStatement({
+            actions: [access.logos === 'write' ? 's3:PutObject' : 's3:GetObject'],
+            resources: [props.pdfBucket.arnForObjects(`${LOGO_PREFIX}*`)],
+          }),
+        );
       if (access.searches) {
         fn.addToRolePolicy(
           new PolicyStatement({ actions: [...BATCH_READ_ACTIONS], resources: [props.table.tableArn] }),

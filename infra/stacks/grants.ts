@@ -26,6 +26,12 @@ export const TABLE_READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:Query'] as cons
 export const PDF_PREFIX = 'pdfs/';
 
 /**
+ * Where the sellers' logos live (domain/settings/seller-logo.ts `logoKey`): the settings function
+ * writes there; the functions that show an invoice (preview, buyer page, PDF) read there.
+ */
+export { LOGO_PREFIX } from '../../domain/settings/seller-logo.js';
+
+/**
  * Where export files live (domain/exports/invoice-exports.ts `exportFileKey`): the export runner
  * writes there, the index function presigns links there, nothing else touches it.
  */

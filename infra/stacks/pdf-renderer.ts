@@ -12,7 +12,7 @@ import { RENDER_SETTINGS } from '../render-settings.js';
 import { RENDER_FUNCTION_ENTRY } from '../routes.js';
 import { CHROMIUM_PACKAGE } from './chromium-layer.js';
 import { deadLetterQueue } from './dead-letters.js';
-import { grantTableAccess, PDF_PREFIX } from './grants.js';
+import { grantTableAccess, LOGO_PREFIX, PDF_PREFIX } from './grants.js';
 import { serviceFunction } from './service-function.js';
 
 /**
@@ -104,6 +104,10 @@ export class PdfRenderer extends Construct {
         actions: ['s3:PutObject', 's3:PutObjectRetention'],
         resources: [props.bucket.arnForObjects(`${PDF_PREFIX}*`)],
       }),
+    );
+    // Reads the sellers' logos, to print them in the PDFs; never writes there.
+    this.fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bucket.arnForObjects(`${LOGO_PREFIX}*`)] }),
     );
     this.eventSource = new SqsEventSource(this.queue, {
       batchSize: RENDER_SETTINGS.batchSize,

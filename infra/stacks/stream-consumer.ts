@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { STREAM_FUNCTION_ENTRY } from '../routes.js';
 import { CHROMIUM_PACKAGE, ChromiumLayer } from './chromium-layer.js';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { grantTableAccess, PDF_PREFIX, SES_SEND_ACTIONS, TABLE_ACTIONS } from './grants.js';
+import { grantTableAccess, LOGO_PREFIX, PDF_PREFIX, SES_SEND_ACTIONS, TABLE_ACTIONS } from './grants.js';
 import { deadLetterQueue } from './dead-letters.js';
 import { serviceFunction } from './service-function.js';
 
@@ -100,6 +100,10 @@ export class StreamConsumer extends Construct {
         actions: ['s3:PutObject', 's3:PutObjectRetention'],
         resources: [props.bucket.arnForObjects(`${PDF_PREFIX}*`)],
       }),
+    );
+    // Reads the sellers' logos, to print them in the PDFs; never writes there.
+    this.fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bucket.arnForObjects(`${LOGO_PREFIX}*`)] }),
     );
     // Publishes to this bus only.
     this.fn.addToRolePolicy(new PolicyStatement({ actions: ['events:PutEvents'], resources: [props.bus.eventBusArn] }));

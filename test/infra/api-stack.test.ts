@@ -40,6 +40,10 @@ const isPdfObjects = isJoined(
   crossStackRef(stateful, statefulTemplate, { 'Fn::GetAtt': [bucketLogicalId, 'Arn'] }),
   '/pdfs/*',
 );
+const isLogoObjects = isJoined(
+  crossStackRef(stateful, statefulTemplate, { 'Fn::GetAtt': [bucketLogicalId, 'Arn'] }),
+  '/logos/*',
+);
 
 /** The API functions that keep full item access to the table. */
 const READ_WRITE_FUNCTIONS: ApiFunction[] = [
@@ -75,7 +79,7 @@ const INDEXES: Record<ApiFunction, string[]> = {
 const EXTRA_ENV: Record<ApiFunction, string[]> = {
   invoices: ['BUCKET_NAME', 'MAIL_FROM'],
   buyer: ['BUCKET_NAME'],
-  settings: ['API_KEY_PEPPER_SECRET_ARN'],
+  settings: ['API_KEY_PEPPER_SECRET_ARN', 'BUCKET_NAME'],
   contacts: [],
   companies: [],
   crm: [],
@@ -470,7 +474,7 @@ describe('least privilege', () => {
     const expected: Record<ApiFunction, string[]> = {
       invoices: ['dynamodb', 'logs', 's3', 'ses'],
       buyer: ['dynamodb', 'logs', 's3'],
-      settings: ['dynamodb', 'logs', 'secretsmanager'],
+      settings: ['dynamodb', 'logs', 's3', 'secretsmanager'],
       contacts: ['dynamodb', 'logs'],
       companies: ['dynamodb', 'logs'],
       crm: ['dynamodb', 'logs'],
@@ -556,15 +560,25 @@ describe('least privilege', () => {
   });
 
   test.each(['invoices', 'buyer'] as const)(
-    '%s may only read PDFs: s3:GetObject under pdfs/ of the bucket (to presign links)',
+    '%s may only read PDFs (to presign links) and logos (to inline them): s3:GetObject under pdfs/ and logos/ of the bucket',
     (name) => {
+      // (CDK merges the two grants of one action into one statement.)
       const s3 = byService(name).s3!;
-      expect(s3).toHaveLength(1);
-      expect(s3[0]!.actions).toEqual(['s3:GetObject']);
-      expect(s3[0]!.resources).toHaveLength(1);
-      expect(isPdfObjects(s3[0]!.resources[0]), JSON.stringify(s3[0]!.resources[0])).toBe(true);
+      for (const statement of s3) expect(statement.actions).toEqual(['s3:GetObject']);
+      const resources = s3.flatMap((st) => st.resources);
+      expect(resources).toHaveLength(2);
+      expect(resources.filter(isPdfObjects), JSON.stringify(resources)).toHaveLength(1);
+      expect(resources.filter(isLogoObjects), JSON.stringify(resources)).toHaveLength(1);
     },
   );
+
+  test('settings may only put logos: s3:PutObject under logos/ of the bucket, no read, no other prefix', () => {
+    const s3 = byService('settings').s3!;
+    expect(s3).toHaveLength(1);
+    expect(s3[0]!.actions).toEqual(['s3:PutObject']);
+    expect(s3[0]!.resources).toHaveLength(1);
+    expect(isLogoObjects(s3[0]!.resources[0]), JSON.stringify(s3[0]!.resources[0])).toBe(true);
+  });
 
   test('invoices may send email only as the sender identity (the domain of the default mailFrom)', () => {
     const ses = byService('invoices').ses!;

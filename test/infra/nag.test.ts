@@ -108,15 +108,22 @@ describe('the acknowledged findings', () => {
     expect(Object.keys(PUBLIC_ROUTE_REASONS).sort()).toEqual([...publicRoutes].sort());
     for (const key of publicRoutes)
       expect(byPath.get(`${api.routes.get(key)!.node.path}/Resource`), key).toEqual(['AwsSolutions-APIG4']);
+    // The sellers' logos: the settings function puts them, the documents' functions read them.
+    const logos = new RegExp(pdfs.source.replace('\\/pdfs\\/', '\\/logos\\/'));
     for (const fn of [api.functions.invoices, api.functions.buyer, api.pdfRenderer.fn]) {
       const ids = byPath.get(policy(fn.role!.node.path))!;
-      expect(ids).toHaveLength(1);
-      expect(ids[0]).toMatch(pdfs);
+      expect(ids).toHaveLength(2);
+      expect(ids.filter((id) => pdfs.test(id))).toHaveLength(1);
+      expect(ids.filter((id) => logos.test(id))).toHaveLength(1);
     }
+    const settings = byPath.get(policy(api.functions.settings.role!.node.path))!;
+    expect(settings).toHaveLength(1);
+    expect(settings[0]).toMatch(logos);
     const stream = byPath.get(policy(api.streamConsumer.fn.role!.node.path))!;
-    expect(stream).toHaveLength(2);
+    expect(stream).toHaveLength(3);
     expect(stream).toContain('AwsSolutions-IAM5[Resource::*]');
-    expect(stream.find((id) => id !== 'AwsSolutions-IAM5[Resource::*]')).toMatch(pdfs);
+    expect(stream.filter((id) => pdfs.test(id))).toHaveLength(1);
+    expect(stream.filter((id) => logos.test(id))).toHaveLength(1);
     const jobFnId = api.getLogicalId(api.overdueJob.fn.node.defaultChild as CfnResource);
     expect(byPath.get(policy(api.overdueJob.scheduleRole.node.path))).toEqual([
       `AwsSolutions-IAM5[Resource::<${jobFnId}.Arn>:*]`,
@@ -150,6 +157,7 @@ describe('the acknowledged findings', () => {
         api.functions.invoices,
         api.functions.buyer,
         api.functions.index,
+        api.functions.settings,
         api.streamConsumer.fn,
         api.exportRunner.fn,
         api.pdfRenderer.fn,

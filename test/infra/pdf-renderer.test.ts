@@ -105,7 +105,7 @@ describe('the renderer function', () => {
     expect(Object.keys(vars)).toEqual(expect.arrayContaining(['TABLE_NAME', 'BUCKET_NAME', 'DOCUMENT_RETENTION_DAYS']));
   });
 
-  test('least privilege: render actions on the table, gsi1 Query, PDFs under pdfs/, its queue, its logs; nothing else', () => {
+  test('least privilege: render actions on the table, gsi1 Query, PDFs under pdfs/, logos read under logos/, its queue, its logs; nothing else', () => {
     const seen: string[] = [];
     for (const s of roleStatements(template, roleId)) {
       expect(s.Effect).toBe('Allow');
@@ -123,12 +123,21 @@ describe('the renderer function', () => {
         (JSON.stringify(actions) === '["s3:PutObject","s3:PutObjectRetention"]' &&
           targets.length === 1 &&
           JSON.stringify(targets[0]).includes('/pdfs/*')) ||
+        (JSON.stringify(actions) === '["s3:GetObject"]' &&
+          targets.length === 1 &&
+          JSON.stringify(targets[0]).includes('/logos/*')) ||
         (actions.every((a) => a.startsWith('sqs:')) && JSON.stringify(targets) === JSON.stringify([queueArn])) ||
         JSON.stringify(actions) === '["logs:CreateLogStream","logs:PutLogEvents"]';
       expect(ok, JSON.stringify(s)).toBe(true);
     }
     expect(seen).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage']));
-    for (const never of ['sqs:SendMessage', 'dynamodb:DeleteItem', 'dynamodb:Scan', 'events:PutEvents', 's3:GetObject'])
+    for (const never of [
+      'sqs:SendMessage',
+      'dynamodb:DeleteItem',
+      'dynamodb:Scan',
+      'events:PutEvents',
+      's3:DeleteObject',
+    ])
       expect(seen).not.toContain(never);
   });
 

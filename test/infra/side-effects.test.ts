@@ -35,6 +35,10 @@ const isPdfObjects = isJoined(
   crossStackRef(stateful, statefulTemplate, { 'Fn::GetAtt': [bucketId, 'Arn'] }),
   '/pdfs/*',
 );
+const isLogoObjects = isJoined(
+  crossStackRef(stateful, statefulTemplate, { 'Fn::GetAtt': [bucketId, 'Arn'] }),
+  '/logos/*',
+);
 
 const streamFnId = logicalId(api, api.streamConsumer.fn);
 const streamRoleId = logicalId(api, api.streamConsumer.fn.role!);
@@ -180,7 +184,7 @@ describe('the stream consumer', () => {
     expect(vars.DOCUMENT_RETENTION_DAYS).toBe(String(10 * 365));
   });
 
-  test('the stream function may use the table, read its stream, put PDFs, put events on the bus, send receipts, read the Stripe secret and fail records to its queue, nothing else', () => {
+  test('the stream function may use the table, read its stream, put PDFs, read logos, put events on the bus, send receipts, read the Stripe secret and fail records to its queue, nothing else', () => {
     const statements = roleStatements(template, streamRoleId);
     for (const s of statements) {
       expect(s.Effect).toBe('Allow');
@@ -204,6 +208,8 @@ describe('the stream consumer', () => {
         (JSON.stringify(actions) === '["s3:PutObject","s3:PutObjectRetention"]' &&
           targets.length === 1 &&
           isPdfObjects(targets[0])) ||
+        // The sellers' logos, read to print them in the PDFs.
+        (JSON.stringify(actions) === '["s3:GetObject"]' && targets.length === 1 && isLogoObjects(targets[0])) ||
         (JSON.stringify(actions) === '["events:PutEvents"]' &&
           JSON.stringify(targets) === JSON.stringify([{ 'Fn::GetAtt': [busId, 'Arn'] }])) ||
         // Receipts, as the sender identity only.
@@ -259,11 +265,13 @@ describe('S3 and SES grants across the whole stack', () => {
   const s3Statements = (roleId: string) =>
     roleStatements(template, roleId).filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
 
-  test('only the stream function, the PDF renderer and the export runner may put objects, only the invoices, buyer and index functions may get them, and nothing else in S3', () => {
+  test('only the stream function, the PDF renderer, the export runner and settings (logos) may put objects, only the invoices, buyer, index, stream and renderer functions may get them, and nothing else in S3', () => {
     const rendererRoleId = logicalId(api, api.pdfRenderer.fn.role!);
-    expect(rolesGranted(template, 's3:PutObject')).toEqual([streamRoleId, exportRoleId, rendererRoleId].sort());
+    expect(rolesGranted(template, 's3:PutObject')).toEqual(
+      [streamRoleId, exportRoleId, rendererRoleId, apiRoleId('settings')].sort(),
+    );
     expect(rolesGranted(template, 's3:GetObject')).toEqual(
-      [apiRoleId('buyer'), apiRoleId('invoices'), apiRoleId('index')].sort(),
+      [apiRoleId('buyer'), apiRoleId('invoices'), apiRoleId('index'), streamRoleId, rendererRoleId].sort(),
     );
     // Only the stream function (inline renders) and the renderer lock what they store: the issued PDFs.
     expect(rolesGranted(template, 's3:PutObjectRetention')).toEqual([streamRoleId, rendererRoleId].sort());
@@ -293,14 +301,19 @@ describe('S3 and SES grants across the whole stack', () => {
     ).toBe(true);
   });
 
-  test('every S3 grant is on the pdfs/ prefix of the PDF bucket: one action, or put with its retention lock', () => {
+  test('every other S3 grant is on the pdfs/ prefix (one action, or put with its retention lock) or a read of logos/', () => {
     const roles = [streamRoleId, apiRoleId('invoices'), apiRoleId('buyer')];
     for (const role of roles) {
-      const statements = s3Statements(role);
-      expect(statements, role).toHaveLength(1);
-      expect(actionsOf(statements[0]!)).toHaveLength(role === streamRoleId ? 2 : 1);
-      expect(resourcesOfStatement(statements[0]!)).toHaveLength(1);
-      expect(isPdfObjects(resourcesOfStatement(statements[0]!)[0]), JSON.stringify(statements[0]!.Resource)).toBe(true);
+      // Each (action, object prefix) pair granted; CDK may merge the grants of one action into one statement.
+      const prefix = (r: unknown) => (isPdfObjects(r) ? 'pdfs' : isLogoObjects(r) ? 'logos' : JSON.stringify(r));
+      const pairs = s3Statements(role).flatMap((st) =>
+        actionsOf(st).flatMap((a) => resourcesOfStatement(st).map((r) => `${a} ${prefix(r)}`)),
+      );
+      expect(pairs.sort(), role).toEqual(
+        role === streamRoleId
+          ? ['s3:GetObject logos', 's3:PutObject pdfs', 's3:PutObjectRetention pdfs']
+          : ['s3:GetObject logos', 's3:GetObject pdfs'],
+      );
     }
   });
 
@@ -348,8 +361,8 @@ describe('S3 and SES grants across the whole stack', () => {
       }
     }
     const grantedTo: Record<string, string[]> = {
-      's3:PutObject': [streamRoleId, exportRoleId].sort(),
-      's3:GetObject': [apiRoleId('buyer'), apiRoleId('invoices'), apiRoleId('index')].sort(),
+      's3:PutObject': [streamRoleId, exportRoleId, apiRoleId('settings')].sort(),
+      's3:GetObject': [apiRoleId('buyer'), apiRoleId('invoices'), apiRoleId('index'), streamRoleId].sort(),
       'ses:SendEmail': [
         apiRoleId('invoices'),
         logicalId(api, api.recurringJob.fn.role!),

@@ -15,8 +15,15 @@ test('the OpenAPI document is public and covers every route with the schemas the
   for (const route of ROUTES) {
     const op = doc.body.paths[route.path]?.[route.method.toLowerCase()];
     expect(op, `${route.method} ${route.path}`).toBeDefined();
-    expect(Boolean(op.requestBody)).toBe(Boolean(route.body));
+    expect(Boolean(op.requestBody)).toBe(Boolean(route.body) || route.input === 'binary');
   }
+  // The logo is sent as the file itself, with its own media type.
+  const logo = doc.body.paths['/settings/invoices/logo'].put.requestBody;
+  expect(logo.required).toBe(true);
+  expect(Object.keys(logo.content).sort()).toEqual(['image/jpeg', 'image/png']);
+  expect(doc.body.paths['/settings/invoices/logo'].put.responses['200'].content['application/json'].schema).toEqual({
+    $ref: '#/components/schemas/Settings',
+  });
   const create = doc.body.paths['/invoices'].post.requestBody.content['application/json'].schema;
   expect(create.additionalProperties).toBe(false);
   expect(create.properties.lineItems.maxItems).toBe(100);

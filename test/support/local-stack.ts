@@ -133,7 +133,10 @@ export function client(baseUrl: string, token: string | null) {
         ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
         ...headers,
       },
-      ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
+      // A string or bytes go as they are (a logo, with its own content-type header); anything else as JSON.
+      ...(body !== undefined
+        ? { body: typeof body === 'string' || body instanceof Uint8Array ? body : JSON.stringify(body) }
+        : {}),
     });
     const text = await res.text();
     let parsed: unknown = text;
