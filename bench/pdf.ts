@@ -26,6 +26,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { invoiceDocuments } from '../domain/documents/invoice-documents.js';
+import { loadInvoiceTemplate } from '../domain/documents/invoice-template.js';
 import { startS3Emulator, type S3Emulator } from '../infra/local/s3-emulator.js';
 import { sampleCompany, sampleContact, sampleInvoice } from '../test/support/sample-invoice.js';
 
@@ -57,6 +58,8 @@ async function coldChild() {
     const t0 = performance.now();
     const { ChromiumPdfRenderer } = await import('../functions/pdf/chromium-renderer.js');
     const { S3DocumentStore } = await import('../functions/s3/s3-document-store.js');
+    // As the stream function does before its first batch.
+    await loadInvoiceTemplate();
     const t1 = performance.now();
     const renderer = new ChromiumPdfRenderer();
     const store = new S3DocumentStore({ bucket: s3.bucket, region: 'us-east-1', endpoint: s3.endpoint });
@@ -91,6 +94,7 @@ function coldStart(freshTmp: boolean): { importMs: number; firstPdfMs: number; t
 }
 
 async function main() {
+  await loadInvoiceTemplate();
   const { ChromiumPdfRenderer, launchChromium } = await import('../functions/pdf/chromium-renderer.js');
   const { S3DocumentStore } = await import('../functions/s3/s3-document-store.js');
   await withS3(async (s3) => {

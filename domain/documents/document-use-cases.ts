@@ -14,7 +14,7 @@ import type {
 } from '../ports.js';
 import { ledgerAt } from '../stream/ledger-side-effects.js';
 import { slug as slugSchema } from '../shared/schemas.js';
-import { renderInvoiceHtml, type DocumentMode, type InvoiceView } from './invoice-template.js';
+import { loadInvoiceTemplate, renderInvoiceHtml, type DocumentMode, type InvoiceView } from './invoice-template.js';
 
 export type DocumentDeps = {
   invoices: InvoiceStore;
@@ -62,6 +62,7 @@ async function html(
   // profile existed) the account's profile as it stands.
   const seller = invoice.seller ?? (await deps.settings.get(invoice.accountId))?.seller ?? null;
   const extra = online ? await online() : {};
+  await loadInvoiceTemplate();
   return renderInvoiceHtml({ invoice, ...(await parties(deps, invoice)), ...ledger, ...extra, mode, seller });
 }
 

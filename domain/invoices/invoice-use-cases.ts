@@ -24,6 +24,7 @@ import { byUser } from '../audit/history.js';
 import { mergeMetadata } from '../shared/metadata.js';
 import { withoutLabelsOf } from '../crm/record-invoices.js';
 import { reminderPlan } from '../reminders/reminder-schedule.js';
+import { loadRichText } from './rich-text.js';
 
 export type InvoiceDeps = {
   invoices: InvoiceStore;
@@ -85,6 +86,7 @@ export async function createInvoice(
     now: toInstant(now),
   });
   await checkReferences(deps, actor, input, settings);
+  if (input.comments) await loadRichText();
   return deps.invoices.create(
     applyEdit(draft, input, deps.ids),
     byUser(actor, 'created', draft.createdAt, source && { source }),
@@ -143,6 +145,7 @@ export async function updateInvoice(
       }
       assertAllowed('edit', current.status);
       await checkReferences(deps, actor, input, settings);
+      if (input.comments) await loadRichText();
       const next = successor(deps, applyEdit(current, input, deps.ids), {});
       return deps.invoices.replace(current, next, byUser(actor, 'edited', next.updatedAt));
     },

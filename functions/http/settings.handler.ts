@@ -2,7 +2,7 @@ import { getSettings, updateSettings } from '../../domain/settings/settings-use-
 import { settingsInput } from '../../domain/settings/settings.js';
 import { apiKeyInput, createApiKey, revokeApiKey } from '../../domain/auth/api-keys.js';
 import { apiKeyAdapters } from '../auth/api-key-wiring.js';
-import { app } from '../wiring.js';
+import { app, reminderStore, snippetStore } from '../wiring.js';
 import { httpHandler } from './http-handler.js';
 import { presentApiKey, presentPage, presentSettings } from './presenters.js';
 import { parseLimit, validate } from './request.js';
@@ -17,10 +17,10 @@ import {
   updateSnippet,
 } from '../../domain/snippets/snippet-use-cases.js';
 
-const { deps, config, db, reminders, labels, snippets } = app();
+const { deps, config, db, labels } = app();
 const apiKeys = apiKeyAdapters(config, db);
 const keyDeps = async () => ({ ...(await apiKeys.deps()), clock: deps.clock, ids: deps.ids });
-const snippetDeps = { snippets, clock: deps.clock, ids: deps.ids };
+const snippetDeps = { snippets: snippetStore(), clock: deps.clock, ids: deps.ids };
 const labelDeps = { labels, clock: deps.clock, ids: deps.ids };
 /** `{ id, shortcut, body }` and its bookkeeping, without the tenant. */
 const presentSnippet = (s: Snippet) => {
@@ -42,7 +42,7 @@ export const handler = httpHandler({
     status: 200,
     body: presentSettings(
       await updateSettings(
-        { ...deps, reminderIndex: reminders },
+        { ...deps, reminderIndex: reminderStore() },
         req.actor,
         validate(settingsInput, req.body),
         req.ifMatch,

@@ -7,6 +7,7 @@ import { inProcessQueue } from './in-process-queue.js';
 import { SqsDeliveryQueue } from './sqs-queue.js';
 import { standardWebhooksSigner } from './standard-webhooks-signer.js';
 import { urlGuard } from './url-guard.js';
+import { perProcess } from '../wiring.js';
 
 /** The webhook adapters: the stores, the queue (SQS in AWS, in-process locally), the URL policy, signer and sender. */
 export function webhookAdapters(config: Env, db: DynamoDBDocumentClient) {
@@ -26,3 +27,6 @@ export function webhookAdapters(config: Env, db: DynamoDBDocumentClient) {
     retrySeconds: parseRetrySchedule(config.WEBHOOK_RETRY_SECONDS),
   };
 }
+
+/** For the webhooks function, the delivery function and the stream consumer (which fans events out). */
+export const webhooks = /* @__PURE__ */ perProcess(({ config, db }) => webhookAdapters(config, db));

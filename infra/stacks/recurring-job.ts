@@ -2,14 +2,13 @@ import { Duration } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { RECURRING_JOB_ENTRY } from '../routes.js';
 import { TABLE_DEFINITION } from '../table-definition.js';
 import { SES_SEND_ACTIONS } from './grants.js';
 import { hourlyJob } from './hourly-job.js';
-import { serviceFunction } from './service-function.js';
+import { serviceFunction, type ServiceFunction } from './service-function.js';
 
 /** The sparse index of active recurring schedules by next run date (the only thing the job reads in bulk). */
 export const RECURRING_INDEX = 'gsi7';
@@ -29,7 +28,7 @@ export type RecurringJobProps = {
  * The stream consumer renders the PDF and publishes the events. Two runs at once are safe.
  */
 export class RecurringJob extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: ServiceFunction;
   readonly schedule: Schedule;
   /** The role EventBridge Scheduler invokes the job with. */
   readonly scheduleRole: Role;

@@ -2,14 +2,13 @@ import { Duration } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { REMINDERS_JOB_ENTRY } from '../routes.js';
 import { TABLE_DEFINITION } from '../table-definition.js';
 import { SES_SEND_ACTIONS } from './grants.js';
 import { hourlyJob } from './hourly-job.js';
-import { serviceFunction } from './service-function.js';
+import { serviceFunction, type ServiceFunction } from './service-function.js';
 
 /** The sparse index of open invoices by the date of their next reminder step (the only thing the job reads in bulk). */
 export const REMINDER_INDEX = 'gsi8';
@@ -29,7 +28,7 @@ export type RemindersJobProps = {
  * `invoice.reminderSent` from the reminder item. Two runs at once send each step once.
  */
 export class RemindersJob extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: ServiceFunction;
   readonly schedule: Schedule;
   readonly scheduleRole: Role;
   readonly errorsAlarm: Alarm;
