@@ -66,6 +66,11 @@ export type SideEffectDeps = {
   einvoices?: EinvoiceRecordStore;
   /** Makes the PDF a Factur-X hybrid once the seller profile is complete (absent: plain PDFs). */
   facturx?: FacturxEmbedder;
+  /**
+   * Sets a deleted draft's earlier history entries to expire with its deletion entry (idempotent).
+   * The delete does it at once too; here it cannot be lost if that process stopped in between.
+   */
+  deletedHistory?: { expire(accountId: string, invoiceId: string): Promise<void> };
 };
 
 export type SideEffectResult = { published: InvoiceEvent[]; rendered: boolean; einvoiceStored?: boolean };
@@ -84,6 +89,7 @@ export async function applySideEffects(
 ): Promise<SideEffectResult> {
   const einvoiceStored = newImage ? await ensureEinvoice(deps, oldImage, newImage) : false;
   const rendered = newImage ? await ensurePdf(deps, newImage) : false;
+  if (oldImage && !newImage) await deps.deletedHistory?.expire(oldImage.accountId, oldImage.id);
   const published: InvoiceEvent[] = [];
   for (const event of eventsFor(oldImage, newImage)) {
     if (await deps.published.has(event)) continue;

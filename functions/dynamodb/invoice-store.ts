@@ -119,7 +119,8 @@ export class DynamoInvoiceStore implements InvoiceStore {
   /**
    * Deletes a draft with a `deleted` entry, then sets the expiry of its earlier entries (their
    * content stays as written): the history is readable by id for DELETED_HISTORY_DAYS, then TTL
-   * removes it. If the process stops between the two, the earlier entries simply never expire.
+   * removes it. If the process stops between the two, the stream's REMOVE record sets them
+   * (expireDeletedHistory, from the deletion entry's expiry).
    */
   async remove(invoice: Invoice, change: Change): Promise<void> {
     const expiresAt = Math.floor(new Date(change.at).getTime() / 1000) + DELETED_HISTORY_DAYS * 86_400;

@@ -5,6 +5,7 @@ import { creditNoteDocuments } from '../../domain/documents/credit-note-document
 import type { SideEffectDeps } from '../../domain/stream/invoice-side-effects.js';
 import { DynamoInvoicePdfState, DynamoPublishedEvents } from '../dynamodb/published-events.js';
 import { DynamoEinvoiceRecordStore } from '../dynamodb/einvoice-record-store.js';
+import { expireDeletedHistory } from '../dynamodb/audit-log.js';
 import { embedFacturx } from '../pdf/factur-x.js';
 import { EventBridgePublisher, FileEventPublisher } from '../events/event-publishers.js';
 import { ChromiumPdfRenderer } from '../pdf/chromium-renderer.js';
@@ -59,6 +60,7 @@ function sideEffectDeps(): SideEffectDeps {
     receipts: { mailer: mailer(), publicBaseUrl: config.PUBLIC_BASE_URL },
     einvoices: new DynamoEinvoiceRecordStore(db, config.TABLE_NAME),
     facturx: { embed: embedFacturx },
+    deletedHistory: { expire: (accountId, invoiceId) => expireDeletedHistory(db, config.TABLE_NAME, accountId, invoiceId) },
   };
   return deps;
 }

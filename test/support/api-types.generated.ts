@@ -1675,6 +1675,8 @@ export interface components {
             status: "pending" | "succeeded" | "failed" | "refunded" | "partiallyRefunded" | "disputed" | "voided";
             /** @description Minor units of the currency */
             refundedAmount: number;
+            /** @description When the last refund of a recorded payment was recorded */
+            refundedAt?: string;
             voidedAt?: string | null;
             processor?: {
                 /** @constant */
@@ -1880,6 +1882,8 @@ export interface components {
                 status: "pending" | "succeeded" | "failed" | "refunded" | "partiallyRefunded" | "disputed" | "voided";
                 /** @description Minor units of the currency */
                 refundedAmount: number;
+                /** @description When the last refund of a recorded payment was recorded */
+                refundedAt?: string;
                 voidedAt?: string | null;
                 processor?: {
                     /** @constant */
