@@ -60,7 +60,9 @@ function sideEffectDeps(): SideEffectDeps {
     receipts: { mailer: mailer(), publicBaseUrl: config.PUBLIC_BASE_URL },
     einvoices: new DynamoEinvoiceRecordStore(db, config.TABLE_NAME),
     facturx: { embed: embedFacturx },
-    deletedHistory: { expire: (accountId, invoiceId) => expireDeletedHistory(db, config.TABLE_NAME, accountId, invoiceId) },
+    deletedHistory: {
+      expire: (accountId, invoiceId) => expireDeletedHistory(db, config.TABLE_NAME, accountId, invoiceId),
+    },
   };
   return deps;
 }
