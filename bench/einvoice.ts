@@ -15,6 +15,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { invoiceDocuments } from '../domain/documents/invoice-documents.js';
+import { loadInvoiceTemplate } from '../domain/documents/invoice-template.js';
 import { invoiceEinvoice } from '../domain/einvoice/einvoice-document.js';
 import { toCii } from '../domain/einvoice/cii.js';
 import { toUbl } from '../domain/einvoice/ubl.js';
@@ -59,6 +60,7 @@ function xmlBench() {
 }
 
 async function pdfBench() {
+  await loadInvoiceTemplate();
   const { ChromiumPdfRenderer, launchChromium } = await import('../functions/pdf/chromium-renderer.js');
   const browser = await launchChromium();
   const renderer = new ChromiumPdfRenderer(async () => browser);

@@ -34,6 +34,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { invoiceDocuments } from '../domain/documents/invoice-documents.js';
+import { loadInvoiceTemplate } from '../domain/documents/invoice-template.js';
 import { startS3Emulator, type S3Emulator } from '../infra/local/s3-emulator.js';
 import { sampleCompany, sampleContact, sampleInvoice } from '../test/support/sample-invoice.js';
 import { RENDER_PAGES } from '../functions/pdf/render-pages.js';
@@ -73,6 +74,8 @@ async function coldChild() {
     const renderer = new ChromiumPdfRenderer();
     renderer.warm();
     const { S3DocumentStore } = await import('../functions/s3/s3-document-store.js');
+    // As the stream function does before its first batch.
+    await loadInvoiceTemplate();
     const t1 = performance.now();
     const store = new S3DocumentStore({ bucket: s3.bucket, region: 'us-east-1', endpoint: s3.endpoint });
     const pdf = await renderer.render(invoiceDocuments.html(invoice, parties), {
@@ -109,6 +112,7 @@ function coldStart(freshTmp: boolean): { importMs: number; firstPdfMs: number; p
 }
 
 async function main() {
+  await loadInvoiceTemplate();
   const { ChromiumPdfRenderer, launchChromium } = await import('../functions/pdf/chromium-renderer.js');
   const { S3DocumentStore } = await import('../functions/s3/s3-document-store.js');
   await withS3(async (s3) => {

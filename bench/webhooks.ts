@@ -101,7 +101,7 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
 
     // ---- 1. Throughput: queue N deliveries, then time the delivery handler draining them.
     const { app } = await import('../functions/wiring.js');
-    const { webhooks } = app();
+    const webhooks = (await import('../functions/webhooks/webhook-wiring.js')).webhooks();
     const object = { id: 'inv_bench', status: 'paid', totals: { total: 12_500 }, note: 'x'.repeat(1500) };
     const events = Array.from({ length: N }, (_, i) => ({
       id: `evt_bench_${i}`,

@@ -2,29 +2,31 @@ import { randomBytes } from 'node:crypto';
 import { monotonicFactory } from 'ulid';
 import type { Company, Contact } from '../domain/crm/records.js';
 import type { InvoiceDeps } from '../domain/invoices/invoice-use-cases.js';
-import type { Clock, DocumentStore, IdGenerator, Mailer } from '../domain/ports.js';
-import { env, type Env } from './config/env.js';
+import type { Clock, IdGenerator } from '../domain/ports.js';
+import { env } from './config/env.js';
 import { documentClient, dynamoDbClient } from './dynamodb/client.js';
 import { idempotencyRecords } from './dynamodb/idempotency-records.js';
 import { DynamoInvoiceStore } from './dynamodb/invoice-store.js';
 import { DynamoLedgerStore } from './dynamodb/ledger-store.js';
-import { DynamoPdfRecordStore } from './dynamodb/pdf-record-store.js';
 import { DynamoRecordStore } from './dynamodb/record-store.js';
 import { DynamoSettingsStore } from './dynamodb/settings-store.js';
-import { OutboxMailer } from './mail/outbox-mailer.js';
 import type { FlagPastDueDeps } from '../domain/jobs/flag-past-due.js';
 import { DynamoOverdueIndex } from './dynamodb/overdue-index.js';
-import { crmAdapters } from './crm-wiring.js';
-import type { IssueRecurringDeps } from '../domain/jobs/issue-recurring.js';
-import { DynamoRecurringStore } from './dynamodb/recurring-store.js';
-import { searchAdapters } from './search-wiring.js';
 import { DynamoAuditLog } from './dynamodb/audit-log.js';
 import { DynamoReminderStore } from './dynamodb/reminder-store.js';
 import { DynamoAssociationLabelStore } from './dynamodb/association-label-store.js';
+import { DynamoRecurringStore } from './dynamodb/recurring-store.js';
 import { DynamoSnippetStore } from './dynamodb/snippet-store.js';
-import type { SendRemindersDeps } from '../domain/jobs/send-reminders.js';
-import { webhookAdapters } from './webhooks/webhook-wiring.js';
-import { cachedLogos } from './s3/logo-cache.js';
+
+/*
+ * The composition root, in two layers. `app()` is the base every function shares: the environment,
+ * the DynamoDB clients, the invoice stores and the idempotency records. What only some functions use
+ * is added by the getters below and by the feature wiring modules (mail/mail-wiring.ts,
+ * s3/document-wiring.ts, crm-wiring.ts, search-wiring.ts, webhooks/webhook-wiring.ts,
+ * payments-wiring.ts): a handler imports only the getters its routes call, so esbuild leaves the
+ * rest (and the libraries behind them: nodemailer, exceljs, stripe, ...) out of its bundle, and
+ * none of it is loaded at its cold start (bench/cold-start.ts, test/infra/bundling.test.ts).
+ */
 
 const ulid = monotonicFactory();
 
@@ -36,7 +38,7 @@ export const ulidIds: IdGenerator = {
   slug: () => randomBytes(16).toString('hex'),
 };
 
-/** The adapters every handler shares, built once per process (a Lambda's cold start). */
+/** The adapters every function shares, built once per process (a Lambda's cold start). */
 export function wire() {
   const config = env();
   const dynamo = dynamoDbClient({
@@ -58,31 +60,51 @@ export function wire() {
     ids: ulidIds,
     ledger: new DynamoLedgerStore(db, config.TABLE_NAME, invoices),
   };
-  // Locally mail goes to an outbox folder; in AWS through SES, whose client loads on the first send.
-  const ses = once(async () => new (await import('./mail/ses-mailer.js')).SesMailer(config.MAIL_FROM));
-  const mailer: Mailer = config.OUTBOX_DIR
-    ? new OutboxMailer(config.OUTBOX_DIR, config.MAIL_FROM)
-    : { send: async (m) => (await ses()).send(m) };
-  return {
-    config,
-    db,
-    deps,
-    mailer,
-    idempotency: idempotencyRecords(dynamo, config.TABLE_NAME),
-    audit: new DynamoAuditLog(db, config.TABLE_NAME),
-    ...documentAdapters(config, db),
-    crm: crmAdapters(db, config.TABLE_NAME),
-    index: searchAdapters(db, config.TABLE_NAME),
-    recurring: new DynamoRecurringStore(db, config.TABLE_NAME, invoices),
-    reminders: new DynamoReminderStore(db, config.TABLE_NAME, invoices),
-    labels,
-    snippets: new DynamoSnippetStore(db, config.TABLE_NAME),
-    webhooks: webhookAdapters(config, db),
+  // The concrete stores too: other stores write through the invoice store's transactions.
+  return { config, db, deps, invoices, labels, idempotency: idempotencyRecords(dynamo, config.TABLE_NAME) };
+}
+
+export type Base = ReturnType<typeof wire>;
+
+let wired: Base | undefined;
+export const app = (): Base => (wired ??= wire());
+
+/**
+ * An addition to the base, built from it on first use and kept for the process. Called inside a
+ * module's getter (never at a module's top level), so a getter no handler imports is dropped from
+ * the bundle with everything it would build.
+ */
+export function perProcess<T>(build: (base: Base) => T): () => T {
+  let built: { value: T } | undefined;
+  return () => (built ??= { value: build(app()) }).value;
+}
+
+/** Builds once, on first use; a failed build is not kept, so the next call tries again. */
+export function once<T>(build: () => Promise<T>): () => Promise<T> {
+  let built: Promise<T> | undefined;
+  return () => {
+    if (!built) {
+      const attempt = build();
+      built = attempt;
+      attempt.catch(() => {
+        if (built === attempt) built = undefined;
+      });
+    }
+    return built;
   };
 }
 
-let wired: ReturnType<typeof wire> | undefined;
-export const app = () => (wired ??= wire());
+// ---- Stores only some functions use (pure getters: one no handler imports leaves the bundle) ----
+export const auditLog = /* @__PURE__ */ perProcess(({ db, config }) => new DynamoAuditLog(db, config.TABLE_NAME));
+export const recurringStore = /* @__PURE__ */ perProcess(
+  ({ db, config, invoices }) => new DynamoRecurringStore(db, config.TABLE_NAME, invoices),
+);
+export const reminderStore = /* @__PURE__ */ perProcess(
+  ({ db, config, invoices }) => new DynamoReminderStore(db, config.TABLE_NAME, invoices),
+);
+export const snippetStore = /* @__PURE__ */ perProcess(
+  ({ db, config }) => new DynamoSnippetStore(db, config.TABLE_NAME),
+);
 
 // ---- The past-due job (functions/jobs/overdue.handler.ts) ----
 /** Its adapters: the sparse past-due index and the settings (each account's time zone). */
@@ -99,62 +121,4 @@ export function wireOverdueJob(): FlagPastDueDeps & { clock: Clock } {
     settings: new DynamoSettingsStore(db, config.TABLE_NAME),
     clock: systemClock,
   };
-}
-
-// ---- The recurring invoice job (functions/jobs/recurring.handler.ts) ----
-/**
- * Its adapters: the schedules (and their due index), what a run reads to check and build the
- * invoice, the invoice store it issues through, and the mailer for schedules that send.
- */
-export function wireRecurringJob(): IssueRecurringDeps {
-  const { config, deps, mailer, crm, recurring } = wire();
-  return { ...deps, mailer, publicBaseUrl: config.PUBLIC_BASE_URL, recurring, products: crm.products };
-}
-
-// ---- The payment reminders job (functions/jobs/reminders.handler.ts) ----
-/** Its adapters: the reminders index and claims, the invoices and contacts it reads, the mailer. */
-export function wireRemindersJob(): SendRemindersDeps {
-  const { config, deps, mailer, reminders } = wire();
-  return { ...deps, mailer, publicBaseUrl: config.PUBLIC_BASE_URL, reminders };
-}
-
-// ---- Documents: the PDF records, the bucket and the renderer ----
-/** Builds once, on first use; a failed build is not kept, so the next call tries again. */
-function once<T>(build: () => Promise<T>): () => Promise<T> {
-  let built: Promise<T> | undefined;
-  return () => {
-    if (!built) {
-      const attempt = build();
-      built = attempt;
-      attempt.catch(() => {
-        if (built === attempt) built = undefined;
-      });
-    }
-    return built;
-  };
-}
-
-/**
- * The S3 store is loaded on first use (dynamic import): a function that never signs a link never
- * loads the S3 client. The Chromium renderer is not here: only the stream function renders, and
- * wiring it here would put puppeteer into every API bundle.
- */
-export function documentAdapters(config: Env, db: ReturnType<typeof documentClient>) {
-  const store = once(async () => {
-    if (!config.BUCKET_NAME) throw new Error('BUCKET_NAME is not set: this function has no PDF bucket');
-    const { S3DocumentStore } = await import('./s3/s3-document-store.js');
-    return new S3DocumentStore({
-      bucket: config.BUCKET_NAME,
-      region: config.AWS_REGION,
-      endpoint: config.S3_ENDPOINT,
-      retentionDays: config.DOCUMENT_RETENTION_DAYS,
-    });
-  });
-  const documents: DocumentStore = {
-    put: async (key, body, contentType, options) => (await store()).put(key, body, contentType, options),
-    get: async (key) => (await store()).get(key),
-    signedUrl: async (key, seconds, options) => (await store()).signedUrl(key, seconds, options),
-  };
-  // Logos are read wherever an invoice is shown: through a cache, their keys name their content.
-  return { pdfRecords: new DynamoPdfRecordStore(db, config.TABLE_NAME), documents, logos: cachedLogos(documents) };
 }

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Permission } from '../domain/auth/actor.js';
 import type { ResponseSpec } from '../functions/http/response-schemas.js';
 import { ROUTE_RESPONSES } from './route-responses.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DomainError, fieldError, notFound } from '../errors.js';
 import type { Clock, IdGenerator, Page } from '../ports.js';
 import { PERMISSIONS, can, type Actor, type Permission } from './actor.js';

@@ -1,6 +1,6 @@
 import Big from 'big.js';
 import { metadataInput, type Metadata } from '../shared/metadata.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { validationError, type FieldError } from '../errors.js';
 import type { Invoice } from '../invoices/invoice.js';
 import { lineMoney } from '../money/line-items.js';

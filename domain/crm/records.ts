@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { address, hostname, text } from '../shared/schemas.js';
 import { metadataInput, type Metadata } from '../shared/metadata.js';
 import {

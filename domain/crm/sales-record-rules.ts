@@ -1,6 +1,6 @@
 import type { Actor } from '../auth/actor.js';
 import { validationError, type FieldError } from '../errors.js';
-import { sanitizeRichText } from '../invoices/rich-text.js';
+import { loadRichText, sanitizeRichText } from '../invoices/rich-text.js';
 import type { CompanyStore, ContactStore, DealStore, IdGenerator, LinkedKind, ProductStore } from '../ports.js';
 import { priceLines, resolveLineItems } from './line-item-products.js';
 import { releaseRecord, type RecordInvoiceDeps } from './record-invoices.js';
@@ -58,13 +58,17 @@ export const dealHooks = (deps: SalesRecordDeps, invoices: RecordInvoiceDeps): R
 });
 
 export const quoteHooks = (deps: SalesRecordDeps, invoices: RecordInvoiceDeps): RecordHooks<Quote, QuoteInput> => ({
-  prepare: async (actor, input) => ({
-    ...(await prepareSalesRecord(deps, actor, input)),
-    // Same rich-text rules as an invoice's comments, since they are copied onto one.
-    ...(input.comments !== undefined
-      ? { comments: input.comments === null ? null : sanitizeRichText(input.comments) || null }
-      : {}),
-  }),
+  prepare: async (actor, input) => {
+    const prepared = await prepareSalesRecord(deps, actor, input);
+    if (input.comments) await loadRichText();
+    return {
+      ...prepared,
+      // Same rich-text rules as an invoice's comments, since they are copied onto one.
+      ...(input.comments !== undefined
+        ? { comments: input.comments === null ? null : sanitizeRichText(input.comments) || null }
+        : {}),
+    };
+  },
   ...releasing<Quote>(invoices, 'quote'),
 });
 

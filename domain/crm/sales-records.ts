@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { metadataInput } from '../shared/metadata.js';
 import type { Actor } from '../auth/actor.js';
 import type { LineItem } from '../invoices/invoice.js';

@@ -1,5 +1,15 @@
-import addressFormatter from '@fragaria/address-formatter';
+import type AddressFormatter from '@fragaria/address-formatter';
 import type { Address } from '../shared/schemas.js';
+
+let addressFormatter: typeof AddressFormatter | undefined;
+
+/**
+ * The address templates (about 240 KB minified) load on first use, like the rich-text sanitizer:
+ * each use case that renders a document awaits this (or loadInvoiceTemplate()) before it does.
+ */
+export async function loadAddressFormats(): Promise<void> {
+  addressFormatter ??= (await import('@fragaria/address-formatter')).default;
+}
 
 /**
  * An address as its country writes it (the order of postcode, city and region, abbreviations such
@@ -9,6 +19,7 @@ import type { Address } from '../shared/schemas.js';
 export function addressLines(address: Address, language: string): string[] {
   const country =
     new Intl.DisplayNames([language], { type: 'region', fallback: 'code' }).of(address.country) ?? address.country;
+  if (!addressFormatter) throw new Error('an address formatted before loadAddressFormats() resolved');
   const lines = addressFormatter.format(
     {
       road: address.line1,

@@ -15,7 +15,7 @@ import type {
 import { ledgerAt } from '../stream/ledger-side-effects.js';
 import { slug as slugSchema } from '../shared/schemas.js';
 import { logoDataUrl, logoFor } from '../settings/seller-logo.js';
-import { renderInvoiceHtml, type DocumentMode, type InvoiceView } from './invoice-template.js';
+import { loadInvoiceTemplate, renderInvoiceHtml, type DocumentMode, type InvoiceView } from './invoice-template.js';
 
 export type DocumentDeps = {
   invoices: InvoiceStore;
@@ -68,6 +68,7 @@ async function html(
   const seller = invoice.seller ?? settings?.seller ?? null;
   const logo = deps.logos ? await logoDataUrl(deps.logos, logoFor(invoice, settings?.logo)) : null;
   const extra = online ? await online() : {};
+  await loadInvoiceTemplate();
   return renderInvoiceHtml({ invoice, ...(await parties(deps, invoice)), ...ledger, ...extra, mode, seller, logo });
 }
 

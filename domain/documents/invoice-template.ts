@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Company, Contact } from '../crm/records.js';
 import type { Invoice, LineItem } from '../invoices/invoice.js';
-import { sanitizeRichText } from '../invoices/rich-text.js';
-import { addressLines } from './address-lines.js';
+import { loadRichText, sanitizeRichText } from '../invoices/rich-text.js';
+import { addressLines, loadAddressFormats } from './address-lines.js';
 import { escapeHtml as esc } from './html.js';
 import { catalogFor, fill, type Catalog } from './i18n/catalogs.js';
 import { localeFormat, type LocaleFormat } from './locale-format.js';
@@ -151,6 +151,12 @@ const META_CSP = POLICY.join('; ');
 const PAGE_META_CSP = BASE_POLICY.join('; ');
 
 /** The invoice as an HTML document, in its language (labels) and locale (dates, numbers, money, addresses). */
+/** What the template needs loaded before it renders (the sanitizer and the address formats). */
+export async function loadInvoiceTemplate(): Promise<void> {
+  await Promise.all([loadRichText(), loadAddressFormats()]);
+}
+
+/** The document as HTML; loadInvoiceTemplate() must have resolved. */
 export function renderInvoiceHtml(view: InvoiceView): string {
   const { invoice, mode } = view;
   const t = catalogFor(invoice.language);

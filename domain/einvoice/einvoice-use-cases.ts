@@ -4,18 +4,19 @@ import { conflict, fieldError } from '../errors.js';
 import type { BuyerParty, Invoice } from '../invoices/invoice.js';
 import { loadInvoice, type InvoiceDeps } from '../invoices/invoice-use-cases.js';
 import { getSettings } from '../settings/settings-use-cases.js';
-import { toCii } from './cii.js';
 import { creditNoteEinvoice, invoiceEinvoice, type EinvoiceDocument } from './einvoice-document.js';
-import { toUbl } from './ubl.js';
 
 export const EINVOICE_SYNTAXES = ['ubl', 'cii'] as const;
 export type EinvoiceSyntax = (typeof EINVOICE_SYNTAXES)[number];
 
 type Deps = Pick<InvoiceDeps, 'invoices' | 'settings' | 'contacts' | 'companies' | 'ledger'>;
 
-/** The XML of a document in the syntax asked for. */
-export const serialize = (doc: EinvoiceDocument, syntax: EinvoiceSyntax): string =>
-  syntax === 'cii' ? toCii(doc) : toUbl(doc);
+/**
+ * The XML of a document in the syntax asked for. The XML builder (xmlbuilder2, about 300 KB
+ * minified) loads with the first e-invoice asked for, not at the cold start of the invoices function.
+ */
+export const serialize = async (doc: EinvoiceDocument, syntax: EinvoiceSyntax): Promise<string> =>
+  syntax === 'cii' ? (await import('./cii.js')).toCii(doc) : (await import('./ubl.js')).toUbl(doc);
 
 /**
  * The parties of an issued invoice: those fixed at its finalization. Invoices issued before the

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Actor } from '../auth/actor.js';
 import type { Versioned } from '../crm/records.js';
 import { toInstant } from '../dates/calendar.js';
@@ -12,6 +12,7 @@ import { filterGroupsInput, propertiesInput, sortsInput } from '../search/search
 import { searchInvoices, type SearchDeps } from '../search/search-invoices.js';
 import { getView, type View } from '../search/views.js';
 import { exportColumns, exportRow, type ExportCell } from './export-rows.js';
+import { loadRichText } from '../invoices/rich-text.js';
 
 export const EXPORT_FORMATS = ['csv', 'xlsx'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
@@ -123,6 +124,8 @@ export async function getExport(
  * is thrown, so the stream retries it.
  */
 export async function runExport(deps: ExportDeps, accountId: string, id: string): Promise<ExportJob | null> {
+  // Comments become plain text in the file.
+  await loadRichText();
   let job = await deps.exports.get(accountId, id);
   if (!job || job.status === 'done' || job.status === 'failed') return job;
   const save = async (changes: Partial<ExportJob>) => {

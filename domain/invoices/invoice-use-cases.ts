@@ -25,6 +25,7 @@ import { byUser } from '../audit/history.js';
 import { mergeMetadata } from '../shared/metadata.js';
 import { withoutLabelsOf } from '../crm/record-invoices.js';
 import { reminderPlan } from '../reminders/reminder-schedule.js';
+import { loadRichText } from './rich-text.js';
 
 export type InvoiceDeps = {
   invoices: InvoiceStore;
@@ -97,6 +98,7 @@ export async function createInvoice(
       now: toInstant(now),
     });
     await checkReferences(deps, actor, input, settings);
+    if (input.comments) await loadRichText();
     try {
       return await deps.invoices.create(
         applyEdit(draft, input, deps.ids),
@@ -169,6 +171,7 @@ export async function updateInvoice(
       }
       assertAllowed('edit', current.status);
       await checkReferences(deps, actor, input, settings);
+      if (input.comments) await loadRichText();
       const next = successor(deps, applyEdit(current, input, deps.ids), {});
       return deps.invoices.replace(current, next, byUser(actor, 'edited', next.updatedAt));
     },

@@ -20,6 +20,7 @@ import { getSettings } from '../settings/settings-use-cases.js';
 import { reminderPlan } from '../reminders/reminder-schedule.js';
 import type { StoredSettings } from '../settings/settings.js';
 import { FURTHEST_AHEAD_ZONE, forEachLimited } from './flag-past-due.js';
+import { loadRichText } from '../invoices/rich-text.js';
 
 /** Schedules in flight at once: each run is a transaction on one account's counter, so keep it modest. */
 const ISSUE_CONCURRENCY = 4;
@@ -137,6 +138,7 @@ async function runSchedule(
     return 'blocked';
   }
   let invoice: Invoice;
+  if (s.invoice.comments) await loadRichText();
   try {
     invoice = draftFromTemplate({ schedule: s, settings, ids: deps.ids, runOn: plan.runOn, now });
   } catch (e) {

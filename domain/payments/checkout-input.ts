@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * `POST /i/{slug}/checkout`: a form post from the buyer page (fields arrive as text) or JSON.

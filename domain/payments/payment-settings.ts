@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Actor } from '../auth/actor.js';
 import { fieldError } from '../errors.js';
 import { mutate } from '../optimistic.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { metadataInput, type Metadata } from '../shared/metadata.js';
 import { calendarDate, instant, text } from '../shared/schemas.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Versioned } from '../crm/records.js';
 import type { FieldError } from '../errors.js';
 import { invoiceEditRequest, lineItemsRequest, type InvoiceEditInput } from '../invoices/invoice-input.js';

@@ -28,6 +28,7 @@ import {
   type RecurringPatchRequest,
   type TemplateRequest,
 } from './recurring-invoice.js';
+import { loadRichText } from '../invoices/rich-text.js';
 
 export type RecurringDeps = {
   recurring: RecurringStore;
@@ -125,6 +126,7 @@ async function prepareTemplate(
   const missing = await missingReferences(deps, actor.accountId, template);
   if (missing.length) throw validationError('The invoice template refers to records that do not exist', missing);
   const probe = { id: 'rec_probe', accountId: actor.accountId, owner: actor.userId } as RecurringInvoice;
+  if (template.comments) await loadRichText();
   try {
     draftFromTemplate(
       {

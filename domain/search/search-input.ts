@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** The operators of the contract (API.md), HubSpot's CRM search names. */
 export const OPERATORS = [

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Actor } from '../auth/actor.js';
 import type { Versioned } from '../crm/records.js';
 import { toInstant } from '../dates/calendar.js';

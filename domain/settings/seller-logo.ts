@@ -2,7 +2,6 @@ import type { Actor } from '../auth/actor.js';
 import { toInstant } from '../dates/calendar.js';
 import { mutate } from '../optimistic.js';
 import type { Clock, DocumentStore, SettingsStore } from '../ports.js';
-import { inspectLogo } from './logo-image.js';
 import { getSettings } from './settings-use-cases.js';
 import type { SellerLogo, StoredSettings } from './settings.js';
 
@@ -30,6 +29,8 @@ export async function setLogo(
   contentType: string | undefined,
   ifMatch?: number,
 ): Promise<StoredSettings> {
+  // The decoders load with the first upload: no function that only shows a logo carries them.
+  const { inspectLogo } = await import('./logo-image.js');
   const image = inspectLogo(bytes, contentType);
   const key = logoKey(actor.accountId, image);
   await deps.documents.put(key, bytes, image.contentType);

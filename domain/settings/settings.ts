@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { bankAccount, electronicAddress, legalRegistrationId, vatId } from '../shared/party-ids.js';
 import type { LogoImage } from './logo-image.js';
 import {

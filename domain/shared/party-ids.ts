@@ -1,6 +1,6 @@
 import { isValidBIC, isValidIBAN, electronicFormatIBAN } from 'ibantools';
 import { checkVAT, countries } from 'jsvat';
-import { z } from 'zod';
+import * as z from 'zod';
 import { text } from './schemas.js';
 
 /**

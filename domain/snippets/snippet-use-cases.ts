@@ -4,7 +4,7 @@ import { toInstant } from '../dates/calendar.js';
 import { DomainError, fieldError, notFound } from '../errors.js';
 import type { Invoice } from '../invoices/invoice.js';
 import { loadInvoice, type InvoiceDeps } from '../invoices/invoice-use-cases.js';
-import { sanitizeRichText } from '../invoices/rich-text.js';
+import { loadRichText, sanitizeRichText } from '../invoices/rich-text.js';
 import { assertAllowed } from '../invoices/status-machine.js';
 import { mutate } from '../optimistic.js';
 import {
@@ -27,7 +27,8 @@ import {
 export type SnippetDeps = { snippets: SnippetStore; clock: Clock; ids: IdGenerator };
 
 /** The body as comments keep it (sanitized like comments); 422 when nothing is left or it is too big. */
-function cleanBody(body: string): string {
+async function cleanBody(body: string): Promise<string> {
+  await loadRichText();
   const clean = sanitizeRichText(body);
   if (!clean.trim()) throw fieldError('body', 'has no content left once sanitized like comments');
   if (Buffer.byteLength(clean) > MAX_SNIPPET_BYTES)
@@ -50,7 +51,7 @@ export async function createSnippet(deps: SnippetDeps, actor: Actor, input: Snip
     createdAt: now,
     updatedAt: now,
     shortcut: input.shortcut,
-    body: cleanBody(input.body),
+    body: await cleanBody(input.body),
   };
   try {
     return await deps.snippets.create(snippet);
@@ -91,7 +92,7 @@ export function updateSnippet(
       const next: Snippet = {
         ...current,
         ...(input.shortcut !== undefined ? { shortcut: input.shortcut } : {}),
-        ...(input.body !== undefined ? { body: cleanBody(input.body) } : {}),
+        ...(input.body !== undefined ? { body: await cleanBody(input.body) } : {}),
         version: current.version + 1,
         updatedAt: toInstant(deps.clock.now()),
       };
@@ -133,6 +134,7 @@ export async function insertSnippet(
       assertAllowed('edit', current.status);
       const snippet = await deps.snippets.get(actor.accountId, snippetId);
       if (!snippet) throw fieldError('snippetId', `no snippet ${snippetId} in this account`);
+      await loadRichText();
       const comments = sanitizeRichText(`${current.comments ?? ''}${snippet.body}`);
       if (comments.length > MAX_COMMENTS_CHARS)
         throw fieldError('snippetId', `the comments would pass ${MAX_COMMENTS_CHARS} characters`);

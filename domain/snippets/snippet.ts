@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Versioned } from '../crm/records.js';
 import { recordId } from '../shared/schemas.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EVENT_TYPES } from '../events/invoice-events.js';
 
 /** The event a test delivery carries: not published by the service, never subscribed to. */

@@ -6,22 +6,23 @@ import {
 } from '../../domain/documents/document-use-cases.js';
 import { offersPay, payablePageCsp } from '../../domain/documents/invoice-template.js';
 import { getPaymentSettings, isConnected } from '../../domain/payments/payment-settings.js';
-import { checkoutOrigin, payments } from '../payments-wiring.js';
+import { checkoutOrigin, paymentSettings } from '../payments-wiring.js';
+import { documents } from '../s3/document-wiring.js';
 import { app } from '../wiring.js';
 import { invoiceHtml, redirectTo } from './document-responses.js';
 import { httpHandler } from './http-handler.js';
 import type { ApiRequest } from './http-types.js';
 
 // Public: no token. Buyers reach these routes on the service's host or on a connected domain.
-const { config, deps, pdfRecords, documents, logos } = app();
-const buyerDeps = { ...deps, pdfRecords, documents, logos };
+const { config, deps } = app();
+const buyerDeps = { ...deps, ...documents() };
 const serviceHost = new URL(config.PUBLIC_BASE_URL).host;
 
 const buyer = (req: ApiRequest): BuyerRequest => ({ slug: req.params.slug!, host: req.host, serviceHost });
 
 // Pay is offered where the account has a processor connected; the form posts here and is sent on to
 // the processor's hosted checkout, the one origin besides ours the page's form may reach.
-const online = payments();
+const online = paymentSettings();
 const payable: OnlinePayability = {
   payable: async (invoice) => isConnected(await getPaymentSettings(online, invoice.accountId)),
 };

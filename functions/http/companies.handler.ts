@@ -7,12 +7,13 @@ import {
   type CompanyInput,
 } from '../../domain/crm/records.js';
 import { linkedRecordHooks } from '../../domain/crm/sales-record-rules.js';
+import { crm } from '../crm-wiring.js';
 import { app } from '../wiring.js';
 import { crmHandler } from './crm-routes.js';
 import { presentInvoice } from './presenters.js';
 
-const { config, deps, crm } = app();
-const invoiceDeps = { invoices: deps.invoices, links: crm.links, clock: deps.clock };
+const { config, deps } = app();
+const invoiceDeps = { invoices: deps.invoices, links: crm().links, clock: deps.clock };
 
 export const handler = crmHandler({
   collection: 'companies',

@@ -1,12 +1,13 @@
 import { recordUseCases } from '../../domain/crm/record-use-cases.js';
 import { contactFields, contactInput, type Contact, type ContactInput } from '../../domain/crm/records.js';
 import { linkedRecordHooks } from '../../domain/crm/sales-record-rules.js';
+import { crm } from '../crm-wiring.js';
 import { app } from '../wiring.js';
 import { crmHandler } from './crm-routes.js';
 import { presentInvoice } from './presenters.js';
 
-const { config, deps, crm } = app();
-const invoiceDeps = { invoices: deps.invoices, links: crm.links, clock: deps.clock };
+const { config, deps } = app();
+const invoiceDeps = { invoices: deps.invoices, links: crm().links, clock: deps.clock };
 
 export const handler = crmHandler({
   collection: 'contacts',

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { listRecordInvoices, type RecordInvoiceDeps } from '../../domain/crm/record-invoices.js';
 import { recordUseCases, type RecordDeps } from '../../domain/crm/record-use-cases.js';
 import type { CrmRecord } from '../../domain/crm/records.js';

@@ -18,13 +18,15 @@ import {
   type QuoteInput,
 } from '../../domain/crm/sales-records.js';
 import type { Invoice } from '../../domain/invoices/invoice.js';
+import { crm as crmAdapters } from '../crm-wiring.js';
 import { app } from '../wiring.js';
 import { crmOperations } from './crm-routes.js';
 import { httpHandler } from './http-handler.js';
 import { presentInvoice } from './presenters.js';
 
 /** Deals, quotes and products: one function for the sales records invoices are made from. */
-const { config, deps, crm } = app();
+const { config, deps } = app();
+const crm = crmAdapters();
 const invoiceDeps = { invoices: deps.invoices, links: crm.links, clock: deps.clock };
 const salesDeps = {
   contacts: deps.contacts,

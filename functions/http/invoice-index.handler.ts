@@ -11,15 +11,24 @@ import {
   viewInput,
   type View,
 } from '../../domain/search/views.js';
+import { documents } from '../s3/document-wiring.js';
+import { searchIndex } from '../search-wiring.js';
 import { app } from '../wiring.js';
 import { httpHandler } from './http-handler.js';
 import { presentInvoice, presentPage } from './presenters.js';
 import { parseLimit, validate } from './request.js';
 
-const { config, deps, documents, index } = app();
+const { config, deps } = app();
+const index = searchIndex();
 const searchDeps = { ...index, settings: deps.settings };
 const viewDeps = { views: index.views, settings: deps.settings, clock: deps.clock, ids: deps.ids };
-const exportDeps = { ...index, settings: deps.settings, documents, clock: deps.clock, ids: deps.ids };
+const exportDeps = {
+  ...index,
+  settings: deps.settings,
+  documents: documents().documents,
+  clock: deps.clock,
+  ids: deps.ids,
+};
 
 function presentView(view: View) {
   const { accountId: _a, kind: _k, ...rest } = view;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import {
   cloneInvoice,
   deleteInvoice,
@@ -33,7 +33,10 @@ import {
   invoiceEinvoiceXml,
 } from '../../domain/einvoice/einvoice-use-cases.js';
 import { countMetric, METRIC, type MetricName } from '../observability/metrics.js';
-import { app } from '../wiring.js';
+import { crm } from '../crm-wiring.js';
+import { mailer as mailerOf } from '../mail/mail-wiring.js';
+import { documents as documentsOf } from '../s3/document-wiring.js';
+import { app, auditLog, recurringStore, reminderStore, snippetStore } from '../wiring.js';
 import { invoiceHtml, signedLink } from './document-responses.js';
 import { httpHandler } from './http-handler.js';
 import type { ApiRequest } from './http-types.js';
@@ -44,9 +47,12 @@ import { recurringOperations } from './recurring-routes.js';
 import { auditOperations } from './audit-routes.js';
 import { reminderOperations } from './reminder-routes.js';
 
-const { config, deps, mailer, pdfRecords, documents, audit, logos } = app();
+const { config, deps } = app();
+const mailer = mailerOf();
+const { pdfRecords, documents, logos } = documentsOf();
+const audit = auditLog();
 /** Creating, editing and associating also read deals, quotes and products. */
-const withCrm = { ...deps, ...app().crm };
+const withCrm = { ...deps, ...crm() };
 const show = (i: Invoice) => presentInvoice(i, config.PUBLIC_BASE_URL);
 const ok = (status: number) => (i: Invoice) => ({ status, body: show(i) });
 const einvoiceQuery = z.object({ syntax: z.enum(EINVOICE_SYNTAXES).default('ubl') });
@@ -129,16 +135,16 @@ export const handler = httpHandler(
     },
     'POST /invoices/{id}/insert-snippet': (req) =>
       insertSnippet(
-        { ...deps, snippets: app().snippets },
+        { ...deps, snippets: snippetStore() },
         req.actor,
         req.params.id!,
         validate(insertSnippetInput, req.body).snippetId,
         req.ifMatch,
       ).then(ok(200)),
     ...ledgerOperations({ ...deps, documents }, show),
-    ...recurringOperations({ ...withCrm, recurring: app().recurring }, show),
+    ...recurringOperations({ ...withCrm, recurring: recurringStore() }, show),
     ...auditOperations({ ...deps, audit, documents }),
-    ...reminderOperations({ ...deps, reminders: app().reminders, mailer, publicBaseUrl: config.PUBLIC_BASE_URL }, show),
+    ...reminderOperations({ ...deps, reminders: reminderStore(), mailer, publicBaseUrl: config.PUBLIC_BASE_URL }, show),
   },
   { idempotency: () => app().idempotency },
 );

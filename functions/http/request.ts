@@ -1,5 +1,5 @@
 import { wellFormedStrings } from '../../domain/shared/well-formed-text.js';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { PERMISSIONS, type Actor, type Permission } from '../../domain/auth/actor.js';
 import { DomainError, validationError } from '../../domain/errors.js';
 import type { HttpEvent } from './http-types.js';

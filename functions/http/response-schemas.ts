@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { filterGroupsInput, sortsInput } from '../../domain/search/search-input.js';
 
 /**

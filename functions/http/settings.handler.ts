@@ -3,7 +3,8 @@ import { settingsInput } from '../../domain/settings/settings.js';
 import { removeLogo, setLogo } from '../../domain/settings/seller-logo.js';
 import { apiKeyInput, createApiKey, revokeApiKey } from '../../domain/auth/api-keys.js';
 import { apiKeyAdapters } from '../auth/api-key-wiring.js';
-import { app } from '../wiring.js';
+import { app, reminderStore, snippetStore } from '../wiring.js';
+import { documents as documentsOf } from '../s3/document-wiring.js';
 import { httpHandler } from './http-handler.js';
 import { presentApiKey, presentPage, presentSettings } from './presenters.js';
 import { parseLimit, validate } from './request.js';
@@ -18,11 +19,11 @@ import {
   updateSnippet,
 } from '../../domain/snippets/snippet-use-cases.js';
 
-const { deps, config, db, reminders, labels, snippets, documents } = app();
-const logoDeps = { settings: deps.settings, documents, clock: deps.clock };
+const { deps, config, db, labels } = app();
+const logoDeps = { settings: deps.settings, documents: documentsOf().documents, clock: deps.clock };
 const apiKeys = apiKeyAdapters(config, db);
 const keyDeps = async () => ({ ...(await apiKeys.deps()), clock: deps.clock, ids: deps.ids });
-const snippetDeps = { snippets, clock: deps.clock, ids: deps.ids };
+const snippetDeps = { snippets: snippetStore(), clock: deps.clock, ids: deps.ids };
 const labelDeps = { labels, clock: deps.clock, ids: deps.ids };
 /** `{ id, shortcut, body }` and its bookkeeping, without the tenant. */
 const presentSnippet = (s: Snippet) => {
@@ -44,7 +45,7 @@ export const handler = httpHandler({
     status: 200,
     body: presentSettings(
       await updateSettings(
-        { ...deps, reminderIndex: reminders },
+        { ...deps, reminderIndex: reminderStore() },
         req.actor,
         validate(settingsInput, req.body),
         req.ifMatch,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Delivery } from '../../domain/webhooks/delivery.js';
 import {
   webhookEndpointCreateInput,
@@ -18,14 +18,14 @@ import {
 } from '../../domain/webhooks/webhook-use-cases.js';
 import { notFound } from '../../domain/errors.js';
 import { emptyInput } from '../../domain/invoices/invoice-input.js';
+import { webhooks } from '../webhooks/webhook-wiring.js';
 import { app, systemClock, ulidIds } from '../wiring.js';
 import { httpHandler } from './http-handler.js';
 import type { ApiRequest } from './http-types.js';
 import { presentPage } from './presenters.js';
 import { parseLimit, validate } from './request.js';
 
-const { webhooks } = app();
-const deps = { ...webhooks, clock: systemClock, ids: ulidIds };
+const deps = { ...webhooks(), clock: systemClock, ids: ulidIds };
 
 /** The contract's endpoint: never its secrets (only `secret` in the create and rotate answers), nor the tenant. */
 export function presentEndpoint(e: WebhookEndpoint) {

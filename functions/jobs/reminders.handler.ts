@@ -1,5 +1,6 @@
 import { sendDueReminders, type SendRemindersResult } from '../../domain/jobs/send-reminders.js';
-import { systemClock, wireRemindersJob } from '../wiring.js';
+import { mailer } from '../mail/mail-wiring.js';
+import { app, reminderStore, systemClock } from '../wiring.js';
 import { scheduledJob, type ScheduledJobEvent } from './scheduled-job.js';
 
 export type RemindersJobEvent = ScheduledJobEvent;
@@ -8,7 +9,11 @@ export type RemindersJobCounts = Omit<SendRemindersResult, 'errors'>;
 /** Sends the payment reminders that are due; each step is claimed once, so a rerun is safe. */
 export const handler = scheduledJob({
   name: 'reminders job',
-  wire: wireRemindersJob,
+  // The reminders index and claims, the invoices and contacts it reads, the mailer.
+  wire: () => {
+    const { config, deps } = app();
+    return { ...deps, mailer: mailer(), publicBaseUrl: config.PUBLIC_BASE_URL, reminders: reminderStore() };
+  },
   run: (deps) => sendDueReminders(deps, systemClock.now()),
   failure: (n) => `${n} invoice(s) could not be reminded; the next run retries them`,
 });

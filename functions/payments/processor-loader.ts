@@ -1,14 +1,17 @@
 import type { PaymentProcessor } from '../../domain/payments/processor.js';
 import type { Env } from '../config/env.js';
 import { stripeConfig } from './stripe-secrets.js';
-import { StripeProcessor } from './stripe-processor.js';
+import type { StripeProcessor } from './stripe-processor.js';
 
-/** The Stripe processor, built on first use from its keys; a failed build is tried again next time. */
+/** The Stripe processor, built (and its SDK loaded) on first use from its keys; a failed build is tried again next time. */
 export function stripeSecretsLoader(config: Env): PaymentProcessor {
   let built: Promise<StripeProcessor> | undefined;
   const get = () => {
     if (!built) {
-      const attempt = stripeConfig(config).then((c) => new StripeProcessor(c));
+      // The SDK loads with the keys, on the first call that needs the processor.
+      const attempt = Promise.all([stripeConfig(config), import('./stripe-processor.js')]).then(
+        ([c, { StripeProcessor }]) => new StripeProcessor(c),
+      );
       built = attempt;
       attempt.catch(() => {
         if (built === attempt) built = undefined;

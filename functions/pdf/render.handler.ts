@@ -1,5 +1,6 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { invoiceDocuments } from '../../domain/documents/invoice-documents.js';
+import { loadInvoiceTemplate } from '../../domain/documents/invoice-template.js';
 import { creditNoteDocuments } from '../../domain/documents/credit-note-documents.js';
 import { renderInvoiceDocuments, type DocumentDeps } from '../../domain/stream/invoice-side-effects.js';
 import { ensureCreditNotePdf } from '../../domain/stream/ledger-side-effects.js';
@@ -9,6 +10,7 @@ import { DynamoEinvoiceRecordStore } from '../dynamodb/einvoice-record-store.js'
 import { scopedLog } from '../observability/logger.js';
 import { flushMetrics } from '../observability/metrics.js';
 import { app } from '../wiring.js';
+import { documents as documentsOf } from '../s3/document-wiring.js';
 import { ChromiumPdfRenderer } from './chromium-renderer.js';
 import { countedRenderer } from './counted-renderer.js';
 import { embedFacturx } from './factur-x.js';
@@ -23,7 +25,8 @@ if (process.env.AWS_LAMBDA_INITIALIZATION_TYPE) chromium.warm();
 /** Built at the first batch, once per process: the browser then serves every later job. */
 export function documentDeps(): DocumentDeps {
   if (deps) return deps;
-  const { config, db, deps: core, pdfRecords, documents, logos } = app();
+  const { config, db, deps: core } = app();
+  const { pdfRecords, documents, logos } = documentsOf();
   deps = {
     pdfRecords,
     pdfState: new DynamoInvoicePdfState(db, config.TABLE_NAME),
@@ -40,7 +43,9 @@ export function documentDeps(): DocumentDeps {
   return deps;
 }
 
-export function runRenderJob(deps: DocumentDeps, job: RenderJob): Promise<unknown> {
+export async function runRenderJob(deps: DocumentDeps, job: RenderJob): Promise<unknown> {
+  // Every job renders a document: the template's libraries (loaded on first use) load with the first.
+  await loadInvoiceTemplate();
   if (job.kind === 'invoice') return renderInvoiceDocuments(deps, job.issuing, job.invoice);
   return ensureCreditNotePdf(deps, deps.ledger!, job.creditNote);
 }

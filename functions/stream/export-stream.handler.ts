@@ -3,11 +3,21 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBStreamEvent } from 'aws-lambda';
 import { runExport, type ExportDeps } from '../../domain/exports/invoice-exports.js';
 import { scopedLog } from '../observability/logger.js';
+import { exportFiles } from '../exports/export-files.js';
+import { documents } from '../s3/document-wiring.js';
+import { searchIndex } from '../search-wiring.js';
 import { app } from '../wiring.js';
 
 const exportDeps = (): ExportDeps => {
-  const { deps, documents, index } = app();
-  return { ...index, settings: deps.settings, documents, clock: deps.clock, ids: deps.ids };
+  const { deps } = app();
+  return {
+    ...searchIndex(),
+    files: exportFiles,
+    settings: deps.settings,
+    documents: documents().documents,
+    clock: deps.clock,
+    ids: deps.ids,
+  };
 };
 
 /**

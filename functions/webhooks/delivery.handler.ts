@@ -2,7 +2,8 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { attemptDelivery } from '../../domain/webhooks/attempt-delivery.js';
 import type { DeliveryMessage } from '../../domain/webhooks/webhook-ports.js';
 import { scopedLog } from '../observability/logger.js';
-import { app, systemClock } from '../wiring.js';
+import { systemClock } from '../wiring.js';
+import { webhooks as webhookAdapters } from './webhook-wiring.js';
 
 /**
  * The delivery function: one attempt per queue message, all of a batch at once (a hanging
@@ -12,7 +13,7 @@ import { app, systemClock } from '../wiring.js';
  * after the queue's maxReceiveCount, lands in the dead-letter queue.
  */
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
-  const { webhooks } = app();
+  const webhooks = webhookAdapters();
   const deps = { ...webhooks, clock: systemClock };
   const log = scopedLog({ correlation_id: event.Records[0]?.messageId ?? 'empty' });
   const failures: SQSBatchResponse['batchItemFailures'] = [];

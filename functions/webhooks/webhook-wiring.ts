@@ -1,17 +1,30 @@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseRetrySchedule } from '../../domain/webhooks/delivery.js';
+import type { DeliveryMessage } from '../../domain/webhooks/webhook-ports.js';
 import type { Env } from '../config/env.js';
 import { DynamoDeliveryStore, DynamoWebhookEndpointStore } from '../dynamodb/webhook-store.js';
 import { httpSender } from './http-sender.js';
 import { inProcessQueue } from './in-process-queue.js';
-import { SqsDeliveryQueue } from './sqs-queue.js';
 import { standardWebhooksSigner } from './standard-webhooks-signer.js';
 import { urlGuard } from './url-guard.js';
+import { once, perProcess } from '../wiring.js';
+
+/**
+ * The delivery queue in AWS. The SQS client loads with the first message sent or delayed: the
+ * webhooks API function sends only test pings and retries, and need not load it at its cold start.
+ */
+function sqsQueue(queueUrl: string) {
+  const load = once(async () => new (await import('./sqs-queue.js')).SqsDeliveryQueue(queueUrl));
+  return {
+    enqueue: async (messages: DeliveryMessage[]) => (await load()).enqueue(messages),
+    delay: async (receiptHandle: string, seconds: number) => (await load()).delay(receiptHandle, seconds),
+  };
+}
 
 /** The webhook adapters: the stores, the queue (SQS in AWS, in-process locally), the URL policy, signer and sender. */
 export function webhookAdapters(config: Env, db: DynamoDBDocumentClient) {
   const policy = { allowLoopback: config.WEBHOOKS_ALLOW_LOOPBACK === '1' };
-  const sqs = config.WEBHOOK_QUEUE_URL ? new SqsDeliveryQueue(config.WEBHOOK_QUEUE_URL) : null;
+  const sqs = config.WEBHOOK_QUEUE_URL ? sqsQueue(config.WEBHOOK_QUEUE_URL) : null;
   return {
     endpoints: new DynamoWebhookEndpointStore(db, config.TABLE_NAME),
     deliveries: new DynamoDeliveryStore(db, config.TABLE_NAME),
@@ -26,3 +39,6 @@ export function webhookAdapters(config: Env, db: DynamoDBDocumentClient) {
     retrySeconds: parseRetrySchedule(config.WEBHOOK_RETRY_SECONDS),
   };
 }
+
+/** For the webhooks function, the delivery function and the stream consumer (which fans events out). */
+export const webhooks = /* @__PURE__ */ perProcess(({ config, db }) => webhookAdapters(config, db));

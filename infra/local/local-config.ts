@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { API_THROTTLE } from '../throttle.js';
 
 /** The local runtime's settings, from the environment (all listed in the README). */

@@ -8,7 +8,6 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
@@ -33,7 +32,7 @@ import { OverdueJob } from './overdue-job.js';
 import { RecurringJob } from './recurring-job.js';
 import { RemindersJob } from './reminders-job.js';
 import { BackfillFunction } from './backfill-function.js';
-import { pascal, serviceFunction } from './service-function.js';
+import { pascal, serviceFunction, type ServiceFunction } from './service-function.js';
 import { StreamConsumer } from './stream-consumer.js';
 import { WebhookDelivery } from './webhook-delivery.js';
 import { PdfRenderer } from './pdf-renderer.js';
@@ -148,7 +147,7 @@ export type ApiStackProps = StackProps & {
  * past-due job.
  */
 export class ApiStack extends Stack {
-  readonly functions: Record<ApiFunction, NodejsFunction>;
+  readonly functions: Record<ApiFunction, ServiceFunction>;
   readonly api: HttpApi;
   readonly stage: HttpStage;
   /** The API's routes by route key (`GET /invoices/{id}`). */
@@ -168,7 +167,7 @@ export class ApiStack extends Stack {
   /** arn:aws:ses:<region>:<account>:identity/<mailIdentity> */
   readonly mailIdentityArn: string;
   /** The Lambda authorizer: a JWT from the issuer or an API key. */
-  readonly authorizerFunction: NodejsFunction;
+  readonly authorizerFunction: ServiceFunction;
   /** The secret of the API keys' keyed hash (HMAC): the authorizer and the function that makes keys read it. */
   readonly apiKeyPepper: Secret;
 
@@ -189,7 +188,7 @@ export class ApiStack extends Stack {
       generateSecretString: { passwordLength: 64, excludePunctuation: true },
     });
 
-    const fns = {} as Record<ApiFunction, NodejsFunction>;
+    const fns = {} as Record<ApiFunction, ServiceFunction>;
     for (const name of API_FUNCTIONS) {
       const access = API_FUNCTION_ACCESS[name];
       const fn = serviceFunction(this, pascal(name), {

@@ -1,10 +1,9 @@
 import { CfnOutput, Duration } from 'aws-cdk-lib';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Construct } from 'constructs';
 import { BACKFILL_FUNCTION_ENTRY } from '../routes.js';
-import { serviceFunction } from './service-function.js';
+import { serviceFunction, type ServiceFunction } from './service-function.js';
 
 /**
  * The backfills of stored data (functions/backfills/backfills.ts), as a function invoked by hand
@@ -14,7 +13,7 @@ import { serviceFunction } from './service-function.js';
  * before a key existed have no index to be found by.
  */
 export class BackfillFunction extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: ServiceFunction;
 
   constructor(scope: Construct, id: string, props: { table: ITable; publicBaseUrl: string }) {
     super(scope, id);

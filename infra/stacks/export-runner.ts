@@ -4,14 +4,13 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EXPORT_FUNCTION_ENTRY } from '../routes.js';
 import { BATCH_READ_ACTIONS, EXPORT_PREFIX, SEARCH_INDEXES, TABLE_ACTIONS, grantTableAccess } from './grants.js';
 import { deadLetterQueue } from './dead-letters.js';
-import { serviceFunction } from './service-function.js';
+import { serviceFunction, type ServiceFunction } from './service-function.js';
 
 export type ExportRunnerProps = { table: ITable; bucket: IBucket; publicBaseUrl: string };
 
@@ -29,7 +28,7 @@ export const EXPORT_STREAM_SETTINGS = {
  * marks the job done. A job still failing after its retries goes to its own dead-letter queue.
  */
 export class ExportRunner extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: ServiceFunction;
   readonly deadLetterQueue: Queue;
   readonly eventSource: DynamoEventSource;
   readonly deadLetterAlarm: Alarm;

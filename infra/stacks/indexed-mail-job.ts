@@ -2,13 +2,12 @@ import { Duration } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { TABLE_DEFINITION } from '../table-definition.js';
 import { SES_SEND_ACTIONS } from './grants.js';
 import { hourlyJob } from './hourly-job.js';
-import { serviceFunction } from './service-function.js';
+import { serviceFunction, type ServiceFunction } from './service-function.js';
 
 export type IndexedMailJobProps = {
   table: ITable;
@@ -41,7 +40,7 @@ export type IndexedMailJobShape = {
  * and re-keying); SES only as the sender.
  */
 export class IndexedMailJob extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: ServiceFunction;
   readonly schedule: Schedule;
   /** The role EventBridge Scheduler invokes the job with. */
   readonly scheduleRole: Role;

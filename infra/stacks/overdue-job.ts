@@ -2,13 +2,12 @@ import { Duration } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { OVERDUE_JOB_ENTRY } from '../routes.js';
 import { TABLE_DEFINITION } from '../table-definition.js';
 import { hourlyJob } from './hourly-job.js';
-import { serviceFunction } from './service-function.js';
+import { serviceFunction, type ServiceFunction } from './service-function.js';
 
 /** The sparse index of open, unflagged invoices by due date (the only thing the job reads in bulk). */
 export const OVERDUE_INDEX = 'gsi2';
@@ -24,7 +23,7 @@ export type OverdueJobProps = {
  * stream consumer then publishes `invoice.pastDue`. Running twice, or two runs at once, is safe.
  */
 export class OverdueJob extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: ServiceFunction;
   readonly schedule: Schedule;
   /** The role EventBridge Scheduler invokes the job with. */
   readonly scheduleRole: Role;

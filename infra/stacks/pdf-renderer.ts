@@ -4,7 +4,6 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, type IFunction, type ILayerVersion } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { DeduplicationScope, FifoThroughputLimit, Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -13,7 +12,7 @@ import { RENDER_FUNCTION_ENTRY } from '../routes.js';
 import { CHROMIUM_PACKAGE } from './chromium-layer.js';
 import { deadLetterQueue } from './dead-letters.js';
 import { grantTableAccess, LOGO_PREFIX, PDF_PREFIX } from './grants.js';
-import { serviceFunction } from './service-function.js';
+import { serviceFunction, type ServiceFunction } from './service-function.js';
 
 /**
  * What a render does on the table: read the invoice's parties, ledger and PDF record, write the PDF
@@ -53,7 +52,7 @@ export class PdfRenderer extends Construct {
   readonly deadLetterQueue: Queue;
   readonly deadLetterAlarm: Alarm;
   readonly backlogAlarm: Alarm;
-  readonly fn: NodejsFunction;
+  readonly fn: ServiceFunction;
   readonly eventSource: SqsEventSource;
 
   constructor(scope: Construct, id: string, props: PdfRendererProps) {

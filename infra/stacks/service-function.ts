@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
-import { Duration } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration } from 'aws-cdk-lib';
 import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, type NodejsFunctionProps } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Code, Function as LambdaFunction, Runtime, type FunctionProps } from 'aws-cdk-lib/aws-lambda';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { buildSync } from 'esbuild';
+import { bundleOptions } from '../bundle.js';
 
 export const REPO_ROOT = resolve(import.meta.dirname, '../..');
 
@@ -27,25 +28,44 @@ export type ServiceFunctionProps = {
   architecture?: Architecture;
   /** Packages left out of the bundle besides the AWS SDK (which the Lambda runtime ships). */
   externalModules?: string[];
-} & Pick<NodejsFunctionProps, 'layers' | 'ephemeralStorageSize' | 'description'>;
+} & Pick<FunctionProps, 'layers' | 'ephemeralStorageSize' | 'description'>;
+
+/** A function of this service (what serviceFunction builds). */
+export type ServiceFunction = LambdaFunction;
 
 /**
  * A Lambda of this service: nodejs22.x, its own log group with a retention, a role of its own,
- * and an ES module bundle made by the local esbuild. Every function (API, stream consumer,
- * past-due job) is built here so they cannot differ in how they are bundled or what they may log to.
+ * and an ES module bundle made by the local esbuild (infra/bundle.ts: code splitting, so what a
+ * handler imports lazily stays out of its cold start; NodejsFunction writes one file and cannot
+ * split). Every function (API, stream consumer, jobs) is built here so they cannot differ in how
+ * they are bundled or what they may log to.
  */
-export function serviceFunction(scope: Construct, id: string, props: ServiceFunctionProps): NodejsFunction {
+export function serviceFunction(scope: Construct, id: string, props: ServiceFunctionProps): ServiceFunction {
   const logGroup = new LogGroup(scope, `${id}Logs`, { retention: RetentionDays.ONE_MONTH });
   // Instead of the AWSLambdaBasicExecutionRole managed policy, which lets a function create and
   // write to any log group of the account: this one may write to its own log group only. The
   // callers grant the rest.
   const role = new Role(scope, `${id}Role`, { assumedBy: new ServicePrincipal('lambda.amazonaws.com') });
   logGroup.grantWrite(role);
-  return new NodejsFunction(scope, `${id}Function`, {
-    entry: resolve(REPO_ROOT, props.entry),
-    handler: 'handler',
-    projectRoot: REPO_ROOT,
-    depsLockFilePath: resolve(REPO_ROOT, 'package-lock.json'),
+  // As NodejsFunction does: the asset is named by its output's hash, bundled on this machine.
+  const code = Code.fromAsset(resolve(REPO_ROOT, props.entry, '..'), {
+    assetHashType: AssetHashType.OUTPUT,
+    bundling: {
+      image: DockerImage.fromRegistry('dummy'),
+      // Unused by the local bundler, but part of the asset cache's key: without them two functions
+      // of one folder would share a bundle (the key does not see into tryBundle).
+      environment: { ENTRY: props.entry, EXTERNALS: (props.externalModules ?? []).join(',') },
+      local: {
+        tryBundle: (outputDir) => {
+          buildSync(bundleOptions(props.entry, outputDir, props.externalModules));
+          return true;
+        },
+      },
+    },
+  });
+  return new LambdaFunction(scope, `${id}Function`, {
+    code,
+    handler: 'index.handler',
     runtime: Runtime.NODEJS_22_X,
     architecture: props.architecture ?? Architecture.ARM_64,
     memorySize: props.memorySize ?? 512,
@@ -56,18 +76,6 @@ export function serviceFunction(scope: Construct, id: string, props: ServiceFunc
     logGroup,
     role,
     environment: { ...props.environment, ...TELEMETRY_ENVIRONMENT, NODE_OPTIONS: '--enable-source-maps' },
-    bundling: {
-      format: OutputFormat.ESM,
-      // Prefer packages' ESM builds; fall back to CommonJS.
-      mainFields: ['module', 'main'],
-      // CommonJS dependencies bundled into an ES module still call require(); ESM has none,
-      // so define one at the top of the bundle.
-      banner: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);",
-      minify: true,
-      sourceMap: true,
-      // The Lambda runtime ships the AWS SDK v3.
-      externalModules: ['@aws-sdk/*', ...(props.externalModules ?? [])],
-    },
   });
 }
 

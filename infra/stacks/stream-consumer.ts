@@ -5,7 +5,6 @@ import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Architecture, FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -14,7 +13,7 @@ import { CHROMIUM_PACKAGE, ChromiumLayer } from './chromium-layer.js';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { grantTableAccess, LOGO_PREFIX, PDF_PREFIX, SES_SEND_ACTIONS, TABLE_ACTIONS } from './grants.js';
 import { deadLetterQueue } from './dead-letters.js';
-import { serviceFunction } from './service-function.js';
+import { serviceFunction, type ServiceFunction } from './service-function.js';
 
 export type StreamConsumerProps = {
   /** The table whose stream (new and old images) drives the side effects. */
@@ -50,7 +49,7 @@ export const STREAM_SETTINGS = {
  * shard and sequence numbers, to a dead-letter queue with nothing skipped silently.
  */
 export class StreamConsumer extends Construct {
-  readonly fn: NodejsFunction;
+  readonly fn: ServiceFunction;
   readonly deadLetterQueue: Queue;
   readonly eventSource: DynamoEventSource;
   readonly layer: ChromiumLayer;

@@ -4,14 +4,13 @@ import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { DEFAULT_RETRY_SECONDS } from '../../domain/webhooks/delivery.js';
 import { WEBHOOK_DELIVERY_FUNCTION_ENTRY } from '../routes.js';
 import { deadLetterQueue } from './dead-letters.js';
 import { grantTableAccess } from './grants.js';
-import { serviceFunction } from './service-function.js';
+import { serviceFunction, type ServiceFunction } from './service-function.js';
 
 /**
  * The delivery queue's settings; exported for the template tests. A message is received once per
@@ -44,7 +43,7 @@ export type WebhookDeliveryProps = { table: ITable; publicBaseUrl: string };
  */
 export class WebhookDelivery extends Construct {
   readonly queue: Queue;
-  readonly fn: NodejsFunction;
+  readonly fn: ServiceFunction;
   readonly deadLetterQueue: Queue;
   readonly deadLetterAlarm: Alarm;
 

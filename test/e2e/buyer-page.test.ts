@@ -5,6 +5,7 @@ import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { Company, Contact } from '../../domain/crm/records.js';
 import { invoiceDocuments } from '../../domain/documents/invoice-documents.js';
+import { loadInvoiceTemplate } from '../../domain/documents/invoice-template.js';
 import type { Invoice } from '../../domain/invoices/invoice.js';
 import { documentClient } from '../../functions/dynamodb/client.js';
 import { DynamoInvoiceStore } from '../../functions/dynamodb/invoice-store.js';
@@ -55,6 +56,7 @@ async function renderAndStore(inv: Invoice, renderer: ChromiumPdfRenderer): Prom
 }
 
 beforeAll(async () => {
+  await loadInvoiceTemplate();
   stack = await startStack();
   // One browser for the file: it renders the PDF and then plays the buyer.
   browser = await launchChromium();

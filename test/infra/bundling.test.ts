@@ -11,11 +11,11 @@ import {
   symlinkSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { API_FUNCTIONS } from '../../infra/routes.js';
+import { API_FUNCTIONS, type ApiFunction } from '../../infra/routes.js';
 import { runtimeClosure } from '../../infra/stacks/chromium-layer.js';
 import { REPO_ROOT, logicalId, synthApp } from './synth-app.js';
 
@@ -115,6 +115,95 @@ test('synthesis bundles every function with the local esbuild into a loadable ES
       correlation_id: 'r1',
     }),
   );
+});
+
+/**
+ * What each API function loads at its cold start, in KB (minified, the AWS SDK left to the runtime):
+ * its entry and the chunks the entry imports statically. About 10 % above what they measured when
+ * set (bench/cold-start.ts), and never above the 500 KB of #16. A budget that fails means something
+ * heavy reached a handler's static imports: import it at its point of use (`await import()`) or
+ * wire it only into the function that uses it (functions/wiring.ts).
+ */
+const COLD_START_BUDGET_KB: Record<ApiFunction | 'authorizer', number> = {
+  docs: 370,
+  settings: 430,
+  invoices: 500,
+  index: 435,
+  buyer: 445,
+  payments: 445,
+  contacts: 415,
+  companies: 415,
+  crm: 420,
+  webhooks: 455,
+  authorizer: 280,
+};
+
+/** Never at an API function's cold start: each belongs to one route's point of use, or to another function. */
+const NOT_AT_COLD_START = [
+  'exceljs',
+  'csv-stringify',
+  'nodemailer',
+  'stripe',
+  'sanitize-html',
+  'postcss',
+  '@fragaria/address-formatter',
+  'xmlbuilder2',
+  'puppeteer-core',
+  '@cantoo/pdf-lib',
+];
+/** Not in an API function's asset at all, even lazily: the export files are the export runner's alone. */
+const NOWHERE_IN_API = ['exceljs', 'csv-stringify', 'puppeteer-core', '@cantoo/pdf-lib'];
+
+/** The files a bundle's entry loads before its handler runs: index.mjs and its static imports, transitively. */
+function coldStartFiles(dir: string): string[] {
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    // Minified esbuild output: `import{a as b}from"./chunks/x.mjs"` or `import"./chunks/x.mjs"`;
+    // a lazy `import("./chunks/x.mjs")` has a parenthesis and is not matched.
+    for (const m of readFileSync(file, 'utf8').matchAll(/(?:\bfrom|\bimport)\s*"(\.\.?\/[^"]+\.mjs)"/g))
+      visit(resolve(dirname(file), m[1]!));
+  };
+  visit(join(dir, 'index.mjs'));
+  return [...seen];
+}
+
+/** The npm packages a bundle file was made from, read from its source map. */
+const packagesOf = (file: string): Set<string> =>
+  new Set(
+    (JSON.parse(readFileSync(`${file}.map`, 'utf8')) as { sources: string[] }).sources.flatMap(
+      (s) => s.match(/node_modules\/((?:@[^/]+\/)?[^/]+)\//)?.[1] ?? [],
+    ),
+  );
+
+test('each API function loads at its cold start only what it needs: within its budget, none of the heavy libraries', () => {
+  const { api } = synth;
+  const fns = [
+    ...API_FUNCTIONS.map((name) => [name, api.functions[name]] as const),
+    ['authorizer', api.authorizerFunction] as const,
+  ];
+  const report: string[] = [];
+  for (const [name, fn] of fns) {
+    const dir = assetDir(fn);
+    const cold = coldStartFiles(dir);
+    const kb = cold.reduce((sum, f) => sum + statSync(f).size, 0) / 1024;
+    report.push(`${name} ${kb.toFixed(0)} KB`);
+    expect(kb, `${name}: cold-start KB`).toBeLessThanOrEqual(COLD_START_BUDGET_KB[name]);
+    const atColdStart = new Set(cold.flatMap((f) => [...packagesOf(f)]));
+    for (const pkg of NOT_AT_COLD_START)
+      expect(atColdStart.has(pkg), `${name} loads ${pkg} at its cold start`).toBe(false);
+    const everything = readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.mjs'))
+      .flatMap((e) => [...packagesOf(join(e.parentPath, e.name))]);
+    for (const pkg of NOWHERE_IN_API) expect(everything, `${name} carries ${pkg}`).not.toContain(pkg);
+  }
+  console.log(`cold-start bytes: ${report.join(', ')}`);
+  // The export runner is where the XLSX writer lives: the check above would pass on a bundle that lost it.
+  const runner = readdirSync(assetDir(api.exportRunner.fn), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile() && e.name.endsWith('.mjs'))
+    .flatMap((e) => [...packagesOf(join(e.parentPath, e.name))]);
+  expect(runner).toContain('exceljs');
 });
 
 test(

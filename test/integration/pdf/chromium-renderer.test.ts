@@ -1,6 +1,7 @@
 import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { invoiceDocuments } from '../../../domain/documents/invoice-documents.js';
+import { loadInvoiceTemplate } from '../../../domain/documents/invoice-template.js';
 import type { Invoice } from '../../../domain/invoices/invoice.js';
 import { ChromiumPdfRenderer, launchChromium } from '../../../functions/pdf/chromium-renderer.js';
 import { parsePdf } from '../../support/pdf-text.js';
@@ -22,6 +23,8 @@ const pdfOf = async (invoice: Invoice) =>
 
 let first: Uint8Array;
 beforeAll(async () => {
+  // As the stream function does before its first batch: the template's libraries load on first use.
+  await loadInvoiceTemplate();
   first = await pdfOf(sampleInvoice());
 }, 60_000);
 

@@ -1,9 +1,17 @@
 import { sanitizeRichText } from '../../../../domain/invoices/rich-text.js';
 import { createHash } from 'node:crypto';
-import { describe, expect, test } from 'vitest';
-import { INVOICE_CSP, renderInvoiceHtml, type DocumentMode } from '../../../../domain/documents/invoice-template.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import {
+  INVOICE_CSP,
+  loadInvoiceTemplate,
+  renderInvoiceHtml,
+  type DocumentMode,
+} from '../../../../domain/documents/invoice-template.js';
 import type { Invoice } from '../../../../domain/invoices/invoice.js';
 import { sampleCompany, sampleContact, sampleInvoice } from '../../../support/sample-invoice.js';
+
+// The sanitizer and the address formats load on first use (as in a function, at its point of use).
+beforeAll(loadInvoiceTemplate);
 
 const render = (
   invoice: Partial<Invoice> = {},

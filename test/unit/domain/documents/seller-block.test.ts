@@ -1,8 +1,10 @@
 import { sellerLines } from '../../../../domain/mail/invoice-emails.js';
-import { describe, expect, test } from 'vitest';
-import { renderInvoiceHtml } from '../../../../domain/documents/invoice-template.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { loadInvoiceTemplate, renderInvoiceHtml } from '../../../../domain/documents/invoice-template.js';
 import { seller } from '../../../support/einvoice-fixtures.js';
 import { sampleCompany, sampleContact, sampleInvoice } from '../../../support/sample-invoice.js';
+
+beforeAll(loadInvoiceTemplate);
 
 /** The "From" block (VAT directive art. 226: the supplier's name, address and VAT number) and the bank details. */
 describe('the seller on the document', () => {

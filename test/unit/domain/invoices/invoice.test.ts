@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { DomainError } from '../../../../domain/errors.js';
 import {
   applyEdit,
@@ -11,6 +11,10 @@ import {
 import { invoiceEditInput } from '../../../../domain/invoices/invoice-input.js';
 import { DEFAULT_SETTINGS } from '../../../../domain/settings/settings.js';
 import { SequentialIds } from '../../../support/in-memory.js';
+import { loadRichText } from '../../../../domain/invoices/rich-text.js';
+
+// applyEdit sanitizes comments; the sanitizer loads on first use (createInvoice/updateInvoice await it).
+beforeAll(loadRichText);
 
 const draft = (today = '2026-11-27'): Invoice =>
   blankDraft({

@@ -1,5 +1,7 @@
-import { describe, expect, test } from 'vitest';
-import { sanitizeRichText } from '../../../../domain/invoices/rich-text.js';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { loadRichText, sanitizeRichText } from '../../../../domain/invoices/rich-text.js';
+
+beforeAll(loadRichText);
 
 describe('sanitizeRichText', () => {
   test('keeps paragraphs, line breaks, bold, italic, underline and lists', () => {
