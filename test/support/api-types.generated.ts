@@ -1264,6 +1264,64 @@ export interface components {
             version: number;
             updatedAt: string | null;
         };
+        AssociationLabelPage: {
+            results: {
+                id: string;
+                version: number;
+                /** @description ISO 8601 instant, UTC */
+                createdAt: string;
+                /** @description ISO 8601 instant, UTC */
+                updatedAt: string;
+                /** @enum {string} */
+                objectType: "contact" | "company";
+                label: string;
+            }[];
+            paging: {
+                next?: {
+                    after: string;
+                };
+            };
+        };
+        AssociationLabel: {
+            id: string;
+            version: number;
+            /** @description ISO 8601 instant, UTC */
+            createdAt: string;
+            /** @description ISO 8601 instant, UTC */
+            updatedAt: string;
+            /** @enum {string} */
+            objectType: "contact" | "company";
+            label: string;
+        };
+        SnippetPage: {
+            results: {
+                id: string;
+                version: number;
+                /** @description ISO 8601 instant, UTC */
+                createdAt: string;
+                /** @description ISO 8601 instant, UTC */
+                updatedAt: string;
+                shortcut: string;
+                /** @description Rich text, sanitized like comments */
+                body: string;
+            }[];
+            paging: {
+                next?: {
+                    after: string;
+                };
+            };
+        };
+        Snippet: {
+            id: string;
+            version: number;
+            /** @description ISO 8601 instant, UTC */
+            createdAt: string;
+            /** @description ISO 8601 instant, UTC */
+            updatedAt: string;
+            shortcut: string;
+            /** @description Rich text, sanitized like comments */
+            body: string;
+        };
         ApiKeyWithSecret: {
             id: string;
             name: string;
@@ -1645,6 +1703,212 @@ export interface components {
                     after: string;
                 };
             };
+        };
+        ReminderWithInvoice: {
+            id: string;
+            invoiceId: string;
+            invoiceVersion: number;
+            /** @description ISO 8601 instant, UTC */
+            sentAt: string;
+            /** @enum {string} */
+            trigger: "schedule" | "manual";
+            /** @description The schedule step (days relative to the due date); null when manual */
+            step: number | null;
+            recipients: string[];
+            language: string;
+            /** @description Minor units of the currency */
+            balanceDue: number;
+            currency: string;
+            dueDate: string | null;
+            invoice: {
+                id: string;
+                version: number;
+                /** @description ISO 8601 instant, UTC */
+                createdAt: string;
+                /** @description ISO 8601 instant, UTC */
+                updatedAt: string;
+                number: string | null;
+                /** @enum {string} */
+                status: "draft" | "open" | "paid" | "voided";
+                pastDue: boolean;
+                currency: string;
+                /** @description Calendar date, YYYY-MM-DD */
+                invoiceDate: string;
+                paymentTerms: string;
+                dueDate: string | null;
+                poNumber: string | null;
+                billingAddress: {
+                    line1: string;
+                    line2?: string | null;
+                    city: string;
+                    region?: string | null;
+                    postalCode?: string | null;
+                    country: string;
+                } | null;
+                contacts: string[];
+                company: string | null;
+                deals: string[];
+                quotes: string[];
+                lineItems: {
+                    id: string;
+                    productId: string | null;
+                    name: string;
+                    description: string | null;
+                    quantity: number;
+                    /** @description Minor units of the currency */
+                    unitPrice: number;
+                    discount: ({
+                        /** @constant */
+                        type: "amount";
+                        value: number;
+                    } | {
+                        /** @constant */
+                        type: "percent";
+                        value: number;
+                    }) | null;
+                    taxRate: number | null;
+                    /** @description Minor units of the currency */
+                    amount: number;
+                    /** @description Minor units of the currency */
+                    taxAmount: number;
+                    /** @enum {string} */
+                    taxCategory?: "S" | "Z" | "E" | "AE" | "K" | "G" | "O";
+                    taxExemptionReason?: string | null;
+                    taxExemptionReasonCode?: string | null;
+                    unitCode?: string;
+                }[];
+                totals: {
+                    /** @description Minor units of the currency */
+                    subtotal: number;
+                    /** @description Minor units of the currency */
+                    discount: number;
+                    /** @description Minor units of the currency */
+                    tax: number;
+                    /** @description Minor units of the currency */
+                    total: number;
+                    /** @description Minor units of the currency */
+                    amountPaid: number;
+                    /** @description Minor units of the currency */
+                    creditedAmount?: number;
+                    /** @description Minor units of the currency */
+                    balanceDue: number;
+                };
+                comments: string | null;
+                billing: {
+                    paymentMethods: string[];
+                    collectBillingAddress: boolean;
+                    collectShippingAddress: boolean;
+                };
+                allowPartialPayments: boolean;
+                language: string;
+                locale: string;
+                domain: string | null;
+                slug: string;
+                url: string;
+                owner: string;
+                finalizedAt: string | null;
+                sentAt: string | null;
+                paidAt: string | null;
+                voidedAt: string | null;
+                pdf: {
+                    /** @enum {string} */
+                    status: "none" | "pending" | "ready";
+                    sha256: string | null;
+                };
+                recurringInvoiceId?: string | null;
+                /** @description The integrator’s own keys: up to 50, keys of at most 40 characters, values of at most 500 */
+                metadata: {
+                    [key: string]: string;
+                };
+                buyerReference?: string | null;
+                seller?: {
+                    legalName: string;
+                    tradingName?: string | null;
+                    vatId?: string | null;
+                    taxRegistrationId?: string | null;
+                    legalRegistrationId?: {
+                        id: string;
+                        scheme?: string | null;
+                    } | null;
+                    address: {
+                        line1: string;
+                        line2?: string | null;
+                        city: string;
+                        postalCode: string;
+                        region?: string | null;
+                        country: string;
+                    };
+                    contact?: {
+                        name?: string | null;
+                        email?: string | null;
+                        phone?: string | null;
+                    } | null;
+                    electronicAddress?: {
+                        scheme: string;
+                        id: string;
+                    } | null;
+                    bankAccount?: {
+                        iban: string;
+                        bic?: string | null;
+                    } | null;
+                } | null;
+                buyer?: {
+                    name: string;
+                    vatId: string | null;
+                    legalRegistrationId: {
+                        id: string;
+                        scheme?: string | null;
+                    } | null;
+                    electronicAddress: {
+                        scheme: string;
+                        id: string;
+                    } | null;
+                    address: {
+                        line1: string;
+                        line2?: string | null;
+                        city: string;
+                        region?: string | null;
+                        postalCode?: string | null;
+                        country: string;
+                    } | null;
+                } | null;
+                einvoice?: {
+                    /** @constant */
+                    status: "ready";
+                    sha256: string;
+                    /** @constant */
+                    syntax: "ubl";
+                } | null;
+                associationLabels: {
+                    [key: string]: {
+                        id: string;
+                        label: string;
+                    }[];
+                };
+                remindersPaused: boolean;
+                lastRemindedAt: string | null;
+                lastReminderStep?: number | null;
+                nextReminderOn: string | null;
+            };
+        };
+        ReminderList: {
+            results: {
+                id: string;
+                invoiceId: string;
+                invoiceVersion: number;
+                /** @description ISO 8601 instant, UTC */
+                sentAt: string;
+                /** @enum {string} */
+                trigger: "schedule" | "manual";
+                /** @description The schedule step (days relative to the due date); null when manual */
+                step: number | null;
+                recipients: string[];
+                language: string;
+                /** @description Minor units of the currency */
+                balanceDue: number;
+                currency: string;
+                dueDate: string | null;
+            }[];
         };
         SignedLink: {
             url: string;
@@ -2192,6 +2456,64 @@ export interface components {
                 [key: string]: string;
             };
         };
+        HistoryEntryPage: {
+            results: {
+                /** @description ISO 8601 instant, UTC */
+                at: string;
+                actor: {
+                    /** @enum {string} */
+                    type: "user" | "apiKey" | "system";
+                    id: string;
+                };
+                /** @description What happened: created, edited, finalized, paid, voided, … */
+                action: string;
+                changes: {
+                    field: string;
+                    from: unknown;
+                    to: unknown;
+                }[];
+                detail?: {
+                    [key: string]: unknown;
+                };
+                /** @description The values were left out to keep the entry within its size limit */
+                truncated?: boolean;
+            }[];
+            paging: {
+                next?: {
+                    after: string;
+                };
+            };
+        };
+        ChainEntryPage: {
+            results: {
+                sequence: number;
+                /** @enum {string} */
+                entryType: "invoice" | "creditNote" | "pdf" | "einvoice";
+                documentId: string;
+                number: string | null;
+                sha256: string;
+                previous: string;
+                chain: string;
+                /** @description ISO 8601 instant, UTC */
+                at: string;
+                invoiceId: string;
+            }[];
+            paging: {
+                next?: {
+                    after: string;
+                };
+            };
+        };
+        ChainVerification: {
+            ok: boolean;
+            checked: number;
+            firstBreak: {
+                sequence: number;
+                documentId: string | null;
+                /** @enum {string} */
+                reason: "missing" | "link" | "chain" | "document" | "documentMissing";
+            } | null;
+        };
         SearchResultPage: {
             results: ({
                 id: string;
@@ -2477,6 +2799,180 @@ export interface components {
             }[];
             shared: boolean;
             owner: string;
+        };
+        RecurringInvoice: {
+            id: string;
+            version: number;
+            /** @description ISO 8601 instant, UTC */
+            createdAt: string;
+            /** @description ISO 8601 instant, UTC */
+            updatedAt: string;
+            name: string;
+            /** @enum {string} */
+            status: "active" | "paused" | "ended";
+            invoice: {
+                contacts: string[];
+                company?: string | null;
+                lineItems: {
+                    id?: string;
+                    productId?: string | null;
+                    name: string;
+                    description?: string | null;
+                    quantity: number;
+                    /** @description Minor units of the currency */
+                    unitPrice: number;
+                    discount?: ({
+                        /** @constant */
+                        type: "amount";
+                        value: number;
+                    } | {
+                        /** @constant */
+                        type: "percent";
+                        value: number;
+                    }) | null;
+                    taxRate?: number | null;
+                    taxCategory?: ("S" | "Z" | "E" | "AE" | "K" | "G" | "O") | null;
+                    taxExemptionReason?: string | null;
+                    taxExemptionReasonCode?: string | null;
+                    unitCode?: string | null;
+                }[];
+                paymentTerms?: string;
+                currency?: string;
+                language?: string;
+                locale?: string;
+                comments?: string | null;
+                billing?: {
+                    paymentMethods?: string[];
+                    collectBillingAddress?: boolean;
+                    collectShippingAddress?: boolean;
+                };
+                poNumber?: string | null;
+            };
+            schedule: {
+                /** @enum {string} */
+                interval: "week" | "month" | "year";
+                every: number;
+                /** @description Calendar date, YYYY-MM-DD */
+                startDate: string;
+                endDate: string | null;
+                count: number | null;
+            };
+            autoFinalize: boolean;
+            autoSend: boolean;
+            owner: string;
+            /** @description The next run date; null once the schedule has ended */
+            nextRunOn: string | null;
+            issuedCount: number;
+            lastRunOn: string | null;
+            lastInvoiceId: string | null;
+            /** @description Run dates missed while the job was not running: not issued */
+            skippedRuns: string[];
+            /** @description Why the last run could not issue its invoice; cleared by the next run that does */
+            lastError: {
+                /** @description ISO 8601 instant, UTC */
+                at: string;
+                /** @description Calendar date, YYYY-MM-DD */
+                runOn: string;
+                message: string;
+                errors: {
+                    path: string;
+                    message: string;
+                }[];
+            } | null;
+            pausedAt: string | null;
+            endedAt: string | null;
+        };
+        RecurringInvoicePage: {
+            results: {
+                id: string;
+                version: number;
+                /** @description ISO 8601 instant, UTC */
+                createdAt: string;
+                /** @description ISO 8601 instant, UTC */
+                updatedAt: string;
+                name: string;
+                /** @enum {string} */
+                status: "active" | "paused" | "ended";
+                invoice: {
+                    contacts: string[];
+                    company?: string | null;
+                    lineItems: {
+                        id?: string;
+                        productId?: string | null;
+                        name: string;
+                        description?: string | null;
+                        quantity: number;
+                        /** @description Minor units of the currency */
+                        unitPrice: number;
+                        discount?: ({
+                            /** @constant */
+                            type: "amount";
+                            value: number;
+                        } | {
+                            /** @constant */
+                            type: "percent";
+                            value: number;
+                        }) | null;
+                        taxRate?: number | null;
+                        taxCategory?: ("S" | "Z" | "E" | "AE" | "K" | "G" | "O") | null;
+                        taxExemptionReason?: string | null;
+                        taxExemptionReasonCode?: string | null;
+                        unitCode?: string | null;
+                    }[];
+                    paymentTerms?: string;
+                    currency?: string;
+                    language?: string;
+                    locale?: string;
+                    comments?: string | null;
+                    billing?: {
+                        paymentMethods?: string[];
+                        collectBillingAddress?: boolean;
+                        collectShippingAddress?: boolean;
+                    };
+                    poNumber?: string | null;
+                };
+                schedule: {
+                    /** @enum {string} */
+                    interval: "week" | "month" | "year";
+                    every: number;
+                    /** @description Calendar date, YYYY-MM-DD */
+                    startDate: string;
+                    endDate: string | null;
+                    count: number | null;
+                };
+                autoFinalize: boolean;
+                autoSend: boolean;
+                owner: string;
+                /** @description The next run date; null once the schedule has ended */
+                nextRunOn: string | null;
+                issuedCount: number;
+                lastRunOn: string | null;
+                lastInvoiceId: string | null;
+                /** @description Run dates missed while the job was not running: not issued */
+                skippedRuns: string[];
+                /** @description Why the last run could not issue its invoice; cleared by the next run that does */
+                lastError: {
+                    /** @description ISO 8601 instant, UTC */
+                    at: string;
+                    /** @description Calendar date, YYYY-MM-DD */
+                    runOn: string;
+                    message: string;
+                    errors: {
+                        path: string;
+                        message: string;
+                    }[];
+                } | null;
+                pausedAt: string | null;
+                endedAt: string | null;
+            }[];
+            paging: {
+                next?: {
+                    after: string;
+                };
+            };
+        };
+        UpcomingRuns: {
+            results: string[];
         };
         PaymentSettings: {
             processor: "stripe" | null;
@@ -2939,6 +3435,130 @@ export interface components {
                 };
             };
         };
+        WebhookEndpointWithSecret: {
+            id: string;
+            url: string;
+            /** @description Event types, or `*` for all */
+            events: string[];
+            description: string | null;
+            /** @enum {string} */
+            status: "enabled" | "disabled";
+            /** @description Since when every delivery has failed; null after a success */
+            failingSince: string | null;
+            disabledReason: string | null;
+            version: number;
+            /** @description ISO 8601 instant, UTC */
+            createdAt: string;
+            /** @description ISO 8601 instant, UTC */
+            updatedAt: string;
+            secretRotatedAt: string | null;
+            /** @description The signing secret (`whsec_…`): shown in this response only */
+            secret: string;
+        };
+        WebhookEndpointPage: {
+            results: {
+                id: string;
+                url: string;
+                /** @description Event types, or `*` for all */
+                events: string[];
+                description: string | null;
+                /** @enum {string} */
+                status: "enabled" | "disabled";
+                /** @description Since when every delivery has failed; null after a success */
+                failingSince: string | null;
+                disabledReason: string | null;
+                version: number;
+                /** @description ISO 8601 instant, UTC */
+                createdAt: string;
+                /** @description ISO 8601 instant, UTC */
+                updatedAt: string;
+                secretRotatedAt: string | null;
+            }[];
+            paging: {
+                next?: {
+                    after: string;
+                };
+            };
+        };
+        WebhookEndpoint: {
+            id: string;
+            url: string;
+            /** @description Event types, or `*` for all */
+            events: string[];
+            description: string | null;
+            /** @enum {string} */
+            status: "enabled" | "disabled";
+            /** @description Since when every delivery has failed; null after a success */
+            failingSince: string | null;
+            disabledReason: string | null;
+            version: number;
+            /** @description ISO 8601 instant, UTC */
+            createdAt: string;
+            /** @description ISO 8601 instant, UTC */
+            updatedAt: string;
+            secretRotatedAt: string | null;
+        };
+        Delivery: {
+            id: string;
+            endpointId: string;
+            /** @description The `webhook-id` of every attempt */
+            eventId: string;
+            eventType: string;
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed";
+            /** @enum {string} */
+            mode: "automatic" | "manual";
+            attempts: {
+                attempt: number;
+                /** @description ISO 8601 instant, UTC */
+                at: string;
+                statusCode: number | null;
+                error: string | null;
+                durationMs: number;
+                /** @description The start of the answer, at most 1 KB */
+                responseBody: string | null;
+                nextRetryAt: string | null;
+            }[];
+            nextRetryAt: string | null;
+            /** @description ISO 8601 instant, UTC */
+            createdAt: string;
+            /** @description ISO 8601 instant, UTC */
+            updatedAt: string;
+        };
+        DeliveryPage: {
+            results: {
+                id: string;
+                endpointId: string;
+                /** @description The `webhook-id` of every attempt */
+                eventId: string;
+                eventType: string;
+                /** @enum {string} */
+                status: "pending" | "succeeded" | "failed";
+                /** @enum {string} */
+                mode: "automatic" | "manual";
+                attempts: {
+                    attempt: number;
+                    /** @description ISO 8601 instant, UTC */
+                    at: string;
+                    statusCode: number | null;
+                    error: string | null;
+                    durationMs: number;
+                    /** @description The start of the answer, at most 1 KB */
+                    responseBody: string | null;
+                    nextRetryAt: string | null;
+                }[];
+                nextRetryAt: string | null;
+                /** @description ISO 8601 instant, UTC */
+                createdAt: string;
+                /** @description ISO 8601 instant, UTC */
+                updatedAt: string;
+            }[];
+            paging: {
+                next?: {
+                    after: string;
+                };
+            };
+        };
     };
     responses: never;
     parameters: never;
@@ -3181,7 +3801,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["AssociationLabelPage"];
                 };
             };
             /** @description Malformed request */
@@ -3247,7 +3867,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["AssociationLabel"];
                 };
             };
             /** @description Malformed request */
@@ -3391,7 +4011,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["SnippetPage"];
                 };
             };
             /** @description Malformed request */
@@ -3456,7 +4076,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Snippet"];
                 };
             };
             /** @description Malformed request */
@@ -3514,7 +4134,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Snippet"];
                 };
             };
             /** @description Malformed request */
@@ -3693,7 +4313,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Snippet"];
                 };
             };
             /** @description Malformed request */
@@ -5052,7 +5672,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ReminderWithInvoice"];
                 };
             };
             /** @description Malformed request */
@@ -5137,7 +5757,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ReminderList"];
                 };
             };
             /** @description Malformed request */
@@ -6037,7 +6657,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["HistoryEntryPage"];
                 };
             };
             /** @description Malformed request */
@@ -6123,7 +6743,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ChainEntryPage"];
                 };
             };
             /** @description Malformed request */
@@ -6179,7 +6799,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ChainVerification"];
                 };
             };
             /** @description Malformed request */
@@ -7187,7 +7807,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RecurringInvoicePage"];
                 };
             };
             /** @description Malformed request */
@@ -7304,7 +7924,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RecurringInvoice"];
                 };
             };
             /** @description Malformed request */
@@ -7362,7 +7982,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RecurringInvoice"];
                 };
             };
             /** @description Malformed request */
@@ -7590,7 +8210,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RecurringInvoice"];
                 };
             };
             /** @description Malformed request */
@@ -7678,7 +8298,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RecurringInvoice"];
                 };
             };
             /** @description Malformed request */
@@ -7766,7 +8386,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RecurringInvoice"];
                 };
             };
             /** @description Malformed request */
@@ -7851,7 +8471,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["UpcomingRuns"];
                 };
             };
             /** @description Malformed request */
@@ -7939,7 +8559,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["InvoicePage"];
                 };
             };
             /** @description Malformed request */
@@ -11000,7 +11620,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["WebhookEndpointPage"];
                 };
             };
             /** @description Malformed request */
@@ -11066,7 +11686,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
                 };
             };
             /** @description Malformed request */
@@ -11124,7 +11744,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
             /** @description Malformed request */
@@ -11306,7 +11926,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
             /** @description Malformed request */
@@ -11393,7 +12013,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
                 };
             };
             /** @description Malformed request */
@@ -11480,7 +12100,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Delivery"];
                 };
             };
             /** @description Malformed request */
@@ -11565,7 +12185,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["DeliveryPage"];
                 };
             };
             /** @description Malformed request */
@@ -11653,7 +12273,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Delivery"];
                 };
             };
             /** @description Malformed request */
