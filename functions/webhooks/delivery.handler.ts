@@ -13,7 +13,7 @@ import { app, systemClock } from '../wiring.js';
  */
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   const { webhooks } = app();
-  const deps = { ...webhooks, clock: systemClock };
+  const deps = { ...webhooks, ...webhooks.attempts, clock: systemClock };
   const log = scopedLog({ correlation_id: event.Records[0]?.messageId ?? 'empty' });
   const failures: SQSBatchResponse['batchItemFailures'] = [];
   await Promise.all(
