@@ -29,6 +29,8 @@ import type { DynamoDBStreamEvent } from 'aws-lambda';
 import Stripe from 'stripe';
 import { documentClient } from '../functions/dynamodb/client.js';
 import { keys } from '../functions/dynamodb/keys.js';
+import { DynamoInvoiceStore } from '../functions/dynamodb/invoice-store.js';
+import { DynamoOnlinePaymentStore } from '../functions/dynamodb/online-payment-store.js';
 import { createApiServer, listen } from '../infra/local/api-server.js';
 import { ensureTable, startDynamoLocal } from '../infra/local/dynamodb-local.js';
 import { freePort } from '../infra/local/free-port.js';
@@ -41,6 +43,7 @@ import { BenchFailure, runBench, type RunningDynamo } from './support/bench-runn
 const TABLE = 'bench_checkout';
 const RATIO_FLOOR = 0.7;
 const SECRET = 'whsec_bench';
+const CONNECTED_ACCOUNT = 'acct_bench';
 
 const envInt = (name: string, fallback: number): number => {
   const raw = process.env[name];
@@ -102,6 +105,8 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
     `DynamoDB Local on ${endpoint}; Node ${process.version}; latency N=${LATENCY_N}; throughput N=${N} per phase, ${ROUNDS} round(s), ${C} callers`,
   );
 
+  const seedDb = documentClient({ tableName: TABLE, endpoint, region: 'us-east-1' });
+  const checkouts = new DynamoOnlinePaymentStore(seedDb, TABLE, new DynamoInvoiceStore(seedDb, TABLE));
   /** Open invoices made through the API, spread over accounts so no one number counter is contended. */
   async function openInvoices(n: number): Promise<OpenInvoice[]> {
     const out: OpenInvoice[] = [];
@@ -126,12 +131,24 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
           lineItems: [{ name: 'W', unitPrice: 10_000 }],
         });
         const o = await call('POST', `/invoices/${d.id}/finalize`);
+        // The service counts a payment only from a checkout it opened for the invoice, on the
+        // connected account it was opened on: the record `POST /i/{slug}/checkout` keeps.
+        await checkouts.saveCheckout({
+          accountId,
+          invoiceId: o.id,
+          checkoutSessionId: sessionFor(o.id),
+          connectedAccountId: CONNECTED_ACCOUNT,
+          amount: o.totals.total,
+          createdAt: new Date().toISOString(),
+          status: 'open',
+        });
         out.push({ id: o.id, accountId, total: o.totals.total, currency: o.currency });
       });
     }
     return out;
   }
 
+  const sessionFor = (invoiceId: string) => `cs_test_bench_${invoiceId}`;
   let seq = 0;
   /** A signed checkout.session.completed for the invoice, as Stripe would send it. */
   function completedEvent(inv: OpenInvoice): { payload: string; header: string } {
@@ -148,7 +165,7 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
       | 'metadata'
       | 'payment_intent'
     > = {
-      id: `cs_test_bench${n}`,
+      id: sessionFor(inv.id),
       object: 'checkout.session',
       mode: 'payment',
       status: 'complete',
@@ -164,7 +181,7 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
       type: 'checkout.session.completed',
       created: Math.floor(Date.now() / 1000),
       livemode: false,
-      account: 'acct_bench',
+      account: CONNECTED_ACCOUNT,
       data: { object: session },
     });
     return { payload, header: Stripe.webhooks.generateTestHeaderString({ payload, secret: SECRET }) };

@@ -19,8 +19,33 @@ import type { Snippet } from './snippets/snippet.js';
 /** A page of results and the opaque cursor of the next page, if any. */
 export type Page<T> = { items: T[]; next: string | null };
 
-/** How an invoice write hands out a number: in the same atomic write, from the prefix's counter. */
-export type NumberRequest = { prefix: string; startNumber: number };
+/**
+ * How an invoice write hands out a number, from the prefix's counter. Without `increment` the
+ * counter moves in the same atomic write as the document that takes the number (conditional on the
+ * value read), so no number is ever skipped: `onFinalize` numbering and credit notes. With it the
+ * number comes from an atomic increment first and the document follows with its number guard, so
+ * concurrent writers never wait on each other and a failed write leaves a gap: `onCreate` numbering,
+ * where deleting a draft leaves one anyway.
+ */
+export type NumberRequest = { prefix: string; startNumber: number; increment?: SettingsBasis };
+
+/**
+ * The settings version a numbering decision was made on. Every settings save stamps its version on
+ * the counter of the prefix it replaces and of the one it sets, so an increment conditional on the
+ * version fails (`StaleSettings`) when the settings changed since: whatever a caller cached, a
+ * number never comes from settings older than the last acknowledged save. Settings read in this
+ * request (`cached: false`) may also meet a counter that was never stamped (written before this
+ * rule, or never): that first increment stamps it.
+ */
+export type SettingsBasis = { settingsVersion: number; cached: boolean };
+
+/** The settings a write was decided on are no longer the account's: read them again and redo it. */
+export class StaleSettings extends Error {
+  constructor() {
+    super('the settings changed since they were read');
+    this.name = 'StaleSettings';
+  }
+}
 
 /** Number series with counters of their own: an invoice prefix and a credit note prefix never share one. */
 export type NumberSeries = 'invoice' | 'creditNote';
@@ -49,10 +74,25 @@ export interface InvoiceStore {
 /** Account settings and the counters they govern. */
 export interface SettingsStore {
   get(accountId: string): Promise<StoredSettings | null>;
+  /**
+   * The settings as this process last saw them, read (consistently) when it has not seen them yet;
+   * `cached` says which. Only for decisions a write verifies (a `NumberRequest`'s `increment`).
+   */
+  recent?(accountId: string): Promise<{ settings: StoredSettings | null; cached: boolean }>;
   /** The next number the counter of `prefix` would hand out, or null if it never has (credit notes count apart from invoices). */
   counterNext(accountId: string, prefix: string, series?: NumberSeries): Promise<number | null>;
-  /** Writes the settings if the stored version is still `expectedVersion` (0: none stored). */
-  save(accountId: string, settings: InvoiceSettings, expectedVersion: number, now: string): Promise<StoredSettings>;
+  /**
+   * Writes the settings if the stored version is still `expectedVersion` (0: none stored), and
+   * stamps the new version on the invoice counters of the prefix replaced (`previous`, read at
+   * `expectedVersion`; the defaults' when none stored) and of the prefix set, in the same write.
+   */
+  save(
+    accountId: string,
+    settings: InvoiceSettings,
+    expectedVersion: number,
+    now: string,
+    previous?: InvoiceSettings,
+  ): Promise<StoredSettings>;
 }
 
 /** CRM records of one kind (contacts, companies), with the same conditional-write rules as invoices. */

@@ -75,6 +75,7 @@ export function acknowledgeNagFindings({ stateful, api }: { stateful: StatefulSt
     api.exportRunner.fn,
     api.authorizerFunction,
     api.webhookDelivery.fn,
+    api.pdfRenderer.fn,
   ];
   for (const fn of functions) {
     acknowledge(
@@ -112,6 +113,11 @@ export function acknowledgeNagFindings({ stateful, api }: { stateful: StatefulSt
     defaultPolicyOf(api.streamConsumer.fn),
     pdfs,
     `s3:PutObject on the PDF prefix (${PDF_PREFIX}*) only, where the stream consumer writes the PDFs it renders: one key per invoice version, not known when the stack is deployed.`,
+  );
+  acknowledgeWildcard(
+    defaultPolicyOf(api.pdfRenderer.fn),
+    pdfs,
+    `s3:PutObject on the PDF prefix (${PDF_PREFIX}*) only, where the renderer function writes the PDFs and e-invoices of the jobs it drains: one key per invoice version, not known when the stack is deployed.`,
   );
   for (const fn of [api.streamConsumer.fn, api.exportRunner.fn]) {
     acknowledge(

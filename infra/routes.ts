@@ -592,3 +592,5 @@ export const BACKFILL_FUNCTION_ENTRY = 'functions/jobs/backfill.handler.ts';
 export const EXPORT_FUNCTION_ENTRY = 'functions/stream/export-stream.handler.ts';
 /** Sends webhook deliveries: drains the delivery queue (SQS in AWS, the in-process queue locally). */
 export const WEBHOOK_DELIVERY_FUNCTION_ENTRY = 'functions/webhooks/delivery.handler.ts';
+/** Renders PDFs (and e-invoices) off the render queue the stream consumer fills (SQS FIFO in AWS, in-process locally). */
+export const RENDER_FUNCTION_ENTRY = 'functions/pdf/render.handler.ts';

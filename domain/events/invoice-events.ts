@@ -22,6 +22,8 @@ export const EVENT_TYPES = [
   'payment.failed',
   'payment.refunded',
   'payment.disputed',
+  // From a recorded payment's own stream records, when it is refunded or voided.
+  'payment.voided',
 ] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 

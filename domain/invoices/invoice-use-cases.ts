@@ -1,5 +1,5 @@
 import type { Actor } from '../auth/actor.js';
-import { conflict, fieldError, notFound, validationError, type FieldError } from '../errors.js';
+import { DomainError, conflict, fieldError, notFound, validationError, type FieldError } from '../errors.js';
 import { mutate } from '../optimistic.js';
 import { toInstant, todayIn } from '../dates/calendar.js';
 import type { AssociationLabelStore, LedgerStore } from '../ports.js';
@@ -14,7 +14,8 @@ import type {
   Page,
   SettingsStore,
 } from '../ports.js';
-import { getSettings } from '../settings/settings-use-cases.js';
+import { StaleSettings } from '../ports.js';
+import { getSettings, recentSettings } from '../settings/settings-use-cases.js';
 import type { StoredSettings } from '../settings/settings.js';
 import { applyEdit, blankDraft, cloneContent, type BuyerParty, type Invoice } from './invoice.js';
 import { MAX_CONTACTS, type InvoiceEditInput, type MarkPaidInput } from './invoice-input.js';
@@ -38,8 +39,14 @@ export type InvoiceDeps = {
   labels?: AssociationLabelStore;
 };
 
-const numberingOnCreate = (s: StoredSettings): NumberRequest | undefined =>
-  s.numbering === 'onCreate' ? { prefix: s.prefix, startNumber: s.startNumber } : undefined;
+/** `onCreate` numbering takes an atomic increment checked against the settings it was decided on. */
+const numberingOnCreate = (s: StoredSettings, cached: boolean): NumberRequest | undefined =>
+  s.numbering === 'onCreate'
+    ? { prefix: s.prefix, startNumber: s.startNumber, increment: { settingsVersion: s.version, cached } }
+    : undefined;
+
+/** Settings changed between the read and the write more often than this: give up (a 503 says retry). */
+const MAX_SETTINGS_ROUNDS = 4;
 
 /** The caller's invoice, or 404: another account's id finds nothing. */
 export async function loadInvoice(deps: Pick<InvoiceDeps, 'invoices'>, actor: Actor, id: string): Promise<Invoice> {
@@ -73,24 +80,43 @@ export async function createInvoice(
   input: InvoiceEditInput,
   source?: { type: string; id: string },
 ): Promise<Invoice> {
-  const settings = await getSettings(deps, actor.accountId);
-  const now = deps.clock.now();
-  const draft = blankDraft({
-    id: deps.ids.id('inv'),
-    accountId: actor.accountId,
-    owner: actor.userId,
-    slug: deps.ids.slug(),
-    settings,
-    today: todayIn(settings.timeZone, now),
-    now: toInstant(now),
-  });
-  await checkReferences(deps, actor, input, settings);
-  return deps.invoices.create(
-    applyEdit(draft, input, deps.ids),
-    byUser(actor, 'created', draft.createdAt, source && { source }),
-    numberingOnCreate(settings),
-  );
+  // Settings this process has seen save the read on most creates. Only the onCreate increment
+  // verifies them (against the version every save stamps on the counter); a draft in onFinalize
+  // mode takes no number, so its settings are read afresh.
+  let { settings, cached } = await recentSettings(deps, actor.accountId);
+  if (cached && settings.numbering !== 'onCreate') ({ settings, cached } = await freshSettings(deps, actor.accountId));
+  for (let round = 1; ; round++) {
+    const now = deps.clock.now();
+    const draft = blankDraft({
+      id: deps.ids.id('inv'),
+      accountId: actor.accountId,
+      owner: actor.userId,
+      slug: deps.ids.slug(),
+      settings,
+      today: todayIn(settings.timeZone, now),
+      now: toInstant(now),
+    });
+    await checkReferences(deps, actor, input, settings);
+    try {
+      return await deps.invoices.create(
+        applyEdit(draft, input, deps.ids),
+        byUser(actor, 'created', draft.createdAt, source && { source }),
+        numberingOnCreate(settings, cached),
+      );
+    } catch (e) {
+      // The settings changed since they were read: the whole draft is decided again on the new ones.
+      if (!(e instanceof StaleSettings)) throw e;
+      if (round >= MAX_SETTINGS_ROUNDS)
+        throw new DomainError('unavailable', 'The settings are changing; retry shortly');
+      ({ settings, cached } = await freshSettings(deps, actor.accountId));
+    }
+  }
 }
+
+const freshSettings = async (deps: Pick<InvoiceDeps, 'settings'>, accountId: string) => ({
+  settings: await getSettings(deps, accountId),
+  cached: false,
+});
 
 export async function getInvoice(deps: InvoiceDeps, actor: Actor, id: string): Promise<Invoice> {
   return loadInvoice(deps, actor, id);

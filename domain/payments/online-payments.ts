@@ -8,9 +8,9 @@ import { RETRY_WITH_JITTER } from '../optimistic.js';
 import { VersionConflict, type Clock, type IdGenerator, type InvoiceStore, type SettingsStore } from '../ports.js';
 import { getSettings } from '../settings/settings-use-cases.js';
 import { EventAlreadyApplied, type IntentRef, type OnlinePaymentStore } from './online-store.js';
-import { countedAmount, type OnlineState, type Payment, type RefundInput } from './payment.js';
+import { countedAmount, paymentStatus, type OnlineState, type Payment, type RefundInput } from './payment.js';
 import { getPaymentSettings, isConnected, type PaymentSettingsDeps } from './payment-settings.js';
-import type { PaymentProcessor, ProcessorEvent } from './processor.js';
+import { ProcessorRefused, type PaymentProcessor, type ProcessorEvent } from './processor.js';
 
 export type OnlineDeps = PaymentSettingsDeps & {
   invoices: Pick<InvoiceStore, 'get' | 'getBySlug'>;
@@ -200,12 +200,17 @@ async function settle(deps: OnlineDeps, event: SettlementEvent): Promise<EventOu
   const target: OnlineState['state'] =
     event.kind === 'asyncFailed' ? 'failed' : event.kind === 'asyncSucceeded' || event.paid ? 'succeeded' : 'pending';
   const outcome = await retrying(async (): Promise<EventOutcome | Payment> => {
-    // Two independent reads, at once: a webhook's time is mostly waiting on the table.
-    const [invoice, found] = await Promise.all([
+    // Independent reads, at once: a webhook's time is mostly waiting on the table.
+    const [invoice, found, opened] = await Promise.all([
       deps.invoices.get(event.accountId, event.invoiceId),
       readByIntent(deps, event.paymentIntentId),
+      deps.online.getCheckout(event.accountId, event.invoiceId, event.checkoutSessionId),
     ]);
     if (!invoice) return 'ignored';
+    // The invoice named in the metadata counts a payment only from a checkout this service opened
+    // for it, on the connected account it was opened on: any connected account can put another
+    // tenant's invoice id in its own session's metadata, but the money went to that account.
+    if (!opened || opened.connectedAccountId !== event.connectedAccountId) return 'ignored';
     const now = toInstant(deps.clock.now());
     // Out of order or repeated: a settled payment never moves again, and "completed, unpaid" after
     // the async outcome says nothing new.
@@ -322,8 +327,16 @@ async function applyRefundTotal(
     const found = await readByIntent(deps, paymentIntentId);
     if (!found?.payment.online) return 'ignored' as const;
     const { payment } = found;
-    if (total <= payment.online!.refundedAmount) return 'duplicate' as const;
-    const next = bumped(payment, { ...payment.online!, refundedAmount: Math.min(total, payment.amount) });
+    const online = found.payment.online;
+    // A refund claimed through the API is settled once the processor's total reaches it.
+    const claim = online.refundInProgress;
+    const settlesClaim = claim !== undefined && Math.max(total, online.refundedAmount) >= claim.total;
+    if (total <= online.refundedAmount && !settlesClaim) return 'duplicate' as const;
+    const { refundInProgress: _settled, ...unclaimed } = online;
+    const next = bumped(payment, {
+      ...(settlesClaim ? unclaimed : online),
+      refundedAmount: Math.min(Math.max(total, online.refundedAmount), payment.amount),
+    });
     const returned = countedAmount(payment) - countedAmount(next);
     const invoice = returned > 0 ? await deps.invoices.get(payment.accountId, payment.invoiceId) : null;
     const now = toInstant(deps.clock.now());
@@ -389,38 +402,114 @@ export async function refundPayment(
   input: RefundInput,
 ): Promise<{ payment: Payment; invoice: Invoice | null }> {
   const payment = await loadPayment(deps, actor, id);
-  if (payment.voidedAt) throw conflict('A voided payment cannot be refunded', { currentStatus: 'voided' });
-  const refunded = payment.online?.refundedAmount ?? payment.refundedAmount ?? 0;
-  const remaining = payment.amount - refunded;
-  if (payment.online && payment.online.state !== 'succeeded') {
-    throw conflict(`A payment whose status is ${payment.online.state} cannot be refunded`, {
-      currentStatus: payment.online.state,
-    });
-  }
-  if (remaining <= 0) throw conflict('This payment has been refunded in full', { currentStatus: 'refunded' });
-  const amount = input.amount ?? remaining;
-  if (amount > remaining) throw fieldError('amount', `must not exceed what is left to refund (${remaining})`);
   if (payment.online) {
-    const { processor } = payment.online;
-    await deps.processor.refund(
-      processor.connectedAccountId,
-      processor.paymentIntentId,
-      amount,
-      `refund_${payment.id}_${refunded + amount}`,
-    );
-    await applyRefundTotal(deps, processor.paymentIntentId, refunded + amount, userActor(actor));
+    const claim = await claimRefund(deps, actor, id, input);
+    try {
+      await makeRefund(deps, payment.online.processor, payment.id, claim, userActor(actor));
+    } catch (e) {
+      // A refusal is final: the claim goes, so the next request is not held back. Any other error
+      // leaves the outcome unknown, so the claim stays for the next request to finish (same key).
+      if (e instanceof ProcessorRefused) await releaseRefund(deps, actor, id, claim);
+      throw e;
+    }
   } else {
+    const remaining = refundable(payment, 0, input.amount);
     await changeRecorded(
       deps,
       actor,
       payment,
-      (p) => ({ ...p, refundedAmount: (p.refundedAmount ?? 0) + amount }),
+      (p) => ({
+        ...p,
+        refundedAmount: (p.refundedAmount ?? 0) + (input.amount ?? remaining),
+        refundedAt: toInstant(deps.clock.now()),
+      }),
       'paymentRefunded',
       remaining,
     );
   }
   const now = await loadPayment(deps, actor, id);
   return { payment: now, invoice: await deps.invoices.get(actor.accountId, now.invoiceId) };
+}
+
+/** What is left to refund of a payment that has `refunded` back already; refusals as the contract says. */
+function refundable(payment: Payment, refunded: number, amount?: number): number {
+  if (payment.voidedAt) throw conflict('A voided payment cannot be refunded', { currentStatus: 'voided' });
+  if (payment.online && payment.online.state !== 'succeeded') {
+    throw conflict(`A payment whose status is ${payment.online.state} cannot be refunded`, {
+      currentStatus: payment.online.state,
+    });
+  }
+  const remaining = payment.amount - (payment.online ? refunded : (payment.refundedAmount ?? 0));
+  if (remaining <= 0) throw conflict('This payment has been refunded in full', { currentStatus: 'refunded' });
+  if (amount !== undefined && amount > remaining) {
+    throw fieldError('amount', `must not exceed what is left to refund (${remaining})`);
+  }
+  return remaining;
+}
+
+/** A claim older than this belongs to a request that died: the next request finishes it. */
+const REFUND_CLAIM_TIMEOUT_MS = 60_000;
+
+type RefundClaim = NonNullable<NonNullable<Payment['online']>['refundInProgress']>;
+
+/**
+ * Claims a refund on the payment item (conditional on its version) before the processor is called,
+ * so that of two requests at once only one refunds from a given total: the other sees the claim
+ * and is 409. A claim left by a request that died is made good first, then this one is claimed.
+ */
+async function claimRefund(deps: OnlineDeps, actor: Actor, id: string, input: RefundInput): Promise<RefundClaim> {
+  return retrying(async (): Promise<RefundClaim> => {
+    const payment = await loadPayment(deps, actor, id);
+    const online = payment.online!;
+    const pending = online.refundInProgress;
+    if (pending && online.refundedAmount < pending.total) {
+      const age = deps.clock.now().getTime() - new Date(pending.since).getTime();
+      if (age < REFUND_CLAIM_TIMEOUT_MS) {
+        throw conflict('A refund of this payment is in progress; try again when it has finished', {
+          currentStatus: paymentStatus(payment),
+        });
+      }
+      await makeRefund(deps, online.processor, payment.id, pending, SYSTEM.paymentProcessor);
+      throw new VersionConflict(); // read again: the finished claim moved the total
+    }
+    const remaining = refundable(payment, online.refundedAmount, input.amount);
+    const amount = input.amount ?? remaining;
+    const claim = { total: online.refundedAmount + amount, amount, since: toInstant(deps.clock.now()) };
+    await deps.online.write({
+      payment: bumped(payment, { ...online, refundInProgress: claim }),
+      previousPayment: payment,
+    });
+    return claim;
+  });
+}
+
+async function releaseRefund(deps: OnlineDeps, actor: Actor, id: string, claim: RefundClaim): Promise<void> {
+  await retrying(async () => {
+    const payment = await loadPayment(deps, actor, id);
+    const { refundInProgress: current, ...unclaimed } = payment.online!;
+    if (current?.total !== claim.total || current.since !== claim.since) return;
+    await deps.online.write({ payment: bumped(payment, unclaimed), previousPayment: payment });
+  });
+}
+
+/**
+ * The processor refunds the claimed amount (keyed on the total it reaches, so finishing a claim
+ * again refunds once), then it is recorded as the processor's own event would record it.
+ */
+async function makeRefund(
+  deps: OnlineDeps,
+  processor: NonNullable<Payment['online']>['processor'],
+  paymentId: string,
+  claim: RefundClaim,
+  actor: Change['actor'],
+): Promise<void> {
+  await deps.processor.refund(
+    processor.connectedAccountId,
+    processor.paymentIntentId,
+    claim.amount,
+    `refund_${paymentId}_${claim.total}`,
+  );
+  await applyRefundTotal(deps, processor.paymentIntentId, claim.total, actor);
 }
 
 /** `POST /payments/{id}/void`: a recorded payment entered by mistake no longer counts. Never an online one. */

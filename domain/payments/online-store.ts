@@ -46,6 +46,7 @@ export interface OnlinePaymentStore {
   /** The payment behind `POST /payments/{id}/…`; null when this account has none of that id. */
   paymentRef(accountId: string, paymentId: string): Promise<{ invoiceId: string } | null>;
   saveCheckout(record: CheckoutRecord): Promise<void>;
+  getCheckout(accountId: string, invoiceId: string, checkoutSessionId: string): Promise<CheckoutRecord | null>;
   openCheckouts(accountId: string, invoiceId: string): Promise<CheckoutRecord[]>;
   closeCheckout(record: CheckoutRecord): Promise<void>;
   getPaymentSettings(accountId: string): Promise<PaymentSettings | null>;

@@ -31,6 +31,8 @@ export type Payment = {
   voidedAt?: string | null;
   /** A recorded refund of a recorded payment (`POST /payments/{id}/refund`), in minor units. */
   refundedAmount?: number;
+  /** When the last refund of a recorded payment was recorded (its `payment.refunded` event's time). */
+  refundedAt?: string;
   /** Bumped by every change after the payment was written; conditional writes key on it. Absent: 1. */
   version?: number;
   /** The integrator's own keys, set when recorded (absent on payments stored before it: shown as `{}`). */
@@ -51,6 +53,13 @@ export type OnlineState = {
   /** Everything the processor has refunded on this payment (automatic and requested). */
   refundedAmount: number;
   disputed: boolean;
+  /**
+   * A refund asked for through the API and not yet confirmed: claimed on the payment before the
+   * processor is called, so two requests at once cannot both refund from the same total (one wins,
+   * the other is 409), and a request that died mid-way is made good by the next one with the same
+   * processor key and amount. Cleared once the processor's total reaches `total`.
+   */
+  refundInProgress?: { total: number; amount: number; since: string };
 };
 
 export const ONLINE_PAYMENT_STATUSES = [

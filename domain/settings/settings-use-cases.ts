@@ -28,6 +28,20 @@ export async function getSettings(deps: Pick<SettingsDeps, 'settings'>, accountI
 }
 
 /**
+ * The account's settings as this process last saw them (read when it has not), for decisions that
+ * a write verifies against the settings version (a `NumberRequest`'s `increment`): `cached` says
+ * whether they may be older than the last save.
+ */
+export async function recentSettings(
+  deps: Pick<SettingsDeps, 'settings'>,
+  accountId: string,
+): Promise<{ settings: StoredSettings; cached: boolean }> {
+  if (!deps.settings.recent) return { settings: await getSettings(deps, accountId), cached: false };
+  const { settings: stored, cached } = await deps.settings.recent(accountId);
+  return { settings: stored ? { ...DEFAULT_SETTINGS, ...stored } : defaultSettings(accountId), cached };
+}
+
+/**
  * Replaces the fields given. A start number lower than a number its prefix already issued would
  * hand that number out again, so it is refused; changing only the prefix continues that prefix's
  * own series (a fresh prefix starts at the start number).
@@ -58,7 +72,13 @@ export async function updateSettings(
         }
       }
       await checkCreditNoteNumbering(deps, actor.accountId, current, next, input);
-      const saved = await deps.settings.save(actor.accountId, next, current.version, toInstant(deps.clock.now()));
+      const saved = await deps.settings.save(
+        actor.accountId,
+        next,
+        current.version,
+        toInstant(deps.clock.now()),
+        current,
+      );
       // Each open invoice carries the plan it is indexed by: a new plan moves them in the index.
       // (Settings saved meanwhile by another request re-key again with their own plan.)
       const plan = reminderPlan(saved);

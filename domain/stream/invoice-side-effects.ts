@@ -17,6 +17,7 @@ import { DomainError } from '../errors.js';
 import { invoiceEinvoice } from '../einvoice/einvoice-document.js';
 import { toUbl } from '../einvoice/ubl.js';
 import { toCii } from '../einvoice/cii.js';
+import type { RenderQueue } from './render-jobs.js';
 import {
   ledgerAt,
   NO_MONEY_MOVED,
@@ -66,9 +67,28 @@ export type SideEffectDeps = {
   einvoices?: EinvoiceRecordStore;
   /** Makes the PDF a Factur-X hybrid once the seller profile is complete (absent: plain PDFs). */
   facturx?: FacturxEmbedder;
+  /**
+   * Where documents are rendered: present, the consumer queues a job for the renderer function
+   * (render-jobs.ts) and goes on to the events; absent, it renders inline before them.
+   */
+  renders?: RenderQueue;
+  /**
+   * Sets a deleted draft's earlier history entries to expire with its deletion entry (idempotent).
+   * The delete does it at once too; here it cannot be lost if that process stopped in between.
+   */
+  deletedHistory?: { expire(accountId: string, invoiceId: string): Promise<void> };
 };
 
-export type SideEffectResult = { published: InvoiceEvent[]; rendered: boolean; einvoiceStored?: boolean };
+/** What making documents needs: everything but the events (the renderer function has no bus). */
+export type DocumentDeps = Omit<SideEffectDeps, 'events' | 'published' | 'renders' | 'deletedHistory'>;
+
+export type SideEffectResult = {
+  published: InvoiceEvent[];
+  rendered: boolean;
+  einvoiceStored?: boolean;
+  /** A render job went to the renderer's queue. */
+  queued?: boolean;
+};
 
 /**
  * What one change of an invoice sets off: the contract's events, and a PDF for every status an
@@ -82,8 +102,19 @@ export async function applySideEffects(
   oldImage: Invoice | null,
   newImage: Invoice | null,
 ): Promise<SideEffectResult> {
-  const einvoiceStored = newImage ? await ensureEinvoice(deps, oldImage, newImage) : false;
-  const rendered = newImage ? await ensurePdf(deps, newImage) : false;
+  let rendered = false;
+  let einvoiceStored = false;
+  let queued = false;
+  if (newImage) {
+    // The issuing record: draft → issued, or an invoice born issued (a recurring run's auto-finalize).
+    const issuing = !oldImage || oldImage.status === 'draft';
+    if (!deps.renders) ({ rendered, einvoiceStored } = await renderInvoiceDocuments(deps, issuing, newImage));
+    else if (needsDocuments(issuing, newImage)) {
+      await deps.renders.enqueue([{ kind: 'invoice', issuing, invoice: newImage }]);
+      queued = true;
+    }
+  }
+  if (oldImage && !newImage) await deps.deletedHistory?.expire(oldImage.accountId, oldImage.id);
   const published: InvoiceEvent[] = [];
   for (const event of eventsFor(oldImage, newImage)) {
     if (await deps.published.has(event)) continue;
@@ -93,7 +124,29 @@ export async function applySideEffects(
     await deps.published.add(event); // after publishing: a crash in between repeats, never loses
     published.push(event);
   }
-  return { published, rendered, einvoiceStored };
+  return { published, rendered, einvoiceStored, ...(queued ? { queued } : {}) };
+}
+
+/** Whether this image has documents to make: a PDF not yet marked ready, or (issuing) its e-invoice. */
+function needsDocuments(issuing: boolean, invoice: Invoice): boolean {
+  if (invoice.status === 'draft') return false;
+  return !(invoice.pdf.status === 'ready' && invoice.pdf.sha256) || (issuing && !invoice.einvoice?.sha256);
+}
+
+/**
+ * An invoice image's documents, in one step from that one snapshot: at the issuing change its UBL
+ * e-invoice, then its PDF (a Factur-X hybrid carrying the CII XML of the same image). Run inline by
+ * the stream consumer, or by the renderer function for a queued job; idempotent either way (a
+ * repeated or stale image records nothing over a newer one, see ensurePdf).
+ */
+export async function renderInvoiceDocuments(
+  deps: DocumentDeps,
+  issuing: boolean,
+  invoice: Invoice,
+): Promise<{ rendered: boolean; einvoiceStored: boolean }> {
+  const einvoiceStored = issuing ? await ensureEinvoice(deps, invoice) : false;
+  const rendered = await ensurePdf(deps, invoice);
+  return { rendered, einvoiceStored };
 }
 
 /**
@@ -132,10 +185,9 @@ export const einvoiceKey = (invoice: Pick<Invoice, 'accountId' | 'id'>): string 
  * bytes and records nothing new. An invoice whose seller profile was missing or incomplete when it
  * was issued has no stored e-invoice (its GET answers 422 naming what is missing).
  */
-async function ensureEinvoice(deps: SideEffectDeps, oldImage: Invoice | null, invoice: Invoice): Promise<boolean> {
+async function ensureEinvoice(deps: DocumentDeps, invoice: Invoice): Promise<boolean> {
   if (!deps.einvoices || !invoice.seller || invoice.einvoice?.sha256) return false;
-  // The issuing record: draft → issued, or an invoice born issued (a recurring run's auto-finalize).
-  if ((oldImage && oldImage.status !== 'draft') || invoice.status === 'draft') return false;
+  if (invoice.status === 'draft') return false;
   const first = invoice.contacts[0] ? await deps.contacts.get(invoice.accountId, invoice.contacts[0]) : null;
   const xml = einvoiceOf(invoice, first, toUbl);
   if (!xml) return false;
@@ -163,9 +215,16 @@ async function sendReceipt(
   }
 }
 
-async function ensurePdf(deps: SideEffectDeps, invoice: Invoice): Promise<boolean> {
+async function ensurePdf(deps: DocumentDeps, invoice: Invoice): Promise<boolean> {
   if (invoice.status === 'draft' || (invoice.pdf.status === 'ready' && invoice.pdf.sha256)) return false;
-  const existing = await deps.pdfRecords.get(invoice.accountId, invoice.id);
+  // The record, the parties and the ledger are read at once: a replay (a record already there)
+  // wastes the other reads, a first render (the common case, and all of a burst) waits for one round.
+  const [existing, contacts, company, ledger] = await Promise.all([
+    deps.pdfRecords.get(invoice.accountId, invoice.id),
+    Promise.all(invoice.contacts.map((id) => deps.contacts.get(invoice.accountId, id))),
+    invoice.company ? deps.companies.get(invoice.accountId, invoice.company) : Promise.resolve(null),
+    deps.ledger ? ledgerAt(deps.ledger.store, invoice) : Promise.resolve({}),
+  ]);
   // A stale record replayed after the invoice moved on: its PDF would be for a status long left.
   if (existing && existing.version > invoice.version) return false;
   // A status is never left and re-entered, and within one what is printed changes only with the
@@ -177,11 +236,6 @@ async function ensurePdf(deps: SideEffectDeps, invoice: Invoice): Promise<boolea
     await deps.pdfState.markReady(invoice, existing.sha256);
     return false;
   }
-  const [contacts, company] = await Promise.all([
-    Promise.all(invoice.contacts.map((id) => deps.contacts.get(invoice.accountId, id))),
-    invoice.company ? deps.companies.get(invoice.accountId, invoice.company) : Promise.resolve(null),
-  ]);
-  const ledger = deps.ledger ? await ledgerAt(deps.ledger.store, invoice) : {};
   const html = deps.templates.html(invoice, {
     contacts: contacts.filter((c): c is Contact => c !== null),
     company,

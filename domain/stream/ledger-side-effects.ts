@@ -7,7 +7,7 @@ import { credited } from '../money/settlement.js';
 import type { Payment } from '../payments/payment.js';
 import type { Reminder } from '../reminders/reminder.js';
 import type { InvoiceStore, LedgerStore } from '../ports.js';
-import type { SideEffectDeps, SideEffectResult } from './invoice-side-effects.js';
+import type { DocumentDeps, SideEffectDeps, SideEffectResult } from './invoice-side-effects.js';
 
 /** What an invoice's documents print besides the invoice: its payments and credit notes. */
 export type LedgerView = { payments?: Payment[]; creditNotes?: CreditNote[] };
@@ -128,7 +128,12 @@ export async function reminderSideEffects(deps: SideEffectDeps, reminder: Remind
  * ready and renders nothing) and `creditNote.issued`.
  */
 export async function creditNoteSideEffects(deps: SideEffectDeps, creditNote: CreditNote): Promise<SideEffectResult> {
-  const rendered = deps.ledger ? await ensureCreditNotePdf(deps, deps.ledger, creditNote) : false;
+  let rendered = false;
+  let queued = false;
+  if (deps.ledger && deps.renders) {
+    await deps.renders.enqueue([{ kind: 'creditNote', creditNote }]);
+    queued = true;
+  } else if (deps.ledger) rendered = await ensureCreditNotePdf(deps, deps.ledger, creditNote);
   const event: InvoiceEvent = {
     id: eventId(creditNote.invoiceId, creditNote.invoiceVersion, 'creditNoteIssued'),
     type: 'creditNote.issued',
@@ -146,11 +151,12 @@ export async function creditNoteSideEffects(deps: SideEffectDeps, creditNote: Cr
       version: creditNote.invoiceVersion,
     },
   };
-  return { published: await publishOnce(deps, [event]), rendered };
+  return { published: await publishOnce(deps, [event]), rendered, ...(queued ? { queued } : {}) };
 }
 
-async function ensureCreditNotePdf(
-  deps: SideEffectDeps,
+/** A credit note's PDF, once (run inline by the stream consumer, or by the renderer function for a queued job). */
+export async function ensureCreditNotePdf(
+  deps: DocumentDeps,
   ledger: LedgerSideEffectDeps,
   image: CreditNote,
 ): Promise<boolean> {

@@ -46,10 +46,41 @@ export function onlinePaymentEvents(old: Payment | null, next: Payment): Invoice
   }));
 }
 
-export async function onlinePaymentSideEffects(
+/**
+ * The events a change of a payment recorded by hand means: a refund recorded, or the payment voided
+ * (entered by mistake). Its recording itself is `invoice.paymentRecorded`, from the insert.
+ */
+export function recordedPaymentEvents(old: Payment, next: Payment): InvoiceEvent[] {
+  const version = next.version ?? 1;
+  const out: EventType[] = [];
+  if ((next.refundedAmount ?? 0) > (old.refundedAmount ?? 0)) out.push('payment.refunded');
+  if (next.voidedAt && !old.voidedAt) out.push('payment.voided');
+  return out.map((type) => ({
+    id: `evt_${next.id}_${version}_${type.slice('payment.'.length)}`,
+    type,
+    accountId: next.accountId,
+    invoiceId: next.invoiceId,
+    occurredAt: (type === 'payment.voided' ? next.voidedAt : next.refundedAt) ?? next.recordedAt,
+    data: {
+      paymentId: next.id,
+      amount: next.amount,
+      currency: next.currency,
+      method: next.method,
+      source: 'recorded',
+      status: paymentStatus(next),
+      refundedAmount: next.refundedAmount ?? 0,
+      ...(next.voidedAt ? { voidedAt: next.voidedAt } : {}),
+      version: next.invoiceVersion,
+    },
+  }));
+}
+
+/** A payment item changed: what it means, for an online payment or one recorded by hand. */
+export async function paymentChangeSideEffects(
   deps: SideEffectDeps,
   old: Payment | null,
   next: Payment,
 ): Promise<SideEffectResult> {
-  return { published: await publishOnce(deps, onlinePaymentEvents(old, next)), rendered: false };
+  const events = next.online ? onlinePaymentEvents(old, next) : old ? recordedPaymentEvents(old, next) : [];
+  return { published: await publishOnce(deps, events), rendered: false };
 }

@@ -49,6 +49,10 @@ const schema = z.object({
   JWT_JWKS_URL: z.url().optional(),
   /** The queue of webhook deliveries (SQS) in AWS; unset locally, where an in-process queue stands in. */
   WEBHOOK_QUEUE_URL: z.url().optional(),
+  /** The stream consumer's render jobs (SQS FIFO) in AWS: set, the consumer queues PDFs for the renderer function. */
+  RENDER_QUEUE_URL: z.url().optional(),
+  /** Locally, `local` queues render jobs in-process for the local renderer (infra/local/start.ts); unset, renders inline. */
+  RENDER_QUEUE: z.enum(['local']).optional(),
   /** The retry delays after a failed delivery, a comma list of seconds (default 5,300,1800,7200,18000,36000,36000). */
   WEBHOOK_RETRY_SECONDS: z.string().optional(),
   /** `1` lets webhooks reach loopback (and plain http there): a developer's receiver. Never set in AWS. */

@@ -82,6 +82,33 @@ export class DynamoAuditLog implements AuditLog {
 }
 
 /**
+ * After a draft's deletion (the stream's REMOVE record): its earlier entries take the expiry of the
+ * deletion's own entry, written in the delete's transaction. Nothing to do when there is none.
+ */
+export async function expireDeletedHistory(
+  db: DynamoDBDocumentClient,
+  tableName: string,
+  accountId: string,
+  invoiceId: string,
+): Promise<void> {
+  const { pk } = keys.invoice(accountId, invoiceId);
+  // The deletion's entry sorts last (after the version it deleted): read backwards, one item.
+  const { Items } = await db.send(
+    new QueryCommand({
+      TableName: tableName,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': pk, ':prefix': HISTORY_SK },
+      ProjectionExpression: 'expiresAt',
+      ScanIndexForward: false,
+      Limit: 1,
+      ConsistentRead: true,
+    }),
+  );
+  const expiresAt = Items?.[0]?.expiresAt as number | undefined;
+  if (expiresAt !== undefined) await expireHistory(db, tableName, accountId, invoiceId, expiresAt);
+}
+
+/**
  * Sets the expiry of a deleted draft's entries. Only `expiresAt` is written (the entry's content is
  * never rewritten), and only on entries that have none yet.
  */

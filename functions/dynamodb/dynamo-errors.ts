@@ -16,6 +16,10 @@ export const isConditionFailure = (e: unknown) => e instanceof Error && e.name =
 export const isTransactionConflict = (reasons: (string | undefined)[]) =>
   reasons.some((r) => r === 'TransactionConflict' || r === 'ThrottlingError' || r === 'ProvisionedThroughputExceeded');
 
+/** A single write that met a transaction holding its item (a settings save stamping a counter): retry. */
+export const isTransactionConflictError = (e: unknown) =>
+  e instanceof Error && e.name === 'TransactionConflictException';
+
 export function unavailable(detail: string): DomainError {
   return new DomainError('unavailable', detail);
 }

@@ -2,12 +2,18 @@ import { GetCommand, TransactWriteCommand, type DynamoDBDocumentClient } from '@
 import { DomainError } from '../../domain/errors.js';
 import type { Invoice } from '../../domain/invoices/invoice.js';
 import { formatInvoiceNumber } from '../../domain/invoices/numbering.js';
-import { VersionConflict, type InvoiceStore, type NumberRequest, type Page } from '../../domain/ports.js';
+import {
+  StaleSettings,
+  VersionConflict,
+  type InvoiceStore,
+  type NumberRequest,
+  type Page,
+} from '../../domain/ports.js';
 import { queryCollection } from './cursor.js';
 import { cancellationReasons } from './dynamo-errors.js';
 import { fromItem } from './items.js';
 import { collections, keys, overdueIndexKeys, reminderIndexKeys, searchIndexKeys } from './keys.js';
-import { NumberedWriter, type TransactItem } from './number-series.js';
+import { counterFields, NumberedWriter, type TransactItem } from './number-series.js';
 import { linkWrites } from './invoice-links.js';
 import { historyEntry, DELETED_HISTORY_DAYS, type Change } from '../../domain/audit/history.js';
 import { invoiceChainDocument, isIssue } from '../../domain/audit/chain.js';
@@ -16,10 +22,11 @@ import type { ChainLink } from './chain-end.js';
 import { expireHistory } from './audit-log.js';
 
 /**
- * Invoices in DynamoDB. A number is handed out by one TransactWriteItems that bumps the prefix's
- * counter (conditional on the value read), puts a guard item for the number and writes the
- * invoice; a lost race on the counter retries with jitter. So a number is never issued twice, and
- * since the counter only moves when an invoice takes its number, never skipped.
+ * Invoices in DynamoDB. A number comes from the prefix's counter with a guard item for it
+ * (number-series.ts): gapless, the counter bump (conditional on the value read), the guard and the
+ * invoice in one TransactWriteItems, a lost race retried with jitter; or, for onCreate numbering
+ * (`NumberRequest.increment`), an atomic increment checked against the settings version, then the
+ * invoice and its guard in one transaction. Either way a number is never issued twice.
  */
 export class DynamoInvoiceStore implements InvoiceStore {
   /** The counter + guard mechanism (number-series.ts), with its per-counter queue in this process. */
@@ -119,7 +126,8 @@ export class DynamoInvoiceStore implements InvoiceStore {
   /**
    * Deletes a draft with a `deleted` entry, then sets the expiry of its earlier entries (their
    * content stays as written): the history is readable by id for DELETED_HISTORY_DAYS, then TTL
-   * removes it. If the process stops between the two, the earlier entries simply never expire.
+   * removes it. If the process stops between the two, the stream's REMOVE record sets them
+   * (expireDeletedHistory, from the deletion entry's expiry).
    */
   async remove(invoice: Invoice, change: Change): Promise<void> {
     const expiresAt = Math.floor(new Date(change.at).getTime() / 1000) + DELETED_HISTORY_DAYS * 86_400;
@@ -199,6 +207,24 @@ export class DynamoInvoiceStore implements InvoiceStore {
         startNumber: numbering.startNumber,
         format: (n) => formatInvoiceNumber(numbering.prefix, n),
         guard: (n) => ({ ...keys.invoiceNumber(invoice.accountId, n), entity: 'invoiceNumber', invoiceId: invoice.id }),
+        ...(numbering.increment
+          ? {
+              increment: {
+                basis: numbering.increment,
+                stamp: counterFields(
+                  invoice.accountId,
+                  {
+                    version: numbering.increment.settingsVersion,
+                    prefix: numbering.prefix,
+                    startNumber: numbering.startNumber,
+                    numbering: 'onCreate',
+                  },
+                  true,
+                ),
+                stale: () => new StaleSettings(),
+              },
+            }
+          : {}),
       },
       ownFailure: (reasons) => {
         // The composed items come last among the caller's own (see createWith).

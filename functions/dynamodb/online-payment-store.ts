@@ -166,6 +166,17 @@ export class DynamoOnlinePaymentStore implements OnlinePaymentStore {
     );
   }
 
+  async getCheckout(accountId: string, invoiceId: string, checkoutSessionId: string): Promise<CheckoutRecord | null> {
+    const { Item } = await this.db.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.checkout(accountId, invoiceId, checkoutSessionId),
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? fromItem<CheckoutRecord>(Item) : null;
+  }
+
   async openCheckouts(accountId: string, invoiceId: string): Promise<CheckoutRecord[]> {
     const out: CheckoutRecord[] = [];
     let start: Record<string, unknown> | undefined;

@@ -222,6 +222,7 @@ export const paymentResponse = z.strictObject({
   source: z.enum(['recorded', 'online']),
   status: z.enum(['pending', 'succeeded', 'failed', 'refunded', 'partiallyRefunded', 'disputed', 'voided']),
   refundedAmount: money,
+  refundedAt: instant.optional().describe('When the last refund of a recorded payment was recorded'),
   voidedAt: instant.nullish(),
   processor: z
     .strictObject({ name: z.literal('stripe'), checkoutSessionId: z.string(), paymentIntentId: z.string() })

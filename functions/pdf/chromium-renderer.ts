@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import chromium from '@sparticuz/chromium';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import type { PdfRenderer } from '../../domain/ports.js';
+import { RENDER_PAGES } from './render-pages.js';
 
 // Printing needs no WebGL: skipping the graphics stack skips unpacking SwiftShader at cold start.
 chromium.setGraphicsMode = false;
@@ -28,8 +29,8 @@ export async function launchChromium(): Promise<Browser> {
 
 const RENDER_TIMEOUT_MS = 30_000;
 
-/** Pages kept open between renders: as many as renders run at once in one process (stream batches). */
-const IDLE_PAGES = 4;
+/** Pages kept open between renders: as many as renders run at once in one renderer instance. */
+const IDLE_PAGES = RENDER_PAGES;
 
 /**
  * HTML to PDF in headless Chromium. One browser serves every render of a warm process (launching
@@ -84,6 +85,15 @@ export class ChromiumPdfRenderer implements PdfRenderer {
     } finally {
       browser.off('disconnected', onDisconnect);
     }
+  }
+
+  /**
+   * Starts the browser (unpacking the binary on a fresh /tmp) without waiting for it, so a cold
+   * start launches Chromium while the rest of the function is still being imported and its first
+   * batch reads DynamoDB. A failed launch is dropped here and retried by the first render.
+   */
+  warm(): void {
+    this.connectedBrowser().catch(() => undefined);
   }
 
   /** An open page of this browser: an idle one, or a new one set up for printing. */

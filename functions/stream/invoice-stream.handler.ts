@@ -3,6 +3,7 @@ import { creditNoteDocuments } from '../../domain/documents/credit-note-document
 import type { SideEffectDeps } from '../../domain/stream/invoice-side-effects.js';
 import { DynamoInvoicePdfState, DynamoPublishedEvents } from '../dynamodb/published-events.js';
 import { DynamoEinvoiceRecordStore } from '../dynamodb/einvoice-record-store.js';
+import { expireDeletedHistory } from '../dynamodb/audit-log.js';
 import { embedFacturx } from '../pdf/factur-x.js';
 import { EventBridgePublisher, FileEventPublisher } from '../events/event-publishers.js';
 import { ChromiumPdfRenderer } from '../pdf/chromium-renderer.js';
@@ -14,6 +15,7 @@ import { createStreamHandler } from './stream-handler.js';
 import { fanOut } from '../../domain/webhooks/webhook-use-cases.js';
 import { eventObjects } from '../webhooks/event-objects.js';
 import { withWebhooks } from '../webhooks/webhook-publisher.js';
+import { renderQueue } from '../pdf/render-queues.js';
 
 let deps: SideEffectDeps | undefined;
 
@@ -51,6 +53,11 @@ function sideEffectDeps(): SideEffectDeps {
     receipts: { mailer, publicBaseUrl: config.PUBLIC_BASE_URL },
     einvoices: new DynamoEinvoiceRecordStore(db, config.TABLE_NAME),
     facturx: { embed: embedFacturx },
+    // Where a render queue is configured, documents go to the renderer function and events go out at once.
+    renders: renderQueue(config),
+    deletedHistory: {
+      expire: (accountId, invoiceId) => expireDeletedHistory(db, config.TABLE_NAME, accountId, invoiceId),
+    },
   };
   return deps;
 }

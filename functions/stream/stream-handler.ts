@@ -17,7 +17,7 @@ import {
   reminderSideEffects,
 } from '../../domain/stream/ledger-side-effects.js';
 import type { Reminder } from '../../domain/reminders/reminder.js';
-import { onlinePaymentSideEffects } from '../../domain/stream/online-payment-side-effects.js';
+import { paymentChangeSideEffects } from '../../domain/stream/online-payment-side-effects.js';
 import type { RecurringInvoice } from '../../domain/recurring/recurring-invoice.js';
 import { recurringSideEffects } from '../../domain/stream/recurring-side-effects.js';
 import { scopedLog, type ScopedLog } from '../observability/logger.js';
@@ -44,12 +44,14 @@ export function createStreamHandler(deps: () => SideEffectDeps) {
     const started = performance.now();
     const log = scopedLog({ correlation_id: event.Records[0]?.eventID ?? randomUUID() });
     let rendered = 0;
+    let queued = 0;
     const published: Record<string, number> = {};
     const done = (handled: number, failed?: DynamoDBRecord): DynamoDBBatchResponse => {
       log.info('stream batch', {
         records: event.Records.length,
         handled,
         pdfsRendered: rendered,
+        pdfsQueued: queued,
         eventsPublished: published,
         durationMs: Math.round(performance.now() - started),
         ...(failed ? { failedEventId: failed.eventID, failedSequenceNumber: failed.dynamodb?.SequenceNumber } : {}),
@@ -61,6 +63,7 @@ export function createStreamHandler(deps: () => SideEffectDeps) {
       try {
         const result = await handleRecord(deps(), record, log);
         if (result?.rendered) rendered++;
+        if (result?.queued) queued++;
         for (const e of result?.published ?? []) published[e.type] = (published[e.type] ?? 0) + 1;
       } catch (e) {
         countMetric(METRIC.streamRecordFailures);
@@ -97,16 +100,17 @@ async function handleRecord(
     !record.dynamodb?.OldImage && record.dynamodb?.NewImage
       ? unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>)
       : null;
-  // Online payments change after they are written (ACH settles, refunds, disputes): each change is read.
+  // Payments change after they are written (ACH settles, refunds, disputes; a recorded one is
+  // refunded or voided): each change is read. A recorded payment's insert is handled below.
   const changedPayment = record.dynamodb?.NewImage
     ? unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>)
     : null;
-  if (changedPayment?.entity === 'payment' && changedPayment.source === 'online') {
+  if (changedPayment?.entity === 'payment' && (changedPayment.source === 'online' || !inserted)) {
     const old = record.dynamodb?.OldImage
       ? fromItem<Payment>(unmarshall(record.dynamodb.OldImage as Record<string, AttributeValue>))
       : null;
-    const result = await onlinePaymentSideEffects(deps, old, fromItem<Payment>(changedPayment));
-    detail('online payment side effects', { invoiceId: changedPayment.invoiceId, id: changedPayment.id }, result);
+    const result = await paymentChangeSideEffects(deps, old, fromItem<Payment>(changedPayment));
+    detail('payment change side effects', { invoiceId: changedPayment.invoiceId, id: changedPayment.id }, result);
     return result;
   }
   if (inserted?.entity === 'reminder') {

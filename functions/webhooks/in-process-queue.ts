@@ -9,7 +9,12 @@ export type QueuedMessage = {
   receiveCount: number;
   receiptHandle: string | null;
   sentAt: number;
+  /** FIFO's message group: one message of a group in flight at a time, in the order sent. */
+  group?: string;
 };
+
+/** How long a FIFO queue drops a message whose deduplication id it has seen (SQS: five minutes). */
+const DEDUPLICATION_MS = 5 * 60_000;
 
 /**
  * Locally, the queue of deliveries lives in the process that runs the API and the stream handler
@@ -21,18 +26,33 @@ export type QueuedMessage = {
 export class InProcessQueue implements DeliveryQueue {
   readonly messages = new Map<string, QueuedMessage>();
   private listeners = new Set<() => void>();
+  private readonly seen = new Map<string, number>();
 
   async enqueue(messages: DeliveryMessage[]): Promise<void> {
+    this.send(messages.map((m) => ({ body: JSON.stringify(m) })));
+  }
+
+  /**
+   * Sends raw bodies. With a `group`, the queue behaves as SQS FIFO for it (one message of the
+   * group received at a time, in order); a `dedupId` seen in the last five minutes is dropped.
+   */
+  send(messages: { body: string; group?: string; dedupId?: string }[]): void {
     const now = Date.now();
+    for (const [id, at] of this.seen) if (at < now - DEDUPLICATION_MS) this.seen.delete(id);
     for (const m of messages) {
+      if (m.dedupId !== undefined) {
+        if (this.seen.has(m.dedupId)) continue;
+        this.seen.set(m.dedupId, now);
+      }
       const messageId = randomUUID();
       this.messages.set(messageId, {
         messageId,
-        body: JSON.stringify(m),
+        body: m.body,
         visibleAt: now,
         receiveCount: 0,
         receiptHandle: null,
         sentAt: now,
+        ...(m.group !== undefined ? { group: m.group } : {}),
       });
     }
     for (const l of this.listeners) l();
@@ -42,9 +62,15 @@ export class InProcessQueue implements DeliveryQueue {
   receive(max: number, visibilitySeconds: number): QueuedMessage[] {
     const now = Date.now();
     const out: QueuedMessage[] = [];
+    // A group whose first message is in flight (or was passed over) yields nothing more: FIFO order.
+    const held = new Set<string>();
     for (const m of this.messages.values()) {
       if (out.length >= max) break;
-      if (m.visibleAt > now) continue;
+      if (m.group !== undefined && held.has(m.group)) continue;
+      if (m.visibleAt > now) {
+        if (m.group !== undefined) held.add(m.group);
+        continue;
+      }
       m.visibleAt = now + visibilitySeconds * 1000;
       m.receiveCount++;
       m.receiptHandle = randomUUID();
@@ -75,10 +101,12 @@ export class InProcessQueue implements DeliveryQueue {
   }
 }
 
-const KEY = Symbol.for('invoice-service.webhook-delivery-queue');
-
-/** The one queue of this process, shared by the API and stream handlers that fill it and the poller that drains it. */
-export function inProcessQueue(): InProcessQueue {
-  const g = globalThis as { [KEY]?: InProcessQueue };
-  return (g[KEY] ??= new InProcessQueue());
+/**
+ * The one queue of that name in this process, shared by the handlers that fill it and the poller
+ * that drains it: the webhook deliveries (the default), the render jobs.
+ */
+export function inProcessQueue(name: 'webhook-delivery' | 'render' = 'webhook-delivery'): InProcessQueue {
+  const key = Symbol.for(`invoice-service.${name}-queue`);
+  const g = globalThis as { [key: symbol]: InProcessQueue | undefined };
+  return (g[key] ??= new InProcessQueue());
 }

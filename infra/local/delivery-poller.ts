@@ -1,10 +1,16 @@
 import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { inProcessQueue, type QueuedMessage } from '../../functions/webhooks/in-process-queue.js';
+import { inProcessQueue, type InProcessQueue, type QueuedMessage } from '../../functions/webhooks/in-process-queue.js';
 
 export type DeliveryHandler = (event: SQSEvent) => Promise<SQSBatchResponse>;
 
 export type DeliveryPollerOptions = {
   handler: DeliveryHandler;
+  /** The queue drained (default: the webhook deliveries'; the render jobs' for the renderer). */
+  queue?: InProcessQueue;
+  /** Messages handed to one invocation (the event source's batch size; default 1). */
+  batchSize?: number;
+  /** The queue's name in the records' eventSourceARN. */
+  queueName?: string;
   /** Messages in flight at once: Lambda's concurrency on the queue, here one message an invocation. */
   concurrency?: number;
   /** The queue's visibility timeout: above the 10 s delivery timeout, as in the CDK stack. */
@@ -14,7 +20,7 @@ export type DeliveryPollerOptions = {
   deadLetter?: (body: string, receiveCount: number) => Promise<void>;
 };
 
-function toRecord(m: QueuedMessage): SQSRecord {
+function toRecord(m: QueuedMessage, queueName: string): SQSRecord {
   return {
     messageId: m.messageId,
     receiptHandle: m.receiptHandle!,
@@ -28,7 +34,7 @@ function toRecord(m: QueuedMessage): SQSRecord {
     messageAttributes: {},
     md5OfBody: '',
     eventSource: 'aws:sqs',
-    eventSourceARN: 'arn:aws:sqs:local:000000000000:webhook-deliveries',
+    eventSourceARN: `arn:aws:sqs:local:000000000000:${queueName}`,
     awsRegion: 'local',
   };
 }
@@ -41,7 +47,9 @@ function toRecord(m: QueuedMessage): SQSRecord {
  * retry delay) ends. After `maxReceiveCount` receives a failing message goes to the dead letters.
  */
 export function startDeliveryPoller(opts: DeliveryPollerOptions) {
-  const queue = inProcessQueue();
+  const queue = opts.queue ?? inProcessQueue();
+  const batchSize = opts.batchSize ?? 1;
+  const queueName = opts.queueName ?? 'webhook-deliveries';
   const concurrency = opts.concurrency ?? 16;
   const visibility = opts.visibilitySeconds ?? 60;
   const maxReceiveCount = opts.maxReceiveCount ?? 15;
@@ -50,36 +58,39 @@ export function startDeliveryPoller(opts: DeliveryPollerOptions) {
   let timer: NodeJS.Timeout | undefined;
   const running = new Set<Promise<void>>();
 
-  const invoke = async (m: QueuedMessage) => {
+  const invoke = async (batch: QueuedMessage[]) => {
     try {
-      const res = await opts.handler({ Records: [toRecord(m)] });
-      if (!res.batchItemFailures.some((f) => f.itemIdentifier === m.messageId)) queue.delete(m.messageId);
-      else if (m.receiveCount >= maxReceiveCount) {
-        queue.delete(m.messageId);
-        await opts.deadLetter?.(m.body, m.receiveCount);
+      const res = await opts.handler({ Records: batch.map((m) => toRecord(m, queueName)) });
+      for (const m of batch) {
+        if (!res.batchItemFailures.some((f) => f.itemIdentifier === m.messageId)) queue.delete(m.messageId);
+        else if (m.receiveCount >= maxReceiveCount) {
+          queue.delete(m.messageId);
+          await opts.deadLetter?.(m.body, m.receiveCount);
+        }
       }
     } catch {
-      // A handler that throws fails the whole batch: the message shows again after its visibility.
+      // A handler that throws fails the whole batch: its messages show again after their visibility.
     }
   };
 
   const pump = () => {
     if (stopped) return;
     clearTimeout(timer);
-    const free = concurrency - inFlight;
-    if (free > 0) {
-      for (const m of queue.receive(free, visibility)) {
-        inFlight++;
-        const p = invoke(m).finally(() => {
-          inFlight--;
-          running.delete(p);
-          pump();
-        });
-        running.add(p);
-      }
+    while (concurrency - inFlight > 0) {
+      const batch = queue.receive(batchSize, visibility);
+      if (!batch.length) break;
+      inFlight++;
+      const p = invoke(batch).finally(() => {
+        inFlight--;
+        running.delete(p);
+        pump();
+      });
+      running.add(p);
     }
+    // A message visible now but not received (every slot busy, or its FIFO group in flight) is
+    // picked up when an invocation ends; only a later visibility needs the timer.
     const next = queue.nextVisibleAt();
-    if (next !== null) timer = setTimeout(pump, Math.max(5, next - Date.now()));
+    if (next !== null && next > Date.now()) timer = setTimeout(pump, Math.max(5, next - Date.now()));
   };
   const unsubscribe = queue.onMessage(() => setImmediate(pump));
   pump();

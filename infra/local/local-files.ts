@@ -10,6 +10,8 @@ export function localFiles(dataDir: string) {
     deadLetters: resolve(dataDir, 'dead-letters.jsonl'),
     /** Webhook delivery messages the delivery handler failed on every receive (its own errors, not an endpoint's). */
     webhookDeadLetters: resolve(dataDir, 'webhook-dead-letters.jsonl'),
+    /** Render jobs the renderer failed on every receive. */
+    renderDeadLetters: resolve(dataDir, 'render-dead-letters.jsonl'),
   };
 }
 
@@ -19,7 +21,7 @@ export async function appendDeadLetter(file: string, record: DynamoDBRecord, err
   await appendFile(file, `${JSON.stringify({ failedAt: new Date().toISOString(), error, record })}\n`);
 }
 
-/** The delivery queue's dead letters: the message (which delivery) and how often it was received. */
+/** A queue's dead letters (webhook deliveries, render jobs): the message (which delivery) and how often it was received. */
 export async function appendWebhookDeadLetter(file: string, body: string, receiveCount: number): Promise<void> {
   await mkdir(dirname(file), { recursive: true });
   await appendFile(

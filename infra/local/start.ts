@@ -1,7 +1,13 @@
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { EXPORT_FUNCTION_ENTRY, STREAM_FUNCTION_ENTRY, WEBHOOK_DELIVERY_FUNCTION_ENTRY } from '../routes.js';
+import {
+  EXPORT_FUNCTION_ENTRY,
+  RENDER_FUNCTION_ENTRY,
+  STREAM_FUNCTION_ENTRY,
+  WEBHOOK_DELIVERY_FUNCTION_ENTRY,
+} from '../routes.js';
+import { startRenderPoller } from './render-poller.js';
 import { startDeliveryPoller, type DeliveryHandler } from './delivery-poller.js';
 import { appendDeadLetter, appendWebhookDeadLetter, localFiles } from './local-files.js';
 import { startS3Emulator, type S3Emulator } from './s3-emulator.js';
@@ -84,6 +90,8 @@ async function main() {
     API_KEY_PEPPER: loadApiKeyPepper(config.pepperFile),
     // A developer's webhook receiver on this machine (http://127.0.0.1:…) is allowed unless set to 0.
     WEBHOOKS_ALLOW_LOOPBACK: process.env.WEBHOOKS_ALLOW_LOOPBACK ?? '1',
+    // The stream consumer queues PDFs for the renderer function, as in AWS (RENDER_QUEUE= to render inline).
+    RENDER_QUEUE: process.env.RENDER_QUEUE ?? 'local',
   });
   // Logs: one INFO line a request (POWERTOOLS_LOG_LEVEL to change). The EMF metric lines would
   // double the output; POWERTOOLS_METRICS_DISABLED=false shows them.
@@ -111,6 +119,11 @@ async function main() {
     handler: delivery.handler,
     deadLetter: (body, receiveCount) => appendWebhookDeadLetter(files.webhookDeadLetters, body, receiveCount),
   });
+  if (process.env.RENDER_QUEUE === 'local')
+    await startRenderPoller({
+      entry: pathToFileURL(resolve(ROOT, RENDER_FUNCTION_ENTRY)).href,
+      deadLetter: (body, receiveCount) => appendWebhookDeadLetter(files.renderDeadLetters, body, receiveCount),
+    });
   const { startOverdueSchedule } = await import('./overdue-schedule.js');
   startOverdueSchedule({ intervalMs: config.OVERDUE_INTERVAL_MS });
   // The recurring invoice job: the same local scheduler, running its own Lambda handler.

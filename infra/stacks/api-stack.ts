@@ -35,6 +35,7 @@ import { BackfillFunction } from './backfill-function.js';
 import { pascal, serviceFunction } from './service-function.js';
 import { StreamConsumer } from './stream-consumer.js';
 import { WebhookDelivery } from './webhook-delivery.js';
+import { PdfRenderer } from './pdf-renderer.js';
 
 export { TABLE_ACTIONS } from './grants.js';
 
@@ -150,6 +151,7 @@ export class ApiStack extends Stack {
   readonly backfill: BackfillFunction;
   readonly exportRunner: ExportRunner;
   readonly webhookDelivery: WebhookDelivery;
+  readonly pdfRenderer: PdfRenderer;
   /** arn:aws:ses:<region>:<account>:identity/<mailIdentity> */
   readonly mailIdentityArn: string;
   /** The Lambda authorizer: a JWT from the issuer or an API key. */
@@ -293,6 +295,15 @@ export class ApiStack extends Stack {
       mailFrom: props.mailFrom,
       mailIdentityArn: this.mailIdentityArn,
     });
+    // PDFs off the stream's path: the consumer queues render jobs, the renderer drains them.
+    this.pdfRenderer = new PdfRenderer(this, 'Pdfs', {
+      table: props.table,
+      bucket: props.pdfBucket,
+      documentRetentionDays: props.documentRetentionDays,
+      layer: this.streamConsumer.layer,
+      publicBaseUrl: props.publicBaseUrl,
+    });
+    this.pdfRenderer.allowEnqueue(this.streamConsumer.fn);
     // Webhooks out: the stream consumer fans each event out to the queue; the delivery function sends.
     this.webhookDelivery = new WebhookDelivery(this, 'Webhooks', {
       table: props.table,

@@ -8,8 +8,14 @@ import type { Construct } from 'constructs';
  * messages 14 days, and an alarm on the first message, so nothing fails silently. Made under the
  * ids `DeadLetterQueue` and `DeadLetterAlarm` of `scope`.
  */
-export function deadLetterQueue(scope: Construct, alarmDescription: string): { queue: Queue; alarm: Alarm } {
+export function deadLetterQueue(
+  scope: Construct,
+  alarmDescription: string,
+  options: { fifo?: boolean } = {},
+): { queue: Queue; alarm: Alarm } {
   const queue = new Queue(scope, 'DeadLetterQueue', {
+    // A FIFO queue's dead letters must be a FIFO queue too.
+    ...(options.fifo ? { fifo: true } : {}),
     encryption: QueueEncryption.SQS_MANAGED,
     enforceSSL: true,
     retentionPeriod: Duration.days(14),

@@ -86,7 +86,7 @@ const EXTRA_ENV: Record<ApiFunction, string[]> = {
 };
 
 describe('functions', () => {
-  test('one Lambda per API function, plus the stream consumer, the three jobs, the backfill function, the export runner, the webhook delivery function and the authorizer, nothing else', () => {
+  test('one Lambda per API function, plus the stream consumer, the three jobs, the backfill function, the export runner, the webhook delivery function, the PDF renderer and the authorizer, nothing else', () => {
     expect(Object.keys(api.functions).sort()).toEqual([...API_FUNCTIONS].sort());
     const expected = [
       ...API_FUNCTIONS.map(fnId),
@@ -98,6 +98,7 @@ describe('functions', () => {
       logicalId(api, api.exportRunner.fn),
       logicalId(api, api.authorizerFunction),
       logicalId(api, api.webhookDelivery.fn),
+      logicalId(api, api.pdfRenderer.fn),
     ];
     expect(Object.keys(resources('AWS::Lambda::Function')).sort()).toEqual(expected.sort());
   });
@@ -134,7 +135,7 @@ describe('functions', () => {
     for (const local of localOnly)
       expect(envSource, `env.ts still declares ${local}`).toMatch(new RegExp(`\\b${local}:`));
     const fns = Object.entries(resources('AWS::Lambda::Function'));
-    expect(fns.length).toBe(API_FUNCTIONS.length + 8);
+    expect(fns.length).toBe(API_FUNCTIONS.length + 9);
     for (const [id, fn] of fns) {
       const names = Object.keys((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables);
       for (const n of names) {
@@ -319,9 +320,9 @@ describe('authorizer and stage', () => {
       },
     });
     // Every function, the stream consumer, the three jobs, the backfill function, the export runner,
-    // the webhook delivery function and the authorizer.
+    // the webhook delivery function, the PDF renderer and the authorizer.
     const fns = Object.values(resourcesOf(apiTemplate, 'AWS::Lambda::Function'));
-    expect(fns).toHaveLength(API_FUNCTIONS.length + 8);
+    expect(fns).toHaveLength(API_FUNCTIONS.length + 9);
     for (const fn of fns)
       expect((fn.Properties!.Environment as { Variables: Record<string, unknown> }).Variables.PUBLIC_BASE_URL).toBe(
         'https://pay.acme.test',

@@ -95,6 +95,7 @@ describe('the acknowledged findings', () => {
       api.exportRunner.fn,
       api.authorizerFunction,
       api.webhookDelivery.fn,
+      api.pdfRenderer.fn,
     ].map((f) => `${f.node.path}/Resource`);
     const policy = (rolePath: string) => `${rolePath}/DefaultPolicy/Resource`;
     const pdfs =
@@ -107,7 +108,7 @@ describe('the acknowledged findings', () => {
     expect(Object.keys(PUBLIC_ROUTE_REASONS).sort()).toEqual([...publicRoutes].sort());
     for (const key of publicRoutes)
       expect(byPath.get(`${api.routes.get(key)!.node.path}/Resource`), key).toEqual(['AwsSolutions-APIG4']);
-    for (const fn of [api.functions.invoices, api.functions.buyer]) {
+    for (const fn of [api.functions.invoices, api.functions.buyer, api.pdfRenderer.fn]) {
       const ids = byPath.get(policy(fn.role!.node.path))!;
       expect(ids).toHaveLength(1);
       expect(ids[0]).toMatch(pdfs);
@@ -151,6 +152,7 @@ describe('the acknowledged findings', () => {
         api.functions.index,
         api.streamConsumer.fn,
         api.exportRunner.fn,
+        api.pdfRenderer.fn,
       ].map((f) => policy(f.role!.node.path)),
       policy(api.overdueJob.scheduleRole.node.path),
       policy(api.recurringJob.scheduleRole.node.path),

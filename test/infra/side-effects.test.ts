@@ -166,10 +166,12 @@ describe('the stream consumer', () => {
       'POWERTOOLS_LOG_LEVEL',
       'POWERTOOLS_SERVICE_NAME',
       'PUBLIC_BASE_URL',
+      'RENDER_QUEUE_URL',
       'STRIPE_SECRET_ARN',
       'TABLE_NAME',
       'WEBHOOK_QUEUE_URL',
     ]);
+    expect(vars.RENDER_QUEUE_URL).toEqual({ Ref: logicalId(api, api.pdfRenderer.queue) });
     expect(isTableName(vars.TABLE_NAME)).toBe(true);
     expect(isBucketName(vars.BUCKET_NAME)).toBe(true);
     expect(vars.WEBHOOK_QUEUE_URL).toEqual({ Ref: logicalId(api, api.webhookDelivery.queue) });
@@ -213,10 +215,15 @@ describe('the stream consumer', () => {
         (JSON.stringify(actions.sort()) === '["secretsmanager:DescribeSecret","secretsmanager:GetSecretValue"]' &&
           targets.length === 1 &&
           JSON.stringify(targets[0]).includes(':secret:invoice-service/stripe-')) ||
-        // Webhook deliveries fanned out from the events: SendMessage on the delivery queue only.
+        // Webhook deliveries fanned out from the events and render jobs for the renderer:
+        // SendMessage on those two queues only (CDK merges the two grants into one statement).
         (JSON.stringify(actions) === '["sqs:SendMessage"]' &&
-          JSON.stringify(targets) ===
-            JSON.stringify([{ 'Fn::GetAtt': [logicalId(api, api.webhookDelivery.queue), 'Arn'] }]));
+          JSON.stringify(targets.map((t) => JSON.stringify(t)).sort()) ===
+            JSON.stringify(
+              [api.webhookDelivery.queue, api.pdfRenderer.queue]
+                .map((q) => JSON.stringify({ 'Fn::GetAtt': [logicalId(api, q), 'Arn'] }))
+                .sort(),
+            ));
       expect(ok, JSON.stringify(s)).toBe(true);
     }
     const granted = new Set(statements.flatMap(actionsOf));
@@ -252,13 +259,14 @@ describe('S3 and SES grants across the whole stack', () => {
   const s3Statements = (roleId: string) =>
     roleStatements(template, roleId).filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
 
-  test('only the stream function and the export runner may put objects, only the invoices, buyer and index functions may get them, and nothing else in S3', () => {
-    expect(rolesGranted(template, 's3:PutObject')).toEqual([streamRoleId, exportRoleId].sort());
+  test('only the stream function, the PDF renderer and the export runner may put objects, only the invoices, buyer and index functions may get them, and nothing else in S3', () => {
+    const rendererRoleId = logicalId(api, api.pdfRenderer.fn.role!);
+    expect(rolesGranted(template, 's3:PutObject')).toEqual([streamRoleId, exportRoleId, rendererRoleId].sort());
     expect(rolesGranted(template, 's3:GetObject')).toEqual(
       [apiRoleId('buyer'), apiRoleId('invoices'), apiRoleId('index')].sort(),
     );
-    // Only the stream function locks what it stores: the issued PDFs.
-    expect(rolesGranted(template, 's3:PutObjectRetention')).toEqual([streamRoleId]);
+    // Only the stream function (inline renders) and the renderer lock what they store: the issued PDFs.
+    expect(rolesGranted(template, 's3:PutObjectRetention')).toEqual([streamRoleId, rendererRoleId].sort());
     const lock = s3Statements(streamRoleId).filter((s) => actionsOf(s).includes('s3:PutObjectRetention'));
     expect(lock).toHaveLength(1);
     expect(JSON.stringify(lock[0]!.Resource)).toContain('/pdfs/*');
@@ -529,7 +537,9 @@ describe('alarms', () => {
         a.Namespace === namespace &&
         a.MetricName === metric &&
         !JSON.stringify(a.Dimensions).includes(logicalId(api, api.exportRunner.deadLetterQueue)) &&
-        !JSON.stringify(a.Dimensions).includes(logicalId(api, api.webhookDelivery.deadLetterQueue)),
+        !JSON.stringify(a.Dimensions).includes(logicalId(api, api.webhookDelivery.deadLetterQueue)) &&
+        !JSON.stringify(a.Dimensions).includes(logicalId(api, api.pdfRenderer.deadLetterQueue)) &&
+        !JSON.stringify(a.Dimensions).includes(logicalId(api, api.pdfRenderer.queue)),
     );
     expect(found, `${namespace} ${metric}`).toHaveLength(1);
     return found[0]!;

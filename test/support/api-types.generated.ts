@@ -1939,6 +1939,8 @@ export interface components {
             status: "pending" | "succeeded" | "failed" | "refunded" | "partiallyRefunded" | "disputed" | "voided";
             /** @description Minor units of the currency */
             refundedAmount: number;
+            /** @description When the last refund of a recorded payment was recorded */
+            refundedAt?: string;
             voidedAt?: string | null;
             processor?: {
                 /** @constant */
@@ -2144,6 +2146,8 @@ export interface components {
                 status: "pending" | "succeeded" | "failed" | "refunded" | "partiallyRefunded" | "disputed" | "voided";
                 /** @description Minor units of the currency */
                 refundedAmount: number;
+                /** @description When the last refund of a recorded payment was recorded */
+                refundedAt?: string;
                 voidedAt?: string | null;
                 processor?: {
                     /** @constant */

@@ -8,7 +8,12 @@ import {
 } from '../../domain/payments/online-store.js';
 import type { Payment } from '../../domain/payments/payment.js';
 import type { PaymentSettings } from '../../domain/payments/payment-settings.js';
-import type { CheckoutRequest, PaymentProcessor, ProcessorEvent } from '../../domain/payments/processor.js';
+import {
+  ProcessorRefused,
+  type CheckoutRequest,
+  type PaymentProcessor,
+  type ProcessorEvent,
+} from '../../domain/payments/processor.js';
 import { VersionConflict } from '../../domain/ports.js';
 import type { InMemoryInvoiceStore } from './in-memory.js';
 
@@ -71,6 +76,10 @@ export class InMemoryOnlinePaymentStore implements OnlinePaymentStore {
   async saveCheckout(r: CheckoutRecord) {
     this.checkouts.set(r.checkoutSessionId, copy(r));
   }
+  async getCheckout(accountId: string, invoiceId: string, sessionId: string) {
+    const c = this.checkouts.get(sessionId);
+    return c && c.accountId === accountId && c.invoiceId === invoiceId ? copy(c) : null;
+  }
   async openCheckouts(accountId: string, invoiceId: string) {
     return [...this.checkouts.values()].filter(
       (c) => c.accountId === accountId && c.invoiceId === invoiceId && c.status === 'open',
@@ -97,6 +106,10 @@ export class FakeProcessor implements PaymentProcessor {
   /** Refunds made, by idempotency key: a repeated key refunds nothing more. */
   readonly refunds = new Map<string, { paymentIntentId: string; amount: number }>();
   failRefunds = false;
+  /** Refunds are refused outright (ProcessorRefused), as Stripe refuses a refund it cannot make. */
+  refuseRefunds = false;
+  /** Holds each refund call until the test lets it go, to line two requests up. */
+  holdRefunds: Promise<void> | null = null;
 
   async createCheckout(req: CheckoutRequest) {
     this.checkouts.push(req);
@@ -106,7 +119,9 @@ export class FakeProcessor implements PaymentProcessor {
     this.expired.push(id);
   }
   async refund(_account: string, paymentIntentId: string, amount: number, key: string) {
+    if (this.holdRefunds) await this.holdRefunds;
     if (this.failRefunds) throw new Error('processor unavailable');
+    if (this.refuseRefunds) throw new ProcessorRefused('Charge has a dispute', 'charge_disputed');
     if (!this.refunds.has(key)) this.refunds.set(key, { paymentIntentId, amount });
     return { refundId: `re_${key}` };
   }

@@ -66,7 +66,7 @@ async function tableItems(): Promise<Record<string, any>[]> {
   return items;
 }
 
-test('DynamoDB stopped mid-load: fast 503s with Retry-After, and after a restart nothing is half-written, every acknowledged invoice is there, numbers are unique and gapless', async () => {
+test('DynamoDB stopped mid-load: fast 503s with Retry-After, and after a restart nothing is half-written, every acknowledged invoice is there, numbers are unique (and gapless in onFinalize mode)', async () => {
   const accounts = [await account('onCreate'), await account('onFinalize')];
   const warnings = captureLogs();
   const calls: Call[] = [];
@@ -167,13 +167,24 @@ test('DynamoDB stopped mid-load: fast 503s with Retry-After, and after a restart
       expect(numbered.find((i) => i.id === g.invoiceId)?.number, `invoice of guard ${g.pk}`).toBe(
         (g.pk as string).split('#INVNO#')[1],
       );
-    // Unique, and (the counter moves only with a write that takes its number) gapless from 1001.
+    // Unique. In onFinalize mode (the counter moves only with a write that takes its number)
+    // gapless from 1001; in onCreate mode a create cut off after its increment leaves its number
+    // unused (a gap, as a deleted draft does).
     const ns = numbered.map((i) => Number((i.number as string).slice(4))).sort((x, y) => x - y);
-    expect(ns).toEqual(ns.map((_, k) => 1001 + k));
+    expect(new Set(ns).size).toBe(ns.length);
     const counter = items.find(
       (i) => i.entity === 'counter' && i.pk === `ACC#${accountId}` && i.sk === 'COUNTER#INVOICE#INV',
     );
-    expect(counter?.next).toBe(1001 + ns.length);
+    if (a.numbering === 'onFinalize') {
+      expect(ns).toEqual(ns.map((_, k) => 1001 + k));
+      expect(counter?.next).toBe(1001 + ns.length);
+    } else {
+      expect(ns[0]).toBeGreaterThanOrEqual(1001);
+      expect(counter?.next).toBeGreaterThan(ns.at(-1)!);
+      // (No bound on the gap against the failed creates: an increment the SDK retried after a
+      // cut-off answer may have counted twice. bench/numbering.ts bounds it with failures that
+      // never reach DynamoDB.)
+    }
     if (a.numbering === 'onFinalize') expect(numbered.every((i) => i.status === 'open')).toBe(true);
 
     // And the service works again, numbering on from where it stopped.
@@ -184,6 +195,6 @@ test('DynamoDB stopped mid-load: fast 503s with Retry-After, and after a restart
     expect(next.status).toBe(201);
     const open = await a.api('POST', `/invoices/${next.body.id}/finalize`);
     expect(open.status).toBe(200);
-    expect(open.body.number).toBe(`INV-${1001 + ns.length}`);
+    expect(open.body.number).toBe(`INV-${a.numbering === 'onFinalize' ? 1001 + ns.length : counter!.next}`);
   }
 }, 120_000);

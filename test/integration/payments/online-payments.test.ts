@@ -71,6 +71,15 @@ function signedPost(payload: string, opts: { secret?: string; timestamp?: number
   });
 }
 
+/** An open invoice paid in full by card through the emulator's checkout. */
+async function paidByCard(amount: number) {
+  const inv = await openInvoice(amount);
+  const { sessionId } = await checkout(inv.slug);
+  await completeSession(sessionId!, 'pm_card_visa');
+  await until('paid', async () => (await invoice(inv.id)).status === 'paid');
+  return { inv, sessionId: sessionId! };
+}
+
 const eventsOf = (sessionId: string) =>
   stack.payments.events().filter((e) => (e.data.object as { id: string }).id === sessionId);
 
@@ -200,11 +209,8 @@ describe('checkout', () => {
 
 describe('webhooks', () => {
   test('a forged, unsigned or stale event is 400 and changes nothing', async () => {
-    const inv = await openInvoice(3_000);
-    const c = await checkout(inv.slug);
-    await completeSession(c.sessionId!, 'pm_card_visa');
-    await until('paid', async () => (await invoice(inv.id)).status === 'paid');
-    const real = eventsOf(c.sessionId!)[0]!;
+    const { sessionId } = await paidByCard(3_000);
+    const real = eventsOf(sessionId)[0]!;
     // The same event re-aimed at another invoice: without the right secret it is not believed.
     const target = await openInvoice(3_000);
     const forged = JSON.stringify({
@@ -227,6 +233,33 @@ describe('webhooks', () => {
     for (const r of responses) {
       expect(r.status).toBe(400);
       expect(r.headers.get('content-type')).toContain('application/problem+json');
+    }
+    expect(await payments(target.id)).toEqual([]);
+    expect((await invoice(target.id)).status).toBe('open');
+  });
+
+  test('a genuinely signed event from another connected account naming this invoice is not counted', async () => {
+    const { sessionId } = await paidByCard(3_000);
+    const real = eventsOf(sessionId)[0]!;
+    // Another business on the platform pays its own session and puts this account's invoice in the
+    // metadata: Stripe signs it, but the money went to that business, not to this account.
+    const target = await openInvoice(3_000);
+    const targetCheckout = await checkout(target.slug);
+    for (const session of [sessionId, targetCheckout.sessionId!]) {
+      const elsewhere = JSON.stringify({
+        ...real,
+        id: `evt_elsewhere_${session}`,
+        account: 'acct_someoneelse',
+        data: {
+          object: {
+            ...real.data.object,
+            id: session,
+            metadata: { ...(real.data.object as any).metadata, invoiceId: target.id },
+            payment_intent: `pi_elsewhere_${session}`,
+          },
+        },
+      });
+      expect((await signedPost(elsewhere)).status).toBe(200);
     }
     expect(await payments(target.id)).toEqual([]);
     expect((await invoice(target.id)).status).toBe('open');
@@ -258,6 +291,7 @@ describe('webhooks', () => {
     const [completed, succeeded] = eventsOf(c.sessionId!);
     // Replayed as a new payment intent on another invoice, in the wrong order.
     const other = await openInvoice(4_400, { billing: { paymentMethods: ['ach'] } });
+    const otherSession = (await checkout(other.slug)).sessionId!;
     const retarget = (e: typeof completed, id: string) =>
       JSON.stringify({
         ...e,
@@ -265,6 +299,7 @@ describe('webhooks', () => {
         data: {
           object: {
             ...e!.data.object,
+            id: otherSession,
             payment_intent: 'pi_ooo' + other.id.slice(-10),
             metadata: { accountId: (e!.data.object as any).metadata.accountId, invoiceId: other.id },
           },
@@ -318,10 +353,7 @@ describe('more than is due', () => {
 
 describe('refunds and voids', () => {
   test('refund through the processor, partial then full: the balance and status follow', async () => {
-    const inv = await openInvoice(10_000);
-    const c = await checkout(inv.slug);
-    await completeSession(c.sessionId!, 'pm_card_visa');
-    await until('paid', async () => (await invoice(inv.id)).status === 'paid');
+    const { inv } = await paidByCard(10_000);
     const [p] = await payments(inv.id);
     const over = await api('POST', `/payments/${p.id}/refund`, { amount: 10_001 });
     expect(over.status).toBe(422);
@@ -336,6 +368,20 @@ describe('refunds and voids', () => {
     await stack.payments.drained();
     expect((await invoice(inv.id)).totals).toMatchObject({ amountPaid: 0, balanceDue: 10_000 });
     expect((await api('POST', `/payments/${p.id}/void`)).status).toBe(409);
+  });
+
+  test('refunds of the same amount at once never collapse into one: each 200 is a refund of its own, the rest 409', async () => {
+    const { inv } = await paidByCard(10_000);
+    const [p] = await payments(inv.id);
+    const answers = await Promise.all([1, 2, 3].map(() => api('POST', `/payments/${p.id}/refund`, { amount: 2_000 })));
+    const statuses = answers.map((a) => a.status).sort();
+    expect(statuses.every((s) => s === 200 || s === 409)).toBe(true);
+    const made = statuses.filter((s) => s === 200).length;
+    expect(made).toBeGreaterThan(0);
+    await stack.payments.drained();
+    const [after] = await payments(inv.id);
+    expect(after.refundedAmount).toBe(2_000 * made);
+    expect((await invoice(inv.id)).totals).toMatchObject({ amountPaid: 10_000 - 2_000 * made });
   });
 
   test('a recorded payment is voided or refunded by recording it; another account gets 404', async () => {

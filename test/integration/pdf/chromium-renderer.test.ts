@@ -114,6 +114,42 @@ test('a reused page keeps nothing of the invoice before: A (three pages) then B 
   }
 });
 
+test('four renders at once, twice, on the reused pages (a renderer batch): each PDF holds its own invoice and nothing of another', async () => {
+  const browser = launched.at(-1)!;
+  let opened = 0;
+  const count = () => opened++;
+  const invoice = (round: number, i: number) =>
+    sampleInvoice({
+      number: `INV-R${round}X${i}`,
+      poNumber: `PO-R${round}X${i}`,
+      // Different lengths, so the renders finish out of order and a page is taken back at a different time.
+      lineItems: Array.from({ length: 1 + i * 25 }, (_, j) => ({
+        ...sampleInvoice().lineItems[0]!,
+        id: `li_${round}_${i}_${j}`,
+        name: `Quokka R${round}X${i} line ${j}`,
+      })),
+    });
+  browser.on('targetcreated', count);
+  try {
+    for (const round of [1, 2]) {
+      const pdfs = await Promise.all([0, 1, 2, 3].map(async (i) => parsePdf(await pdfOf(invoice(round, i)))));
+      for (const [i, pdf] of pdfs.entries()) {
+        expect(pdf.text).toContain(`INV-R${round}X${i}`);
+        expect(pdf.text).toContain(`Quokka R${round}X${i} line ${i * 25}`);
+        for (const r of [1, 2])
+          for (const j of [0, 1, 2, 3]) {
+            if (r === round && j === i) continue;
+            expect(pdf.text).not.toContain(`R${r}X${j}`);
+          }
+      }
+    }
+    // At most the pool's four pages were ever open: the second round reused the first's.
+    expect(opened).toBeLessThanOrEqual(4);
+  } finally {
+    browser.off('targetcreated', count);
+  }
+});
+
 test('a browser that crashed is launched again on the next render', async () => {
   const before = launched.length;
   const browser = launched.at(-1)!;

@@ -111,3 +111,31 @@ test('a refund: payment.refunded once, though both the API call and the processo
   await until('payment.refunded', async () => eventsFor(inv.id).some((e) => e.type === 'payment.refunded'));
   expect(eventsFor(inv.id).filter((e) => e.type === 'payment.refunded')).toHaveLength(1);
 });
+
+test('a recorded payment refunded, then voided: payment.refunded and payment.voided once each, with the time of each', async () => {
+  const inv = await openInvoice(6_000, { allowPartialPayments: true });
+  const rec = await s.api('POST', `/invoices/${inv.id}/payments`, {
+    amount: 6_000,
+    paidAt: '2026-11-20',
+    method: 'check',
+  });
+  expect(rec.status).toBe(201);
+  const refund = await s.api('POST', `/payments/${rec.body.id}/refund`, { amount: 1_000 });
+  expect(refund.status).toBe(200);
+  expect((await s.api('POST', `/payments/${rec.body.id}/void`)).status).toBe(200);
+  const of = (type: string) => s.eventsOf(type as never).filter((e) => e.invoiceId === inv.id);
+  await until('payment.voided', async () => of('payment.voided').length > 0);
+  await until('payment.refunded', async () => of('payment.refunded').length > 0);
+  expect(of('payment.refunded')).toHaveLength(1);
+  expect(of('payment.voided')).toHaveLength(1);
+  expect(of('payment.refunded')[0]!.data).toMatchObject({
+    paymentId: rec.body.id,
+    source: 'recorded',
+    refundedAmount: 1_000,
+  });
+  expect(of('payment.voided')[0]!.data).toMatchObject({ paymentId: rec.body.id, status: 'voided' });
+  // Each event has the time of its own change, not the time the payment was recorded.
+  expect(refund.body.refundedAt).toBeDefined();
+  expect(of('payment.refunded')[0]!.occurredAt).toBe(refund.body.refundedAt);
+  expect(of('payment.voided')[0]!.occurredAt).toBe(of('payment.voided')[0]!.data.voidedAt);
+});

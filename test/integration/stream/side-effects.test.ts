@@ -1,6 +1,6 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { PutCommand } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import {
   DescribeStreamCommand,
@@ -13,6 +13,9 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import type { InvoiceEvent } from '../../../domain/events/invoice-events.js';
 import { appendDeadLetter } from '../../../infra/local/local-files.js';
 import { localClient } from '../../../infra/local/dynamodb-local.js';
+import { documentClient } from '../../../functions/dynamodb/client.js';
+import { DynamoInvoiceStore } from '../../../functions/dynamodb/invoice-store.js';
+import { HISTORY_SK, keys } from '../../../functions/dynamodb/keys.js';
 import { startStreamPoller } from '../../../infra/local/stream-poller.js';
 import { client, startStack, uniqueAccount, type Stack } from '../../support/local-stack.js';
 import { parsePdf } from '../../support/pdf-text.js';
@@ -25,6 +28,7 @@ let files: { events: string; outbox: string; deadLetters: string };
 let poller: ReturnType<typeof startStreamPoller>;
 let streamHandler: (e: DynamoDBStreamEvent) => Promise<unknown>;
 let contactId: string;
+let accountId: string;
 
 beforeAll(async () => {
   stack = await startStack();
@@ -46,7 +50,8 @@ beforeAll(async () => {
     pollIntervalMs: 100,
     deadLetter: (record, error) => appendDeadLetter(files.deadLetters, record, error),
   });
-  api = client(stack.baseUrl, await stack.token(uniqueAccount()));
+  accountId = uniqueAccount();
+  api = client(stack.baseUrl, await stack.token(accountId));
   contactId = (await api('POST', '/contacts', { firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.com' }))
     .body.id;
 });
@@ -252,4 +257,42 @@ test('the past-due job flags an overdue invoice and the stream publishes invoice
   expect(eventsOf(overdue.id).filter((t) => t === 'invoice.pastDue')).toHaveLength(1);
   const paid = await api('POST', `/invoices/${overdue.id}/mark-paid`, {});
   expect(paid.body.pastDue).toBe(false);
+});
+
+test("a draft deleted by a process that stopped before expiring its history: the stream's REMOVE record sets the expiry", async () => {
+  const draft = (await api('POST', '/invoices', { contacts: [contactId], lineItems: [{ name: 'W', unitPrice: 100 }] }))
+    .body;
+  await api('PATCH', `/invoices/${draft.id}`, { poNumber: 'PO-1' });
+  const db = documentClient({ tableName: stack.tableName, endpoint: stack.endpoint, region: 'us-east-1' });
+  // The delete's transaction lands; the process dies before its second step (every update fails).
+  const dying = new Proxy(db, {
+    get: (target, prop, receiver) =>
+      prop === 'send'
+        ? (command: unknown) => {
+            if (command instanceof UpdateCommand) return Promise.reject(new Error('the process stopped'));
+            return target.send(command as never);
+          }
+        : Reflect.get(target, prop, receiver),
+  });
+  const store = new DynamoInvoiceStore(dying, stack.tableName);
+  const stored = (await store.get(accountId, draft.id))!;
+  await expect(
+    store.remove(stored, { actor: { type: 'user', id: 'usr_test' }, action: 'deleted', at: new Date().toISOString() }),
+  ).rejects.toThrow('the process stopped');
+  const entries = async () =>
+    (
+      await db.send(
+        new QueryCommand({
+          TableName: stack.tableName,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :p)',
+          ExpressionAttributeValues: { ':pk': keys.invoice(accountId, draft.id).pk, ':p': HISTORY_SK },
+        }),
+      )
+    ).Items ?? [];
+  const all = await until('every entry expires with the deletion', async () => {
+    const items = await entries();
+    return items.length === 3 && items.every((i) => i.expiresAt !== undefined) && items;
+  });
+  expect(new Set(all.map((i) => i.expiresAt)).size).toBe(1);
+  expect(eventsOf(draft.id)).toContain('invoice.deleted');
 });

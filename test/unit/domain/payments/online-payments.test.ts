@@ -13,6 +13,7 @@ import { paymentStatus } from '../../../../domain/payments/payment.js';
 import type { ProcessorEvent } from '../../../../domain/payments/processor.js';
 import { actorFor, domainError, inMemoryDeps, seedContact, type InMemoryDeps } from '../../../support/in-memory.js';
 import { FakeProcessor, InMemoryOnlinePaymentStore } from '../../../support/in-memory-online.js';
+import { until } from '../../../support/until.js';
 
 const ACC = 'acc_1';
 let d: InMemoryDeps;
@@ -46,19 +47,32 @@ async function openInvoice(unitPrice: number, extra: Record<string, unknown> = {
 }
 
 let n = 0;
+/** A processor event for a checkout this service opened for the invoice (its record is kept). */
 function settlement(
   kind: 'checkoutCompleted' | 'asyncSucceeded' | 'asyncFailed',
   invoiceId: string,
   amount: number,
-  opts: { pi?: string; paid?: boolean; eventId?: string } = {},
+  opts: { pi?: string; paid?: boolean; eventId?: string; connectedAccountId?: string; opened?: boolean } = {},
 ): ProcessorEvent {
+  const checkoutSessionId = `cs_${invoiceId}`;
+  if (opts.opened !== false) {
+    online.checkouts.set(checkoutSessionId, {
+      accountId: ACC,
+      invoiceId,
+      checkoutSessionId,
+      connectedAccountId: 'acct_test',
+      amount,
+      createdAt: '2026-11-27T15:00:00Z',
+      status: 'open',
+    });
+  }
   return {
     kind,
     eventId: opts.eventId ?? `evt_${++n}`,
-    connectedAccountId: 'acct_test',
+    connectedAccountId: opts.connectedAccountId ?? 'acct_test',
     accountId: ACC,
     invoiceId,
-    checkoutSessionId: 'cs_1',
+    checkoutSessionId,
     paymentIntentId: opts.pi ?? 'pi_1',
     amount,
     currency: 'usd',
@@ -82,6 +96,20 @@ describe('settlement events', () => {
       action: 'paid',
       actor: { type: 'system', id: 'payment-processor' },
     });
+  });
+
+  test('a payment on another connected account, or from a session never opened here, is not counted on the invoice it names', async () => {
+    const inv = await openInvoice(10_000);
+    const elsewhere = settlement('checkoutCompleted', inv.id, 10_000, {
+      connectedAccountId: 'acct_attacker',
+      pi: 'pi_a',
+    });
+    expect(await applyProcessorEvent(deps, elsewhere)).toBe('ignored');
+    online.checkouts.clear();
+    const unknown = settlement('checkoutCompleted', inv.id, 10_000, { opened: false, pi: 'pi_b' });
+    expect(await applyProcessorEvent(deps, unknown)).toBe('ignored');
+    expect(stored()).toEqual([]);
+    expect((await d.invoices.get(ACC, inv.id))!).toMatchObject({ status: 'open', totals: { amountPaid: 0 } });
   });
 
   test('ACH: pending moves nothing; async success before completed records one succeeded payment', async () => {
@@ -167,6 +195,84 @@ describe('refunds', () => {
     expect([...processor.refunds.keys()]).toEqual([`refund_${id}_2500`]);
     const other = actorFor('acc_other');
     expect((await domainError(refundPayment(deps, other, id, {}))).code).toBe('not_found');
+  });
+});
+
+describe('refunds asked for at once', () => {
+  async function paid(amount: number) {
+    const inv = await openInvoice(amount);
+    await applyProcessorEvent(deps, settlement('checkoutCompleted', inv.id, amount));
+    return { inv, id: stored()[0]!.id };
+  }
+  /** Holds the processor's refund calls until the returned function is called. */
+  function holdProcessor() {
+    let release!: () => void;
+    processor.holdRefunds = new Promise((r) => (release = r));
+    return () => {
+      processor.holdRefunds = null;
+      release();
+    };
+  }
+
+  test('two refunds of the same amount at once: one refunds, the other is 409; a later one refunds again', async () => {
+    const { inv, id } = await paid(10_000);
+    const release = holdProcessor();
+    const first = refundPayment(deps, me, id, { amount: 2_000 });
+    const second = domainError(refundPayment(deps, me, id, { amount: 2_000 }));
+    expect((await second).code).toBe('conflict');
+    release();
+    await first;
+    expect([...processor.refunds.values()]).toEqual([{ paymentIntentId: 'pi_1', amount: 2_000 }]);
+    // Once the first has finished, the same request again is a second refund, not a no-op.
+    await refundPayment(deps, me, id, { amount: 2_000 });
+    expect([...processor.refunds.keys()]).toEqual([`refund_${id}_2000`, `refund_${id}_4000`]);
+    expect(stored()[0]!.online).toMatchObject({ refundedAmount: 4_000 });
+    expect(stored()[0]!.online!.refundInProgress).toBeUndefined();
+    expect((await d.invoices.get(ACC, inv.id))!.totals).toMatchObject({ amountPaid: 6_000, balanceDue: 4_000 });
+  });
+
+  test('a request that died after its claim is finished by the next one, with the same key, after a minute', async () => {
+    const { id } = await paid(10_000);
+    processor.failRefunds = true; // the processor call's outcome is unknown: the claim stays
+    await expect(refundPayment(deps, me, id, { amount: 3_000 })).rejects.toThrow('processor unavailable');
+    processor.failRefunds = false;
+    expect((await domainError(refundPayment(deps, me, id, { amount: 1_000 }))).code).toBe('conflict');
+    d.clock.advance(61_000);
+    await refundPayment(deps, me, id, { amount: 1_000 });
+    expect([...processor.refunds.entries()]).toEqual([
+      [`refund_${id}_3000`, { paymentIntentId: 'pi_1', amount: 3_000 }],
+      [`refund_${id}_4000`, { paymentIntentId: 'pi_1', amount: 1_000 }],
+    ]);
+    expect(stored()[0]!.online).toMatchObject({ refundedAmount: 4_000 });
+  });
+
+  test('a refund the processor refuses releases its claim: the next request is not held back', async () => {
+    const { id } = await paid(10_000);
+    processor.refuseRefunds = true;
+    await expect(refundPayment(deps, me, id, { amount: 3_000 })).rejects.toThrow('Charge has a dispute');
+    expect(stored()[0]!.online!.refundInProgress).toBeUndefined();
+    processor.refuseRefunds = false;
+    await refundPayment(deps, me, id, { amount: 3_000 });
+    expect(stored()[0]!.online).toMatchObject({ refundedAmount: 3_000 });
+  });
+
+  test("the processor's own event settles a claim too", async () => {
+    const { id } = await paid(10_000);
+    const release = holdProcessor();
+    const asked = refundPayment(deps, me, id, { amount: 2_500 });
+    await until('the refund is claimed', async () => stored()[0]!.online!.refundInProgress !== undefined);
+    const event: ProcessorEvent = {
+      kind: 'refunded',
+      eventId: 'evt_r2500',
+      paymentIntentId: 'pi_1',
+      amountRefunded: 2_500,
+      occurredAt: '2026-11-28T10:00:00Z',
+    };
+    expect(await applyProcessorEvent(deps, event)).toBe('applied');
+    expect(stored()[0]!.online!.refundInProgress).toBeUndefined();
+    release();
+    await asked;
+    expect(stored()[0]!.online).toMatchObject({ refundedAmount: 2_500 });
   });
 });
 
