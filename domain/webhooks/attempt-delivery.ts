@@ -14,9 +14,12 @@ export type AttemptResult = { retryInSeconds: number } | 'done';
  * finished) is dropped without a request.
  */
 export async function attemptDelivery(deps: DeliveryDeps, message: DeliveryMessage): Promise<AttemptResult> {
-  const delivery = await deps.deliveries.get(message.accountId, message.endpointId, message.deliveryId);
+  // Read together (one request where the store batches): the endpoint is needed unless the delivery is done.
+  const [delivery, endpoint] = await Promise.all([
+    deps.deliveries.get(message.accountId, message.endpointId, message.deliveryId),
+    deps.endpoints.get(message.accountId, message.endpointId),
+  ]);
   if (!delivery || delivery.status !== 'pending') return 'done';
-  const endpoint = await deps.endpoints.get(message.accountId, message.endpointId);
   const started = deps.clock.now();
   const number = delivery.attempts.length + 1;
   let outcome: SendOutcome;

@@ -1,79 +1,44 @@
-import { DeleteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { VersionConflict, type Page, type RecordStore, type Stored } from '../../domain/ports.js';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Page, RecordStore, Stored } from '../../domain/ports.js';
 import { queryCollection } from './cursor.js';
-import { isConditionFailure } from './dynamo-errors.js';
-import { fromItem } from './items.js';
 import { collections, keys } from './keys.js';
+import { VersionedItems } from './versioned-items.js';
 
 /** CRM records, saved views and export jobs: one item each, listed through gsi1. */
 export class DynamoRecordStore<T extends Stored> implements RecordStore<T> {
+  private readonly items: VersionedItems<T>;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly kind: T['kind'],
-  ) {}
-
-  private toItem(record: T) {
-    return {
-      ...record,
-      ...keys.record(record.accountId, this.kind, record.id),
-      gsi1pk: collections.records(record.accountId, this.kind),
-      gsi1sk: record.id,
-      entity: this.kind,
-    };
-  }
-
-  async get(accountId: string, id: string): Promise<T | null> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.record(accountId, this.kind, id), ConsistentRead: true }),
-    );
-    return Item ? fromItem<T>(Item) : null;
-  }
-
-  async create(record: T): Promise<T> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: this.toItem(record),
-        ConditionExpression: 'attribute_not_exists(pk)',
+  ) {
+    this.items = new VersionedItems<T>(db, tableName, {
+      key: (accountId, id) => keys.record(accountId, kind, id),
+      item: (record) => ({
+        ...record,
+        ...keys.record(record.accountId, kind, record.id),
+        gsi1pk: collections.records(record.accountId, kind),
+        gsi1sk: record.id,
+        entity: kind,
       }),
-    );
-    return record;
+    });
   }
 
-  async replace(previous: T, next: T): Promise<T> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: this.toItem(next),
-          ConditionExpression: '#version = :expected',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':expected': previous.version },
-        }),
-      );
-      return next;
-    } catch (e) {
-      if (isConditionFailure(e)) throw new VersionConflict();
-      throw e;
-    }
+  get(accountId: string, id: string): Promise<T | null> {
+    return this.items.get(accountId, id);
   }
 
-  async remove(record: T): Promise<void> {
-    try {
-      await this.db.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: keys.record(record.accountId, this.kind, record.id),
-          ConditionExpression: '#version = :expected',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':expected': record.version },
-        }),
-      );
-    } catch (e) {
-      if (isConditionFailure(e)) throw new VersionConflict();
-      throw e;
-    }
+  create(record: T): Promise<T> {
+    return this.items.create(record);
+  }
+
+  replace(previous: T, next: T): Promise<T> {
+    return this.items.replace(previous, next);
+  }
+
+  remove(record: T): Promise<void> {
+    return this.items.remove(record);
   }
 
   list(accountId: string, limit: number, cursor: string | null): Promise<Page<T>> {

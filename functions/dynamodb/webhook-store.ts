@@ -1,17 +1,12 @@
-import {
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { badCursor, decodeCursorJson, encodeCursorJson } from '../../domain/paging.js';
-import { VersionConflict, type Page } from '../../domain/ports.js';
+import type { Page } from '../../domain/ports.js';
 import type { Delivery, DeliveryAttempt } from '../../domain/webhooks/delivery.js';
 import { DISABLE_AFTER_FAILING_MS, type WebhookEndpoint } from '../../domain/webhooks/webhook-endpoint.js';
 import type { DeliveryStore, WebhookEndpointStore } from '../../domain/webhooks/webhook-ports.js';
 import { isConditionFailure } from './dynamo-errors.js';
+import { directReads, type ItemReads } from './group-commit.js';
+import { VersionedItems } from './versioned-items.js';
 import { fromItem } from './items.js';
 import { keys, webhookDeliveryPartition, webhookEndpointPartition } from './keys.js';
 
@@ -57,66 +52,39 @@ async function queryPartition<T>(
 }
 
 export class DynamoWebhookEndpointStore implements WebhookEndpointStore {
+  private readonly items: VersionedItems<WebhookEndpoint>;
+
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
-  ) {}
-
-  private item(e: WebhookEndpoint) {
-    return { ...e, ...keys.webhookEndpoint(e.accountId, e.id), entity: 'webhookEndpoint' };
-  }
-
-  async get(accountId: string, id: string): Promise<WebhookEndpoint | null> {
-    const { Item } = await this.db.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.webhookEndpoint(accountId, id), ConsistentRead: true }),
+    /** The delivery function's coalesces with its delivery store's (webhook-wiring.ts). */
+    reads: ItemReads = directReads(db, tableName),
+  ) {
+    this.items = new VersionedItems<WebhookEndpoint>(
+      db,
+      tableName,
+      {
+        key: keys.webhookEndpoint,
+        item: (e) => ({ ...e, ...keys.webhookEndpoint(e.accountId, e.id), entity: 'webhookEndpoint' }),
+      },
+      reads,
     );
-    return Item ? fromItem<WebhookEndpoint>(Item) : null;
   }
 
-  async create(endpoint: WebhookEndpoint): Promise<WebhookEndpoint> {
-    await this.db.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: this.item(endpoint),
-        ConditionExpression: 'attribute_not_exists(pk)',
-      }),
-    );
-    return endpoint;
+  get(accountId: string, id: string): Promise<WebhookEndpoint | null> {
+    return this.items.get(accountId, id);
   }
 
-  async replace(previous: WebhookEndpoint, next: WebhookEndpoint): Promise<WebhookEndpoint> {
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: this.item(next),
-          ConditionExpression: '#version = :expected',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':expected': previous.version },
-        }),
-      );
-      return next;
-    } catch (e) {
-      if (isConditionFailure(e)) throw new VersionConflict();
-      throw e;
-    }
+  create(endpoint: WebhookEndpoint): Promise<WebhookEndpoint> {
+    return this.items.create(endpoint);
   }
 
-  async remove(endpoint: WebhookEndpoint): Promise<void> {
-    try {
-      await this.db.send(
-        new DeleteCommand({
-          TableName: this.tableName,
-          Key: keys.webhookEndpoint(endpoint.accountId, endpoint.id),
-          ConditionExpression: '#version = :expected',
-          ExpressionAttributeNames: { '#version': 'version' },
-          ExpressionAttributeValues: { ':expected': endpoint.version },
-        }),
-      );
-    } catch (e) {
-      if (isConditionFailure(e)) throw new VersionConflict();
-      throw e;
-    }
+  replace(previous: WebhookEndpoint, next: WebhookEndpoint): Promise<WebhookEndpoint> {
+    return this.items.replace(previous, next);
+  }
+
+  remove(endpoint: WebhookEndpoint): Promise<void> {
+    return this.items.remove(endpoint);
   }
 
   list(accountId: string, limit: number, cursor: string | null): Promise<Page<WebhookEndpoint>> {
@@ -191,6 +159,8 @@ export class DynamoDeliveryStore implements DeliveryStore {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly tableName: string,
+    /** The delivery function's coalesces with its endpoint store's (webhook-wiring.ts). */
+    private readonly reads: ItemReads = directReads(db, tableName),
   ) {}
 
   async create(delivery: Delivery): Promise<boolean> {
@@ -215,14 +185,8 @@ export class DynamoDeliveryStore implements DeliveryStore {
   }
 
   async get(accountId: string, endpointId: string, id: string): Promise<Delivery | null> {
-    const { Item } = await this.db.send(
-      new GetCommand({
-        TableName: this.tableName,
-        Key: keys.webhookDelivery(accountId, endpointId, id),
-        ConsistentRead: true,
-      }),
-    );
-    return Item ? fromItem<Delivery>(Item) : null;
+    const item = await this.reads.get(keys.webhookDelivery(accountId, endpointId, id));
+    return item ? fromItem<Delivery>(item) : null;
   }
 
   list(accountId: string, endpointId: string, limit: number, cursor: string | null): Promise<Page<Delivery>> {

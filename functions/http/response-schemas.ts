@@ -350,6 +350,179 @@ export const exportResponse = z.strictObject({
   expiresAt: instant.optional(),
 });
 
+/** One entry of an invoice's history (domain/audit/history.ts): written with the change, never updated. */
+export const historyEntryResponse = z.strictObject({
+  at: instant,
+  actor: z.strictObject({ type: z.enum(['user', 'apiKey', 'system']), id: z.string() }),
+  action: z.string().describe('What happened: created, edited, finalized, paid, voided, …'),
+  changes: z.array(z.strictObject({ field: z.string(), from: z.unknown(), to: z.unknown() })),
+  /** What the change referred to beside the invoice (a payment's or credit note's id, a file's hash). */
+  detail: z.record(z.string(), z.unknown()).optional(),
+  truncated: z.boolean().optional().describe('The values were left out to keep the entry within its size limit'),
+});
+
+/** One link of the account's chain of issued documents (API.md, "History and the audit chain"). */
+export const chainEntryResponse = z.strictObject({
+  sequence: z.int(),
+  entryType: z.enum(['invoice', 'creditNote', 'pdf', 'einvoice']),
+  documentId: id,
+  number: z.string().nullable(),
+  sha256: z.string(),
+  previous: z.string(),
+  chain: z.string(),
+  at: instant,
+  invoiceId: id,
+});
+
+export const chainVerificationResponse = z.strictObject({
+  ok: z.boolean(),
+  checked: z.int(),
+  firstBreak: z
+    .strictObject({
+      sequence: z.int(),
+      documentId: id.nullable(),
+      reason: z.enum(['missing', 'link', 'chain', 'document', 'documentMissing']),
+    })
+    .nullable(),
+});
+
+/** A recurring invoice's template: the draft fields each run applies (product lines already resolved). */
+const templateLineItem = z.strictObject({
+  id: id.optional(),
+  productId: id.nullish(),
+  name: z.string(),
+  description: z.string().nullish(),
+  quantity: z.number(),
+  unitPrice: money,
+  discount: discount.nullish(),
+  taxRate: z.number().nullish(),
+  taxCategory: z.enum(['S', 'Z', 'E', 'AE', 'K', 'G', 'O']).nullish(),
+  taxExemptionReason: z.string().nullish(),
+  taxExemptionReasonCode: z.string().nullish(),
+  unitCode: z.string().nullish(),
+});
+
+const recurringTemplate = z.strictObject({
+  contacts: z.array(id),
+  company: id.nullish(),
+  lineItems: z.array(templateLineItem),
+  paymentTerms: z.string().optional(),
+  currency: z.string().optional(),
+  language: z.string().optional(),
+  locale: z.string().optional(),
+  comments: z.string().nullish(),
+  billing: z
+    .strictObject({
+      paymentMethods: z.array(z.string()).optional(),
+      collectBillingAddress: z.boolean().optional(),
+      collectShippingAddress: z.boolean().optional(),
+    })
+    .optional(),
+  poNumber: z.string().nullish(),
+});
+
+export const recurringInvoiceResponse = z.strictObject({
+  ...versioned,
+  name: z.string(),
+  status: z.enum(['active', 'paused', 'ended']),
+  invoice: recurringTemplate,
+  schedule: z.strictObject({
+    interval: z.enum(['week', 'month', 'year']),
+    every: z.int(),
+    startDate: date,
+    endDate: date.nullable(),
+    count: z.int().nullable(),
+  }),
+  autoFinalize: z.boolean(),
+  autoSend: z.boolean(),
+  owner: z.string(),
+  nextRunOn: date.nullable().describe('The next run date; null once the schedule has ended'),
+  issuedCount: z.int(),
+  lastRunOn: date.nullable(),
+  lastInvoiceId: id.nullable(),
+  skippedRuns: z.array(date).describe('Run dates missed while the job was not running: not issued'),
+  lastError: z
+    .strictObject({
+      at: instant,
+      runOn: date,
+      message: z.string(),
+      errors: z.array(z.strictObject({ path: z.string(), message: z.string() })),
+    })
+    .nullable()
+    .describe('Why the last run could not issue its invoice; cleared by the next run that does'),
+  pausedAt: instant.nullable(),
+  endedAt: instant.nullable(),
+});
+
+export const upcomingRunsResponse = z.strictObject({ results: z.array(date) });
+
+export const webhookEndpointResponse = z.strictObject({
+  id,
+  url: z.string(),
+  events: z.array(z.string()).describe('Event types, or `*` for all'),
+  description: z.string().nullable(),
+  status: z.enum(['enabled', 'disabled']),
+  failingSince: instant.nullable().describe('Since when every delivery has failed; null after a success'),
+  disabledReason: z.string().nullable(),
+  version: z.int(),
+  createdAt: instant,
+  updatedAt: instant,
+  secretRotatedAt: instant.nullable(),
+});
+
+export const webhookEndpointCreatedResponse = webhookEndpointResponse.extend({
+  secret: z.string().describe('The signing secret (`whsec_…`): shown in this response only'),
+});
+
+export const deliveryResponse = z.strictObject({
+  id,
+  endpointId: id,
+  eventId: id.describe('The `webhook-id` of every attempt'),
+  eventType: z.string(),
+  status: z.enum(['pending', 'succeeded', 'failed']),
+  mode: z.enum(['automatic', 'manual']),
+  attempts: z.array(
+    z.strictObject({
+      attempt: z.int(),
+      at: instant,
+      statusCode: z.int().nullable(),
+      error: z.string().nullable(),
+      durationMs: z.int(),
+      responseBody: z.string().nullable().describe('The start of the answer, at most 1 KB'),
+      nextRetryAt: instant.nullable(),
+    }),
+  ),
+  nextRetryAt: instant.nullable(),
+  createdAt: instant,
+  updatedAt: instant,
+});
+
+export const associationLabelResponse = z.strictObject({
+  ...versioned,
+  objectType: z.enum(['contact', 'company']),
+  label: z.string(),
+});
+
+export const snippetResponse = z.strictObject({
+  ...versioned,
+  shortcut: z.string(),
+  body: z.string().describe('Rich text, sanitized like comments'),
+});
+
+export const reminderResponse = z.strictObject({
+  id,
+  invoiceId: id,
+  invoiceVersion: z.int(),
+  sentAt: instant,
+  trigger: z.enum(['schedule', 'manual']),
+  step: z.int().nullable().describe('The schedule step (days relative to the due date); null when manual'),
+  recipients: z.array(z.string()),
+  language: z.string(),
+  balanceDue: money,
+  currency: z.string(),
+  dueDate: date.nullable(),
+});
+
 /** A search result: whole invoices, or flat rows of the chosen `properties` (always with the id). */
 const searchRow = z.looseObject({ id }).describe('The chosen properties of one invoice, by their flat names');
 
@@ -367,6 +540,7 @@ export const listOf = <T extends z.ZodType>(item: T) => z.strictObject({ results
 
 export const paymentCreatedResponse = paymentResponse.extend({ invoice: invoiceResponse });
 export const creditNoteCreatedResponse = creditNoteResponse.extend({ invoice: invoiceResponse });
+export const reminderSentResponse = reminderResponse.extend({ invoice: invoiceResponse });
 
 /** A route's success response: the component name it is published under, and its schema. */
 export type ResponseSpec = { name: string; schema: z.ZodType };
@@ -401,4 +575,22 @@ export const RESPONSES = {
   viewPage: { name: 'ViewPage', schema: pageOf(viewResponse) },
   export: { name: 'Export', schema: exportResponse },
   searchPage: { name: 'SearchResultPage', schema: pageOf(z.union([invoiceResponse, searchRow])) },
+  historyPage: { name: 'HistoryEntryPage', schema: pageOf(historyEntryResponse) },
+  chainPage: { name: 'ChainEntryPage', schema: pageOf(chainEntryResponse) },
+  chainVerification: { name: 'ChainVerification', schema: chainVerificationResponse },
+  recurringInvoice: { name: 'RecurringInvoice', schema: recurringInvoiceResponse },
+  recurringInvoicePage: { name: 'RecurringInvoicePage', schema: pageOf(recurringInvoiceResponse) },
+  upcomingRuns: { name: 'UpcomingRuns', schema: upcomingRunsResponse },
+  webhookEndpoint: { name: 'WebhookEndpoint', schema: webhookEndpointResponse },
+  webhookEndpointCreated: { name: 'WebhookEndpointWithSecret', schema: webhookEndpointCreatedResponse },
+  webhookEndpointPage: { name: 'WebhookEndpointPage', schema: pageOf(webhookEndpointResponse) },
+  delivery: { name: 'Delivery', schema: deliveryResponse },
+  deliveryPage: { name: 'DeliveryPage', schema: pageOf(deliveryResponse) },
+  associationLabel: { name: 'AssociationLabel', schema: associationLabelResponse },
+  associationLabelPage: { name: 'AssociationLabelPage', schema: pageOf(associationLabelResponse) },
+  snippet: { name: 'Snippet', schema: snippetResponse },
+  snippetPage: { name: 'SnippetPage', schema: pageOf(snippetResponse) },
+  reminder: { name: 'Reminder', schema: reminderResponse },
+  reminderSent: { name: 'ReminderWithInvoice', schema: reminderSentResponse },
+  reminderList: { name: 'ReminderList', schema: listOf(reminderResponse) },
 } as const satisfies Record<string, ResponseSpec>;

@@ -14,7 +14,7 @@ import { webhooks as webhookAdapters } from './webhook-wiring.js';
  */
 export async function handler(event: SQSEvent): Promise<SQSBatchResponse> {
   const webhooks = webhookAdapters();
-  const deps = { ...webhooks, clock: systemClock };
+  const deps = { ...webhooks, ...webhooks.attempts, clock: systemClock };
   const log = scopedLog({ correlation_id: event.Records[0]?.messageId ?? 'empty' });
   const failures: SQSBatchResponse['batchItemFailures'] = [];
   await Promise.all(

@@ -3,6 +3,7 @@ import { parseRetrySchedule } from '../../domain/webhooks/delivery.js';
 import type { DeliveryMessage } from '../../domain/webhooks/webhook-ports.js';
 import type { Env } from '../config/env.js';
 import { DynamoDeliveryStore, DynamoWebhookEndpointStore } from '../dynamodb/webhook-store.js';
+import { CoalescedReads } from '../dynamodb/group-commit.js';
 import { httpSender } from './http-sender.js';
 import { inProcessQueue } from './in-process-queue.js';
 import { standardWebhooksSigner } from './standard-webhooks-signer.js';
@@ -24,10 +25,21 @@ function sqsQueue(queueUrl: string) {
 /** The webhook adapters: the stores, the queue (SQS in AWS, in-process locally), the URL policy, signer and sender. */
 export function webhookAdapters(config: Env, db: DynamoDBDocumentClient) {
   const policy = { allowLoopback: config.WEBHOOKS_ALLOW_LOOPBACK === '1' };
+  // One reader for both of the delivery function's stores: an attempt's two reads share a BatchGetItem.
+  const reads = new CoalescedReads(db, config.TABLE_NAME);
   const sqs = config.WEBHOOK_QUEUE_URL ? sqsQueue(config.WEBHOOK_QUEUE_URL) : null;
   return {
     endpoints: new DynamoWebhookEndpointStore(db, config.TABLE_NAME),
     deliveries: new DynamoDeliveryStore(db, config.TABLE_NAME),
+    /**
+     * The delivery function's stores: every attempt reads its delivery and its endpoint, and the
+     * attempts of a batch (locally: of every invocation at once) share BatchGetItem requests
+     * through group commit. Only that function's role has BatchGetItem.
+     */
+    attempts: {
+      endpoints: new DynamoWebhookEndpointStore(db, config.TABLE_NAME, reads),
+      deliveries: new DynamoDeliveryStore(db, config.TABLE_NAME, reads),
+    },
     queue: sqs ?? inProcessQueue(),
     /** How the delivery handler schedules a retry of a received message. */
     delayMessage: sqs

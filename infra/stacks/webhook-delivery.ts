@@ -29,8 +29,11 @@ export const DELIVERY_SETTINGS = {
   retentionDays: 14,
 } as const;
 
-/** The table item actions the delivery function uses: read a delivery and its endpoint, append an attempt. */
-export const DELIVERY_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:UpdateItem'] as const;
+/**
+ * The table item actions the delivery function uses: read a delivery and its endpoint (a batch's
+ * reads together, BatchGetItem: functions/dynamodb/group-commit.ts), append an attempt.
+ */
+export const DELIVERY_TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:UpdateItem'] as const;
 
 export type WebhookDeliveryProps = { table: ITable; publicBaseUrl: string };
 

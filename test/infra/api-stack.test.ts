@@ -654,8 +654,9 @@ describe('least privilege', () => {
       for (const m of text.matchAll(sdkCommand)) used.add(m[1]!);
     }
     expect(used.size).toBeGreaterThan(0);
-    // BatchGet is search's alone (functions/dynamodb/invoice-search-index.ts): the index function
-    // and the export runner have it, the other functions do not.
+    // BatchGet is search's (functions/dynamodb/invoice-search-index.ts): the index function and the
+    // export runner have it, the functions here do not. (The webhook delivery function's coalesced
+    // reads use it too: test/infra/webhook-delivery.test.ts checks that role.)
     const searchOnly = new Set(['BatchGet']);
     // Scan is the backfill function's alone (functions/backfills): items stored before a key existed
     // have no index to be found by. No other function may Scan.

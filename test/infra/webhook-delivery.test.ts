@@ -78,7 +78,7 @@ describe('the delivery function', () => {
     expect(vars.WEBHOOKS_ALLOW_LOOPBACK).toBeUndefined();
   });
 
-  test('least privilege: GetItem and UpdateItem on the table, its queue only, its own logs; nothing else', () => {
+  test('least privilege: GetItem, BatchGetItem and UpdateItem on the table, its queue only, its own logs; nothing else', () => {
     const statements = roleStatements(template, roleId);
     const seen: string[] = [];
     for (const s of statements) {
@@ -88,7 +88,7 @@ describe('the delivery function', () => {
       expect(targets).not.toContain('*');
       seen.push(...actions);
       const ok =
-        (JSON.stringify(actions) === '["dynamodb:GetItem","dynamodb:UpdateItem"]' &&
+        (JSON.stringify(actions) === '["dynamodb:BatchGetItem","dynamodb:GetItem","dynamodb:UpdateItem"]' &&
           targets.length === 1 &&
           isTableArn(targets[0])) ||
         (actions.every((a) => a.startsWith('sqs:')) &&

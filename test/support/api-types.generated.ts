@@ -1292,6 +1292,64 @@ export interface components {
             version: number;
             updatedAt: string | null;
         };
+        AssociationLabelPage: {
+            results: {
+                id: string;
+                version: number;
+                /** @description ISO 8601 instant, UTC */
+                createdAt: string;
+                /** @description ISO 8601 instant, UTC */
+                updatedAt: string;
+                /** @enum {string} */
+                objectType: "contact" | "company";
+                label: string;
+            }[];
+            paging: {
+                next?: {
+                    after: string;
+                };
+            };
+        };
+        AssociationLabel: {
+            id: string;
+            version: number;
+            /** @description ISO 8601 instant, UTC */
+            createdAt: string;
+            /** @description ISO 8601 instant, UTC */
+            updatedAt: string;
+            /** @enum {string} */
+            objectType: "contact" | "company";
+            label: string;
+        };
+        SnippetPage: {
+            results: {
+                id: string;
+                version: number;
+                /** @description ISO 8601 instant, UTC */
+                createdAt: string;
+                /** @description ISO 8601 instant, UTC */
+                updatedAt: string;
+                shortcut: string;
+                /** @description Rich text, sanitized like comments */
+                body: string;
+            }[];
+            paging: {
+                next?: {
+                    after: string;
+                };
+            };
+        };
+        Snippet: {
+            id: string;
+            version: number;
+            /** @description ISO 8601 instant, UTC */
+            createdAt: string;
+            /** @description ISO 8601 instant, UTC */
+            updatedAt: string;
+            shortcut: string;
+            /** @description Rich text, sanitized like comments */
+            body: string;
+        };
         ApiKeyWithSecret: {
             id: string;
             name: string;
@@ -1673,6 +1731,212 @@ export interface components {
                     after: string;
                 };
             };
+        };
+        ReminderWithInvoice: {
+            id: string;
+            invoiceId: string;
+            invoiceVersion: number;
+            /** @description ISO 8601 instant, UTC */
+            sentAt: string;
+            /** @enum {string} */
+            trigger: "schedule" | "manual";
+            /** @description The schedule step (days relative to the due date); null when manual */
+            step: number | null;
+            recipients: string[];
+            language: string;
+            /** @description Minor units of the currency */
+            balanceDue: number;
+            currency: string;
+            dueDate: string | null;
+            invoice: {
+                id: string;
+                version: number;
+                /** @description ISO 8601 instant, UTC */
+                createdAt: string;
+                /** @description ISO 8601 instant, UTC */
+                updatedAt: string;
+                number: string | null;
+                /** @enum {string} */
+                status: "draft" | "open" | "paid" | "voided";
+                pastDue: boolean;
+                currency: string;
+                /** @description Calendar date, YYYY-MM-DD */
+                invoiceDate: string;
+                paymentTerms: string;
+                dueDate: string | null;
+                poNumber: string | null;
+                billingAddress: {
+                    line1: string;
+                    line2?: string | null;
+                    city: string;
+                    region?: string | null;
+                    postalCode?: string | null;
+                    country: string;
+                } | null;
+                contacts: string[];
+                company: string | null;
+                deals: string[];
+                quotes: string[];
+                lineItems: {
+                    id: string;
+                    productId: string | null;
+                    name: string;
+                    description: string | null;
+                    quantity: number;
+                    /** @description Minor units of the currency */
+                    unitPrice: number;
+                    discount: ({
+                        /** @constant */
+                        type: "amount";
+                        value: number;
+                    } | {
+                        /** @constant */
+                        type: "percent";
+                        value: number;
+                    }) | null;
+                    taxRate: number | null;
+                    /** @description Minor units of the currency */
+                    amount: number;
+                    /** @description Minor units of the currency */
+                    taxAmount: number;
+                    /** @enum {string} */
+                    taxCategory?: "S" | "Z" | "E" | "AE" | "K" | "G" | "O";
+                    taxExemptionReason?: string | null;
+                    taxExemptionReasonCode?: string | null;
+                    unitCode?: string;
+                }[];
+                totals: {
+                    /** @description Minor units of the currency */
+                    subtotal: number;
+                    /** @description Minor units of the currency */
+                    discount: number;
+                    /** @description Minor units of the currency */
+                    tax: number;
+                    /** @description Minor units of the currency */
+                    total: number;
+                    /** @description Minor units of the currency */
+                    amountPaid: number;
+                    /** @description Minor units of the currency */
+                    creditedAmount?: number;
+                    /** @description Minor units of the currency */
+                    balanceDue: number;
+                };
+                comments: string | null;
+                billing: {
+                    paymentMethods: string[];
+                    collectBillingAddress: boolean;
+                    collectShippingAddress: boolean;
+                };
+                allowPartialPayments: boolean;
+                language: string;
+                locale: string;
+                domain: string | null;
+                slug: string;
+                url: string;
+                owner: string;
+                finalizedAt: string | null;
+                sentAt: string | null;
+                paidAt: string | null;
+                voidedAt: string | null;
+                pdf: {
+                    /** @enum {string} */
+                    status: "none" | "pending" | "ready";
+                    sha256: string | null;
+                };
+                recurringInvoiceId?: string | null;
+                /** @description The integrator’s own keys: up to 50, keys of at most 40 characters, values of at most 500 */
+                metadata: {
+                    [key: string]: string;
+                };
+                buyerReference?: string | null;
+                seller?: {
+                    legalName: string;
+                    tradingName?: string | null;
+                    vatId?: string | null;
+                    taxRegistrationId?: string | null;
+                    legalRegistrationId?: {
+                        id: string;
+                        scheme?: string | null;
+                    } | null;
+                    address: {
+                        line1: string;
+                        line2?: string | null;
+                        city: string;
+                        postalCode: string;
+                        region?: string | null;
+                        country: string;
+                    };
+                    contact?: {
+                        name?: string | null;
+                        email?: string | null;
+                        phone?: string | null;
+                    } | null;
+                    electronicAddress?: {
+                        scheme: string;
+                        id: string;
+                    } | null;
+                    bankAccount?: {
+                        iban: string;
+                        bic?: string | null;
+                    } | null;
+                } | null;
+                buyer?: {
+                    name: string;
+                    vatId: string | null;
+                    legalRegistrationId: {
+                        id: string;
+                        scheme?: string | null;
+                    } | null;
+                    electronicAddress: {
+                        scheme: string;
+                        id: string;
+                    } | null;
+                    address: {
+                        line1: string;
+                        line2?: string | null;
+                        city: string;
+                        region?: string | null;
+                        postalCode?: string | null;
+                        country: string;
+                    } | null;
+                } | null;
+                einvoice?: {
+                    /** @constant */
+                    status: "ready";
+                    sha256: string;
+                    /** @constant */
+                    syntax: "ubl";
+                } | null;
+                associationLabels: {
+                    [key: string]: {
+                        id: string;
+                        label: string;
+                    }[];
+                };
+                remindersPaused: boolean;
+                lastRemindedAt: string | null;
+                lastReminderStep?: number | null;
+                nextReminderOn: string | null;
+            };
+        };
+        ReminderList: {
+            results: {
+                id: string;
+                invoiceId: string;
+                invoiceVersion: number;
+                /** @description ISO 8601 instant, UTC */
+                sentAt: string;
+                /** @enum {string} */
+                trigger: "schedule" | "manual";
+                /** @description The schedule step (days relative to the due date); null when manual */
+                step: number | null;
+                recipients: string[];
+                language: string;
+                /** @description Minor units of the currency */
+                balanceDue: number;
+                currency: string;
+                dueDate: string | null;
+            }[];
         };
         SignedLink: {
             url: string;
@@ -2224,6 +2488,64 @@ export interface components {
                 [key: string]: string;
             };
         };
+        HistoryEntryPage: {
+            results: {
+                /** @description ISO 8601 instant, UTC */
+                at: string;
+                actor: {
+                    /** @enum {string} */
+                    type: "user" | "apiKey" | "system";
+                    id: string;
+                };
+                /** @description What happened: created, edited, finalized, paid, voided, … */
+                action: string;
+                changes: {
+                    field: string;
+                    from: unknown;
+                    to: unknown;
+                }[];
+                detail?: {
+                    [key: string]: unknown;
+                };
+                /** @description The values were left out to keep the entry within its size limit */
+                truncated?: boolean;
+            }[];
+            paging: {
+                next?: {
+                    after: string;
+                };
+            };
+        };
+        ChainEntryPage: {
+            results: {
+                sequence: number;
+                /** @enum {string} */
+                entryType: "invoice" | "creditNote" | "pdf" | "einvoice";
+                documentId: string;
+                number: string | null;
+                sha256: string;
+                previous: string;
+                chain: string;
+                /** @description ISO 8601 instant, UTC */
+                at: string;
+                invoiceId: string;
+            }[];
+            paging: {
+                next?: {
+                    after: string;
+                };
+            };
+        };
+        ChainVerification: {
+            ok: boolean;
+            checked: number;
+            firstBreak: {
+                sequence: number;
+                documentId: string | null;
+                /** @enum {string} */
+                reason: "missing" | "link" | "chain" | "document" | "documentMissing";
+            } | null;
+        };
         SearchResultPage: {
             results: ({
                 id: string;
@@ -2509,6 +2831,180 @@ export interface components {
             }[];
             shared: boolean;
             owner: string;
+        };
+        RecurringInvoice: {
+            id: string;
+            version: number;
+            /** @description ISO 8601 instant, UTC */
+            createdAt: string;
+            /** @description ISO 8601 instant, UTC */
+            updatedAt: string;
+            name: string;
+            /** @enum {string} */
+            status: "active" | "paused" | "ended";
+            invoice: {
+                contacts: string[];
+                company?: string | null;
+                lineItems: {
+                    id?: string;
+                    productId?: string | null;
+                    name: string;
+                    description?: string | null;
+                    quantity: number;
+                    /** @description Minor units of the currency */
+                    unitPrice: number;
+                    discount?: ({
+                        /** @constant */
+                        type: "amount";
+                        value: number;
+                    } | {
+                        /** @constant */
+                        type: "percent";
+                        value: number;
+                    }) | null;
+                    taxRate?: number | null;
+                    taxCategory?: ("S" | "Z" | "E" | "AE" | "K" | "G" | "O") | null;
+                    taxExemptionReason?: string | null;
+                    taxExemptionReasonCode?: string | null;
+                    unitCode?: string | null;
+                }[];
+                paymentTerms?: string;
+                currency?: string;
+                language?: string;
+                locale?: string;
+                comments?: string | null;
+                billing?: {
+                    paymentMethods?: string[];
+                    collectBillingAddress?: boolean;
+                    collectShippingAddress?: boolean;
+                };
+                poNumber?: string | null;
+            };
+            schedule: {
+                /** @enum {string} */
+                interval: "week" | "month" | "year";
+                every: number;
+                /** @description Calendar date, YYYY-MM-DD */
+                startDate: string;
+                endDate: string | null;
+                count: number | null;
+            };
+            autoFinalize: boolean;
+            autoSend: boolean;
+            owner: string;
+            /** @description The next run date; null once the schedule has ended */
+            nextRunOn: string | null;
+            issuedCount: number;
+            lastRunOn: string | null;
+            lastInvoiceId: string | null;
+            /** @description Run dates missed while the job was not running: not issued */
+            skippedRuns: string[];
+            /** @description Why the last run could not issue its invoice; cleared by the next run that does */
+            lastError: {
+                /** @description ISO 8601 instant, UTC */
+                at: string;
+                /** @description Calendar date, YYYY-MM-DD */
+                runOn: string;
+                message: string;
+                errors: {
+                    path: string;
+                    message: string;
+                }[];
+            } | null;
+            pausedAt: string | null;
+            endedAt: string | null;
+        };
+        RecurringInvoicePage: {
+            results: {
+                id: string;
+                version: number;
+                /** @description ISO 8601 instant, UTC */
+                createdAt: string;
+                /** @description ISO 8601 instant, UTC */
+                updatedAt: string;
+                name: string;
+                /** @enum {string} */
+                status: "active" | "paused" | "ended";
+                invoice: {
+                    contacts: string[];
+                    company?: string | null;
+                    lineItems: {
+                        id?: string;
+                        productId?: string | null;
+                        name: string;
+                        description?: string | null;
+                        quantity: number;
+                        /** @description Minor units of the currency */
+                        unitPrice: number;
+                        discount?: ({
+                            /** @constant */
+                            type: "amount";
+                            value: number;
+                        } | {
+                            /** @constant */
+                            type: "percent";
+                            value: number;
+                        }) | null;
+                        taxRate?: number | null;
+                        taxCategory?: ("S" | "Z" | "E" | "AE" | "K" | "G" | "O") | null;
+                        taxExemptionReason?: string | null;
+                        taxExemptionReasonCode?: string | null;
+                        unitCode?: string | null;
+                    }[];
+                    paymentTerms?: string;
+                    currency?: string;
+                    language?: string;
+                    locale?: string;
+                    comments?: string | null;
+                    billing?: {
+                        paymentMethods?: string[];
+                        collectBillingAddress?: boolean;
+                        collectShippingAddress?: boolean;
+                    };
+                    poNumber?: string | null;
+                };
+                schedule: {
+                    /** @enum {string} */
+                    interval: "week" | "month" | "year";
+                    every: number;
+                    /** @description Calendar date, YYYY-MM-DD */
+                    startDate: string;
+                    endDate: string | null;
+                    count: number | null;
+                };
+                autoFinalize: boolean;
+                autoSend: boolean;
+                owner: string;
+                /** @description The next run date; null once the schedule has ended */
+                nextRunOn: string | null;
+                issuedCount: number;
+                lastRunOn: string | null;
+                lastInvoiceId: string | null;
+                /** @description Run dates missed while the job was not running: not issued */
+                skippedRuns: string[];
+                /** @description Why the last run could not issue its invoice; cleared by the next run that does */
+                lastError: {
+                    /** @description ISO 8601 instant, UTC */
+                    at: string;
+                    /** @description Calendar date, YYYY-MM-DD */
+                    runOn: string;
+                    message: string;
+                    errors: {
+                        path: string;
+                        message: string;
+                    }[];
+                } | null;
+                pausedAt: string | null;
+                endedAt: string | null;
+            }[];
+            paging: {
+                next?: {
+                    after: string;
+                };
+            };
+        };
+        UpcomingRuns: {
+            results: string[];
         };
         PaymentSettings: {
             processor: "stripe" | null;
@@ -2971,6 +3467,130 @@ export interface components {
                 };
             };
         };
+        WebhookEndpointWithSecret: {
+            id: string;
+            url: string;
+            /** @description Event types, or `*` for all */
+            events: string[];
+            description: string | null;
+            /** @enum {string} */
+            status: "enabled" | "disabled";
+            /** @description Since when every delivery has failed; null after a success */
+            failingSince: string | null;
+            disabledReason: string | null;
+            version: number;
+            /** @description ISO 8601 instant, UTC */
+            createdAt: string;
+            /** @description ISO 8601 instant, UTC */
+            updatedAt: string;
+            secretRotatedAt: string | null;
+            /** @description The signing secret (`whsec_…`): shown in this response only */
+            secret: string;
+        };
+        WebhookEndpointPage: {
+            results: {
+                id: string;
+                url: string;
+                /** @description Event types, or `*` for all */
+                events: string[];
+                description: string | null;
+                /** @enum {string} */
+                status: "enabled" | "disabled";
+                /** @description Since when every delivery has failed; null after a success */
+                failingSince: string | null;
+                disabledReason: string | null;
+                version: number;
+                /** @description ISO 8601 instant, UTC */
+                createdAt: string;
+                /** @description ISO 8601 instant, UTC */
+                updatedAt: string;
+                secretRotatedAt: string | null;
+            }[];
+            paging: {
+                next?: {
+                    after: string;
+                };
+            };
+        };
+        WebhookEndpoint: {
+            id: string;
+            url: string;
+            /** @description Event types, or `*` for all */
+            events: string[];
+            description: string | null;
+            /** @enum {string} */
+            status: "enabled" | "disabled";
+            /** @description Since when every delivery has failed; null after a success */
+            failingSince: string | null;
+            disabledReason: string | null;
+            version: number;
+            /** @description ISO 8601 instant, UTC */
+            createdAt: string;
+            /** @description ISO 8601 instant, UTC */
+            updatedAt: string;
+            secretRotatedAt: string | null;
+        };
+        Delivery: {
+            id: string;
+            endpointId: string;
+            /** @description The `webhook-id` of every attempt */
+            eventId: string;
+            eventType: string;
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed";
+            /** @enum {string} */
+            mode: "automatic" | "manual";
+            attempts: {
+                attempt: number;
+                /** @description ISO 8601 instant, UTC */
+                at: string;
+                statusCode: number | null;
+                error: string | null;
+                durationMs: number;
+                /** @description The start of the answer, at most 1 KB */
+                responseBody: string | null;
+                nextRetryAt: string | null;
+            }[];
+            nextRetryAt: string | null;
+            /** @description ISO 8601 instant, UTC */
+            createdAt: string;
+            /** @description ISO 8601 instant, UTC */
+            updatedAt: string;
+        };
+        DeliveryPage: {
+            results: {
+                id: string;
+                endpointId: string;
+                /** @description The `webhook-id` of every attempt */
+                eventId: string;
+                eventType: string;
+                /** @enum {string} */
+                status: "pending" | "succeeded" | "failed";
+                /** @enum {string} */
+                mode: "automatic" | "manual";
+                attempts: {
+                    attempt: number;
+                    /** @description ISO 8601 instant, UTC */
+                    at: string;
+                    statusCode: number | null;
+                    error: string | null;
+                    durationMs: number;
+                    /** @description The start of the answer, at most 1 KB */
+                    responseBody: string | null;
+                    nextRetryAt: string | null;
+                }[];
+                nextRetryAt: string | null;
+                /** @description ISO 8601 instant, UTC */
+                createdAt: string;
+                /** @description ISO 8601 instant, UTC */
+                updatedAt: string;
+            }[];
+            paging: {
+                next?: {
+                    after: string;
+                };
+            };
+        };
     };
     responses: never;
     parameters: never;
@@ -3332,7 +3952,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["AssociationLabelPage"];
                 };
             };
             /** @description Malformed request */
@@ -3398,7 +4018,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["AssociationLabel"];
                 };
             };
             /** @description Malformed request */
@@ -3542,7 +4162,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["SnippetPage"];
                 };
             };
             /** @description Malformed request */
@@ -3607,7 +4227,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Snippet"];
                 };
             };
             /** @description Malformed request */
@@ -3665,7 +4285,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Snippet"];
                 };
             };
             /** @description Malformed request */
@@ -3844,7 +4464,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Snippet"];
                 };
             };
             /** @description Malformed request */
@@ -5203,7 +5823,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ReminderWithInvoice"];
                 };
             };
             /** @description Malformed request */
@@ -5288,7 +5908,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ReminderList"];
                 };
             };
             /** @description Malformed request */
@@ -6188,7 +6808,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["HistoryEntryPage"];
                 };
             };
             /** @description Malformed request */
@@ -6274,7 +6894,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ChainEntryPage"];
                 };
             };
             /** @description Malformed request */
@@ -6330,7 +6950,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["ChainVerification"];
                 };
             };
             /** @description Malformed request */
@@ -7338,7 +7958,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RecurringInvoicePage"];
                 };
             };
             /** @description Malformed request */
@@ -7455,7 +8075,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RecurringInvoice"];
                 };
             };
             /** @description Malformed request */
@@ -7513,7 +8133,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RecurringInvoice"];
                 };
             };
             /** @description Malformed request */
@@ -7741,7 +8361,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RecurringInvoice"];
                 };
             };
             /** @description Malformed request */
@@ -7829,7 +8449,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RecurringInvoice"];
                 };
             };
             /** @description Malformed request */
@@ -7917,7 +8537,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["RecurringInvoice"];
                 };
             };
             /** @description Malformed request */
@@ -8002,7 +8622,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["UpcomingRuns"];
                 };
             };
             /** @description Malformed request */
@@ -8090,7 +8710,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["InvoicePage"];
                 };
             };
             /** @description Malformed request */
@@ -11151,7 +11771,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["WebhookEndpointPage"];
                 };
             };
             /** @description Malformed request */
@@ -11217,7 +11837,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
                 };
             };
             /** @description Malformed request */
@@ -11275,7 +11895,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
             /** @description Malformed request */
@@ -11457,7 +12077,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["WebhookEndpoint"];
                 };
             };
             /** @description Malformed request */
@@ -11544,7 +12164,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["WebhookEndpointWithSecret"];
                 };
             };
             /** @description Malformed request */
@@ -11631,7 +12251,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Delivery"];
                 };
             };
             /** @description Malformed request */
@@ -11716,7 +12336,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["DeliveryPage"];
                 };
             };
             /** @description Malformed request */
@@ -11804,7 +12424,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": components["schemas"]["Delivery"];
                 };
             };
             /** @description Malformed request */
