@@ -179,11 +179,19 @@ export interface PdfRenderer {
 }
 
 /** Email to a buyer: one RFC 5322 message per recipient. */
+/** A picture carried inside a message and shown by its HTML as `cid:<cid>` (the seller's logo). */
+export type InlineImage = { cid: string; contentType: string; content: Uint8Array };
+
 export type MailMessage = {
   to: string;
   subject: string;
   text: string;
   html: string;
+  /**
+   * Pictures the HTML shows, carried in the message: mail clients block `data:` and remote images,
+   * but show a part of the message itself.
+   */
+  inline?: InlineImage[];
   /**
    * Names this message once (an invoice, the request that sends it, the recipient): a mailer
    * that can (the local outbox) writes a message with a name it has seen before only once.

@@ -107,11 +107,18 @@ export function acknowledgeNagFindings({ stateful, api }: { stateful: StatefulSt
     logos,
     `s3:PutObject on the logo prefix (${LOGO_PREFIX}*) only, where PUT /settings/invoices/logo stores the picture: one key per account and picture, not known when the stack is deployed.`,
   );
-  for (const fn of [api.functions.invoices, api.functions.buyer, api.streamConsumer.fn, api.pdfRenderer.fn]) {
+  for (const fn of [
+    api.functions.invoices,
+    api.functions.buyer,
+    api.streamConsumer.fn,
+    api.pdfRenderer.fn,
+    api.recurringJob.fn,
+    api.remindersJob.fn,
+  ]) {
     acknowledgeWildcard(
       defaultPolicyOf(fn),
       logos,
-      `s3:GetObject on the logo prefix (${LOGO_PREFIX}*) only, to inline the seller's logo in the preview, the buyer page and the PDF: one key per account and picture, not known when the stack is deployed.`,
+      `s3:GetObject on the logo prefix (${LOGO_PREFIX}*) only, to inline the seller's logo in the preview, the buyer page, the PDF and the emails: one key per account and picture, not known when the stack is deployed.`,
     );
   }
 

@@ -3,13 +3,19 @@ import { byUser } from '../audit/history.js';
 import { fieldError } from '../errors.js';
 import { mutate } from '../optimistic.js';
 import { toInstant } from '../dates/calendar.js';
-import type { Mailer } from '../ports.js';
+import type { DocumentStore, Mailer } from '../ports.js';
+import { emailLogo } from '../settings/seller-logo.js';
 import { invoiceEmail } from '../mail/invoice-emails.js';
 import type { Invoice } from './invoice.js';
 import { loadInvoice, type InvoiceDeps } from './invoice-use-cases.js';
 import { assertAllowed } from './status-machine.js';
 
-export type SendDeps = InvoiceDeps & { mailer: Mailer; publicBaseUrl: string };
+export type SendDeps = InvoiceDeps & {
+  mailer: Mailer;
+  publicBaseUrl: string;
+  /** Where the seller's logo is read from, to carry it in the emails (absent: none is). */
+  logos?: Pick<DocumentStore, 'get'>;
+};
 
 /**
  * Emails each associated contact that has an address a link to the invoice (in the invoice's
@@ -53,9 +59,10 @@ async function mailContacts(deps: SendDeps, actor: Actor, invoice: Invoice, requ
   if (contacts.length === 0) throw fieldError('contacts', 'no contact of this invoice has an email address');
   // A paid invoice sent again is its receipt.
   const kind = invoice.status === 'paid' ? 'receipt' : 'send';
+  const logo = await emailLogo(deps.logos, invoice);
   for (const contact of contacts) {
     await deps.mailer.send({
-      ...invoiceEmail({ kind }, invoice, contact!, deps.publicBaseUrl),
+      ...invoiceEmail({ kind }, invoice, contact!, deps.publicBaseUrl, logo),
       ...(requestId ? { idempotencyKey: `send-${invoice.id}-${requestId}-${contact!.id}` } : {}),
     });
   }

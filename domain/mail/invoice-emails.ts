@@ -2,7 +2,7 @@ import type { Contact } from '../crm/records.js';
 import { fill } from '../documents/i18n/catalogs.js';
 import { localeFormat } from '../documents/locale-format.js';
 import { invoiceUrl, type Invoice } from '../invoices/invoice.js';
-import type { MailMessage } from '../ports.js';
+import type { InlineImage, MailMessage } from '../ports.js';
 import type { SellerProfile } from '../settings/settings.js';
 import { mailCatalogFor, type MailCatalog } from './mail-catalogs.js';
 
@@ -41,6 +41,7 @@ export function invoiceEmail(
   invoice: Invoice,
   contact: Pick<Contact, 'firstName' | 'lastName' | 'email'>,
   publicBaseUrl: string,
+  logo: InlineImage | null = null,
 ): MailMessage {
   const t = mailCatalogFor(invoice.language);
   const f = localeFormat(invoice.locale, invoice.currency);
@@ -80,10 +81,15 @@ export function invoiceEmail(
     `<p>${fill(escapeHtml(body), esc)}</p>`,
     `<p>${links.map((l) => `<a href="${escapeHtml(l.href)}">${escapeHtml(l.label)}</a>`).join(' · ')}</p>`,
     `<p>${escapeHtml(t.signOff)}</p>`,
+    ...(logo
+      ? [
+          `<p><img src="cid:${escapeHtml(logo.cid)}" alt="${escapeHtml(invoice.seller?.legalName ?? '')}" style="max-height:64px;max-width:240px"></p>`,
+        ]
+      : []),
     ...(seller.length ? [`<p>${seller.map(escapeHtml).join('<br>')}</p>`] : []),
     '</body></html>',
   ].join('');
-  return { to: contact.email!, subject: fill(subject, values), text, html };
+  return { to: contact.email!, subject: fill(subject, values), text, html, ...(logo ? { inline: [logo] } : {}) };
 }
 
 function texts(t: MailCatalog, email: InvoiceEmail, invoice: Invoice): { subject: string; body: string } {

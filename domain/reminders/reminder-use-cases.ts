@@ -8,12 +8,19 @@ import { loadInvoice, type InvoiceDeps } from '../invoices/invoice-use-cases.js'
 import { conflict } from '../errors.js';
 import { invoiceEmail } from '../mail/invoice-emails.js';
 import { mutate } from '../optimistic.js';
-import type { Mailer, ReminderIndex } from '../ports.js';
+import type { DocumentStore, Mailer, ReminderIndex } from '../ports.js';
+import { emailLogo } from '../settings/seller-logo.js';
 import { getSettings } from '../settings/settings-use-cases.js';
 import { MANUAL_REMINDER_INTERVAL_HOURS, type Reminder } from './reminder.js';
 import { remindable } from './reminder-schedule.js';
 
-export type ReminderDeps = InvoiceDeps & { reminders: ReminderIndex; mailer: Mailer; publicBaseUrl: string };
+export type ReminderDeps = InvoiceDeps & {
+  reminders: ReminderIndex;
+  mailer: Mailer;
+  publicBaseUrl: string;
+  /** Where the seller's logo is read from, to carry it in the emails (absent: none is). */
+  logos?: Pick<DocumentStore, 'get'>;
+};
 
 /** The invoice's contacts that have an email address, in the invoice's order. */
 export async function emailRecipients(deps: Pick<InvoiceDeps, 'contacts'>, invoice: Invoice): Promise<Contact[]> {
@@ -53,15 +60,16 @@ export function reminderClaim(
 
 /** Emails the reminder to each recipient (after its claim won: at most once per claim). */
 export async function mailReminder(
-  deps: Pick<ReminderDeps, 'mailer' | 'publicBaseUrl'>,
+  deps: Pick<ReminderDeps, 'mailer' | 'publicBaseUrl' | 'logos'>,
   invoice: Invoice,
   reminder: Reminder,
   recipients: Contact[],
   today: string,
 ): Promise<void> {
+  const logo = recipients.length ? await emailLogo(deps.logos, invoice) : null;
   for (const contact of recipients)
     await deps.mailer.send({
-      ...invoiceEmail({ kind: 'reminder', today }, invoice, contact, deps.publicBaseUrl),
+      ...invoiceEmail({ kind: 'reminder', today }, invoice, contact, deps.publicBaseUrl, logo),
       idempotencyKey: `reminder-${reminder.id}-${contact.id}`,
     });
 }

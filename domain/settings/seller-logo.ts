@@ -1,7 +1,7 @@
 import type { Actor } from '../auth/actor.js';
 import { toInstant } from '../dates/calendar.js';
 import { mutate } from '../optimistic.js';
-import type { Clock, DocumentStore, SettingsStore } from '../ports.js';
+import type { Clock, DocumentStore, InlineImage, SettingsStore } from '../ports.js';
 import { getSettings } from './settings-use-cases.js';
 import type { SellerLogo, StoredSettings } from './settings.js';
 
@@ -81,6 +81,21 @@ export function logoFor(
   current: SellerLogo | null | undefined,
 ): SellerLogo | null {
   return invoice.seller ? (invoice.sellerLogo ?? null) : (current ?? null);
+}
+
+/**
+ * An issued invoice's logo as its emails carry it (a part of the message, shown as `cid:`). Emails
+ * are only about issued invoices, so it is always the logo recorded at finalization. Null where
+ * there is none, no store to read it from, or the object is gone.
+ */
+export async function emailLogo(
+  documents: Pick<DocumentStore, 'get'> | undefined,
+  invoice: { seller?: unknown; sellerLogo?: SellerLogo | null | undefined },
+): Promise<InlineImage | null> {
+  const logo = logoFor(invoice, null);
+  if (!logo || !documents) return null;
+  const bytes = await documents.get(logo.key);
+  return bytes ? { cid: 'seller-logo', contentType: logo.contentType, content: bytes } : null;
 }
 
 /**

@@ -18,7 +18,7 @@ import { invoiceEinvoice } from '../einvoice/einvoice-document.js';
 import { toUbl } from '../einvoice/ubl.js';
 import { toCii } from '../einvoice/cii.js';
 import type { RenderQueue } from './render-jobs.js';
-import { logoDataUrl, logoFor } from '../settings/seller-logo.js';
+import { emailLogo, logoDataUrl, logoFor } from '../settings/seller-logo.js';
 import {
   ledgerAt,
   NO_MONEY_MOVED,
@@ -206,16 +206,17 @@ async function ensureEinvoice(deps: DocumentDeps, invoice: Invoice): Promise<boo
 
 /** A receipt to each contact of the invoice that has an address, with the amount paid and the date. */
 async function sendReceipt(
-  deps: Pick<SideEffectDeps, 'contacts'>,
+  deps: Pick<SideEffectDeps, 'contacts' | 'logos'>,
   receipts: NonNullable<SideEffectDeps['receipts']>,
   invoice: Invoice,
 ): Promise<void> {
   const contacts = await Promise.all(invoice.contacts.map((id) => deps.contacts.get(invoice.accountId, id)));
+  const logo = contacts.some((c) => c?.email) ? await emailLogo(deps.logos, invoice) : null;
   for (const contact of contacts) {
     // An invoice becomes paid once: a replayed record names the same message, which the outbox writes once.
     if (contact?.email)
       await receipts.mailer.send({
-        ...invoiceEmail({ kind: 'receipt' }, invoice, contact, receipts.publicBaseUrl),
+        ...invoiceEmail({ kind: 'receipt' }, invoice, contact, receipts.publicBaseUrl, logo),
         idempotencyKey: `receipt-${invoice.id}-${contact.id}`,
       });
   }

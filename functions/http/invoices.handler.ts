@@ -107,7 +107,7 @@ export const handler = httpHandler(
     'POST /invoices/{id}/send': (req) => (
       noBody(req),
       sendInvoice(
-        { ...deps, mailer, publicBaseUrl: config.PUBLIC_BASE_URL },
+        { ...deps, mailer, publicBaseUrl: config.PUBLIC_BASE_URL, logos },
         req.actor,
         req.params.id!,
         req.ifMatch,
@@ -144,7 +144,10 @@ export const handler = httpHandler(
     ...ledgerOperations({ ...deps, documents }, show),
     ...recurringOperations({ ...withCrm, recurring: recurringStore() }, show),
     ...auditOperations({ ...deps, audit, documents }),
-    ...reminderOperations({ ...deps, reminders: reminderStore(), mailer, publicBaseUrl: config.PUBLIC_BASE_URL }, show),
+    ...reminderOperations(
+      { ...deps, reminders: reminderStore(), mailer, publicBaseUrl: config.PUBLIC_BASE_URL, logos },
+      show,
+    ),
   },
   { idempotency: () => app().idempotency },
 );

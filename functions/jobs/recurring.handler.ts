@@ -1,6 +1,7 @@
 import { issueRecurringInvoices, type IssueRecurringResult } from '../../domain/jobs/issue-recurring.js';
 import { crm } from '../crm-wiring.js';
 import { mailer } from '../mail/mail-wiring.js';
+import { documents } from '../s3/document-wiring.js';
 import { app, recurringStore, systemClock } from '../wiring.js';
 import { scheduledJob, type ScheduledJobEvent } from './scheduled-job.js';
 
@@ -18,6 +19,8 @@ export const handler = scheduledJob({
       ...deps,
       mailer: mailer(),
       publicBaseUrl: config.PUBLIC_BASE_URL,
+      // The seller's logo goes into the emails of schedules that send.
+      ...(config.BUCKET_NAME ? { logos: documents().logos } : {}),
       recurring: recurringStore(),
       products: crm().products,
     };

@@ -334,12 +334,14 @@ export class ApiStack extends Stack {
     this.overdueJob = new OverdueJob(this, 'PastDue', { table: props.table, publicBaseUrl: props.publicBaseUrl });
     this.recurringJob = new RecurringJob(this, 'Recurring', {
       table: props.table,
+      bucket: props.pdfBucket,
       publicBaseUrl: props.publicBaseUrl,
       mailFrom: props.mailFrom,
       mailIdentityArn: this.mailIdentityArn,
     });
     this.remindersJob = new RemindersJob(this, 'Reminders', {
       table: props.table,
+      bucket: props.pdfBucket,
       publicBaseUrl: props.publicBaseUrl,
       mailFrom: props.mailFrom,
       mailIdentityArn: this.mailIdentityArn,

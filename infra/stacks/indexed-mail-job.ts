@@ -1,16 +1,19 @@
 import { Duration } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { TABLE_DEFINITION } from '../table-definition.js';
-import { SES_SEND_ACTIONS } from './grants.js';
+import { LOGO_PREFIX, SES_SEND_ACTIONS } from './grants.js';
 import { hourlyJob } from './hourly-job.js';
 import { serviceFunction, type ServiceFunction } from './service-function.js';
 
 export type IndexedMailJobProps = {
   table: ITable;
+  /** The document bucket: the seller's logo, carried in the emails, is read from it. */
+  bucket: IBucket;
   publicBaseUrl: string;
   mailFrom: string;
   /** arn:aws:ses:<region>:<account>:identity/<identity>: the only identity it may send as. */
@@ -37,7 +40,7 @@ export type IndexedMailJobShape = {
  * An hourly job that reads one sparse index, writes items and sends mail as the sender identity:
  * the recurring invoice job and the payment reminders job. Query on its index only (never another,
  * never Scan); GetItem, PutItem and UpdateItem on items (reads, the claim's transaction, counters
- * and re-keying); SES only as the sender.
+ * and re-keying); SES only as the sender; S3 GetObject on the logos only.
  */
 export class IndexedMailJob extends Construct {
   readonly fn: ServiceFunction;
@@ -60,6 +63,7 @@ export class IndexedMailJob extends Construct {
         TABLE_NAME: props.table.tableName,
         PUBLIC_BASE_URL: props.publicBaseUrl,
         MAIL_FROM: props.mailFrom,
+        BUCKET_NAME: props.bucket.bucketName,
       },
     });
     const indexes = [shape.index, ...(shape.issuesDocuments ? ['gsi1'] : [])];
@@ -82,6 +86,10 @@ export class IndexedMailJob extends Construct {
     );
     this.fn.addToRolePolicy(
       new PolicyStatement({ actions: [...SES_SEND_ACTIONS], resources: [props.mailIdentityArn] }),
+    );
+    // Reads the sellers' logos, to carry them in the emails; nothing else in the bucket.
+    this.fn.addToRolePolicy(
+      new PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bucket.arnForObjects(`${LOGO_PREFIX}*`)] }),
     );
     const job = hourlyJob(this, this.fn, { description: shape.scheduleDescription, alarm: shape.alarm });
     this.schedule = job.schedule;

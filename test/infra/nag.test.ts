@@ -136,6 +136,12 @@ describe('the acknowledged findings', () => {
     expect(byPath.get(policy(api.remindersJob.scheduleRole.node.path))).toEqual([
       `AwsSolutions-IAM5[Resource::<${remindersFnId}.Arn>:*]`,
     ]);
+    // The mailing jobs read the logos they put in their emails, nothing else in the bucket.
+    for (const job of [api.recurringJob, api.remindersJob]) {
+      const ids = byPath.get(policy(job.fn.role!.node.path))!;
+      expect(ids).toHaveLength(1);
+      expect(ids[0]).toMatch(logos);
+    }
     expect(byPath.get(`${api.streamConsumer.deadLetterQueue.node.path}/Resource`)).toEqual(['AwsSolutions-SQS3']);
     // The export runner: its stream's ListStreams and its exports/ prefix; the index function its exports/ prefix.
     const exportFiles = new RegExp(pdfs.source.replace('\\/pdfs\\/', '\\/exports\\/'));
@@ -161,6 +167,8 @@ describe('the acknowledged findings', () => {
         api.streamConsumer.fn,
         api.exportRunner.fn,
         api.pdfRenderer.fn,
+        api.recurringJob.fn,
+        api.remindersJob.fn,
       ].map((f) => policy(f.role!.node.path)),
       policy(api.overdueJob.scheduleRole.node.path),
       policy(api.recurringJob.scheduleRole.node.path),

@@ -265,13 +265,21 @@ describe('S3 and SES grants across the whole stack', () => {
   const s3Statements = (roleId: string) =>
     roleStatements(template, roleId).filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
 
-  test('only the stream function, the PDF renderer, the export runner and settings (logos) may put objects, only the invoices, buyer, index, stream and renderer functions may get them, and nothing else in S3', () => {
+  test('only the stream function, the PDF renderer, the export runner and settings (logos) may put objects, only the invoices, buyer, index, stream and renderer functions and the two mailing jobs (logos) may get them, and nothing else in S3', () => {
     const rendererRoleId = logicalId(api, api.pdfRenderer.fn.role!);
     expect(rolesGranted(template, 's3:PutObject')).toEqual(
       [streamRoleId, exportRoleId, rendererRoleId, apiRoleId('settings')].sort(),
     );
     expect(rolesGranted(template, 's3:GetObject')).toEqual(
-      [apiRoleId('buyer'), apiRoleId('invoices'), apiRoleId('index'), streamRoleId, rendererRoleId].sort(),
+      [
+        apiRoleId('buyer'),
+        apiRoleId('invoices'),
+        apiRoleId('index'),
+        streamRoleId,
+        rendererRoleId,
+        logicalId(api, api.recurringJob.fn.role!),
+        logicalId(api, api.remindersJob.fn.role!),
+      ].sort(),
     );
     // Only the stream function (inline renders) and the renderer lock what they store: the issued PDFs.
     expect(rolesGranted(template, 's3:PutObjectRetention')).toEqual([streamRoleId, rendererRoleId].sort());
@@ -417,6 +425,7 @@ const JOBS = [
     indexes: ['gsi2'],
     itemActions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'],
     env: [] as string[],
+    readsLogos: false,
   },
   {
     name: 'the recurring invoice job',
@@ -424,19 +433,22 @@ const JOBS = [
     // gsi1 and Query on the table: an invoice born open finds where its account's audit chain ends.
     indexes: ['gsi7', 'gsi1'],
     itemActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'],
-    env: ['MAIL_FROM'],
+    // The bucket: the seller's logo goes into the emails of schedules that send.
+    env: ['MAIL_FROM', 'BUCKET_NAME'],
+    readsLogos: true,
   },
   {
     name: 'the payment reminders job',
     job: api.remindersJob,
     indexes: ['gsi8'],
     itemActions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'],
-    env: ['MAIL_FROM'],
+    env: ['MAIL_FROM', 'BUCKET_NAME'],
+    readsLogos: true,
   },
 ];
 const schedulerRoleIds = JOBS.map(({ job }) => logicalId(api, job.scheduleRole));
 
-describe.each(JOBS)('$name', ({ job, indexes, itemActions, env }) => {
+describe.each(JOBS)('$name', ({ job, indexes, itemActions, env, readsLogos }) => {
   const jobFnId = logicalId(api, job.fn);
   const jobRoleId = logicalId(api, job.fn.role!);
   const schedules = Object.entries(resources('AWS::Scheduler::Schedule')).filter(
@@ -494,8 +506,14 @@ describe.each(JOBS)('$name', ({ job, indexes, itemActions, env }) => {
   });
 
   test(`the job may Query only the indexes it needs (${indexes.join(', ')}) and only its item actions on the table`, () => {
-    const statements = roleStatements(template, jobRoleId).filter(
-      (s) => !actionsOf(s).every((a) => a.startsWith('logs:') || a.startsWith('ses:')),
+    const all = roleStatements(template, jobRoleId);
+    // The logos (and nothing else in the bucket) where the job emails them.
+    const s3 = all.filter((s) => actionsOf(s).some((a) => a.startsWith('s3:')));
+    expect(s3.map((s) => [actionsOf(s), JSON.stringify(s.Resource).includes('/logos/*')])).toEqual(
+      readsLogos ? [[['s3:GetObject'], true]] : [],
+    );
+    const statements = all.filter(
+      (s) => !actionsOf(s).every((a) => a.startsWith('logs:') || a.startsWith('ses:') || a.startsWith('s3:')),
     );
     const grants = statements.map((s) => ({ actions: actionsOf(s).sort(), resources: resourcesOfStatement(s) }));
     expect(grants).toHaveLength(2);

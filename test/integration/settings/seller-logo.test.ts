@@ -1,4 +1,7 @@
 import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
 import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { todayIn } from '../../../domain/dates/calendar.js';
@@ -184,6 +187,37 @@ describe('on the documents', () => {
     expect((await buyerPage(plain.slug)).logo).toBeNull();
     // Removing what is not there is still 204.
     expect((await s.api('DELETE', '/settings/invoices/logo')).status).toBe(204);
+  }, 120_000);
+});
+
+describe('in the emails', () => {
+  test('the send and the reminder of an issued invoice carry the logo it was issued with, as a part of the message its HTML shows', async () => {
+    expect((await s.api('PUT', '/settings/invoices', { seller: SELLER, currency: 'EUR' })).status).toBe(200);
+    const issuedWith = pngLogo(50, 20);
+    expect((await putLogo(issuedWith, 'image/png')).status).toBe(200);
+    const inv = await issue('Mailed with logo');
+    expect((await s.api('POST', `/invoices/${inv.id}/send`)).status).toBe(200);
+    // A new logo afterwards does not change what this invoice's mail shows.
+    expect((await putLogo(jpegLogo(30, 30), 'image/jpeg')).status).toBe(200);
+    expect((await s.api('POST', `/invoices/${inv.id}/remind`)).status).toBe(201);
+    const number = (await s.api('GET', `/invoices/${inv.id}`)).body.number as string;
+    const mails = await until('the send and the reminder in the outbox', async () => {
+      const dir = process.env.OUTBOX_DIR!;
+      if (!existsSync(dir)) return false;
+      const parsed = await Promise.all(
+        readdirSync(dir).map((f) => simpleParser(readFileSync(join(dir, f)), { skipImageLinks: true })),
+      );
+      const ours = parsed.filter((m) => (m.text ?? '').includes(number));
+      return ours.length >= 2 && ours;
+    });
+    for (const mail of mails) {
+      const logos = mail.attachments.filter((a) => a.cid === 'seller-logo');
+      expect(logos).toHaveLength(1);
+      expect(logos[0]!.contentType).toBe('image/png');
+      expect(sha(new Uint8Array(logos[0]!.content))).toBe(sha(issuedWith));
+      expect(mail.html).toContain('cid:seller-logo');
+      expect(mail.html).toContain(`alt="${SELLER.legalName}"`);
+    }
   }, 120_000);
 });
 
