@@ -264,16 +264,7 @@ export class NumberedWriter {
         );
       }
       const chainIndex = numberItems.length;
-      let link: ChainLink | null = null;
-      if (w.chain) {
-        const chain = await this.chainItem(w.chain, number);
-        numberItems.push(chain.item);
-        link = chain.link;
-      }
-      const own = w.items(number, link);
-      // Without its witness a link deleted from the chain's end could be taken again unnoticed.
-      if (link && !own.some((i) => i.Put?.Item?.chainSequence === link.sequence))
-        throw new Error('a chain link must be written with its witness (audit-items.ts: witnessing)');
+      const { own, link } = await this.withChain(w, number, numberItems);
       try {
         if (own.length === 1 && numberItems.length === 0 && own[0]!.Put) {
           await this.db.send(new PutCommand(own[0]!.Put));
@@ -332,15 +323,7 @@ export class NumberedWriter {
           },
         ];
         if (predicted !== undefined) numberItems.push(this.predictedBump(series, inc, predicted, n));
-        let link: ChainLink | null = null;
-        if (w.chain) {
-          const chain = await this.chainItem(w.chain, number);
-          numberItems.push(chain.item);
-          link = chain.link;
-        }
-        const own = w.items(number, link);
-        if (link && !own.some((i) => i.Put?.Item?.chainSequence === link.sequence))
-          throw new Error('a chain link must be written with its witness (audit-items.ts: witnessing)');
+        const { own, link } = await this.withChain(w, number, numberItems);
         try {
           await this.db.send(new TransactWriteCommand({ TransactItems: [...own, ...numberItems] }));
           if (w.chain && link) this.chainEnds.set(w.chain.accountId, link);
@@ -486,6 +469,28 @@ export class NumberedWriter {
     if (item) return unmarshall(item);
     const { Item } = await this.db.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }));
     return Item;
+  }
+
+  /**
+   * The write's own items after its number (and its chain entry, added to `numberItems`, when it
+   * issues a document). Without its witness a link deleted from the chain's end could be taken
+   * again unnoticed, so a chained write without one is refused here, for every path.
+   */
+  private async withChain(
+    w: NumberedWrite,
+    number: string | null,
+    numberItems: TransactItem[],
+  ): Promise<{ own: TransactItem[]; link: ChainLink | null }> {
+    let link: ChainLink | null = null;
+    if (w.chain) {
+      const chain = await this.chainItem(w.chain, number);
+      numberItems.push(chain.item);
+      link = chain.link;
+    }
+    const own = w.items(number, link);
+    if (link && !own.some((i) => i.Put?.Item?.chainSequence === link.sequence))
+      throw new Error('a chain link must be written with its witness (audit-items.ts: witnessing)');
+    return { own, link };
   }
 
   /** The entry after the chain's end, put only if its sequence is free. */

@@ -1,5 +1,7 @@
 import { PolicyStatement, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
+import { LOGO_PREFIX } from '../../domain/settings/seller-logo.js';
 import type { TableDefinition } from '../table-definition.js';
 
 /**
@@ -70,4 +72,25 @@ export function grantTableAccess(
       }),
     );
   }
+}
+
+/**
+ * What a function that renders documents may do in the bucket: put PDFs and e-invoices, each with
+ * its retention lock, only under their prefix; read the sellers' logos it prints, never write them.
+ */
+export function grantDocumentRendering(grantee: IGrantable, bucket: IBucket) {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({
+      actions: ['s3:PutObject', 's3:PutObjectRetention'],
+      resources: [bucket.arnForObjects(`${PDF_PREFIX}*`)],
+    }),
+  );
+  grantLogoReads(grantee, bucket);
+}
+
+/** The sellers' logos, read to show them (documents, emails); nothing else in the bucket. */
+export function grantLogoReads(grantee: IGrantable, bucket: IBucket) {
+  grantee.grantPrincipal.addToPrincipalPolicy(
+    new PolicyStatement({ actions: ['s3:GetObject'], resources: [bucket.arnForObjects(`${LOGO_PREFIX}*`)] }),
+  );
 }

@@ -6,7 +6,7 @@ import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import type { Schedule } from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import { TABLE_DEFINITION } from '../table-definition.js';
-import { LOGO_PREFIX, SES_SEND_ACTIONS } from './grants.js';
+import { grantLogoReads, SES_SEND_ACTIONS } from './grants.js';
 import { hourlyJob } from './hourly-job.js';
 import { serviceFunction, type ServiceFunction } from './service-function.js';
 
@@ -87,10 +87,8 @@ export class IndexedMailJob extends Construct {
     this.fn.addToRolePolicy(
       new PolicyStatement({ actions: [...SES_SEND_ACTIONS], resources: [props.mailIdentityArn] }),
     );
-    // Reads the sellers' logos, to carry them in the emails; nothing else in the bucket.
-    this.fn.addToRolePolicy(
-      new PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bucket.arnForObjects(`${LOGO_PREFIX}*`)] }),
-    );
+    // Reads the sellers' logos, to carry them in the emails.
+    grantLogoReads(this.fn, props.bucket);
     const job = hourlyJob(this, this.fn, { description: shape.scheduleDescription, alarm: shape.alarm });
     this.schedule = job.schedule;
     this.scheduleRole = job.scheduleRole;

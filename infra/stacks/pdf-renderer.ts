@@ -11,7 +11,7 @@ import { RENDER_SETTINGS } from '../render-settings.js';
 import { RENDER_FUNCTION_ENTRY } from '../routes.js';
 import { CHROMIUM_PACKAGE } from './chromium-layer.js';
 import { deadLetterQueue } from './dead-letters.js';
-import { grantTableAccess, LOGO_PREFIX, PDF_PREFIX } from './grants.js';
+import { grantDocumentRendering, grantTableAccess } from './grants.js';
 import { serviceFunction, type ServiceFunction } from './service-function.js';
 
 /**
@@ -97,17 +97,8 @@ export class PdfRenderer extends Construct {
     });
     // Query on gsi1 only to find where an account's audit chain ends (chain-end.ts).
     grantTableAccess(this.fn, props.table, RENDER_TABLE_ACTIONS, ['gsi1']);
-    // Writes PDFs and e-invoices, each with its retention lock, only under their prefix.
-    this.fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['s3:PutObject', 's3:PutObjectRetention'],
-        resources: [props.bucket.arnForObjects(`${PDF_PREFIX}*`)],
-      }),
-    );
-    // Reads the sellers' logos, to print them in the PDFs; never writes there.
-    this.fn.addToRolePolicy(
-      new PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bucket.arnForObjects(`${LOGO_PREFIX}*`)] }),
-    );
+    // PDFs and e-invoices under their prefix, each with its retention lock; logos read.
+    grantDocumentRendering(this.fn, props.bucket);
     this.eventSource = new SqsEventSource(this.queue, {
       batchSize: RENDER_SETTINGS.batchSize,
       reportBatchItemFailures: true,

@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { STREAM_FUNCTION_ENTRY } from '../routes.js';
 import { CHROMIUM_PACKAGE, ChromiumLayer } from './chromium-layer.js';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { grantTableAccess, LOGO_PREFIX, PDF_PREFIX, SES_SEND_ACTIONS, TABLE_ACTIONS } from './grants.js';
+import { grantDocumentRendering, grantTableAccess, SES_SEND_ACTIONS, TABLE_ACTIONS } from './grants.js';
 import { deadLetterQueue } from './dead-letters.js';
 import { serviceFunction, type ServiceFunction } from './service-function.js';
 
@@ -93,17 +93,8 @@ export class StreamConsumer extends Construct {
     // audit chain ends before a stored PDF or e-invoice takes its link (chain-end.ts).
     grantTableAccess(this.fn, props.table, TABLE_ACTIONS, ['gsi1']);
     props.stripeSecret?.grantRead(this.fn);
-    // Writes PDFs, each with its retention lock, and only under their prefix.
-    this.fn.addToRolePolicy(
-      new PolicyStatement({
-        actions: ['s3:PutObject', 's3:PutObjectRetention'],
-        resources: [props.bucket.arnForObjects(`${PDF_PREFIX}*`)],
-      }),
-    );
-    // Reads the sellers' logos, to print them in the PDFs; never writes there.
-    this.fn.addToRolePolicy(
-      new PolicyStatement({ actions: ['s3:GetObject'], resources: [props.bucket.arnForObjects(`${LOGO_PREFIX}*`)] }),
-    );
+    // Renders inline where no render queue is configured: PDFs under their prefix, logos read.
+    grantDocumentRendering(this.fn, props.bucket);
     // Publishes to this bus only.
     this.fn.addToRolePolicy(new PolicyStatement({ actions: ['events:PutEvents'], resources: [props.bus.eventBusArn] }));
 
