@@ -289,10 +289,15 @@ test("a draft deleted by a process that stopped before expiring its history: the
         }),
       )
     ).Items ?? [];
-  const all = await until('every entry expires with the deletion', async () => {
+  // The record's effects: the expiry first, then the event (so both are waited for).
+  const all = await until('every entry expires with the deletion, and invoice.deleted', async () => {
     const items = await entries();
-    return items.length === 3 && items.every((i) => i.expiresAt !== undefined) && items;
+    return (
+      items.length === 3 &&
+      items.every((i) => i.expiresAt !== undefined) &&
+      eventsOf(draft.id).includes('invoice.deleted') &&
+      items
+    );
   });
   expect(new Set(all.map((i) => i.expiresAt)).size).toBe(1);
-  expect(eventsOf(draft.id)).toContain('invoice.deleted');
 });
