@@ -171,12 +171,15 @@ describe('checkout', () => {
     const ok = await openInvoice(7_000, { billing: { paymentMethods: ['ach'] } });
     const c = await checkout(ok.slug);
     expect((await completeSession(c.sessionId!, 'pm_usBankAccount_success')).status).toBe(200);
-    const pending = await until('a pending payment', async () => {
+    // Settlement follows a moment later: either state may be seen first, never a balance moved while
+    // pending. The invoice is read before the payment: settling moves both in one write, so a payment
+    // still pending after the invoice's read means that read was before the settlement.
+    const seen = await until('a payment', async () => {
+      const before = await invoice(ok.id);
       const l = await payments(ok.id);
-      return l.length > 0 && l;
+      return l.length > 0 && { before, payment: l[0] };
     });
-    // Settlement follows a moment later: either state may be seen first, never a balance moved while pending.
-    if (pending[0].status === 'pending') expect((await invoice(ok.id)).totals.balanceDue).toBe(7_000);
+    if (seen.payment.status === 'pending') expect(seen.before.totals.balanceDue).toBe(7_000);
     await until('ACH settled', async () => (await invoice(ok.id)).status === 'paid');
     expect(await payments(ok.id)).toMatchObject([{ method: 'ach', status: 'succeeded', amount: 7_000 }]);
 
