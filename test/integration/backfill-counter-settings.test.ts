@@ -27,7 +27,7 @@ const tableName = `backfill_${randomUUID().slice(0, 8)}`;
 const db = documentClient({ tableName, endpoint, region: 'us-east-1' });
 const ctx = { db, tableName };
 
-beforeAll(() => ensureTable(endpoint, tableName));
+beforeAll(() => ensureTable(endpoint, tableName, { stream: false }));
 afterAll(() => dropTable(endpoint, tableName));
 
 const newAccount = () => `acc_${randomUUID().replace(/-/g, '').slice(0, 12)}`;

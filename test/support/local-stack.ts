@@ -43,14 +43,15 @@ export const TEST_WEBHOOK_SECRET = 'whsec_test_local';
  * `dynamodbEndpoint`, for a file that must be able to stop its database), its own S3
  * emulator (objects in a folder under test-output/, removed on close) and the local API server
  * (JWT check, route table, the real handlers) on a free port. Env is set before the handlers'
- * first import, as Lambda sets it before a cold start.
+ * first import, as Lambda sets it before a cold start. The table has its stream only with `stream`
+ * (a file that reads it): DynamoDB Local's writes slow down with every stream record of the run.
  */
 export async function startStack(
-  opts: { throttle?: Throttle; dynamodbEndpoint?: string; paymentsSettleDelayMs?: number } = {},
+  opts: { throttle?: Throttle; dynamodbEndpoint?: string; paymentsSettleDelayMs?: number; stream?: boolean } = {},
 ): Promise<Stack> {
   const endpoint = opts.dynamodbEndpoint ?? inject('dynamodbEndpoint');
   const tableName = `t_${randomUUID().slice(0, 8)}`;
-  await ensureTable(endpoint, tableName);
+  await ensureTable(endpoint, tableName, { stream: opts.stream ?? false });
   const keys = await newSigningKeys();
   const server: Server = createApiServer({ keys, throttle: opts.throttle ?? TEST_THROTTLE });
   const port = await listen(server, 0, '127.0.0.1');

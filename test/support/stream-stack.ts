@@ -41,7 +41,7 @@ export async function startStreamStack(
   opts: Parameters<typeof startStack>[0] = {},
   { renders }: { renders?: 'started' | 'paused' } = {},
 ): Promise<StreamStack> {
-  const stack = await startStack(opts);
+  const stack = await startStack({ ...opts, stream: true });
   const dir = mkdtempSync(join(OUT, `${label}-`));
   const eventsFile = join(dir, 'events.jsonl');
   const deadLetters = join(dir, 'dead-letters.jsonl');

@@ -15,7 +15,7 @@ const tableName = `store_${randomUUID().slice(0, 8)}`;
 const endpoint = inject('dynamodbEndpoint');
 const newClient = () => documentClient({ tableName, endpoint, region: 'us-east-1' });
 
-beforeAll(() => ensureTable(endpoint, tableName));
+beforeAll(() => ensureTable(endpoint, tableName, { stream: false }));
 afterAll(() => dropTable(endpoint, tableName));
 
 const draft = (accountId: string): Invoice =>

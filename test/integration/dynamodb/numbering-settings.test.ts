@@ -25,7 +25,7 @@ const tableName = `numset_${randomUUID().slice(0, 8)}`;
 const endpoint = inject('dynamodbEndpoint');
 const newClient = () => documentClient({ tableName, endpoint, region: 'us-east-1' });
 
-beforeAll(() => ensureTable(endpoint, tableName));
+beforeAll(() => ensureTable(endpoint, tableName, { stream: false }));
 afterAll(() => dropTable(endpoint, tableName));
 
 let seq = 0;

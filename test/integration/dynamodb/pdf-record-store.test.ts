@@ -17,7 +17,7 @@ const record = (version: number, status: 'open' | 'paid' | 'voided') => ({
   version,
 });
 
-beforeAll(() => ensureTable(endpoint, tableName));
+beforeAll(() => ensureTable(endpoint, tableName, { stream: false }));
 afterAll(() => dropTable(endpoint, tableName));
 
 test('no record before the first PDF; the record as put afterwards, beside its invoice', async () => {

@@ -19,7 +19,7 @@ const tableName = `t_${randomUUID().slice(0, 8)}`;
 const client = dynamoDbClient({ tableName, endpoint, region: 'us-east-1' });
 const records = idempotencyRecords(client, tableName);
 const log = scopedLog({ test: 'idempotency' });
-beforeAll(() => ensureTable(endpoint, tableName));
+beforeAll(() => ensureTable(endpoint, tableName, { stream: false }));
 afterAll(() => dropTable(endpoint, tableName));
 
 const event = (body: string, routeKey = 'POST /invoices', rawPath = '/invoices') =>

@@ -62,7 +62,7 @@ let seeded: Invoice[] = [];
 let pastDue: Invoice[] = [];
 
 beforeAll(async () => {
-  await ensureTable(endpoint, tableName);
+  await ensureTable(endpoint, tableName, { stream: false });
   const settings = new DynamoSettingsStore(db, tableName);
   await Promise.all(
     ZONES.map((zone, i) =>

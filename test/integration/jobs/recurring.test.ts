@@ -159,7 +159,7 @@ function readTogether(store: RecurringStore, id: string, runs: number): Recurrin
 }
 
 beforeAll(async () => {
-  await ensureTable(endpoint, tableName);
+  await ensureTable(endpoint, tableName, { stream: false });
 });
 afterAll(() => dropTable(endpoint, tableName));
 

@@ -19,7 +19,7 @@ const tableName = `backfill_${randomUUID().slice(0, 8)}`;
 const w = reminderWorld(endpoint, tableName);
 const ctx = { db: w.db, tableName };
 
-beforeAll(() => ensureTable(endpoint, tableName));
+beforeAll(() => ensureTable(endpoint, tableName, { stream: false }));
 afterAll(() => dropTable(endpoint, tableName));
 
 const raw = async (inv: Invoice) =>

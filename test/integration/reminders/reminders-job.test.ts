@@ -23,7 +23,7 @@ const endpoint = inject('dynamodbEndpoint');
 const tableName = `reminders_${randomUUID().slice(0, 8)}`;
 const w = reminderWorld(endpoint, tableName);
 
-beforeAll(() => ensureTable(endpoint, tableName));
+beforeAll(() => ensureTable(endpoint, tableName, { stream: false }));
 afterAll(() => dropTable(endpoint, tableName));
 
 const run = () => sendDueReminders(w.deps(), w.now());

@@ -29,7 +29,7 @@ let accountA: string;
 let poller: ReturnType<typeof startStreamPoller>;
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ stream: true });
   accountA = uniqueAccount('srcha');
   const accountB = uniqueAccount('srchb');
   data = variedInvoices(accountA, COUNT, 'A');

@@ -17,7 +17,7 @@ let poller: ReturnType<typeof startStreamPoller>;
 let contactId: string;
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ stream: true });
   const dir = mkdtempSync(join(OUT, 'payments-stream-'));
   eventsFile = join(dir, 'events.jsonl');
   process.env.EVENTS_LOG = eventsFile;

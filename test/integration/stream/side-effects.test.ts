@@ -31,7 +31,7 @@ let contactId: string;
 let accountId: string;
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ stream: true });
   const dir = mkdtempSync(join(OUT, 'stream-'));
   files = {
     events: join(dir, 'events.jsonl'),
