@@ -1,3 +1,8 @@
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
 import { openApiDocument } from '../../functions/http/openapi.js';
 import { ROUTES, type RouteDef } from '../../infra/routes.js';
@@ -37,10 +42,8 @@ async function checkerFor(baseUrl: string): Promise<Checker> {
   // The document GET /openapi.json serves (functions/http/openapi.handler.ts builds it with this very
   // function), built here rather than fetched so that checking adds no request to what a test observes.
   const doc = openApiDocument(baseUrl) as unknown as OpenApi;
-  const ajv = new Ajv2020({ strict: false, allErrors: true });
-  // The components under a root of their own, so `#/components/schemas/X` references resolve.
-  ajv.addSchema({ $id: 'api', components: doc.components });
   const validators = new Map<string, ValidateFunction>();
+  const components = JSON.stringify(doc.components);
   return (route, status, contentType, body) => {
     const op = doc.paths[route.path]?.[route.method.toLowerCase()];
     if (!op) return `${route.method} ${route.path} is not in the served document`;
@@ -52,7 +55,7 @@ async function checkerFor(baseUrl: string): Promise<Checker> {
     const key = `${route.method} ${route.path} ${status} ${media}`;
     let validate = validators.get(key);
     if (!validate) {
-      validate = ajv.compile(rebase(content.schema) as object);
+      validate = validator(components, rebase(content.schema) as object);
       validators.set(key, validate);
     }
     if (validate(body)) return null;
@@ -64,6 +67,43 @@ async function checkerFor(baseUrl: string): Promise<Checker> {
       );
     return `${route.method} ${route.path} answered ${status} with a body the OpenAPI document does not allow: ${errors.join('; ')}`;
   };
+}
+
+const require = createRequire(import.meta.url);
+// Required, not imported: the module is CommonJS with its function on `exports.default`.
+const standaloneCode = (require('ajv/dist/standalone/index.js') as typeof import('ajv/dist/standalone/index.js'))
+  .default;
+let compiler: { ajv: Ajv2020; components: string } | undefined;
+
+/**
+ * The validator of one response schema. Compiling one costs ajv tens of milliseconds, and every
+ * integration file checks the same few dozen: each is compiled once a run, by the first file that
+ * needs it, to a module in the run's temporary folder (global-setup.ts gives the run its own), and
+ * loaded from there by the others. The file's name is a hash of the schema and the components.
+ */
+function validator(components: string, schema: object): ValidateFunction {
+  const hash = createHash('sha256').update(components).update(JSON.stringify(schema)).digest('hex').slice(0, 32);
+  const dir = join(tmpdir(), 'contract-validators');
+  const file = join(dir, `${hash}.cjs`);
+  if (existsSync(file)) return require(file) as ValidateFunction;
+  if (compiler?.components !== components) {
+    const ajv = new Ajv2020({ strict: false, allErrors: true, code: { source: true } });
+    // The components under a root of their own, so `#/components/schemas/X` references resolve.
+    ajv.addSchema({ $id: 'api', components: JSON.parse(components) as object });
+    compiler = { ajv, components };
+  }
+  const validate = compiler.ajv.compile(schema);
+  // The module requires ajv's runtime helpers by package name; from the temporary folder they are
+  // found by their absolute paths.
+  const code = standaloneCode(compiler.ajv, validate).replace(
+    /require\("(ajv\/dist\/runtime\/[^"]+)"\)/g,
+    (_: string, name: string) => `require(${JSON.stringify(require.resolve(name))})`,
+  );
+  mkdirSync(dir, { recursive: true });
+  const partial = `${file}.${process.pid}`;
+  writeFileSync(partial, code);
+  renameSync(partial, file); // whole or not at all, for a file reading it at once
+  return validate;
 }
 
 /** `#/components/…` references made absolute (`api#/components/…`), since the schema is compiled apart from the document. */
