@@ -14,7 +14,10 @@ const ROOT = resolve(import.meta.dirname, '../..');
 function start(env: Record<string, string>): Promise<{ child: ChildProcess; token: string; output: () => string }> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/start.ts'], {
     cwd: ROOT,
-    env: { ...process.env, ...env },
+    // A temporary folder of its own: the service it starts renders PDFs, and a Ctrl-C while
+    // Chromium is being unpacked leaves a cut binary that every later launch from the same folder
+    // (the rest of the test run's) would find and fail on.
+    env: { ...process.env, TMPDIR: mkdtempSync(join(tmpdir(), 'npm-start-')), ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
