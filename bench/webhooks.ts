@@ -32,19 +32,17 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { pathToFileURL } from 'node:url';
-import { DescribeTableCommand, UpdateTableCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { Webhook } from 'standardwebhooks';
 import { fanOut } from '../domain/webhooks/webhook-use-cases.js';
 import { STREAM_FUNCTION_ENTRY, WEBHOOK_DELIVERY_FUNCTION_ENTRY } from '../infra/routes.js';
 import { createApiServer, listen } from '../infra/local/api-server.js';
 import { startDeliveryPoller, type DeliveryHandler } from '../infra/local/delivery-poller.js';
-import { ensureTable, localClient, startDynamoLocal } from '../infra/local/dynamodb-local.js';
+import { enableStream, ensureTable, startDynamoLocal } from '../infra/local/dynamodb-local.js';
 import { freePort } from '../infra/local/free-port.js';
 import { mintToken, newSigningKeys } from '../infra/local/local-auth.js';
 import { startS3Emulator } from '../infra/local/s3-emulator.js';
 import { startStreamPoller, type StreamHandler } from '../infra/local/stream-poller.js';
-import { TABLE_DEFINITION } from '../infra/table-definition.js';
 import { BenchFailure, runBench, type RunningDynamo } from './support/bench-runner.js';
 
 const TABLE = 'bench_webhooks';
@@ -249,19 +247,7 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
 
     // ---- 2. Latency: mark-paid → the receiver has invoice.paid. The stream is turned on now: it
     // carries this phase's writes only.
-    const tables = localClient(dynamo.current.endpoint);
-    await tables.send(
-      new UpdateTableCommand({
-        TableName: TABLE,
-        StreamSpecification: { StreamEnabled: true, StreamViewType: TABLE_DEFINITION.stream },
-      }),
-    );
-    for (;;) {
-      const t = (await tables.send(new DescribeTableCommand({ TableName: TABLE }))).Table;
-      if (t?.TableStatus === 'ACTIVE' && t.LatestStreamArn) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    tables.destroy();
+    await enableStream(dynamo.current.endpoint, TABLE);
     const stream = (await import(pathToFileURL(resolve(ROOT, STREAM_FUNCTION_ENTRY)).href)) as {
       handler: StreamHandler;
     };

@@ -10,6 +10,7 @@ import {
   ListTablesCommand,
   ResourceInUseException,
   ResourceNotFoundException,
+  UpdateTableCommand,
   UpdateTimeToLiveCommand,
 } from '@aws-sdk/client-dynamodb';
 import { TABLE_DEFINITION } from '../table-definition.js';
@@ -132,6 +133,30 @@ export async function ensureTable(
   }
   await client.send(new DescribeTableCommand({ TableName: tableName }));
   client.destroy();
+}
+
+/**
+ * Turns on the stream of a table made without one (ensureTable's `stream: false`), as an existing
+ * table in AWS gets one: for what seeds volume first (a test's data, a bench's phase) and reads the
+ * stream only after. Resolves once the table is active with its stream.
+ */
+export async function enableStream(endpoint: string, tableName: string): Promise<void> {
+  const client = localClient(endpoint);
+  try {
+    await client.send(
+      new UpdateTableCommand({
+        TableName: tableName,
+        StreamSpecification: { StreamEnabled: true, StreamViewType: TABLE_DEFINITION.stream },
+      }),
+    );
+    for (;;) {
+      const t = (await client.send(new DescribeTableCommand({ TableName: tableName }))).Table;
+      if (t?.TableStatus === 'ACTIVE' && t.LatestStreamArn) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  } finally {
+    client.destroy();
+  }
 }
 
 /**
