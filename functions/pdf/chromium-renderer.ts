@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import chromium from '@sparticuz/chromium';
@@ -15,7 +15,20 @@ chromium.setGraphicsMode = false;
  * languages) are the only ones it sees, so a PDF looks the same on this machine as in AWS.
  */
 export async function launchChromium(): Promise<Browser> {
-  const executablePath = await chromium.executablePath();
+  try {
+    return await launch(await chromium.executablePath());
+  } catch (e) {
+    // @sparticuz/chromium takes any existing /tmp/chromium as unpacked: one cut short (a process
+    // stopped during its first unpack, an init that timed out) would fail every launch from that
+    // folder for good. After a failed launch the binary is unpacked again, once.
+    const unpacked = join(tmpdir(), 'chromium');
+    if (!existsSync(unpacked)) throw e;
+    rmSync(unpacked, { force: true });
+    return launch(await chromium.executablePath());
+  }
+}
+
+async function launch(executablePath: string): Promise<Browser> {
   const fonts = join(tmpdir(), 'fonts');
   const env = existsSync(join(fonts, 'fonts.conf')) ? { ...process.env, FONTCONFIG_PATH: fonts } : process.env;
   return puppeteer.launch({

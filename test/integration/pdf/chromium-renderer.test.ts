@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import type { Browser } from 'puppeteer-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { invoiceDocuments } from '../../../domain/documents/invoice-documents.js';
@@ -177,3 +181,16 @@ test('a browser that dies during a render fails that render at once, not after t
   // And the next render gets a new browser.
   expect((await parsePdf(await pdfOf(sampleInvoice()))).text).toContain('INV-1001');
 });
+
+test('a binary whose unpack was cut short is unpacked again at the next launch, not used for good', () => {
+  // Its own process and temporary folder: the run's unpacked Chromium stays as it is.
+  const tmp = mkdtempSync(join(tmpdir(), 'cut-unpack-'));
+  const run = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', resolve(import.meta.dirname, '../../support/launch-after-cut-unpack.ts')],
+    { env: { ...process.env, TMPDIR: tmp }, encoding: 'utf8', timeout: 120_000 },
+  );
+  expect(run.status, run.stderr).toBe(0);
+  expect(run.stdout.trim()).toBe('%PDF-');
+  expect(statSync(join(tmp, 'chromium')).size).toBeGreaterThan(50_000_000);
+}, 150_000);
