@@ -44,6 +44,12 @@ test('an en-US invoice: a real PDF with the number, the total in US format and t
   expect(pdf.size.height).toBeCloseTo(792, 0);
 });
 
+test('a tagged PDF, as page.pdf() makes it: marked content with a structure tree for screen readers', () => {
+  const raw = Buffer.from(first).toString('latin1');
+  expect(raw).toMatch(/\/MarkInfo <<[^>]*\/Marked true/);
+  expect(raw).toMatch(/\/StructTreeRoot \d+ 0 R/);
+});
+
 test('an nl-NL invoice in Dutch: Dutch labels and € 1.234,56-style amounts, on A4', async () => {
   const pdf = await parsePdf(await pdfOf(sampleInvoice({ language: 'nl', locale: 'nl-NL', currency: 'EUR' })));
   // Section headings are set in capitals by the stylesheet, so labels are compared without case.
