@@ -40,7 +40,7 @@ import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import autocannon from 'autocannon';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { pdfKey } from '../domain/documents/pdf-key.js';
 import type { Invoice } from '../domain/invoices/invoice.js';
@@ -90,7 +90,8 @@ type Ids = {
   contactId: string;
   turn: number;
 };
-type Built = { method: 'GET' | 'POST' | 'PATCH'; path: string; body?: unknown; id?: string };
+/** `kind` names a variant of the row in the latency breakdown (a search's query shape, say). */
+type Built = { method: 'GET' | 'POST' | 'PATCH'; path: string; body?: unknown; id?: string; kind?: string };
 type MixRow = {
   name: string;
   /** Share of the requests, in tenths. */
@@ -192,6 +193,8 @@ const MIX: MixRow[] = [
               ],
               limit: 20,
             },
+      // Two query shapes of different cost: each has its own line in the breakdown.
+      kind: ids.turn % 2 ? 'search open, by due date' : 'search PO token, 20',
     }),
   },
 ];
@@ -256,6 +259,54 @@ async function floor(endpoint: string, template: Record<string, unknown>, concur
   };
 }
 
+/**
+ * The create's own write, raw: TransactWriteItems of four conditional Puts (the invoice, its number
+ * guard, its slug guard, its history entry), `concurrency` callers, `seconds` long. Beside the
+ * put+get floor it shows what a create waits for in DynamoDB Local, whatever the handler does.
+ */
+async function transactionFloor(
+  endpoint: string,
+  template: Record<string, unknown>,
+  concurrency: number,
+  seconds: number,
+) {
+  const db = documentClient({ tableName: FLOOR_TABLE, endpoint, region: REGION });
+  const put = (Item: Record<string, unknown>) => ({
+    Put: { TableName: FLOOR_TABLE, Item, ConditionExpression: 'attribute_not_exists(pk)' },
+  });
+  const create = async () => {
+    const id = `inv_${randomUUID().replace(/-/g, '')}`;
+    const key = keys.invoice('acc_floor', id);
+    await db.send(
+      new TransactWriteCommand({
+        TransactItems: [
+          put({ ...template, ...key, id }),
+          put({ pk: `${key.pk}#NUMBER`, sk: id, invoiceId: id }),
+          put({ pk: `${key.pk}#SLUG`, sk: id, invoiceId: id }),
+          put({ pk: key.pk, sk: `${key.sk}#HISTORY#${Date.now()}`, action: 'created', changes: [] }),
+        ],
+      }),
+    );
+  };
+  for (let i = 0; i < 20; i++) await create(); // warm-up
+  const latencies: number[] = [];
+  const end = performance.now() + seconds * 1000;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const s = performance.now();
+        await create();
+        latencies.push(performance.now() - s);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  db.destroy();
+  return { rate: latencies.length / elapsed, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
+}
+
 const quantile = (sorted: number[], q: number) =>
   sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]! : NaN;
 
@@ -283,6 +334,7 @@ function printBreakdown(
   client: Map<string, number[]>,
   handler: Map<string, number[]>,
   loop: ReturnType<typeof monitorEventLoopDelay>,
+  overallP50: number,
 ) {
   const row = (label: string, xs: number[]) => {
     const s = [...xs].sort((a, b) => a - b);
@@ -294,6 +346,20 @@ function printBreakdown(
   for (const [name, xs] of client) console.log(row(name, xs));
   console.log("the handlers' own time per route (their durationMs log lines):");
   for (const [name, xs] of [...handler].sort()) console.log(row(name, xs));
+  // What the tail is made of: the requests slower than the target's bound, by kind.
+  const bound = 5 * overallP50;
+  const slow = [...client].map(([name, xs]) => [name, xs.filter((x) => x > bound).length] as const);
+  const slowTotal = slow.reduce((sum, [, n]) => sum + n, 0);
+  const all = [...client.values()].reduce((sum, xs) => sum + xs.length, 0);
+  console.log(
+    `requests slower than 5 × p50 (${fmt(bound, 0)} ms): ${slowTotal} of ${all} (${fmt((100 * slowTotal) / Math.max(1, all), 2)}%)` +
+      (slowTotal
+        ? `: ${slow
+            .filter(([, n]) => n)
+            .map(([name, n]) => `${name} ${n}`)
+            .join(', ')}`
+        : ''),
+  );
   const ms = (ns: number) => fmt(ns / 1e6);
   console.log(
     `event loop delay in this process (API handlers${RENDER_DURING ? ', stream handler' : ''}, poller, autocannon): p50 ${ms(loop.percentile(50))} ms, p99 ${ms(loop.percentile(99))} ms, max ${ms(loop.max)} ms`,
@@ -406,6 +472,15 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
     print(
       `floor: PutItem+GetItem, ${CONNECTIONS} callers, ${fmt(floorSeconds)} s: ${fmt(f.rate)} pairs/s, p50 ${fmt(f.p50)} ms, p99 ${fmt(f.p99)} ms (${f.n} pairs)`,
     );
+    // Not a floor of the ratio: what a create's transaction costs here, one caller and all of them.
+    const txSeconds = Math.max(3, DURATION_S / 12);
+    const tx1 = await transactionFloor(endpoint, { ...template, entity: 'invoice' }, 1, txSeconds);
+    const txN = await transactionFloor(endpoint, { ...template, entity: 'invoice' }, CONNECTIONS, txSeconds);
+    print(
+      `a create's transaction, raw (TransactWriteItems of 4 conditional puts), ${fmt(txSeconds)} s each: ` +
+        `1 caller ${fmt(tx1.rate)}/s, p50 ${fmt(tx1.p50)} ms; ${CONNECTIONS} callers ${fmt(txN.rate)}/s (×${fmt(txN.rate / tx1.rate, 2)}), ` +
+        `p50 ${fmt(txN.p50)} ms, p99 ${fmt(txN.p99)} ms`,
+    );
 
     // The load.
     const tally: Tally = new Map();
@@ -416,6 +491,7 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
         const b = row.build(ids);
         if (!b) return undefined as unknown as autocannon.Request; // nothing to act on yet: restart the cycle
         context.id = b.id;
+        context.kind = b.kind ?? row.name;
         context.sentAt = performance.now();
         // A fresh headers object: autocannon writes Content-Length into it.
         return {
@@ -429,9 +505,10 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
       onResponse: (status: number, body: string, context: Record<string, unknown>) => {
         count(tally, row.name, status);
         if (typeof context.sentAt === 'number') {
-          const list = seen.get(row.name) ?? [];
+          const kind = context.kind as string;
+          const list = seen.get(kind) ?? [];
           list.push(performance.now() - context.sentAt);
-          seen.set(row.name, list);
+          seen.set(kind, list);
         }
         row.onResponse?.(ids, status, body, context.id as string | undefined);
       },
@@ -480,7 +557,7 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
     }
     const ratio = result.requests.average / f.rate;
     print(`ratio handler/floor: ${fmt(ratio, 2)} (API requests/s per raw PutItem+GetItem pairs/s)`);
-    printBreakdown(seen, handlerTimes(handlerLog, loadStartedAt, loadEndedAt), loopDelay);
+    printBreakdown(seen, handlerTimes(handlerLog, loadStartedAt, loadEndedAt), loopDelay, result.latency.p50);
     if (!poller) {
       print('(stream poller starting now: the PDFs of the load render after it)');
       poller = startPoller();
