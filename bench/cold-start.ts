@@ -81,7 +81,9 @@ type Bundle = {
 function split(metafile: Metafile, dir: string): Bundle {
   const outputs = metafile.outputs;
   const js = Object.keys(outputs).filter((p) => p.endsWith('.mjs'));
-  const entry = js.find((p) => outputs[p]!.entryPoint)!;
+  // index.mjs, by name: esbuild marks the target of each `await import()` as an entry point too.
+  const entry = relative(REPO_ROOT, join(dir, 'index.mjs'));
+  if (!outputs[entry]) throw new Error(`no ${entry} among the bundle's outputs`);
   const cold = new Set<string>();
   const visit = (p: string) => {
     if (cold.has(p)) return;
