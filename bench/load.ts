@@ -225,6 +225,31 @@ const count = (t: Tally, name: string, status: number) => {
 const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
 const since = (t: number) => `${fmt((performance.now() - t) / 1000)} s`;
 
+/** `op` run by `concurrency` callers for `seconds` after `warmUp` runs: per second, p50 and p99. */
+async function timed(op: () => Promise<void>, concurrency: number, seconds: number, warmUp: number) {
+  for (let i = 0; i < warmUp; i++) await op();
+  const latencies: number[] = [];
+  const end = performance.now() + seconds * 1000;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (performance.now() < end) {
+        const s = performance.now();
+        await op();
+        latencies.push(performance.now() - s);
+      }
+    }),
+  );
+  const elapsed = (performance.now() - t0) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    rate: latencies.length / elapsed,
+    p50: quantile(latencies, 0.5),
+    p99: quantile(latencies, 0.99),
+    n: latencies.length,
+  };
+}
+
 /** Raw PutItem + GetItem pairs per second, `concurrency` callers, `seconds` long. */
 async function floor(endpoint: string, template: Record<string, unknown>, concurrency: number, seconds: number) {
   const db = documentClient({ tableName: FLOOR_TABLE, endpoint, region: REGION });
@@ -235,28 +260,11 @@ async function floor(endpoint: string, template: Record<string, unknown>, concur
     const { Item } = await db.send(new GetCommand({ TableName: FLOOR_TABLE, Key: key, ConsistentRead: true }));
     if (!Item) throw new BenchFailure('floor: an item just written is not there');
   };
-  for (let i = 0; i < 50; i++) await pair(); // warm-up
-  const latencies: number[] = [];
-  const end = performance.now() + seconds * 1000;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) {
-        const s = performance.now();
-        await pair();
-        latencies.push(performance.now() - s);
-      }
-    }),
-  );
-  const elapsed = (performance.now() - t0) / 1000;
-  latencies.sort((a, b) => a - b);
-  db.destroy();
-  return {
-    rate: latencies.length / elapsed,
-    p50: latencies[Math.floor(latencies.length / 2)]!,
-    p99: latencies[Math.floor(latencies.length * 0.99)]!,
-    n: latencies.length,
-  };
+  try {
+    return await timed(pair, concurrency, seconds, 50);
+  } finally {
+    db.destroy();
+  }
 }
 
 /**
@@ -288,23 +296,11 @@ async function transactionFloor(
       }),
     );
   };
-  for (let i = 0; i < 20; i++) await create(); // warm-up
-  const latencies: number[] = [];
-  const end = performance.now() + seconds * 1000;
-  const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (performance.now() < end) {
-        const s = performance.now();
-        await create();
-        latencies.push(performance.now() - s);
-      }
-    }),
-  );
-  const elapsed = (performance.now() - t0) / 1000;
-  latencies.sort((a, b) => a - b);
-  db.destroy();
-  return { rate: latencies.length / elapsed, p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99) };
+  try {
+    return await timed(create, concurrency, seconds, 20);
+  } finally {
+    db.destroy();
+  }
 }
 
 const quantile = (sorted: number[], q: number) =>
