@@ -26,6 +26,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { ensureTable, localClient, startDynamoLocal } from '../infra/local/dynamodb-local.js';
 import { freePort } from '../infra/local/free-port.js';
+import { rawPoster } from './support/raw-post.js';
 import { runBench, type RunningDynamo } from './support/bench-runner.js';
 
 const fmt = (x: number) => x.toFixed(0);
@@ -57,24 +58,7 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
   });
   await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', () => r()));
   const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/floor`;
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-  const post = () =>
-    new Promise<void>((ok, fail) => {
-      const req = http.request(
-        url,
-        {
-          method: 'POST',
-          agent,
-          headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) },
-        },
-        (res) => {
-          res.resume();
-          res.on('end', ok);
-        },
-      );
-      req.on('error', fail);
-      req.end(payload);
-    });
+  const post = rawPoster(url, payload);
   // Measured before each table's figures: the machine is shared, the floor moves with its load.
   const floor = async () =>
     Math.max(await perSecond(N, () => pool(16, N, post)), await perSecond(N, () => pool(64, N, post)));

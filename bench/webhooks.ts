@@ -44,6 +44,7 @@ import { mintToken, newSigningKeys } from '../infra/local/local-auth.js';
 import { startS3Emulator } from '../infra/local/s3-emulator.js';
 import { startStreamPoller, type StreamHandler } from '../infra/local/stream-poller.js';
 import { BenchFailure, runBench, type RunningDynamo } from './support/bench-runner.js';
+import { rawPoster } from './support/raw-post.js';
 
 const TABLE = 'bench_webhooks';
 const ROOT = resolve(import.meta.dirname, '..');
@@ -129,24 +130,7 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
     const body = JSON.stringify({ id: 'evt_floor', type: 'invoice.paid', data: { object } });
 
     // The floor: raw POSTs of a body of the same size, same receiver, same concurrency, same agent kind.
-    const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
-    const rawPost = () =>
-      new Promise<void>((ok, fail) => {
-        const req = http.request(
-          floorUrl,
-          {
-            method: 'POST',
-            agent,
-            headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) },
-          },
-          (res) => {
-            res.resume();
-            res.on('end', () => (res.statusCode === 200 ? ok() : fail(new Error(`floor POST ${res.statusCode}`))));
-          },
-        );
-        req.on('error', fail);
-        req.end(body);
-      });
+    const rawPost = rawPoster(floorUrl, body);
     const rawFloor = async (concurrency: number) => {
       let next = 0;
       const t = performance.now();
