@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { ROUTES, routeKey, type RouteDef } from '../../infra/routes.js';
-import { accountItems, bodyFor, pathsFor, seedAccount, type Seeded } from '../support/route-fixtures.js';
+import { bodyFor, pathsFor, seedAccount, watchItems, type Seeded } from '../support/route-fixtures.js';
 import { client, startStack, uniqueAccount, type ApiResponse, type Stack } from '../support/local-stack.js';
 
 /**
@@ -31,19 +31,15 @@ beforeAll(async () => {
   callAsB = client(stack.baseUrl, await stack.token(accountB));
   // B has objects of its own, so its lists are not trivially empty and its associations have an invoice.
   b = await seedAccount(callAsB, accountB, 'PUBLICB');
-  aItems = await itemsOfA();
+  itemsOfA = watchItems(stack.tableName, a.accountId);
+  await itemsOfA.start();
 });
 afterAll(() => stack?.close());
 
-const itemsOfA = () => accountItems(stack.tableName, a.accountId);
-// A's items as the previous test left them: the tests run one after another and nothing acts as A,
-// so one scan a route shows whether that route changed them (a scan a request was most of the time).
-let aItems: Record<string, unknown>[];
-async function expectAUnchanged(what: string) {
-  const before = aItems;
-  aItems = await itemsOfA();
-  expect(aItems, `${what} changed A's items`).toEqual(before);
-}
+// A's items, scan against scan: the tests run one after another and nothing acts as A, so one scan
+// a route shows whether that route changed them.
+let itemsOfA: ReturnType<typeof watchItems>;
+const expectAUnchanged = (what: string) => itemsOfA.expectUnchanged(`${what} changed A's items`);
 
 /** None of A's ids or text in an answer to B, beside what B itself sent (a 422 may name the id B gave). */
 function expectNoneOfA(res: ApiResponse, what: string, sent: unknown) {

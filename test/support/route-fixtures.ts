@@ -1,4 +1,5 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
+import { expect } from 'vitest';
 import { documentClient } from '../../functions/dynamodb/client.js';
 import { ROUTES, routeKey, type RouteDef } from '../../infra/routes.js';
 import { sampleValidBody } from './schema-arbitrary.js';
@@ -294,4 +295,24 @@ export async function accountItems(tableName: string, accountId: string | null):
     return pk === `ACC#${accountId}` || pk.startsWith(`ACC#${accountId}#`) || i.accountId === accountId;
   };
   return items.filter(own).sort((a, b) => `${a.pk}|${a.sk}`.localeCompare(`${b.pk}|${b.sk}`));
+}
+
+/**
+ * An account's items (all items for `null`), checked scan against scan: `expectUnchanged` scans
+ * again and expects what the previous scan (or `start`) found. For suites whose tests run one after
+ * another and none of which may change the watched items: one scan a test, not one a request (the
+ * scans were most of those suites' time).
+ */
+export function watchItems(tableName: string, accountId: string | null) {
+  let last: Record<string, unknown>[] | undefined;
+  return {
+    async start() {
+      last = await accountItems(tableName, accountId);
+    },
+    async expectUnchanged(message: string) {
+      const before = last;
+      last = await accountItems(tableName, accountId);
+      expect(last, message).toEqual(before);
+    },
+  };
 }
