@@ -1,4 +1,5 @@
 import { RESPONSES, type ResponseSpec } from '../functions/http/response-schemas.js';
+import { ROUTES, routeKey, type RouteDef } from './routes.js';
 
 /**
  * The success response of each route, by route key, for routes whose `r(...)` entry in routes.ts
@@ -102,3 +103,9 @@ export const ROUTE_RESPONSES: Record<string, ResponseSpec> = {
   'POST /invoices/{id}/remind': RESPONSES.reminderSent,
   'GET /invoices/{id}/reminders': RESPONSES.reminderList,
 };
+
+/** Every route with its response schema: its entry's own, or this table's. */
+export const ROUTES_WITH_RESPONSES: RouteDef[] = ROUTES.map((route) => {
+  const response = route.response ?? ROUTE_RESPONSES[routeKey(route)];
+  return response ? { ...route, response } : route;
+});

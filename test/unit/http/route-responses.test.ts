@@ -1,6 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
-import { ROUTES, routeKey } from '../../../infra/routes.js';
+import { ROUTES_WITH_RESPONSES as ROUTES } from '../../../infra/route-responses.js';
+import { routeKey } from '../../../infra/routes.js';
 import { openApiDocument, operationId } from '../../../functions/http/openapi.js';
 import { RESPONSES } from '../../../functions/http/response-schemas.js';
 
