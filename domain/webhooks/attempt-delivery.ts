@@ -31,7 +31,12 @@ export async function attemptDelivery(deps: DeliveryDeps, message: DeliveryMessa
       responseBody: null,
     };
   } else {
-    const headers = deps.signer.headers(signingSecrets(endpoint, started), delivery.eventId, started, delivery.payload);
+    const headers = await deps.signer.headers(
+      signingSecrets(endpoint, started),
+      delivery.eventId,
+      started,
+      delivery.payload,
+    );
     outcome = await deps.sender.send(endpoint.url, headers, delivery.payload);
   }
   const ok = delivered(outcome);

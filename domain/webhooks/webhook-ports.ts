@@ -62,9 +62,12 @@ export interface WebhookSender {
   send(url: string, headers: Record<string, string>, body: string): Promise<SendOutcome>;
 }
 
-/** The Standard Webhooks headers for a body, signed with each secret (space-separated signatures). */
+/**
+ * The Standard Webhooks headers for a body, signed with each secret (space-separated signatures).
+ * Asynchronous so an adapter may load its library with the first signature.
+ */
 export interface WebhookSigner {
-  headers(secrets: string[], messageId: string, at: Date, body: string): Record<string, string>;
+  headers(secrets: string[], messageId: string, at: Date, body: string): Promise<Record<string, string>>;
   newSecret(): string;
 }
 

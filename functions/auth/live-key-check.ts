@@ -1,9 +1,29 @@
 import { useKey } from '../../domain/auth/api-keys.js';
 import { env } from '../config/env.js';
-import { documentClient } from '../dynamodb/client.js';
-import { DynamoApiKeyStore } from '../dynamodb/api-key-store.js';
+import type { DynamoApiKeyStore } from '../dynamodb/api-key-store.js';
 
-let store: DynamoApiKeyStore | undefined;
+let store: Promise<DynamoApiKeyStore> | undefined;
+
+/**
+ * The key store, loaded with the first request made with a key: a function serving only JWTs (or
+ * only public routes, as the docs function) never loads it, nor the DynamoDB SDK through it.
+ */
+async function keyStore(): Promise<DynamoApiKeyStore> {
+  const [{ documentClient }, { DynamoApiKeyStore }] = await Promise.all([
+    import('../dynamodb/client.js'),
+    import('../dynamodb/api-key-store.js'),
+  ]);
+  const config = env();
+  return new DynamoApiKeyStore(
+    documentClient({
+      tableName: config.TABLE_NAME,
+      endpoint: config.DYNAMODB_ENDPOINT,
+      region: config.AWS_REGION,
+      requestTimeoutMs: config.DYNAMODB_REQUEST_TIMEOUT_MS,
+    }),
+    config.TABLE_NAME,
+  );
+}
 
 /**
  * Whether an API key may still be used, read strongly consistent. API Gateway caches the
@@ -12,19 +32,12 @@ let store: DynamoApiKeyStore | undefined;
  * Only requests made with a key pay for it; JWT requests do not.
  */
 export async function keyIsLive(id: string, now: Date): Promise<boolean> {
-  if (!store) {
-    const config = env();
-    store = new DynamoApiKeyStore(
-      documentClient({
-        tableName: config.TABLE_NAME,
-        endpoint: config.DYNAMODB_ENDPOINT,
-        region: config.AWS_REGION,
-        requestTimeoutMs: config.DYNAMODB_REQUEST_TIMEOUT_MS,
-      }),
-      config.TABLE_NAME,
-    );
-  }
-  const key = await store.get(id);
+  store ??= keyStore().catch((e: unknown) => {
+    store = undefined;
+    throw e;
+  });
+  const apiKeys = await store;
+  const key = await apiKeys.get(id);
   // Also keeps lastUsedAt (to the minute) while the authorizer's answer is cached.
-  return key !== null && (await useKey({ apiKeys: store, clock: { now: () => now } }, key)) === 'ok';
+  return key !== null && (await useKey({ apiKeys, clock: { now: () => now } }, key)) === 'ok';
 }

@@ -2,9 +2,6 @@ import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dyn
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { keys } from './keys.js';
 
-/** Idempotency keys are kept 24 hours (DynamoDB's TTL on `expiresAt` deletes them; expired ones are overwritten). */
-export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60;
-
 /** The Powertools persistence layer for one (account, Idempotency-Key). */
 export type IdempotencyRecords = (accountId: string, key: string) => DynamoDBPersistenceLayer;
 

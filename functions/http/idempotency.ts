@@ -10,9 +10,14 @@ import {
 } from '@aws-lambda-powertools/idempotency';
 import type { Context } from 'aws-lambda';
 import { DomainError } from '../../domain/errors.js';
-import { IDEMPOTENCY_WINDOW_SECONDS, type IdempotencyRecords } from '../dynamodb/idempotency-records.js';
+// A type only: the records' module brings the DynamoDB SDK, which the functions' wiring loads and
+// the docs function, which stores nothing, never needs.
+import type { IdempotencyRecords } from '../dynamodb/idempotency-records.js';
 import type { ScopedLog } from '../observability/logger.js';
 import type { HttpEvent, HttpResponse } from './http-types.js';
+
+/** Idempotency keys are kept 24 hours (DynamoDB's TTL on `expiresAt` deletes them; expired ones are overwritten). */
+export const IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60;
 
 const KEY_SHAPE = /^[\x21-\x7e]{1,255}$/;
 

@@ -1,14 +1,16 @@
 import { randomBytes } from 'node:crypto';
-import { Webhook } from 'standardwebhooks';
 import type { WebhookSigner } from '../../domain/webhooks/webhook-ports.js';
 
 /**
  * The Standard Webhooks scheme through its reference library: `webhook-signature` is `v1,` and the
  * base64 HMAC-SHA256 of `id.timestamp.body`, once per secret, space-separated (during a rotation's
  * overlap, the new secret's and the old one's), so a consumer verifies with the library in any language.
+ * The library loads with the first signature: of the functions wired with this signer, only the
+ * delivery function signs; the webhooks API function only makes secrets.
  */
 export const standardWebhooksSigner: WebhookSigner = {
-  headers(secrets, messageId, at, body) {
+  async headers(secrets, messageId, at, body) {
+    const { Webhook } = await import('standardwebhooks');
     return {
       'content-type': 'application/json',
       'user-agent': 'invoice-service-webhooks/1',

@@ -4,10 +4,9 @@ import type { DeliveryMessage } from '../../domain/webhooks/webhook-ports.js';
 import type { Env } from '../config/env.js';
 import { DynamoDeliveryStore, DynamoWebhookEndpointStore } from '../dynamodb/webhook-store.js';
 import { CoalescedReads } from '../dynamodb/group-commit.js';
-import { httpSender } from './http-sender.js';
+import type { UrlPolicy } from './url-guard.js';
 import { inProcessQueue } from './in-process-queue.js';
 import { standardWebhooksSigner } from './standard-webhooks-signer.js';
-import { urlGuard } from './url-guard.js';
 import { once, perProcess } from '../wiring.js';
 
 /**
@@ -19,6 +18,21 @@ function sqsQueue(queueUrl: string) {
   return {
     enqueue: async (messages: DeliveryMessage[]) => (await load()).enqueue(messages),
     delay: async (receiptHandle: string, seconds: number) => (await load()).delay(receiptHandle, seconds),
+  };
+}
+
+/**
+ * The URL guard and the sender (ipaddr.js, the HTTP client) load with the first URL checked or
+ * POST sent: the webhooks API function checks URLs only when an endpoint is created or changed.
+ */
+function urlGuardOnUse(policy: UrlPolicy) {
+  const load = once(async () => (await import('./url-guard.js')).urlGuard(policy));
+  return { check: async (url: string) => (await load()).check(url) };
+}
+function httpSenderOnUse(policy: UrlPolicy) {
+  const load = once(async () => (await import('./http-sender.js')).httpSender(policy));
+  return {
+    send: async (url: string, headers: Record<string, string>, body: string) => (await load()).send(url, headers, body),
   };
 }
 
@@ -45,8 +59,8 @@ export function webhookAdapters(config: Env, db: DynamoDBDocumentClient) {
     delayMessage: sqs
       ? (receiptHandle: string, seconds: number) => sqs.delay(receiptHandle, seconds)
       : async (receiptHandle: string, seconds: number) => inProcessQueue().changeVisibility(receiptHandle, seconds),
-    guard: urlGuard(policy),
-    sender: httpSender(policy),
+    guard: urlGuardOnUse(policy),
+    sender: httpSenderOnUse(policy),
     signer: standardWebhooksSigner,
     retrySeconds: parseRetrySchedule(config.WEBHOOK_RETRY_SECONDS),
   };

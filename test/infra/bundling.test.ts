@@ -150,6 +150,10 @@ const NOT_AT_COLD_START = [
   'xmlbuilder2',
   'puppeteer-core',
   '@cantoo/pdf-lib',
+  // The webhook URL guard and the signer: the webhooks function checks URLs only on a create or an
+  // update, and signs nothing (the delivery function does).
+  'ipaddr.js',
+  'standardwebhooks',
 ];
 /** Not in an API function's asset at all, even lazily: the export files are the export runner's alone. */
 const NOWHERE_IN_API = ['exceljs', 'csv-stringify', 'puppeteer-core', '@cantoo/pdf-lib'];
@@ -204,6 +208,22 @@ test('each API function loads at its cold start only what it needs: within its b
     .filter((e) => e.isFile() && e.name.endsWith('.mjs'))
     .flatMap((e) => [...packagesOf(join(e.parentPath, e.name))]);
   expect(runner).toContain('exceljs');
+});
+
+test('the docs function and the authorizer do not load the AWS SDK at their cold start: docs stores nothing, the authorizer reads DynamoDB only for API keys', () => {
+  const { api } = synth;
+  for (const [name, fn] of [
+    ['docs', api.functions.docs],
+    ['authorizer', api.authorizerFunction],
+  ] as const) {
+    const sdk = coldStartFiles(assetDir(fn)).flatMap((f) =>
+      [...readFileSync(f, 'utf8').matchAll(/(?:\bfrom|\bimport)\s*"(@aws-sdk\/[^"]+)"/g)].map((m) => m[1]!),
+    );
+    expect(sdk, `${name} imports at its cold start`).toEqual([]);
+  }
+  // The other functions do, through their wiring: the check above would see one.
+  const invoices = coldStartFiles(assetDir(api.functions.invoices)).map((f) => readFileSync(f, 'utf8'));
+  expect(invoices.some((code) => /(?:\bfrom|\bimport)\s*"@aws-sdk\/client-dynamodb"/.test(code))).toBe(true);
 });
 
 test(

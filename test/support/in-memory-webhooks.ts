@@ -99,7 +99,7 @@ export class ScriptedSender implements WebhookSender {
 
 /** Signs with the secrets' names, so a test can see which secrets signed. */
 export const namedSigner: WebhookSigner = {
-  headers: (secrets, id) => ({ 'webhook-id': id, 'webhook-signature': secrets.join(' ') }),
+  headers: async (secrets, id) => ({ 'webhook-id': id, 'webhook-signature': secrets.join(' ') }),
   newSecret: (() => {
     let n = 0;
     return () => `whsec_${++n}`;
