@@ -4,7 +4,7 @@ import type { Company, Contact } from '../domain/crm/records.js';
 import type { InvoiceDeps } from '../domain/invoices/invoice-use-cases.js';
 import type { Clock, IdGenerator } from '../domain/ports.js';
 import { env } from './config/env.js';
-import { documentClient, dynamoDbClient } from './dynamodb/client.js';
+import { documentClient, dynamoDbClient, tableConfig } from './dynamodb/client.js';
 import { idempotencyRecords } from './dynamodb/idempotency-records.js';
 import { DynamoInvoiceStore } from './dynamodb/invoice-store.js';
 import { DynamoLedgerStore } from './dynamodb/ledger-store.js';
@@ -41,12 +41,7 @@ export const ulidIds: IdGenerator = {
 /** The adapters every function shares, built once per process (a Lambda's cold start). */
 export function wire() {
   const config = env();
-  const dynamo = dynamoDbClient({
-    tableName: config.TABLE_NAME,
-    endpoint: config.DYNAMODB_ENDPOINT,
-    region: config.AWS_REGION,
-    requestTimeoutMs: config.DYNAMODB_REQUEST_TIMEOUT_MS,
-  });
+  const dynamo = dynamoDbClient(tableConfig(config));
   const db = documentClient(dynamo);
   const invoices = new DynamoInvoiceStore(db, config.TABLE_NAME);
   const labels = new DynamoAssociationLabelStore(db, config.TABLE_NAME);
@@ -79,20 +74,7 @@ export function perProcess<T>(build: (base: Base) => T): () => T {
   return () => (built ??= { value: build(app()) }).value;
 }
 
-/** Builds once, on first use; a failed build is not kept, so the next call tries again. */
-export function once<T>(build: () => Promise<T>): () => Promise<T> {
-  let built: Promise<T> | undefined;
-  return () => {
-    if (!built) {
-      const attempt = build();
-      built = attempt;
-      attempt.catch(() => {
-        if (built === attempt) built = undefined;
-      });
-    }
-    return built;
-  };
-}
+export { once } from './once.js';
 
 // ---- Stores only some functions use (pure getters: one no handler imports leaves the bundle) ----
 export const auditLog = /* @__PURE__ */ perProcess(({ db, config }) => new DynamoAuditLog(db, config.TABLE_NAME));
@@ -110,12 +92,7 @@ export const snippetStore = /* @__PURE__ */ perProcess(
 /** Its adapters: the sparse past-due index and the settings (each account's time zone). */
 export function wireOverdueJob(): FlagPastDueDeps & { clock: Clock } {
   const config = env();
-  const db = documentClient({
-    tableName: config.TABLE_NAME,
-    endpoint: config.DYNAMODB_ENDPOINT,
-    region: config.AWS_REGION,
-    requestTimeoutMs: config.DYNAMODB_REQUEST_TIMEOUT_MS,
-  });
+  const db = documentClient(tableConfig(config));
   return {
     overdue: new DynamoOverdueIndex(db, config.TABLE_NAME),
     settings: new DynamoSettingsStore(db, config.TABLE_NAME),

@@ -1,29 +1,20 @@
 import { useKey } from '../../domain/auth/api-keys.js';
 import { env } from '../config/env.js';
 import type { DynamoApiKeyStore } from '../dynamodb/api-key-store.js';
-
-let store: Promise<DynamoApiKeyStore> | undefined;
+import { once } from '../once.js';
 
 /**
  * The key store, loaded with the first request made with a key: a function serving only JWTs (or
  * only public routes, as the docs function) never loads it, nor the DynamoDB SDK through it.
  */
-async function keyStore(): Promise<DynamoApiKeyStore> {
-  const [{ documentClient }, { DynamoApiKeyStore }] = await Promise.all([
+const keyStore = once(async (): Promise<DynamoApiKeyStore> => {
+  const [{ documentClient, tableConfig }, { DynamoApiKeyStore }] = await Promise.all([
     import('../dynamodb/client.js'),
     import('../dynamodb/api-key-store.js'),
   ]);
   const config = env();
-  return new DynamoApiKeyStore(
-    documentClient({
-      tableName: config.TABLE_NAME,
-      endpoint: config.DYNAMODB_ENDPOINT,
-      region: config.AWS_REGION,
-      requestTimeoutMs: config.DYNAMODB_REQUEST_TIMEOUT_MS,
-    }),
-    config.TABLE_NAME,
-  );
-}
+  return new DynamoApiKeyStore(documentClient(tableConfig(config)), config.TABLE_NAME);
+});
 
 /**
  * Whether an API key may still be used, read strongly consistent. API Gateway caches the
@@ -32,11 +23,7 @@ async function keyStore(): Promise<DynamoApiKeyStore> {
  * Only requests made with a key pay for it; JWT requests do not.
  */
 export async function keyIsLive(id: string, now: Date): Promise<boolean> {
-  store ??= keyStore().catch((e: unknown) => {
-    store = undefined;
-    throw e;
-  });
-  const apiKeys = await store;
+  const apiKeys = await keyStore();
   const key = await apiKeys.get(id);
   // Also keeps lastUsedAt (to the minute) while the authorizer's answer is cached.
   return key !== null && (await useKey({ apiKeys, clock: { now: () => now } }, key)) === 'ok';

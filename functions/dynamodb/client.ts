@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Env } from '../config/env.js';
 
 export type TableConfig = {
   tableName: string;
@@ -8,6 +9,14 @@ export type TableConfig = {
   /** Overrides the per-attempt request timeout (DYNAMODB_REQUEST_TIMEOUT_MS). */
   requestTimeoutMs?: number | undefined;
 };
+
+/** The service's table as a function's environment names it. */
+export const tableConfig = (config: Env): TableConfig => ({
+  tableName: config.TABLE_NAME,
+  endpoint: config.DYNAMODB_ENDPOINT,
+  region: config.AWS_REGION,
+  requestTimeoutMs: config.DYNAMODB_REQUEST_TIMEOUT_MS,
+});
 
 /**
  * How long one attempt at a DynamoDB call may take. The SDK's defaults wait forever on a

@@ -1,38 +1,24 @@
 import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
-import type { ApiKeyAdapters } from '../auth/api-key-wiring.js';
 import { bearerAuthorizer, type AuthContext } from '../auth/bearer-authorizer.js';
 import { jwksVerifier } from '../auth/jwks-verifier.js';
 import { env } from '../config/env.js';
 import { logger } from '../observability/logger.js';
+import { once } from '../once.js';
 
 const config = env();
 if (!config.JWT_ISSUER || !config.JWT_AUDIENCE) throw new Error('The authorizer needs JWT_ISSUER and JWT_AUDIENCE');
-
-let adapters: Promise<ApiKeyAdapters> | undefined;
 
 /**
  * The API keys' store and hasher, loaded with the first request made with a key: a cold start
  * serving JWTs never loads the DynamoDB SDK. A failed load is not kept; the next key tries again.
  */
-function apiKeys(): Promise<ApiKeyAdapters> {
-  adapters ??= Promise.all([import('../auth/api-key-wiring.js'), import('../dynamodb/client.js')]).then(
-    ([{ apiKeyAdapters }, { documentClient }]) =>
-      apiKeyAdapters(
-        config,
-        documentClient({
-          tableName: config.TABLE_NAME,
-          endpoint: config.DYNAMODB_ENDPOINT,
-          region: config.AWS_REGION,
-          requestTimeoutMs: config.DYNAMODB_REQUEST_TIMEOUT_MS,
-        }),
-      ),
-    (e: unknown) => {
-      adapters = undefined;
-      throw e;
-    },
-  );
-  return adapters;
-}
+const apiKeys = once(async () => {
+  const [{ apiKeyAdapters }, { documentClient, tableConfig }] = await Promise.all([
+    import('../auth/api-key-wiring.js'),
+    import('../dynamodb/client.js'),
+  ]);
+  return apiKeyAdapters(config, documentClient(tableConfig(config)));
+});
 
 const authorize = bearerAuthorizer({
   verifyJwt: jwksVerifier({

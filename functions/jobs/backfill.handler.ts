@@ -3,7 +3,7 @@ import type { Context } from 'aws-lambda';
 import { backfillNamed, BACKFILLS } from '../backfills/backfills.js';
 import { runBackfill, type BackfillCheckpoint } from '../backfills/backfill-runner.js';
 import { env } from '../config/env.js';
-import { documentClient } from '../dynamodb/client.js';
+import { documentClient, tableConfig } from '../dynamodb/client.js';
 import { scopedLog } from '../observability/logger.js';
 
 /** Invoked by hand (console, CLI): `{ name }` runs one backfill, no name runs every one in order. */
@@ -23,12 +23,7 @@ export async function handler(
 ): Promise<{ results: BackfillCheckpoint[]; done: boolean }> {
   const config = env();
   const log = scopedLog({ correlation_id: context?.awsRequestId ?? randomUUID() });
-  const db = documentClient({
-    tableName: config.TABLE_NAME,
-    endpoint: config.DYNAMODB_ENDPOINT,
-    region: config.AWS_REGION,
-    requestTimeoutMs: config.DYNAMODB_REQUEST_TIMEOUT_MS,
-  });
+  const db = documentClient(tableConfig(config));
   const chosen = event?.name ? [backfillNamed(event.name)] : [...BACKFILLS];
   if (chosen.some((b) => !b))
     throw new Error(`no backfill named ${event?.name}; known: ${BACKFILLS.map((b) => b.name).join(', ')}`);
