@@ -34,6 +34,7 @@ import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { pdfKey } from '../domain/documents/pdf-key.js';
 import type { DynamoDBStreamEvent } from 'aws-lambda';
 import { invoiceDocuments } from '../domain/documents/invoice-documents.js';
+import { loadInvoiceTemplate } from '../domain/documents/invoice-template.js';
 import { RENDER_FUNCTION_ENTRY, STREAM_FUNCTION_ENTRY } from '../infra/routes.js';
 import { RENDER_SETTINGS } from '../infra/render-settings.js';
 import { createApiServer, listen } from '../infra/local/api-server.js';
@@ -90,6 +91,7 @@ async function singleRenderFloor(): Promise<number> {
   const { launchChromium } = await import('../functions/pdf/chromium-renderer.js');
   const browser = await launchChromium();
   try {
+    await loadInvoiceTemplate();
     const invoice = sampleInvoice();
     const page = await browser.newPage();
     await page.setJavaScriptEnabled(false);
