@@ -1,10 +1,82 @@
+import type * as z from 'zod';
+import { apiKeyInput } from '../domain/auth/api-keys.js';
+import { companyCreateInput, companyInput, contactInput } from '../domain/crm/records.js';
+import {
+  dealCreateInput,
+  dealInput,
+  productCreateInput,
+  productInput,
+  quoteCreateInput,
+  quoteInput,
+} from '../domain/crm/sales-records.js';
+import { creditNoteInput } from '../domain/credit-notes/credit-note.js';
+import { exportInput } from '../domain/exports/invoice-exports.js';
+import { invoiceCreateRequest, invoiceEditRequest, markPaidInput } from '../domain/invoices/invoice-input.js';
+import { associationInput, associationLabelInput } from '../domain/labels/association-label.js';
+import { checkoutInput } from '../domain/payments/checkout-input.js';
+import { paymentInput, refundInput } from '../domain/payments/payment.js';
+import { paymentSettingsInput } from '../domain/payments/payment-settings.js';
+import { recurringCreateRequest, recurringPatchRequest } from '../domain/recurring/recurring-invoice.js';
+import { searchInput } from '../domain/search/search-input.js';
+import { viewInput } from '../domain/search/views.js';
+import { settingsInput } from '../domain/settings/settings-input.js';
+import { insertSnippetInput, snippetInput, snippetPatch } from '../domain/snippets/snippet.js';
+import { webhookEndpointCreateInput, webhookEndpointPatchInput } from '../domain/webhooks/webhook-endpoint.js';
 import { RESPONSES, type ResponseSpec } from '../functions/http/response-schemas.js';
 import { ROUTES, routeKey, type RouteDef } from './routes.js';
 
+/** A route with the schemas of its JSON request body and of its success response, where it has them. */
+export type RouteWithSchemas = RouteDef & {
+  /** The JSON (or form) body the route takes; the handler validates it with the same schema. */
+  body?: z.ZodType;
+  /** The JSON answered with the route's status; none for 204s, HTML and redirects. */
+  response?: ResponseSpec;
+};
+
 /**
- * The success response of each route, by route key, for routes whose `r(...)` entry in routes.ts
- * does not name one itself (a new route can pass `response` as the last argument of `r` instead).
- * test/unit/http/route-responses.test.ts lists the routes still without one.
+ * The request body of each route that takes one, by route key: the schema its operation validates
+ * with, for the OpenAPI request bodies and the route-enumerating suites (test/integration/fuzz.test.ts
+ * sends bodies this schema refuses and expects a 400 naming the field, and bodies it accepts).
+ */
+export const ROUTE_BODIES: Record<string, z.ZodType> = {
+  'PUT /settings/invoices': settingsInput,
+  'POST /association-labels': associationLabelInput,
+  'POST /snippets': snippetInput,
+  'PATCH /snippets/{id}': snippetPatch,
+  'POST /api-keys': apiKeyInput,
+  'POST /invoices': invoiceCreateRequest,
+  'PATCH /invoices/{id}': invoiceEditRequest,
+  'POST /invoices/{id}/mark-paid': markPaidInput,
+  'PUT /invoices/{id}/associations/{type}/{targetId}': associationInput.partial(),
+  'POST /invoices/{id}/insert-snippet': insertSnippetInput,
+  'POST /invoices/{id}/payments': paymentInput,
+  'POST /invoices/{id}/credit-notes': creditNoteInput,
+  'POST /invoices/search': searchInput,
+  'POST /invoices/exports': exportInput,
+  'POST /views': viewInput,
+  'PUT /views/{id}': viewInput,
+  'POST /recurring-invoices': recurringCreateRequest,
+  'PATCH /recurring-invoices/{id}': recurringPatchRequest,
+  'PUT /settings/payments': paymentSettingsInput,
+  'POST /i/{slug}/checkout': checkoutInput,
+  'POST /payments/{id}/refund': refundInput,
+  'POST /contacts': contactInput,
+  'PATCH /contacts/{id}': contactInput,
+  'POST /companies': companyCreateInput,
+  'PATCH /companies/{id}': companyInput,
+  'POST /deals': dealCreateInput,
+  'PATCH /deals/{id}': dealInput,
+  'POST /quotes': quoteCreateInput,
+  'PATCH /quotes/{id}': quoteInput,
+  'POST /products': productCreateInput,
+  'PATCH /products/{id}': productInput,
+  'POST /webhook-endpoints': webhookEndpointCreateInput,
+  'PATCH /webhook-endpoints/{id}': webhookEndpointPatchInput,
+};
+
+/**
+ * The success response of each route, by route key. test/unit/http/route-schemas.test.ts lists the
+ * JSON routes without one.
  */
 export const ROUTE_RESPONSES: Record<string, ResponseSpec> = {
   'GET /settings/invoices': RESPONSES.settings,
@@ -104,8 +176,10 @@ export const ROUTE_RESPONSES: Record<string, ResponseSpec> = {
   'GET /invoices/{id}/reminders': RESPONSES.reminderList,
 };
 
-/** Every route with its response schema: its entry's own, or this table's. */
-export const ROUTES_WITH_RESPONSES: RouteDef[] = ROUTES.map((route) => {
-  const response = route.response ?? ROUTE_RESPONSES[routeKey(route)];
-  return response ? { ...route, response } : route;
+/** Every route with its schemas. */
+export const ROUTES_WITH_SCHEMAS: RouteWithSchemas[] = ROUTES.map((route) => {
+  const key = routeKey(route);
+  const body = ROUTE_BODIES[key];
+  const response = ROUTE_RESPONSES[key];
+  return { ...route, ...(body ? { body } : {}), ...(response ? { response } : {}) };
 });

@@ -1,29 +1,4 @@
-import type * as z from 'zod';
 import type { Permission } from '../domain/auth/actor.js';
-import type { ResponseSpec } from '../functions/http/response-schemas.js';
-import { companyCreateInput, companyInput, contactInput } from '../domain/crm/records.js';
-import { invoiceCreateRequest, invoiceEditRequest, markPaidInput } from '../domain/invoices/invoice-input.js';
-import {
-  dealCreateInput,
-  dealInput,
-  productCreateInput,
-  productInput,
-  quoteCreateInput,
-  quoteInput,
-} from '../domain/crm/sales-records.js';
-import { settingsInput } from '../domain/settings/settings.js';
-import { apiKeyInput } from '../domain/auth/api-keys.js';
-import { associationInput, associationLabelInput } from '../domain/labels/association-label.js';
-import { insertSnippetInput, snippetInput, snippetPatch } from '../domain/snippets/snippet.js';
-import { creditNoteInput } from '../domain/credit-notes/credit-note.js';
-import { paymentInput, refundInput } from '../domain/payments/payment.js';
-import { paymentSettingsInput } from '../domain/payments/payment-settings.js';
-import { checkoutInput } from '../domain/payments/checkout-input.js';
-import { searchInput } from '../domain/search/search-input.js';
-import { viewInput } from '../domain/search/views.js';
-import { exportInput } from '../domain/exports/invoice-exports.js';
-import { recurringCreateRequest, recurringPatchRequest } from '../domain/recurring/recurring-invoice.js';
-import { webhookEndpointCreateInput, webhookEndpointPatchInput } from '../domain/webhooks/webhook-endpoint.js';
 
 /**
  * The one route table. The CDK stack makes an HTTP API route (and JWT authorizer where a
@@ -42,7 +17,6 @@ export type RouteDef = {
   /** Another permission that also grants the route (a settings writer may read what it writes). */
   orPermission?: Permission;
   summary: string;
-  body?: z.ZodType;
   /** The status of success. */
   status: 200 | 201 | 204 | 303;
   /**
@@ -53,8 +27,6 @@ export type RouteDef = {
   input?: 'json' | 'form' | 'raw' | 'binary';
   /** For a `binary` route: the media types its body may have (the OpenAPI request body). */
   accepts?: readonly string[];
-  /** The JSON answered with that status (functions/http/response-schemas.ts); none for 204s, HTML and redirects. */
-  response?: ResponseSpec;
   /** The media type of the success body when it is not JSON (e-invoices are XML). */
   produces?: string;
 };
@@ -66,8 +38,6 @@ const r = (
   permission: Permission | null,
   summary: string,
   status: RouteDef['status'] = 200,
-  body?: z.ZodType,
-  response?: ResponseSpec,
 ): RouteDef => ({
   method,
   path,
@@ -75,8 +45,6 @@ const r = (
   permission,
   summary,
   status,
-  ...(body ? { body } : {}),
-  ...(response ? { response } : {}),
 });
 
 const ROUTE_TABLE: RouteDef[] = [
@@ -93,7 +61,6 @@ const ROUTE_TABLE: RouteDef[] = [
     'settings:write',
     'Change the invoice settings (fields left out keep their values)',
     200,
-    settingsInput,
   ),
   {
     ...r(
@@ -129,7 +96,6 @@ const ROUTE_TABLE: RouteDef[] = [
     'settings:write',
     'Define an association label (at most 50 per account)',
     201,
-    associationLabelInput,
   ),
   r(
     'DELETE',
@@ -141,15 +107,7 @@ const ROUTE_TABLE: RouteDef[] = [
   ),
 
   r('GET', '/snippets', 'settings', 'invoices:read', "The account's comment snippets"),
-  r(
-    'POST',
-    '/snippets',
-    'settings',
-    'invoices:write',
-    'Create a comment snippet (unique shortcut; at most 500)',
-    201,
-    snippetInput,
-  ),
+  r('POST', '/snippets', 'settings', 'invoices:write', 'Create a comment snippet (unique shortcut; at most 500)', 201),
   r('GET', '/snippets/{id}', 'settings', 'invoices:read', 'One snippet'),
   r(
     'PATCH',
@@ -158,7 +116,6 @@ const ROUTE_TABLE: RouteDef[] = [
     'invoices:write',
     'Change a snippet (invoices it was inserted into keep their copy)',
     200,
-    snippetPatch,
   ),
   r('DELETE', '/snippets/{id}', 'settings', 'invoices:write', 'Delete a snippet', 204),
 
@@ -169,7 +126,6 @@ const ROUTE_TABLE: RouteDef[] = [
     'settings:write',
     'Create an API key for a program: the key is in this response only',
     201,
-    apiKeyInput,
   ),
   r('GET', '/api-keys', 'settings', 'settings:write', "The account's API keys, newest first (never the key itself)"),
   r(
@@ -188,11 +144,10 @@ const ROUTE_TABLE: RouteDef[] = [
     'invoices:write',
     'Create a draft invoice; `from` copies a deal or published quote, or associates a contact or company',
     201,
-    invoiceCreateRequest,
   ),
   r('GET', '/invoices', 'invoices', 'invoices:read', 'List invoices, newest first'),
   r('GET', '/invoices/{id}', 'invoices', 'invoices:read', 'Read an invoice'),
-  r('PATCH', '/invoices/{id}', 'invoices', 'invoices:write', 'Edit a draft invoice', 200, invoiceEditRequest),
+  r('PATCH', '/invoices/{id}', 'invoices', 'invoices:write', 'Edit a draft invoice', 200),
   r('DELETE', '/invoices/{id}', 'invoices', 'invoices:write', 'Delete a draft invoice', 204),
   r('POST', '/invoices/{id}/finalize', 'invoices', 'invoices:write', 'Finalize a draft: it becomes open and immutable'),
   r(
@@ -202,7 +157,6 @@ const ROUTE_TABLE: RouteDef[] = [
     'invoices:write',
     'Mark an open invoice paid (cannot be undone)',
     200,
-    markPaidInput,
   ),
   r('POST', '/invoices/{id}/void', 'invoices', 'invoices:write', 'Void an open invoice (cannot be undone)'),
   r('POST', '/invoices/{id}/clone', 'invoices', 'invoices:write', 'Clone an invoice into a new draft', 201),
@@ -220,7 +174,6 @@ const ROUTE_TABLE: RouteDef[] = [
     'invoices:write',
     "Append a snippet to a draft's comments (409 once finalized)",
     200,
-    insertSnippetInput,
   ),
   r(
     'POST',
@@ -252,7 +205,6 @@ const ROUTE_TABLE: RouteDef[] = [
     'invoices:write',
     'Associate a contact or company (drafts only, with `labels`: association label ids), or a deal or quote (any status)',
     200,
-    associationInput.partial(),
   ),
   r(
     'DELETE',
@@ -269,7 +221,6 @@ const ROUTE_TABLE: RouteDef[] = [
     'invoices:write',
     'Record a payment on an open invoice (partial only where allowPartialPayments)',
     201,
-    paymentInput,
   ),
   r('GET', '/invoices/{id}/payments', 'invoices', 'invoices:read', 'The payments recorded on an invoice, oldest first'),
   r(
@@ -279,7 +230,6 @@ const ROUTE_TABLE: RouteDef[] = [
     'invoices:write',
     'Issue a credit note on an open or paid invoice',
     201,
-    creditNoteInput,
   ),
   r('GET', '/invoices/{id}/credit-notes', 'invoices', 'invoices:read', "An invoice's credit notes, oldest first"),
   r('GET', '/credit-notes/{id}', 'invoices', 'invoices:read', 'Read a credit note'),
@@ -333,7 +283,6 @@ const ROUTE_TABLE: RouteDef[] = [
     'invoices:read',
     'Search invoices: filter groups (ORed) of filters (ANDed), one sort, chosen properties, cursor paging',
     200,
-    searchInput,
   ),
   r(
     'POST',
@@ -342,7 +291,6 @@ const ROUTE_TABLE: RouteDef[] = [
     'invoices:read',
     'Export the invoices a search finds to CSV or XLSX; runs in the background',
     201,
-    exportInput,
   ),
   r(
     'GET',
@@ -365,10 +313,9 @@ const ROUTE_TABLE: RouteDef[] = [
     'invoices:read',
     'Save a view of the invoice index: name, filters, columns, sort; `shared` shows it to the account',
     201,
-    viewInput,
   ),
   r('GET', '/views/{id}', 'index', 'invoices:read', 'Read a saved view'),
-  r('PUT', '/views/{id}', 'index', 'invoices:read', 'Replace a saved view (its owner only)', 200, viewInput),
+  r('PUT', '/views/{id}', 'index', 'invoices:read', 'Replace a saved view (its owner only)', 200),
   r('DELETE', '/views/{id}', 'index', 'invoices:read', 'Delete a saved view (its owner only)', 204),
 
   r(
@@ -378,7 +325,6 @@ const ROUTE_TABLE: RouteDef[] = [
     'invoices:write',
     'Create a recurring invoice: an invoice template and the schedule it is issued on',
     201,
-    recurringCreateRequest,
   ),
   r('GET', '/recurring-invoices', 'invoices', 'invoices:read', 'List recurring invoices, newest first'),
   r('GET', '/recurring-invoices/{id}', 'invoices', 'invoices:read', 'Read a recurring invoice'),
@@ -389,7 +335,6 @@ const ROUTE_TABLE: RouteDef[] = [
     'invoices:write',
     'Edit a recurring invoice (later runs only; issued invoices keep what they were issued with)',
     200,
-    recurringPatchRequest,
   ),
   r(
     'DELETE',
@@ -433,7 +378,6 @@ const ROUTE_TABLE: RouteDef[] = [
     'settings:write',
     'Connect a payment processor (its connected account) or disconnect it (`processor: null`)',
     200,
-    paymentSettingsInput,
   ),
   {
     ...r(
@@ -443,7 +387,6 @@ const ROUTE_TABLE: RouteDef[] = [
       null,
       "303 to the processor's hosted checkout for the balance due (or `amount`, where partial payments are allowed)",
       303,
-      checkoutInput,
     ),
     input: 'form',
   },
@@ -464,14 +407,13 @@ const ROUTE_TABLE: RouteDef[] = [
     'invoices:write',
     'Refund a payment (an online one through the processor); all that is left when `amount` is left out',
     200,
-    refundInput,
   ),
   r('POST', '/payments/{id}/void', 'payments', 'invoices:write', 'Void a recorded payment entered by mistake'),
 
-  r('POST', '/contacts', 'contacts', 'crm:write', 'Create a contact', 201, contactInput),
+  r('POST', '/contacts', 'contacts', 'crm:write', 'Create a contact', 201),
   r('GET', '/contacts', 'contacts', 'crm:read', 'List contacts, newest first'),
   r('GET', '/contacts/{id}', 'contacts', 'crm:read', 'Read a contact'),
-  r('PATCH', '/contacts/{id}', 'contacts', 'crm:write', 'Edit a contact', 200, contactInput),
+  r('PATCH', '/contacts/{id}', 'contacts', 'crm:write', 'Edit a contact', 200),
   r(
     'DELETE',
     '/contacts/{id}',
@@ -482,10 +424,10 @@ const ROUTE_TABLE: RouteDef[] = [
   ),
   r('GET', '/contacts/{id}/invoices', 'contacts', 'invoices:read', "A contact's invoices, newest first"),
 
-  r('POST', '/companies', 'companies', 'crm:write', 'Create a company', 201, companyCreateInput),
+  r('POST', '/companies', 'companies', 'crm:write', 'Create a company', 201),
   r('GET', '/companies', 'companies', 'crm:read', 'List companies, newest first'),
   r('GET', '/companies/{id}', 'companies', 'crm:read', 'Read a company'),
-  r('PATCH', '/companies/{id}', 'companies', 'crm:write', 'Edit a company', 200, companyInput),
+  r('PATCH', '/companies/{id}', 'companies', 'crm:write', 'Edit a company', 200),
   r(
     'DELETE',
     '/companies/{id}',
@@ -496,32 +438,24 @@ const ROUTE_TABLE: RouteDef[] = [
   ),
   r('GET', '/companies/{id}/invoices', 'companies', 'invoices:read', "A company's invoices, newest first"),
 
-  r('POST', '/deals', 'crm', 'crm:write', 'Create a deal', 201, dealCreateInput),
+  r('POST', '/deals', 'crm', 'crm:write', 'Create a deal', 201),
   r('GET', '/deals', 'crm', 'crm:read', 'List deals, newest first'),
   r('GET', '/deals/{id}', 'crm', 'crm:read', 'Read a deal'),
-  r('PATCH', '/deals/{id}', 'crm', 'crm:write', 'Edit a deal', 200, dealInput),
+  r('PATCH', '/deals/{id}', 'crm', 'crm:write', 'Edit a deal', 200),
   r('DELETE', '/deals/{id}', 'crm', 'crm:write', 'Delete a deal (409 while an issued invoice names it)', 204),
   r('GET', '/deals/{id}/invoices', 'crm', 'invoices:read', "A deal's invoices, newest first"),
 
-  r('POST', '/quotes', 'crm', 'crm:write', 'Create a quote', 201, quoteCreateInput),
+  r('POST', '/quotes', 'crm', 'crm:write', 'Create a quote', 201),
   r('GET', '/quotes', 'crm', 'crm:read', 'List quotes, newest first'),
   r('GET', '/quotes/{id}', 'crm', 'crm:read', 'Read a quote'),
-  r('PATCH', '/quotes/{id}', 'crm', 'crm:write', 'Edit a quote', 200, quoteInput),
+  r('PATCH', '/quotes/{id}', 'crm', 'crm:write', 'Edit a quote', 200),
   r('DELETE', '/quotes/{id}', 'crm', 'crm:write', 'Delete a quote (409 while an issued invoice names it)', 204),
   r('GET', '/quotes/{id}/invoices', 'crm', 'invoices:read', "A quote's invoices, newest first"),
 
-  r('POST', '/products', 'crm', 'crm:write', 'Create a product', 201, productCreateInput),
+  r('POST', '/products', 'crm', 'crm:write', 'Create a product', 201),
   r('GET', '/products', 'crm', 'crm:read', 'List products, newest first'),
   r('GET', '/products/{id}', 'crm', 'crm:read', 'Read a product'),
-  r(
-    'PATCH',
-    '/products/{id}',
-    'crm',
-    'crm:write',
-    'Edit a product (invoices keep the copies they took)',
-    200,
-    productInput,
-  ),
+  r('PATCH', '/products/{id}', 'crm', 'crm:write', 'Edit a product (invoices keep the copies they took)', 200),
   r('DELETE', '/products/{id}', 'crm', 'crm:write', 'Delete a product (invoices keep the copies they took)', 204),
 
   r(
@@ -531,7 +465,6 @@ const ROUTE_TABLE: RouteDef[] = [
     'settings:write',
     'Subscribe an https endpoint to events (or `*`); the answer carries its signing secret, shown only here',
     201,
-    webhookEndpointCreateInput,
   ),
   r('GET', '/webhook-endpoints', 'webhooks', 'settings:write', 'List webhook endpoints, newest first'),
   r('GET', '/webhook-endpoints/{id}', 'webhooks', 'settings:write', 'Read a webhook endpoint'),
@@ -542,7 +475,6 @@ const ROUTE_TABLE: RouteDef[] = [
     'settings:write',
     'Edit a webhook endpoint (url, events, description, status)',
     200,
-    webhookEndpointPatchInput,
   ),
   r('DELETE', '/webhook-endpoints/{id}', 'webhooks', 'settings:write', 'Delete a webhook endpoint', 204),
   r(
@@ -579,9 +511,10 @@ const ROUTE_TABLE: RouteDef[] = [
 export const routeKey = (r: Pick<RouteDef, 'method' | 'path'>) => `${r.method} ${r.path}`;
 
 /**
- * Every route. Their response schemas are in infra/route-responses.ts (ROUTES_WITH_RESPONSES), for
- * the OpenAPI document and the tests: the functions never check their own answers, so they do not
- * build those schemas at their cold start.
+ * Every route. Their request and response schemas are in infra/route-schemas.ts
+ * (ROUTES_WITH_SCHEMAS), for the OpenAPI document and the tests: a function validates a body with
+ * its own operation's schema and never checks its answers, so no function builds the schemas of
+ * every route (and loads what they use, such as the VAT id and IBAN checkers) at its cold start.
  */
 export const ROUTES: RouteDef[] = ROUTE_TABLE;
 

@@ -10,7 +10,7 @@ import type { CreditNote } from '../credit-notes/credit-note.js';
 import type { Payment } from '../payments/payment.js';
 import { credited } from '../money/settlement.js';
 import { ledgerSections, refundOwed } from './ledger-sections.js';
-import type { SellerProfile } from '../settings/settings.js';
+import type { SellerProfile } from '../settings/settings-input.js';
 
 /**
  * Where the document is shown. One template serves all three so they cannot disagree; the mode

@@ -4,7 +4,7 @@ import { validationError, type FieldError } from '../errors.js';
 import type { BuyerParty, Invoice, LineItem } from '../invoices/invoice.js';
 import { minorUnits } from '../money/currency.js';
 import { netUnitPrice, taxCategoryOf, unitDiscount, type TaxCategory } from '../money/line-items.js';
-import type { SellerProfile } from '../settings/settings.js';
+import type { SellerProfile } from '../settings/settings-input.js';
 import type { Address } from '../shared/schemas.js';
 
 /**

@@ -13,7 +13,8 @@ import {
   type Totals,
 } from '../money/line-items.js';
 import type { Address } from '../shared/schemas.js';
-import type { InvoiceSettings, SellerLogo, SellerProfile } from '../settings/settings.js';
+import type { InvoiceSettings, SellerLogo } from '../settings/settings.js';
+import type { SellerProfile } from '../settings/settings-input.js';
 import type { ElectronicAddress, LegalRegistrationId } from '../shared/party-ids.js';
 import type { IdGenerator } from '../ports.js';
 import type { InvoiceEditInput, LineItemInput } from './invoice-input.js';

@@ -3,7 +3,7 @@ import { fill } from '../documents/i18n/catalogs.js';
 import { localeFormat } from '../documents/locale-format.js';
 import { invoiceUrl, type Invoice } from '../invoices/invoice.js';
 import type { InlineImage, MailMessage } from '../ports.js';
-import type { SellerProfile } from '../settings/settings.js';
+import type { SellerProfile } from '../settings/settings-input.js';
 import { mailCatalogFor, type MailCatalog } from './mail-catalogs.js';
 
 /**

@@ -5,13 +5,8 @@ import { toInstant } from '../dates/calendar.js';
 import type { Clock, ReminderIndex, SettingsStore } from '../ports.js';
 import { reminderPlan, samePlan } from '../reminders/reminder-schedule.js';
 import { formatInvoiceNumber } from '../invoices/numbering.js';
-import {
-  DEFAULT_SETTINGS,
-  defaultSettings,
-  type InvoiceSettings,
-  type SettingsInput,
-  type StoredSettings,
-} from './settings.js';
+import { DEFAULT_SETTINGS, defaultSettings, type InvoiceSettings, type StoredSettings } from './settings.js';
+import type { SettingsInput } from './settings-input.js';
 
 export type SettingsDeps = {
   settings: SettingsStore;

@@ -101,9 +101,9 @@ export function httpHandler(operations: Record<string, Operation>, options: Hand
       requestId,
       host: event.headers?.host ?? event.requestContext.domainName,
     };
-    // A delete, and a PUT that takes no body (an association), refuse one rather than ignore it:
-    // a client sending fields there expects them to mean something.
-    if (route.method === 'DELETE' || (route.method === 'PUT' && !route.body)) validate(emptyInput, request.body);
+    // A delete refuses a body rather than ignore it: a client sending fields there expects them to
+    // mean something. (Every other route's operation validates its body with its own schema.)
+    if (route.method === 'DELETE') validate(emptyInput, request.body);
     const run = async () => toResponse(await operation(request));
     const key = event.headers?.['idempotency-key'];
     if (route.method === 'POST' && key !== undefined && actor && options.idempotency) {

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ROUTES_WITH_RESPONSES } from '../../infra/route-responses.js';
+import { ROUTES_WITH_SCHEMAS } from '../../infra/route-schemas.js';
 import type { RouteDef } from '../../infra/routes.js';
 
 const problemSchema = {
@@ -59,7 +59,7 @@ export function operationId(route: Pick<RouteDef, 'method' | 'path'>): string {
 export function openApiDocument(serverUrl: string) {
   const paths: Record<string, Record<string, unknown>> = {};
   const schemas: Record<string, unknown> = { Problem: problemSchema };
-  for (const route of ROUTES_WITH_RESPONSES) {
+  for (const route of ROUTES_WITH_SCHEMAS) {
     const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => ({
       name: m[1],
       in: 'path',

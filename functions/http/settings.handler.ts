@@ -1,5 +1,5 @@
 import { getSettings, updateSettings } from '../../domain/settings/settings-use-cases.js';
-import { settingsInput } from '../../domain/settings/settings.js';
+import { settingsInput } from '../../domain/settings/settings-input.js';
 import { removeLogo, setLogo } from '../../domain/settings/seller-logo.js';
 import { apiKeyInput, createApiKey, revokeApiKey } from '../../domain/auth/api-keys.js';
 import { apiKeyAdapters } from '../auth/api-key-wiring.js';

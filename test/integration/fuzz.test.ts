@@ -1,7 +1,8 @@
 import { Agent, request as httpRequest } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { ROUTES, routeKey, type RouteDef } from '../../infra/routes.js';
+import { ROUTES_WITH_SCHEMAS as ROUTES, type RouteWithSchemas } from '../../infra/route-schemas.js';
+import { routeKey } from '../../infra/routes.js';
 import { client, startStack, uniqueAccount, type Stack } from '../support/local-stack.js';
 import { pathsFor, seedAccount, watchItems, type Seeded } from '../support/route-fixtures.js';
 import {
@@ -228,7 +229,7 @@ const listQuery = fc
 
 /** A route's path with the given parameters; a parameter left out keeps a seeded one. */
 function pathArb(
-  route: RouteDef,
+  route: RouteWithSchemas,
   seeded: Seeded,
   mutate: boolean,
 ): fc.Arbitrary<{ path: string; refusedFor: string[]; damaged: boolean }> {
@@ -269,7 +270,7 @@ function pathArb(
     });
 }
 
-function bodyArb(route: RouteDef, mutate: boolean): fc.Arbitrary<WireBody | undefined> {
+function bodyArb(route: RouteWithSchemas, mutate: boolean): fc.Arbitrary<WireBody | undefined> {
   if (route.body) {
     const good = validBody(route.body);
     if (!mutate) return good.map((json) => ({ json }));
@@ -289,7 +290,7 @@ function bodyArb(route: RouteDef, mutate: boolean): fc.Arbitrary<WireBody | unde
 }
 
 /** Why the body alone must be refused, mirroring the handlers: no body is `{}`; bad JSON is 400. */
-function bodyRefusal(route: RouteDef, body: WireBody | undefined): string | null {
+function bodyRefusal(route: RouteWithSchemas, body: WireBody | undefined): string | null {
   const text = serialize(body);
   let value: unknown;
   if (text !== undefined && text !== '') {
@@ -304,7 +305,7 @@ function bodyRefusal(route: RouteDef, body: WireBody | undefined): string | null
   return null;
 }
 
-function refusedRequest(route: RouteDef): fc.Arbitrary<FuzzRequest> {
+function refusedRequest(route: RouteWithSchemas): fc.Arbitrary<FuzzRequest> {
   return fc
     .record({
       where: pathArb(route, target, true),
@@ -359,7 +360,7 @@ function refusedRequest(route: RouteDef): fc.Arbitrary<FuzzRequest> {
     });
 }
 
-function validRequest(route: RouteDef): fc.Arbitrary<FuzzRequest> {
+function validRequest(route: RouteWithSchemas): fc.Arbitrary<FuzzRequest> {
   return fc
     .record({
       where: pathArb(route, valid, false),

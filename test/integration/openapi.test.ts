@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { ROUTES } from '../../infra/routes.js';
+import { ROUTES_WITH_SCHEMAS as ROUTES } from '../../infra/route-schemas.js';
 import { client, startStack, uniqueAccount, type Stack } from '../support/local-stack.js';
 
 let stack: Stack;

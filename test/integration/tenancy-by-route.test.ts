@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { z } from 'zod';
-import { ROUTES, routeKey, type RouteDef } from '../../infra/routes.js';
+import { ROUTES_WITH_SCHEMAS as ROUTES, type RouteWithSchemas } from '../../infra/route-schemas.js';
+import { routeKey } from '../../infra/routes.js';
 import { bodyFor, pathsFor, seedAccount, watchItems, type Seeded } from '../support/route-fixtures.js';
 import { client, startStack, uniqueAccount, type ApiResponse, type Stack } from '../support/local-stack.js';
 
@@ -19,7 +20,7 @@ let b: Seeded;
 let callAsB: ReturnType<typeof client>;
 
 const tokenRoutes = ROUTES.filter((r) => r.permission !== null);
-const namesAnObject = (r: RouteDef) => /\{\w+\}/.test(r.path);
+const namesAnObject = (r: RouteWithSchemas) => /\{\w+\}/.test(r.path);
 const idRoutes = tokenRoutes.filter(namesAnObject);
 const idlessRoutes = tokenRoutes.filter((r) => !namesAnObject(r));
 
@@ -76,7 +77,7 @@ test('a route the fixtures cannot call fails by name instead of being skipped', 
     summary: '',
     status: 201,
     body: z.strictObject({ x: z.string().refine(() => false) }),
-  } as const satisfies RouteDef;
+  } as const satisfies RouteWithSchemas;
   expect(() => bodyFor(unbuildable, a)).toThrow(/POST \/nothing takes a body but has no entry in SAMPLE_BODIES/);
   expect(() => pathsFor({ ...unbuildable, path: '/widgets/{id}' }, a)).toThrow(/no seeded widgets/);
   expect(() => pathsFor({ ...unbuildable, path: '/invoices/{id}/lines/{lineId}' }, a)).toThrow(

@@ -13,7 +13,7 @@ import { ROUTES, type RouteDef } from '../../infra/routes.js';
  * route and status. A mismatch throws, naming the route, the status and the field, so the test
  * that made the call fails there. Statuses the document does not describe for the route (503 from
  * the fault tests, 429 from throttling) are not checked; routes without a response schema are
- * listed by test/unit/http/route-responses.test.ts.
+ * listed by test/unit/http/route-schemas.test.ts.
  */
 
 const compiled = ROUTES.map((route) => ({

@@ -3,7 +3,8 @@ import { creditLines, type CreditNote } from '../../domain/credit-notes/credit-n
 import { applyEdit, blankDraft, type BuyerParty, type Invoice } from '../../domain/invoices/invoice.js';
 import { invoiceEditInput } from '../../domain/invoices/invoice-input.js';
 import { applyPayment } from '../../domain/money/settlement.js';
-import { DEFAULT_SETTINGS, sellerProfile, type SellerProfile } from '../../domain/settings/settings.js';
+import { DEFAULT_SETTINGS } from '../../domain/settings/settings.js';
+import { sellerProfile, type SellerProfile } from '../../domain/settings/settings-input.js';
 import { SequentialIds } from './in-memory.js';
 
 /** The invoices of the e-invoice matrix (issue 14), and the parties they are issued between. */

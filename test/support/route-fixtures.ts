@@ -1,7 +1,8 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { expect } from 'vitest';
 import { documentClient } from '../../functions/dynamodb/client.js';
-import { ROUTES, routeKey, type RouteDef } from '../../infra/routes.js';
+import { ROUTES_WITH_SCHEMAS as ROUTES, type RouteWithSchemas } from '../../infra/route-schemas.js';
+import { routeKey } from '../../infra/routes.js';
 import { sampleValidBody } from './schema-arbitrary.js';
 import type { client } from './local-stack.js';
 
@@ -123,7 +124,7 @@ export const SAMPLE_BODIES: Record<string, (s: Seeded) => unknown> = {
 export const CREATED_BY: Record<string, string> = { exports: 'POST /invoices/exports' };
 
 /** The body to send to a route: none, its sample, or one generated from its schema (or an error naming the route). */
-export function bodyFor(route: RouteDef, seeded: Seeded): unknown {
+export function bodyFor(route: RouteWithSchemas, seeded: Seeded): unknown {
   if (!route.body) return undefined;
   const key = routeKey(route);
   const sample = SAMPLE_BODIES[key];
@@ -144,7 +145,7 @@ export function bodyFor(route: RouteDef, seeded: Seeded): unknown {
   }
 }
 
-export const collectionOf = (route: RouteDef) => route.path.split('/')[1]!;
+export const collectionOf = (route: RouteWithSchemas) => route.path.split('/')[1]!;
 
 const ASSOCIATION_TYPES = ['contacts', 'companies', 'deals', 'quotes'];
 
@@ -152,7 +153,7 @@ const ASSOCIATION_TYPES = ['contacts', 'companies', 'deals', 'quotes'];
  * The concrete paths of a route for a seeded account: one per seeded object its `{id}` can name
  * (each invoice status), and for associations one per type with that type's seeded record.
  */
-export function pathsFor(route: RouteDef, seeded: Seeded): string[] {
+export function pathsFor(route: RouteWithSchemas, seeded: Seeded): string[] {
   const params = [...route.path.matchAll(/\{(\w+)\}/g)].map((m) => m[1]!);
   if (params.length === 0) return [route.path];
   if (params.length === 1 && params[0] === 'slug')

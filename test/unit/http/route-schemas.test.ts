@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
-import { ROUTES_WITH_RESPONSES as ROUTES } from '../../../infra/route-responses.js';
+import { ROUTES_WITH_SCHEMAS as ROUTES } from '../../../infra/route-schemas.js';
 import { routeKey } from '../../../infra/routes.js';
 import { openApiDocument, operationId } from '../../../functions/http/openapi.js';
 import { RESPONSES } from '../../../functions/http/response-schemas.js';
@@ -14,7 +14,7 @@ const NOT_JSON = (key: string, status: number) =>
 describe('response schemas per route', () => {
   const missing = ROUTES.filter((r) => !r.response && !r.produces && !NOT_JSON(routeKey(r), r.status)).map(routeKey);
 
-  // A new route must come with its `response` (infra/route-responses.ts or the `r(...)` entry).
+  // A new route must come with its `response` (infra/route-schemas.ts).
   test('every JSON route has a response schema', () => {
     expect(missing).toEqual([]);
   });

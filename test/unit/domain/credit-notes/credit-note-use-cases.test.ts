@@ -17,7 +17,7 @@ import type { Invoice } from '../../../../domain/invoices/invoice.js';
 import { paymentInput } from '../../../../domain/payments/payment.js';
 import { recordPayment } from '../../../../domain/payments/payment-use-cases.js';
 import { updateSettings } from '../../../../domain/settings/settings-use-cases.js';
-import { settingsInput } from '../../../../domain/settings/settings.js';
+import { settingsInput } from '../../../../domain/settings/settings-input.js';
 import { actorFor, domainError, inMemoryDeps, seedContact, type InMemoryDeps } from '../../../support/in-memory.js';
 
 const ACC = 'acc_1';

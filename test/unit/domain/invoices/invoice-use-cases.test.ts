@@ -16,7 +16,7 @@ import {
 import { invoiceEditInput, markPaidInput } from '../../../../domain/invoices/invoice-input.js';
 import type { Invoice } from '../../../../domain/invoices/invoice.js';
 import { updateSettings } from '../../../../domain/settings/settings-use-cases.js';
-import { settingsInput } from '../../../../domain/settings/settings.js';
+import { settingsInput } from '../../../../domain/settings/settings-input.js';
 import {
   actorFor,
   domainError,

@@ -11,7 +11,7 @@ import { invoiceEditInput } from '../../../../domain/invoices/invoice-input.js';
 import { paymentInput } from '../../../../domain/payments/payment.js';
 import { listPayments, recordPayment } from '../../../../domain/payments/payment-use-cases.js';
 import { updateSettings } from '../../../../domain/settings/settings-use-cases.js';
-import { settingsInput } from '../../../../domain/settings/settings.js';
+import { settingsInput } from '../../../../domain/settings/settings-input.js';
 import { actorFor, domainError, inMemoryDeps, seedContact, type InMemoryDeps } from '../../../support/in-memory.js';
 
 const ACC = 'acc_1';

@@ -2,7 +2,8 @@ import { beforeEach, describe, expect, test } from 'vitest';
 import type { Actor } from '../../../../domain/auth/actor.js';
 import { createInvoice, finalizeInvoice } from '../../../../domain/invoices/invoice-use-cases.js';
 import { getSettings, updateSettings } from '../../../../domain/settings/settings-use-cases.js';
-import { DEFAULT_SETTINGS, settingsInput } from '../../../../domain/settings/settings.js';
+import { DEFAULT_SETTINGS } from '../../../../domain/settings/settings.js';
+import { settingsInput } from '../../../../domain/settings/settings-input.js';
 import { actorFor, domainError, inMemoryDeps, seedContact, type InMemoryDeps } from '../../../support/in-memory.js';
 
 const ACC = 'acc_1';
