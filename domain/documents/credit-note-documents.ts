@@ -6,7 +6,7 @@ import type { Invoice } from '../invoices/invoice.js';
 import type { CreditNoteDocuments } from '../stream/ledger-side-effects.js';
 import { escapeHtml as esc } from './html.js';
 import { catalogFor } from './i18n/catalogs.js';
-import { billTo, CSS } from './invoice-template.js';
+import { billTo, CSS, fromBlock } from './invoice-template.js';
 import { localeFormat } from './locale-format.js';
 import { paperFormat } from './paper-format.js';
 
@@ -21,13 +21,13 @@ const META_CSP = [
 
 /**
  * A credit note as an HTML document for its PDF: in the invoice's language and locale (carried on
- * the credit note, so it reads the same whatever changes later), billed to the invoice's parties,
- * with the shared invoice styles.
+ * the credit note, so it reads the same whatever changes later), from the seller the invoice was
+ * issued by (with its logo), billed to the invoice's parties, with the shared invoice styles.
  */
 export function renderCreditNoteHtml(
   creditNote: CreditNote,
   invoice: Invoice | null,
-  parties: { contacts: Contact[]; company: Company | null },
+  parties: { contacts: Contact[]; company: Company | null; logo?: string | null },
 ): string {
   const t = catalogFor(creditNote.language);
   const f = localeFormat(creditNote.locale, creditNote.currency);
@@ -64,6 +64,7 @@ export function renderCreditNoteHtml(
 </div>
 </header>
 <div class="parties">
+${fromBlock(invoice?.seller ?? null, creditNote, t, parties.logo ?? null)}
 ${billing}
 <dl class="facts">${facts.map(([k, v]) => `<dt>${esc(k)}</dt><dd>${esc(v)}</dd>`).join('')}</dl>
 </div>

@@ -7,6 +7,7 @@ import { credited } from '../money/settlement.js';
 import type { Payment } from '../payments/payment.js';
 import type { Reminder } from '../reminders/reminder.js';
 import type { InvoiceStore, LedgerStore } from '../ports.js';
+import { logoDataUrl, logoFor } from '../settings/seller-logo.js';
 import type { DocumentDeps, SideEffectDeps, SideEffectResult } from './invoice-side-effects.js';
 
 /** What an invoice's documents print besides the invoice: its payments and credit notes. */
@@ -46,7 +47,8 @@ export type CreditNoteDocuments = {
   html(
     creditNote: CreditNote,
     invoice: Invoice | null,
-    parties: { contacts: Contact[]; company: Company | null },
+    /** `logo`: the seller's logo as a data URL, the one the invoice was issued with. */
+    parties: { contacts: Contact[]; company: Company | null; logo: string | null },
   ): string;
   format(creditNote: CreditNote): 'A4' | 'Letter';
   key(creditNote: CreditNote): string;
@@ -163,12 +165,18 @@ export async function ensureCreditNotePdf(
   const current = await ledger.store.getCreditNote(image.accountId, image.id);
   if (!current || current.pdf.status === 'ready') return false;
   const invoice = await ledger.invoices.get(current.accountId, current.invoiceId);
-  const [contacts, company] = await Promise.all([
+  const [contacts, company, logo] = await Promise.all([
     Promise.all((invoice?.contacts ?? []).map((id) => deps.contacts.get(current.accountId, id))),
     invoice?.company ? deps.companies.get(current.accountId, invoice.company) : Promise.resolve(null),
+    // As on the invoice's own PDF: the seller and logo it was issued with.
+    invoice && deps.logos ? logoDataUrl(deps.logos, logoFor(invoice, null)) : Promise.resolve(null),
   ]);
   const docs = ledger.creditNoteDocuments;
-  const html = docs.html(current, invoice, { contacts: contacts.filter((c): c is Contact => c !== null), company });
+  const html = docs.html(current, invoice, {
+    contacts: contacts.filter((c): c is Contact => c !== null),
+    company,
+    logo,
+  });
   const pdf = await deps.renderer.render(html, { format: docs.format(current) });
   const sha256 = createHash('sha256').update(pdf).digest('hex');
   await deps.documents.put(docs.key(current), pdf, 'application/pdf', { issued: true });

@@ -9,6 +9,7 @@ import { launchChromium } from '../../../functions/pdf/chromium-renderer.js';
 import { S3DocumentStore } from '../../../functions/s3/s3-document-store.js';
 import { client, uniqueAccount } from '../../support/local-stack.js';
 import { jpegLogo, pdfImages, pngLogo } from '../../support/logo-images.js';
+import { parsePdf } from '../../support/pdf-text.js';
 import { startStreamStack, type StreamStack } from '../../support/stream-stack.js';
 import { until } from '../../support/until.js';
 
@@ -187,6 +188,28 @@ describe('on the documents', () => {
     expect((await buyerPage(plain.slug)).logo).toBeNull();
     // Removing what is not there is still 204.
     expect((await s.api('DELETE', '/settings/invoices/logo')).status).toBe(204);
+  }, 120_000);
+  test("a credit note's PDF is from the seller its invoice was issued by, with that invoice's logo", async () => {
+    expect((await s.api('PUT', '/settings/invoices', { seller: SELLER, currency: 'EUR' })).status).toBe(200);
+    expect((await putLogo(pngLogo(91, 37), 'image/png')).status).toBe(200);
+    const credited = await issue('Credited');
+    // A later logo is for later invoices: the credit note of this one keeps the first.
+    expect((await putLogo(jpegLogo(55, 44), 'image/jpeg')).status).toBe(200);
+    const cn = await s.api('POST', `/invoices/${credited.id}/credit-notes`, { amount: 1_210, reason: 'Goodwill' });
+    expect(cn.status, JSON.stringify(cn.body)).toBe(201);
+    await until(
+      'the credit note PDF',
+      async () => (await s.api('GET', `/credit-notes/${cn.body.id}`)).body.pdf.status === 'ready',
+    );
+    const link = (await s.api('GET', `/credit-notes/${cn.body.id}/pdf`)).body.url as string;
+    const pdf = new Uint8Array(await (await fetch(link)).arrayBuffer());
+    const { text } = await parsePdf(pdf);
+    expect(text).toContain(SELLER.legalName);
+    expect(text).toContain(SELLER.vatId);
+    expect(text).toContain('Keizersgracht 1');
+    const images = await pdfImages(pdf);
+    expect(images).toContainEqual({ width: 91, height: 37 });
+    expect(images).not.toContainEqual({ width: 55, height: 44 });
   }, 120_000);
 });
 
