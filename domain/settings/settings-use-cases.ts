@@ -2,8 +2,7 @@ import type { Actor } from '../auth/actor.js';
 import { fieldError } from '../errors.js';
 import { mutate } from '../optimistic.js';
 import { toInstant } from '../dates/calendar.js';
-import type { Clock, ReminderIndex, SettingsStore } from '../ports.js';
-import { reminderPlan, samePlan } from '../reminders/reminder-schedule.js';
+import type { Clock, SettingsStore } from '../ports.js';
 import { formatInvoiceNumber } from '../invoices/numbering.js';
 import { DEFAULT_SETTINGS, defaultSettings, type InvoiceSettings, type StoredSettings } from './settings.js';
 import type { SettingsInput } from './settings-input.js';
@@ -11,8 +10,6 @@ import type { SettingsInput } from './settings-input.js';
 export type SettingsDeps = {
   settings: SettingsStore;
   clock: Clock;
-  /** Re-keys the account's open invoices in the reminders index when the reminder settings change. */
-  reminderIndex?: Pick<ReminderIndex, 'rekeyAccount'>;
 };
 
 /** The account's settings, or the defaults if none were ever saved. */
@@ -74,11 +71,8 @@ export async function updateSettings(
         toInstant(deps.clock.now()),
         current,
       );
-      // Each open invoice carries the plan it is indexed by: a new plan moves them in the index.
-      // (Settings saved meanwhile by another request re-key again with their own plan.)
-      const plan = reminderPlan(saved);
-      if (deps.reminderIndex && !samePlan(plan, reminderPlan(current)))
-        await deps.reminderIndex.rekeyAccount(actor.accountId, plan);
+      // A new reminder plan moves the open invoices in the reminders index: the stream does it
+      // from this save's record (domain/stream/settings-side-effects.ts), however many there are.
       return saved;
     },
   );

@@ -11,6 +11,7 @@ import type {
   Mailer,
   PdfRecordStore,
   PdfRenderer,
+  ReminderIndex,
 } from '../ports.js';
 import { invoiceEmail } from '../mail/invoice-emails.js';
 import { DomainError } from '../errors.js';
@@ -83,10 +84,15 @@ export type SideEffectDeps = {
    * The delete does it at once too; here it cannot be lost if that process stopped in between.
    */
   deletedHistory?: { expire(accountId: string, invoiceId: string): Promise<void> };
+  /** Moves an account's open invoices in the reminders index when its reminder settings change (settings-side-effects.ts). */
+  reminderIndex?: Pick<ReminderIndex, 'rekeyAccount'>;
 };
 
 /** What making documents needs: everything but the events (the renderer function has no bus). */
-export type DocumentDeps = Omit<SideEffectDeps, 'events' | 'published' | 'renders' | 'deletedHistory'>;
+export type DocumentDeps = Omit<
+  SideEffectDeps,
+  'events' | 'published' | 'renders' | 'deletedHistory' | 'reminderIndex'
+>;
 
 export type SideEffectResult = {
   published: InvoiceEvent[];

@@ -1,7 +1,7 @@
 import { QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { historyEntry, type Change } from '../../domain/audit/history.js';
 import type { Invoice } from '../../domain/invoices/invoice.js';
-import type { ReminderPlan } from '../../domain/reminders/reminder-schedule.js';
+import { samePlan, type ReminderPlan } from '../../domain/reminders/reminder-schedule.js';
 import type { Reminder } from '../../domain/reminders/reminder.js';
 import { VersionConflict, type ReminderIndex, type ReminderPage } from '../../domain/ports.js';
 import { historyPut } from './audit-items.js';
@@ -23,6 +23,8 @@ import { readShardsBefore } from './sharded-index.js';
 export const REMINDER_INDEX = 'gsi8';
 /** The search index of an account's invoices by status (the type keeps it equal to SEARCH_INDEX.status). */
 const STATUS_INDEX = 'gsi5' satisfies typeof SEARCH_INDEX.status;
+/** Open invoices re-keyed at once when the reminder plan changes: one page of the status index. */
+const REKEY_PAGE = 50;
 
 /**
  * Reminders in DynamoDB: the job's index (gsi8, keyed by the invoice store in every invoice
@@ -145,6 +147,16 @@ export class DynamoReminderStore implements ReminderIndex {
   async rekeyAccount(accountId: string, plan: ReminderPlan): Promise<number> {
     let moved = 0;
     let start: Record<string, unknown> | undefined;
+    // An invoice already on the plan is left alone, so a run that was cut short and is tried again
+    // (the stream retries its record) moves only what the first run did not reach.
+    const move = async (inv: Invoice): Promise<boolean> => {
+      if (samePlan(inv.reminderPlan, plan)) return false;
+      if (await this.rekey(inv, plan)) return true;
+      // An index read may be a moment old: a newer version was written with its own plan's keys by
+      // whoever wrote it, so re-read and try again once before leaving it.
+      const fresh = await this.invoices.get(accountId, inv.id);
+      return !!fresh && fresh.status === 'open' && !samePlan(fresh.reminderPlan, plan) && this.rekey(fresh, plan);
+    };
     do {
       const page = await this.db.send(
         new QueryCommand({
@@ -153,18 +165,12 @@ export class DynamoReminderStore implements ReminderIndex {
           KeyConditionExpression: `${STATUS_INDEX}pk = :pk`,
           ExpressionAttributeValues: { ':pk': searchPartition(accountId, { index: 'status', status: 'open' }) },
           ExclusiveStartKey: start,
+          Limit: REKEY_PAGE,
         }),
       );
-      for (const item of page.Items ?? []) {
-        // An index read may be a moment old: a newer version was written with its own plan's keys by
-        // whoever wrote it, so re-read and try again once before leaving it.
-        const inv = fromItem<Invoice>(item);
-        if (await this.rekey(inv, plan)) moved++;
-        else {
-          const fresh = await this.invoices.get(accountId, inv.id);
-          if (fresh && fresh.status === 'open' && (await this.rekey(fresh, plan))) moved++;
-        }
-      }
+      // A page's updates at once: an account with thousands of open invoices moves in seconds.
+      const results = await Promise.all((page.Items ?? []).map((item) => move(fromItem<Invoice>(item))));
+      moved += results.filter(Boolean).length;
       start = page.LastEvaluatedKey;
     } while (start);
     return moved;

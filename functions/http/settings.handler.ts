@@ -3,7 +3,7 @@ import { settingsInput } from '../../domain/settings/settings-input.js';
 import { removeLogo, setLogo } from '../../domain/settings/seller-logo.js';
 import { apiKeyInput, createApiKey, revokeApiKey } from '../../domain/auth/api-keys.js';
 import { apiKeyAdapters } from '../auth/api-key-wiring.js';
-import { app, reminderStore, snippetStore } from '../wiring.js';
+import { app, snippetStore } from '../wiring.js';
 import { documents as documentsOf } from '../s3/document-wiring.js';
 import { httpHandler } from './http-handler.js';
 import { presentApiKey, presentPage, presentSettings } from './presenters.js';
@@ -43,14 +43,7 @@ export const handler = httpHandler({
   }),
   'PUT /settings/invoices': async (req) => ({
     status: 200,
-    body: presentSettings(
-      await updateSettings(
-        { ...deps, reminderIndex: reminderStore() },
-        req.actor,
-        validate(settingsInput, req.body),
-        req.ifMatch,
-      ),
-    ),
+    body: presentSettings(await updateSettings(deps, req.actor, validate(settingsInput, req.body), req.ifMatch)),
   }),
   'PUT /settings/invoices/logo': async (req) => ({
     status: 200,

@@ -13,7 +13,7 @@ import { countedRenderer } from '../pdf/counted-renderer.js';
 import { mailer } from '../mail/mail-wiring.js';
 import { documents as documentsOf } from '../s3/document-wiring.js';
 import { webhooks as webhooksOf } from '../webhooks/webhook-wiring.js';
-import { app, recurringStore } from '../wiring.js';
+import { app, recurringStore, reminderStore } from '../wiring.js';
 import { payments } from '../payments-wiring.js';
 import { expireOpenCheckouts } from '../../domain/payments/online-payments.js';
 import { createStreamHandler } from './stream-handler.js';
@@ -67,6 +67,7 @@ function sideEffectDeps(): SideEffectDeps {
     deletedHistory: {
       expire: (accountId, invoiceId) => expireDeletedHistory(db, config.TABLE_NAME, accountId, invoiceId),
     },
+    reminderIndex: reminderStore(),
   };
   return deps;
 }

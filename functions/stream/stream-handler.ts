@@ -20,6 +20,7 @@ import type { Reminder } from '../../domain/reminders/reminder.js';
 import { paymentChangeSideEffects } from '../../domain/stream/online-payment-side-effects.js';
 import type { RecurringInvoice } from '../../domain/recurring/recurring-invoice.js';
 import { recurringSideEffects } from '../../domain/stream/recurring-side-effects.js';
+import { settingsSideEffects } from '../../domain/stream/settings-side-effects.js';
 import { scopedLog, type ScopedLog } from '../observability/logger.js';
 import { countMetric, flushMetrics, METRIC } from '../observability/metrics.js';
 
@@ -129,6 +130,12 @@ async function handleRecord(
   const newItem = record.dynamodb?.NewImage
     ? unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>)
     : null;
+  if (newItem?.entity === 'settings') {
+    const oldItem = record.dynamodb?.OldImage
+      ? unmarshall(record.dynamodb.OldImage as Record<string, AttributeValue>)
+      : null;
+    return settingsSideEffects(deps, oldItem, newItem as typeof newItem & { accountId: string });
+  }
   if (newItem?.entity === 'recurringInvoice') {
     const oldItem = record.dynamodb?.OldImage
       ? unmarshall(record.dynamodb.OldImage as Record<string, AttributeValue>)

@@ -64,11 +64,10 @@ export const API_FUNCTION_ACCESS: Record<ApiFunction, Access> = {
   // The preview inlines the seller's logo.
   invoices: { table: 'readWrite', indexes: ['gsi1'], readsPdfs: true, sendsMail: true, logos: 'read' },
   // Settings, API keys, association labels (listed through gsi1; a new key is hashed with the
-  // pepper); the status index: a change of the reminder settings re-keys the account's open invoices.
-  // It stores the seller's logo (PUT /settings/invoices/logo), and nothing else in the bucket.
+  // pepper). It stores the seller's logo (PUT /settings/invoices/logo), and nothing else in the bucket.
   settings: {
     table: 'readWrite',
-    indexes: ['gsi1', 'gsi5'],
+    indexes: ['gsi1'],
     readsPdfs: false,
     sendsMail: false,
     makesApiKeys: true,

@@ -90,8 +90,9 @@ export class StreamConsumer extends Construct {
 
     // Reads invoices and contacts; writes the PDF record, the event marks and the invoice's pdf
     // field. Key lookups and Query on the table; Query on gsi1 only to find where an account's
-    // audit chain ends before a stored PDF or e-invoice takes its link (chain-end.ts).
-    grantTableAccess(this.fn, props.table, TABLE_ACTIONS, ['gsi1']);
+    // audit chain ends before a stored PDF or e-invoice takes its link (chain-end.ts), and on gsi5
+    // (by status) for an account's open invoices, re-keyed when its reminder settings change.
+    grantTableAccess(this.fn, props.table, TABLE_ACTIONS, ['gsi1', 'gsi5']);
     props.stripeSecret?.grantRead(this.fn);
     // Renders inline where no render queue is configured: PDFs under their prefix, logos read.
     grantDocumentRendering(this.fn, props.bucket);

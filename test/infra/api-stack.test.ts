@@ -66,8 +66,8 @@ const INDEXES: Record<ApiFunction, string[]> = {
   contacts: ['gsi1'],
   companies: ['gsi1'],
   crm: ['gsi1'],
-  // Lists association labels (gsi1); a change of the reminder settings re-keys the account's open invoices (gsi5).
-  settings: ['gsi1', 'gsi5'],
+  // Lists association labels (gsi1); the stream re-keys open invoices when the reminder settings change.
+  settings: ['gsi1'],
   buyer: [],
   docs: [],
   index: ['gsi1', 'gsi3', 'gsi4', 'gsi5', 'gsi6'],

@@ -194,10 +194,12 @@ describe('the stream consumer', () => {
         // Items: what the API functions have, on the table only (no Scan).
         (actions.every((a) => /^dynamodb:(GetItem|PutItem|UpdateItem|DeleteItem|ConditionCheckItem|Query)$/.test(a)) &&
           targets.every(isTableArn)) ||
-        // Query on gsi1 alone: where an account's audit chain ends, before a stored file takes its link.
+        // Query on gsi1 (where an account's audit chain ends, before a stored file takes its link)
+        // and gsi5 (an account's open invoices, re-keyed when its reminder settings change) alone.
         (JSON.stringify(actions) === '["dynamodb:Query"]' &&
-          targets.length === 1 &&
-          isJoined(isTableArn, '/index/gsi1')(targets[0])) ||
+          targets.length === 2 &&
+          isJoined(isTableArn, '/index/gsi1')(targets[0]) &&
+          isJoined(isTableArn, '/index/gsi5')(targets[1])) ||
         // Its own log group.
         (JSON.stringify(actions.sort()) === '["logs:CreateLogStream","logs:PutLogEvents"]' &&
           JSON.stringify(targets) === JSON.stringify([{ 'Fn::GetAtt': [logGroupOf(streamFnId), 'Arn'] }])) ||

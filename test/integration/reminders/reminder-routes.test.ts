@@ -2,6 +2,10 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { addDays } from '../../../domain/dates/calendar.js';
+import { documentClient } from '../../../functions/dynamodb/client.js';
+import { keys } from '../../../functions/dynamodb/keys.js';
 import { client, uniqueAccount } from '../../support/local-stack.js';
 import { startStreamStack, type StreamStack } from '../../support/stream-stack.js';
 import { until } from '../../support/until.js';
@@ -113,6 +117,30 @@ describe('POST /invoices/{id}/remind and GET /invoices/{id}/reminders', () => {
     const other = client(s.stack.baseUrl, await s.stack.token(uniqueAccount()));
     expect((await other('GET', `/invoices/${inv.id}/reminders`)).status).toBe(404);
     expect((await other('POST', `/invoices/${inv.id}/remind`)).status).toBe(404);
+  });
+});
+
+describe('the reminder settings', () => {
+  test('a save answers at once; the stream then moves the open invoices in the reminders index, and out of it', async () => {
+    const inv = await openInvoice('en', 'en-US', 'USD');
+    const db = documentClient({ tableName: s.stack.tableName, endpoint: s.stack.endpoint, region: 'us-east-1' });
+    const indexKeys = async () => {
+      const { Item } = await db.send(
+        new GetCommand({ TableName: s.stack.tableName, Key: keys.invoice(s.accountId, inv.id), ConsistentRead: true }),
+      );
+      return { pk: Item!.gsi8pk as string | undefined, sk: Item!.gsi8sk as string | undefined };
+    };
+    expect((await indexKeys()).pk).toBeUndefined(); // reminders are off by default
+    const on = await s.api('PUT', '/settings/invoices', {
+      reminders: { enabled: true, schedule: [{ days: 5 }, { days: -10 }] },
+    });
+    expect(on.status).toBe(200);
+    const firstStep = addDays(inv.dueDate, -10);
+    await until('the invoice indexed by its first step', async () =>
+      (await indexKeys()).sk?.startsWith(`${firstStep}#`),
+    );
+    expect((await s.api('PUT', '/settings/invoices', { reminders: { enabled: false } })).status).toBe(200);
+    await until('the invoice out of the index', async () => (await indexKeys()).pk === undefined);
   });
 });
 

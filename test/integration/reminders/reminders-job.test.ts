@@ -10,6 +10,7 @@ import { markInvoicePaid, updateInvoice, voidInvoice, getInvoice } from '../../.
 import { sendDueReminders } from '../../../domain/jobs/send-reminders.js';
 import { recordPayment } from '../../../domain/payments/payment-use-cases.js';
 import { updateSettings } from '../../../domain/settings/settings-use-cases.js';
+import { settingsSideEffects } from '../../../domain/stream/settings-side-effects.js';
 import { keys } from '../../../functions/dynamodb/keys.js';
 import { DynamoAuditLog } from '../../../functions/dynamodb/audit-log.js';
 import { dropTable, ensureTable } from '../../../infra/local/dynamodb-local.js';
@@ -226,15 +227,22 @@ describe('moving the schedule', () => {
     const a = await reminderAccount(w);
     const inv = await openInvoice(w, a, '2026-08-20');
     expect((await rawItem(a.actor.accountId, inv.id)).gsi8sk).toMatch(/^2026-08-17#/);
-    const deps = { ...w.core, reminderIndex: w.reminders };
-    await updateSettings(deps, a.actor, { reminders: { schedule: [{ days: -10 }, { days: 5 }] } });
+    // A save, then what the stream does with its record (test/integration/reminders/reminder-routes.test.ts
+    // runs the real stream).
+    const save = async (input: Parameters<typeof updateSettings>[2]) => {
+      const before = await w.core.settings.get(a.actor.accountId);
+      await settingsSideEffects({ reminderIndex: w.reminders }, before, await updateSettings(w.core, a.actor, input));
+    };
+    await save({ reminders: { schedule: [{ days: -10 }, { days: 5 }] } });
     expect((await rawItem(a.actor.accountId, inv.id)).gsi8sk).toMatch(/^2026-08-10#/);
-    await updateSettings(deps, a.actor, { reminders: { enabled: false } });
+    // The record again (the stream retries a batch that failed after this one): nothing left to move.
+    expect(await w.reminders.rekeyAccount(a.actor.accountId, [-10, 5])).toBe(0);
+    await save({ reminders: { enabled: false } });
     expect((await rawItem(a.actor.accountId, inv.id)).gsi8pk).toBeUndefined();
     w.setNow(new Date('2026-08-25T15:00:00Z'));
     await run();
     expect(mailsFor(inv)).toHaveLength(0);
-    await updateSettings(deps, a.actor, { reminders: { enabled: true } });
+    await save({ reminders: { enabled: true } });
     await run();
     // Both steps have come while reminders were off: only the latest goes out.
     expect((await w.reminders.list(a.actor.accountId, inv.id)).map((r) => r.step)).toEqual([5]);
