@@ -47,6 +47,7 @@ import { startS3Emulator } from '../infra/local/s3-emulator.js';
 import { startStreamPoller, type StreamHandler } from '../infra/local/stream-poller.js';
 import { sampleCompany, sampleContact, sampleInvoice } from '../test/support/sample-invoice.js';
 import { BenchFailure, runBench, type RunningDynamo } from './support/bench-runner.js';
+import { fmt } from './support/report.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -65,7 +66,6 @@ const TABLE = 'bench_burst';
 const ACCOUNT = 'acc_bench_burst';
 const ROOT = resolve(import.meta.dirname, '..');
 const FLOOR_PDFS = 30;
-const fmt = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 /** Runs `task` over `items` with `limit` in flight. */

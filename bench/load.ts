@@ -55,6 +55,7 @@ import { appendDeadLetter } from '../infra/local/local-files.js';
 import { startS3Emulator } from '../infra/local/s3-emulator.js';
 import { startStreamPoller, type StreamHandler } from '../infra/local/stream-poller.js';
 import { BenchFailure, runBench, type RunningDynamo } from './support/bench-runner.js';
+import { fmt } from './support/report.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -222,7 +223,6 @@ const count = (t: Tally, name: string, status: number) => {
 
 // ---------------------------------------------------------------------------------------------
 
-const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
 const since = (t: number) => `${fmt((performance.now() - t) / 1000)} s`;
 
 /** `op` run by `concurrency` callers for `seconds` after `warmUp` runs: per second, p50 and p99. */

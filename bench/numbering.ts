@@ -70,6 +70,7 @@ import type { HttpEvent, HttpResponse } from '../functions/http/http-types.js';
 import { ensureTable, startDynamoLocal } from '../infra/local/dynamodb-local.js';
 import { freePort } from '../infra/local/free-port.js';
 import { BenchFailure, runBench, type RunningDynamo } from './support/bench-runner.js';
+import { fmt, printTable } from './support/report.js';
 import type { Invoice } from '../domain/invoices/invoice.js';
 import { byUser, historyEntry } from '../domain/audit/history.js';
 import { historyPut } from '../functions/dynamodb/audit-items.js';
@@ -648,7 +649,6 @@ async function phase(
 // ---------------------------------------------------------------------------------------------
 // Output.
 
-const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
 const since = (t: number) => `${fmt((performance.now() - t) / 1000)} s`;
 const LABEL: Record<Path, string> = {
   handler: 'handler',
@@ -723,15 +723,10 @@ function printSummary(results: PhaseResult[], rounds: number, N: Record<Concurre
     'handler retries/create',
     'floor retries/create',
   ];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) =>
-    '  ' + cells.map((x, i) => (i === 0 ? x.padEnd(widths[i]!) : x.padStart(widths[i]!))).join('  ');
   console.log(
     `\nSummary: creates per second, median of ${rounds} round${rounds === 1 ? '' : 's'}; ratio = median of the per-round handler/floor ratios`,
   );
-  console.log(line(head));
-  console.log('  ' + widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of rows) console.log(line(r));
+  printTable(head, rows, { firstColumnLeft: true });
   console.log('  (req = DynamoDB requests; retries = cancelled TransactWriteItems)');
 }
 

@@ -20,6 +20,7 @@ import { documentClient } from '../functions/dynamodb/client.js';
 import { DynamoSettingsStore } from '../functions/dynamodb/settings-store.js';
 import { ensureTable, startDynamoLocal } from '../infra/local/dynamodb-local.js';
 import { freePort } from '../infra/local/free-port.js';
+import { fmt, printTable, seconds, verdict } from './support/report.js';
 import { BenchFailure, runBench, type RunningDynamo } from './support/bench-runner.js';
 import { bulkSeedInvoices, planSeed, readItems } from '../test/support/overdue-seed.js';
 
@@ -33,9 +34,6 @@ const ZONES = [
   'Pacific/Honolulu',
   'America/Los_Angeles',
 ] as const;
-
-const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
-const seconds = (t: number) => `${fmt((performance.now() - t) / 1000)} s`;
 
 type Row = {
   total: number;
@@ -141,26 +139,17 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
     String(r.againRead),
     fmt(r.againMs, 0),
   ]);
-  const widths = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i]!.length)));
-  const line = (c: string[]) => '  ' + c.map((x, i) => x.padStart(widths[i]!)).join('  ');
-  console.log(line(head));
-  console.log('  ' + widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const c of cells) console.log(line(c));
+  printTable(head, cells);
   const [small, large] = [rows[0]!, rows.at(-1)!];
   console.log(
     `  table ×${fmt(large.total / small.total, 0)}: items read ×${fmt(large.itemsRead / small.itemsRead, 2)}, run time ×${fmt(large.ms / small.ms, 2)} ` +
       `(a Scan would read every item: ${large.total}+ invoices and their slug guards)`,
   );
-  console.log(`\ntotal runtime ${seconds(tStart)}`);
-  if (problems.length) {
-    console.log('CORRECTNESS FAILED:');
-    for (const p of problems) console.log(`  ✗ ${p}`);
-    return false;
-  }
-  console.log(
+  return verdict(
+    problems,
     `correctness: each size's ${pastDue} past-due invoices flagged exactly once (version +1), second runs flagged nothing`,
+    tStart,
   );
-  return true;
 }
 
 await runBench(main);

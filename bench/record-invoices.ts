@@ -31,14 +31,12 @@ import { DynamoRecordStore } from '../functions/dynamodb/record-store.js';
 import type { HttpEvent, HttpResponse } from '../functions/http/http-types.js';
 import { ensureTable, startDynamoLocal } from '../infra/local/dynamodb-local.js';
 import { freePort } from '../infra/local/free-port.js';
+import { fmt, printTable, seconds, verdict } from './support/report.js';
 import { BenchFailure, runBench, type RunningDynamo } from './support/bench-runner.js';
 
 const TABLE = 'bench_record_invoices';
 const REGION = 'us-east-1';
 const ACCOUNT = `acc_bench_${randomUUID().slice(0, 8)}`;
-
-const fmt = (x: number, digits = 1) => (Number.isFinite(x) ? x.toFixed(digits) : '-');
-const seconds = (t: number) => `${fmt((performance.now() - t) / 1000)} s`;
 
 /** Keeps every item the store writes instead of sending it (ids are new, so no condition could fail). */
 class CapturingClient {
@@ -250,11 +248,7 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
       fmt(meanMs),
     ],
   ];
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (c: string[]) => '  ' + c.map((x, i) => x.padStart(widths[i]!)).join('  ');
-  console.log(line(head));
-  console.log('  ' + widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of rows) console.log(line(r));
+  printTable(head, rows);
   console.log(
     `  account ×${fmt(large / small, 0)}: items read per page ×${fmt(largeFirst.itemsRead / smallFirst.itemsRead, 2)} (first page), ` +
       `×${fmt(meanRead / smallFirst.itemsRead, 2)} (mean over all pages); time per page ×${fmt(largeFirst.ms / smallFirst.ms, 2)}`,
@@ -263,14 +257,11 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
   if (smallFirst.itemsRead !== floor || maxRead !== floor)
     problems.push(`a page read ${smallFirst.itemsRead} / up to ${maxRead} items, not ${floor}`);
 
-  console.log(`\ntotal runtime ${seconds(tStart)}`);
-  if (problems.length) {
-    console.log('CORRECTNESS FAILED:');
-    for (const p of problems) console.log(`  ✗ ${p}`);
-    return false;
-  }
-  console.log(`correctness: at each size the pages held exactly the contact's invoices, newest first, each once`);
-  return true;
+  return verdict(
+    problems,
+    `correctness: at each size the pages held exactly the contact's invoices, newest first, each once`,
+    tStart,
+  );
 }
 
 await runBench(main);

@@ -44,12 +44,12 @@ import { mintToken, newSigningKeys } from '../infra/local/local-auth.js';
 import { startS3Emulator } from '../infra/local/s3-emulator.js';
 import { startStreamPoller, type StreamHandler } from '../infra/local/stream-poller.js';
 import { BenchFailure, runBench, type RunningDynamo } from './support/bench-runner.js';
+import { fmt } from './support/report.js';
 import { rawPoster } from './support/raw-post.js';
 
 const TABLE = 'bench_webhooks';
 const ROOT = resolve(import.meta.dirname, '..');
 const CONCURRENCY = 16;
-const fmt = (x: number, d = 1) => (Number.isFinite(x) ? x.toFixed(d) : '-');
 const pct = (xs: number[], p: number) =>
   [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor(p * xs.length))]!;
 
