@@ -48,6 +48,7 @@ import { startStreamPoller, type StreamHandler } from '../infra/local/stream-pol
 import { sampleCompany, sampleContact, sampleInvoice } from '../test/support/sample-invoice.js';
 import { BenchFailure, runBench, type RunningDynamo } from './support/bench-runner.js';
 import { fmt } from './support/report.js';
+import { SIDE_EFFECT_FILTERS } from '../infra/stream-filters.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -155,6 +156,7 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
       handler: StreamHandler;
     };
     const streamPoller = startStreamPoller({
+      filters: SIDE_EFFECT_FILTERS,
       endpoint: dynamo.current.endpoint,
       tableName: TABLE,
       handler: (event: DynamoDBStreamEvent) => stream.handler(event),

@@ -39,6 +39,7 @@ import { startPaymentsEmulator } from '../infra/local/payments-emulator.js';
 import { startS3Emulator } from '../infra/local/s3-emulator.js';
 import { startStreamPoller } from '../infra/local/stream-poller.js';
 import { BenchFailure, runBench, type RunningDynamo } from './support/bench-runner.js';
+import { SIDE_EFFECT_FILTERS } from '../infra/stream-filters.js';
 
 const TABLE = 'bench_checkout';
 const RATIO_FLOOR = 0.7;
@@ -202,6 +203,7 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
     handler: (e: DynamoDBStreamEvent) => Promise<never>;
   };
   const poller = startStreamPoller({
+    filters: SIDE_EFFECT_FILTERS,
     endpoint,
     tableName: TABLE,
     handler,

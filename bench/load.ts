@@ -56,6 +56,7 @@ import { startS3Emulator } from '../infra/local/s3-emulator.js';
 import { startStreamPoller, type StreamHandler } from '../infra/local/stream-poller.js';
 import { BenchFailure, runBench, type RunningDynamo } from './support/bench-runner.js';
 import { fmt } from './support/report.js';
+import { SIDE_EFFECT_FILTERS } from '../infra/stream-filters.js';
 
 const { values: flags } = parseArgs({
   options: {
@@ -417,6 +418,7 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
     let deadLettered = 0;
     const startPoller = () =>
       startStreamPoller({
+        filters: SIDE_EFFECT_FILTERS,
         endpoint,
         tableName: TABLE,
         handler: (event: DynamoDBStreamEvent) => streamHandler(event),

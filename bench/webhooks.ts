@@ -46,6 +46,7 @@ import { startStreamPoller, type StreamHandler } from '../infra/local/stream-pol
 import { BenchFailure, runBench, type RunningDynamo } from './support/bench-runner.js';
 import { fmt } from './support/report.js';
 import { rawPoster } from './support/raw-post.js';
+import { SIDE_EFFECT_FILTERS } from '../infra/stream-filters.js';
 
 const TABLE = 'bench_webhooks';
 const ROOT = resolve(import.meta.dirname, '..');
@@ -236,6 +237,7 @@ async function main(dynamo: RunningDynamo): Promise<boolean> {
       handler: StreamHandler;
     };
     const poller = startStreamPoller({
+      filters: SIDE_EFFECT_FILTERS,
       endpoint: dynamo.current.endpoint,
       tableName: TABLE,
       handler: (event: DynamoDBStreamEvent) => stream.handler(event),

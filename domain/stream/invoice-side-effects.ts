@@ -12,6 +12,7 @@ import type {
   PdfRecordStore,
   PdfRenderer,
   ReminderIndex,
+  SettingsStore,
 } from '../ports.js';
 import { invoiceEmail } from '../mail/invoice-emails.js';
 import { DomainError } from '../errors.js';
@@ -84,14 +85,17 @@ export type SideEffectDeps = {
    * The delete does it at once too; here it cannot be lost if that process stopped in between.
    */
   deletedHistory?: { expire(accountId: string, invoiceId: string): Promise<void> };
-  /** Moves an account's open invoices in the reminders index when its reminder settings change (settings-side-effects.ts). */
-  reminderIndex?: Pick<ReminderIndex, 'rekeyAccount'>;
+  /**
+   * Moves an account's open invoices in the reminders index when its reminder settings change
+   * (settings-side-effects.ts): the index, and the settings as they stand (absent: nothing moves).
+   */
+  reminderRekey?: { index: Pick<ReminderIndex, 'rekeyAccount'>; settings: Pick<SettingsStore, 'get'> };
 };
 
 /** What making documents needs: everything but the events (the renderer function has no bus). */
 export type DocumentDeps = Omit<
   SideEffectDeps,
-  'events' | 'published' | 'renders' | 'deletedHistory' | 'reminderIndex'
+  'events' | 'published' | 'renders' | 'deletedHistory' | 'reminderRekey'
 >;
 
 export type SideEffectResult = {

@@ -67,7 +67,7 @@ function sideEffectDeps(): SideEffectDeps {
     deletedHistory: {
       expire: (accountId, invoiceId) => expireDeletedHistory(db, config.TABLE_NAME, accountId, invoiceId),
     },
-    reminderIndex: reminderStore(),
+    reminderRekey: { index: reminderStore(), settings: core.settings },
   };
   return deps;
 }

@@ -33,9 +33,9 @@ function invoiceImage(image: Record<string, unknown> | undefined): Invoice | nul
 /**
  * The table's stream consumer. Records are handled in order; the first that fails is reported as
  * the batch item failure, so the event source mapping retries from it (the records before it are
- * done) and, after its retries, hands it to the dead-letter destination. Items other than invoices,
- * payments, credit notes and recurring schedules (counters, guards, the PDF records and event marks this handler
- * writes) are skipped.
+ * done) and, after its retries, hands it to the dead-letter destination. Which items reach it is
+ * the event source mapping's filters (infra/stream-filters.ts): invoices, payments, credit notes,
+ * reminders, recurring schedules and settings; anything else that slips through is skipped.
  *
  * Logs one line per batch, its correlation id the first record's stream event id (a retried batch
  * starts at the failed record, so its id names the retry too); what each record did is at DEBUG.

@@ -17,6 +17,7 @@ import { ensureTable, startDynamoLocal, type DynamoLocal } from './dynamodb-loca
 import { loadApiKeyPepper, loadSigningKeys, mintToken } from './local-auth.js';
 import { localConfig } from './local-config.js';
 import { startPaymentsEmulator, type PaymentsEmulator } from './payments-emulator.js';
+import { EXPORT_FILTERS, SIDE_EFFECT_FILTERS } from '../stream-filters.js';
 
 /** The emulator's keys: test-mode shaped, known to both sides, never real. */
 const LOCAL_STRIPE_KEY = 'sk_test_local';
@@ -98,11 +99,15 @@ async function main() {
   process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
 
   // The stream's event source mappings and the hourly schedule, played on this machine. Two
-  // consumers of the one stream, as in AWS: the side effects (PDFs, events) and the export runner
-  // (AWS filters all but new export jobs out before it; here it skips them itself).
-  for (const entry of [STREAM_FUNCTION_ENTRY, EXPORT_FUNCTION_ENTRY]) {
+  // consumers of the one stream, as in AWS: the side effects (PDFs, events) and the export runner,
+  // each given only the records its event source mapping's filters pass (infra/stream-filters.ts).
+  for (const [entry, filters] of [
+    [STREAM_FUNCTION_ENTRY, SIDE_EFFECT_FILTERS],
+    [EXPORT_FUNCTION_ENTRY, EXPORT_FILTERS],
+  ] as const) {
     const { handler } = (await import(pathToFileURL(resolve(ROOT, entry)).href)) as { handler: StreamHandler };
     startStreamPoller({
+      filters,
       endpoint: dynamo.endpoint,
       tableName: config.TABLE_NAME,
       handler,

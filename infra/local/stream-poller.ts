@@ -8,6 +8,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { localClient } from './dynamodb-local.js';
+import { passesFilters, type FilterPattern } from '../stream-filters.js';
 
 export type StreamHandler = (event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse | void>;
 
@@ -15,6 +16,11 @@ export type PollerOptions = {
   endpoint: string;
   tableName: string;
   handler: StreamHandler;
+  /**
+   * The event source mapping's filter patterns (infra/stream-filters.ts): a record matching none is
+   * dropped before the handler sees it, as in AWS. null hands the handler every record.
+   */
+  filters: readonly FilterPattern[] | null;
   /** Lambda's event source mapping settings, as the CDK stack sets them. */
   batchSize?: number;
   maxRetries?: number;
@@ -166,7 +172,8 @@ export function startStreamPoller(opts: PollerOptions) {
       const records = (out.Records ?? []).map((r) => toLambdaRecord(r, streamArn!));
       seen += records.length;
       if (records.length) {
-        await deliver(records);
+        const filters = opts.filters;
+        await deliver(filters ? records.filter((r) => passesFilters(filters, r)) : records);
         state.lastSequence = records.at(-1)!.dynamodb!.SequenceNumber;
       }
     }

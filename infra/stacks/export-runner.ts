@@ -2,12 +2,13 @@ import { Duration } from 'aws-cdk-lib';
 import type { Alarm } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { EXPORT_FUNCTION_ENTRY } from '../routes.js';
+import { EXPORT_FILTERS } from '../stream-filters.js';
 import { BATCH_READ_ACTIONS, EXPORT_PREFIX, SEARCH_INDEXES, TABLE_ACTIONS, grantTableAccess } from './grants.js';
 import { deadLetterQueue } from './dead-letters.js';
 import { serviceFunction, type ServiceFunction } from './service-function.js';
@@ -63,12 +64,7 @@ export class ExportRunner extends Construct {
       reportBatchItemFailures: true,
       retryAttempts: EXPORT_STREAM_SETTINGS.retryAttempts,
       onFailure: new SqsDlq(this.deadLetterQueue),
-      filters: [
-        FilterCriteria.filter({
-          eventName: FilterRule.isEqual('INSERT'),
-          dynamodb: { NewImage: { entity: { S: FilterRule.isEqual('export') } } },
-        }),
-      ],
+      filters: EXPORT_FILTERS.map((p) => FilterCriteria.filter(p)),
     });
     this.fn.addEventSource(this.eventSource);
   }

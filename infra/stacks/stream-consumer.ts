@@ -3,12 +3,13 @@ import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-clo
 import type { ITable } from 'aws-cdk-lib/aws-dynamodb';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { Architecture, FilterCriteria, FilterRule, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { Architecture, FilterCriteria, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { STREAM_FUNCTION_ENTRY } from '../routes.js';
+import { SIDE_EFFECT_FILTERS } from '../stream-filters.js';
 import { CHROMIUM_PACKAGE, ChromiumLayer } from './chromium-layer.js';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { grantDocumentRendering, grantTableAccess, SES_SEND_ACTIONS, TABLE_ACTIONS } from './grants.js';
@@ -106,17 +107,6 @@ export class StreamConsumer extends Construct {
     this.deadLetterQueue = dead.queue;
     this.deadLetterAlarm = dead.alarm;
 
-    const invoiceImage = (image: 'NewImage' | 'OldImage') =>
-      FilterCriteria.filter({ dynamodb: { [image]: { entity: { S: FilterRule.isEqual('invoice') } } } });
-    // Payments, credit notes and reminders set off their PDFs and events when inserted (domain/stream/ledger-side-effects.ts).
-    const ledgerInsert = FilterCriteria.filter({
-      eventName: FilterRule.isEqual('INSERT'),
-      dynamodb: { NewImage: { entity: { S: FilterRule.or('payment', 'creditNote', 'reminder') } } },
-    });
-    // A recurring schedule's runs raise its events (domain/stream/recurring-side-effects.ts); it is never deleted.
-    const recurringImage = FilterCriteria.filter({
-      dynamodb: { NewImage: { entity: { S: FilterRule.isEqual('recurringInvoice') } } },
-    });
     this.eventSource = new DynamoEventSource(props.table, {
       startingPosition: StartingPosition.TRIM_HORIZON,
       batchSize: STREAM_SETTINGS.batchSize,
@@ -125,10 +115,9 @@ export class StreamConsumer extends Construct {
       retryAttempts: STREAM_SETTINGS.retryAttempts,
       maxRecordAge: STREAM_SETTINGS.maxRecordAge,
       onFailure: new SqsDlq(this.deadLetterQueue),
-      // Only invoice, payment, credit note and recurring schedule items matter (counters, guards, PDF records and event marks do not). A
-      // record passes if either image is an invoice: REMOVE records carry only the old image,
-      // INSERT records only the new one.
-      filters: [invoiceImage('NewImage'), invoiceImage('OldImage'), ledgerInsert, recurringImage],
+      // The items whose changes set something off (infra/stream-filters.ts, which the local poller
+      // applies too); counters, guards, PDF records and event marks never reach the function.
+      filters: SIDE_EFFECT_FILTERS.map((p) => FilterCriteria.filter(p)),
     });
     this.fn.addEventSource(this.eventSource);
 

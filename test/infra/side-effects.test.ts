@@ -16,6 +16,7 @@ import {
   synthApp,
   type Statement,
 } from './synth-app.js';
+import { passesFilters, type FilterPattern } from '../../infra/stream-filters.js';
 
 const { stateful, api, statefulTemplate, apiTemplate: template } = synthApp();
 const resources = (type: string) => resourcesOf(template, type);
@@ -51,13 +52,6 @@ const apiRoleId = (name: (typeof API_FUNCTIONS)[number]) => logicalId(api, api.f
 const fnProps = (id: string) => resources('AWS::Lambda::Function')[id]!.Properties!;
 const logGroupOf = (fnId: string) => (fnProps(fnId).LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
 const envOf = (id: string) => (fnProps(id).Environment as { Variables: Record<string, unknown> }).Variables;
-
-/** Does a stream record match a Lambda event filter pattern (leaves: lists of allowed values)? */
-function matches(pattern: unknown, value: unknown): boolean {
-  if (Array.isArray(pattern)) return pattern.some((p) => JSON.stringify(p) === JSON.stringify(value));
-  if (typeof pattern !== 'object' || pattern === null || typeof value !== 'object' || value === null) return false;
-  return Object.entries(pattern).every(([k, p]) => matches(p, (value as Record<string, unknown>)[k]));
-}
 
 /** The event source mapping that feeds one function. */
 const mappingOf = (fnId: string) => {
@@ -95,9 +89,10 @@ describe('the stream consumer', () => {
     expect(resources('AWS::SQS::Queue')[queueId]).toBeDefined();
   });
 
-  test('is invoked for invoice items (and ledger inserts, schedules), whether the record has a new image, an old one or both', () => {
+  test('is invoked for invoice items (and ledger inserts, payment changes, schedules, settings), whether the record has a new image, an old one or both', () => {
+    // The patterns as synthesized, read with the matcher the local stream poller applies.
     const patterns = (mapping.props.FilterCriteria as { Filters: { Pattern: string }[] }).Filters.map(
-      (f) => JSON.parse(f.Pattern) as unknown,
+      (f) => JSON.parse(f.Pattern) as FilterPattern,
     );
     const record = (eventName: string, images: { NewImage?: string; OldImage?: string }) => ({
       eventName,
@@ -105,7 +100,7 @@ describe('the stream consumer', () => {
         Object.entries(images).map(([k, entity]) => [k, { pk: { S: 'x' }, entity: { S: entity } }]),
       ),
     });
-    const passes = (r: unknown) => patterns.some((p) => matches(p, r));
+    const passes = (r: unknown) => passesFilters(patterns, r);
     expect(passes(record('INSERT', { NewImage: 'invoice' }))).toBe(true);
     expect(passes(record('MODIFY', { NewImage: 'invoice', OldImage: 'invoice' }))).toBe(true);
     // REMOVE records carry only the old image.
@@ -114,11 +109,17 @@ describe('the stream consumer', () => {
     expect(passes(record('INSERT', { NewImage: 'counter' }))).toBe(false);
     expect(passes(record('MODIFY', { NewImage: 'contact', OldImage: 'contact' }))).toBe(false);
     expect(passes(record('REMOVE', { OldImage: 'publishedEvent' }))).toBe(false);
-    // Payments and credit notes set off their PDFs and events when inserted, and only then.
+    // Payments and credit notes set off their PDFs and events when inserted; a payment's changes
+    // too (an ACH payment settles, a refund, a dispute, a recorded one voided).
     expect(passes(record('INSERT', { NewImage: 'payment' }))).toBe(true);
     expect(passes(record('INSERT', { NewImage: 'creditNote' }))).toBe(true);
-    expect(passes(record('MODIFY', { NewImage: 'payment', OldImage: 'payment' }))).toBe(false);
+    expect(passes(record('MODIFY', { NewImage: 'payment', OldImage: 'payment' }))).toBe(true);
+    expect(passes(record('MODIFY', { NewImage: 'creditNote', OldImage: 'creditNote' }))).toBe(false);
     expect(passes(record('INSERT', { NewImage: 'export' }))).toBe(false);
+    // A settings save (the first, and later ones) may re-key the open invoices for reminders.
+    expect(passes(record('INSERT', { NewImage: 'settings' }))).toBe(true);
+    expect(passes(record('MODIFY', { NewImage: 'settings', OldImage: 'settings' }))).toBe(true);
+    expect(passes(record('MODIFY', { NewImage: 'paymentSettings', OldImage: 'paymentSettings' }))).toBe(false);
     // A recurring schedule's runs raise its events: inserts and changes (it is never deleted).
     expect(passes(record('INSERT', { NewImage: 'recurringInvoice' }))).toBe(true);
     expect(passes(record('MODIFY', { NewImage: 'recurringInvoice', OldImage: 'recurringInvoice' }))).toBe(true);
@@ -604,10 +605,10 @@ describe('the export runner', () => {
     expect(isStreamArn(mapping.props.EventSourceArn)).toBe(true);
     expect(mapping.props.BatchSize).toBe(1);
     const patterns = (mapping.props.FilterCriteria as { Filters: { Pattern: string }[] }).Filters.map(
-      (f) => JSON.parse(f.Pattern) as unknown,
+      (f) => JSON.parse(f.Pattern) as FilterPattern,
     );
     const passes = (eventName: string, entity: string) =>
-      patterns.some((p) => matches(p, { eventName, dynamodb: { NewImage: { entity: { S: entity } } } }));
+      passesFilters(patterns, { eventName, dynamodb: { NewImage: { entity: { S: entity } } } });
     expect(passes('INSERT', 'export')).toBe(true);
     expect(passes('MODIFY', 'export')).toBe(false);
     expect(passes('INSERT', 'invoice')).toBe(false);

@@ -8,6 +8,7 @@ import { startStreamPoller, type StreamHandler } from '../../infra/local/stream-
 import { startRenderPoller } from '../../infra/local/render-poller.js';
 import { RENDER_FUNCTION_ENTRY } from '../../infra/routes.js';
 import { client, startStack, uniqueAccount, type Stack } from './local-stack.js';
+import { SIDE_EFFECT_FILTERS } from '../../infra/stream-filters.js';
 
 const OUT = resolve(import.meta.dirname, '../../test-output');
 
@@ -60,6 +61,7 @@ export async function startStreamStack(
   const { handler } = (await import('../../functions/stream/invoice-stream.handler.js')) as { handler: StreamHandler };
   const outcomes: StreamStack['outcomes'] = [];
   const poller = startStreamPoller({
+    filters: SIDE_EFFECT_FILTERS,
     endpoint: stack.endpoint,
     tableName: stack.tableName,
     handler: async (event: DynamoDBStreamEvent) => {

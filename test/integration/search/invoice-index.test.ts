@@ -13,6 +13,7 @@ import { bulkCreateInvoices } from '../../support/overdue-seed.js';
 import { client, startStack, uniqueAccount, type Stack } from '../../support/local-stack.js';
 import { variedInvoices } from '../../support/search-seed.js';
 import { until } from '../../support/until.js';
+import { EXPORT_FILTERS } from '../../../infra/stream-filters.js';
 
 /**
  * The invoice index over 800 varied invoices in account A and the same data (other ids) in
@@ -43,6 +44,7 @@ beforeAll(async () => {
   const dir = mkdtempSync(join(resolve(import.meta.dirname, '../../../test-output'), 'exports-'));
   // The export runner as in AWS: a consumer of the table's stream, in its own poller.
   poller = startStreamPoller({
+    filters: EXPORT_FILTERS,
     endpoint: stack.endpoint,
     tableName: stack.tableName,
     handler,

@@ -193,8 +193,10 @@ describe('on the documents', () => {
     expect((await s.api('PUT', '/settings/invoices', { seller: SELLER, currency: 'EUR' })).status).toBe(200);
     expect((await putLogo(pngLogo(91, 37), 'image/png')).status).toBe(200);
     const credited = await issue('Credited');
-    // A later logo is for later invoices: the credit note of this one keeps the first.
+    // A later logo and seller are for later invoices: the credit note of this one keeps the first.
     expect((await putLogo(jpegLogo(55, 44), 'image/jpeg')).status).toBe(200);
+    const renamed = { ...SELLER, legalName: 'Tulip Holding B.V.' };
+    expect((await s.api('PUT', '/settings/invoices', { seller: renamed })).status).toBe(200);
     const cn = await s.api('POST', `/invoices/${credited.id}/credit-notes`, { amount: 1_210, reason: 'Goodwill' });
     expect(cn.status, JSON.stringify(cn.body)).toBe(201);
     await until(
@@ -205,6 +207,7 @@ describe('on the documents', () => {
     const pdf = new Uint8Array(await (await fetch(link)).arrayBuffer());
     const { text } = await parsePdf(pdf);
     expect(text).toContain(SELLER.legalName);
+    expect(text).not.toContain(renamed.legalName);
     expect(text).toContain(SELLER.vatId);
     expect(text).toContain('Keizersgracht 1');
     const images = await pdfImages(pdf);

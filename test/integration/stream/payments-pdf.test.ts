@@ -8,6 +8,7 @@ import { startStreamPoller } from '../../../infra/local/stream-poller.js';
 import { client, startStack, uniqueAccount, type Stack } from '../../support/local-stack.js';
 import { parsePdf } from '../../support/pdf-text.js';
 import { until } from '../../support/until.js';
+import { SIDE_EFFECT_FILTERS } from '../../../infra/stream-filters.js';
 
 const OUT = resolve(import.meta.dirname, '../../../test-output');
 let stack: Stack;
@@ -25,6 +26,7 @@ beforeAll(async () => {
   const { handler } = await import('../../../functions/stream/invoice-stream.handler.js');
   // The real stream of the table, read by the local event source mapping, into the real handler (Chromium, S3).
   poller = startStreamPoller({
+    filters: SIDE_EFFECT_FILTERS,
     endpoint: stack.endpoint,
     tableName: stack.tableName,
     handler: (event: DynamoDBStreamEvent) => handler(event) as never,

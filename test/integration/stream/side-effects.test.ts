@@ -20,6 +20,7 @@ import { startStreamPoller } from '../../../infra/local/stream-poller.js';
 import { client, startStack, uniqueAccount, type Stack } from '../../support/local-stack.js';
 import { parsePdf } from '../../support/pdf-text.js';
 import { until } from '../../support/until.js';
+import { SIDE_EFFECT_FILTERS } from '../../../infra/stream-filters.js';
 
 const OUT = resolve(import.meta.dirname, '../../../test-output');
 let stack: Stack;
@@ -43,6 +44,7 @@ beforeAll(async () => {
   streamHandler = (await import('../../../functions/stream/invoice-stream.handler.js')).handler;
   // The local event source mapping, with Lambda's retry and dead-letter behaviour, on real records.
   poller = startStreamPoller({
+    filters: SIDE_EFFECT_FILTERS,
     endpoint: stack.endpoint,
     tableName: stack.tableName,
     handler: (event) => streamHandler(event) as never,

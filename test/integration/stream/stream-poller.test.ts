@@ -5,6 +5,7 @@ import { inject, expect, test } from 'vitest';
 import { documentClient } from '../../../functions/dynamodb/client.js';
 import { dropTable, ensureTable } from '../../../infra/local/dynamodb-local.js';
 import { startStreamPoller } from '../../../infra/local/stream-poller.js';
+import { SIDE_EFFECT_FILTERS } from '../../../infra/stream-filters.js';
 
 const keyOf = (r: DynamoDBRecord) => r.dynamodb!.Keys!.pk!.S!;
 
@@ -20,6 +21,7 @@ test('partial batch failure: retried from the failed record, then dead-lettered;
   const done: string[] = [];
   const dead: string[] = [];
   const poller = startStreamPoller({
+    filters: null,
     endpoint,
     tableName,
     maxRetries: 2,
@@ -50,4 +52,34 @@ test('partial batch failure: retried from the failed record, then dead-lettered;
   ]); // retried from the failure
   expect(dead).toEqual(['poison']);
   expect(done).toEqual(['a', 'b', 'd', 'e']); // each good record handled exactly once, in order
+});
+
+test("the event source mapping's filters: a record no pattern passes never reaches the handler, as in AWS", async () => {
+  const endpoint = inject('dynamodbEndpoint');
+  const tableName = `poll_${randomUUID().slice(0, 8)}`;
+  await ensureTable(endpoint, tableName);
+  const db = documentClient({ tableName, endpoint, region: 'us-east-1' });
+  const entities = ['invoice', 'counter', 'settings', 'paymentSettings', 'payment', 'publishedEvent'];
+  await db.send(
+    new BatchWriteCommand({
+      RequestItems: {
+        [tableName]: entities.map((entity) => ({ PutRequest: { Item: { pk: entity, sk: 'x', entity } } })),
+      },
+    }),
+  );
+  const handled: string[] = [];
+  const poller = startStreamPoller({
+    filters: SIDE_EFFECT_FILTERS,
+    endpoint,
+    tableName,
+    pollIntervalMs: 50,
+    handler: async (event) => {
+      handled.push(...event.Records.map(keyOf));
+    },
+    deadLetter: async () => undefined,
+  });
+  await poller.drain();
+  await poller.stop();
+  await dropTable(endpoint, tableName);
+  expect(handled.sort()).toEqual(['invoice', 'payment', 'settings']);
 });

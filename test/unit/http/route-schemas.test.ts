@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { z } from 'zod';
-import { ROUTES_WITH_SCHEMAS as ROUTES } from '../../../infra/route-schemas.js';
+import { ROUTE_BODIES, ROUTE_RESPONSES, ROUTES_WITH_SCHEMAS as ROUTES } from '../../../infra/route-schemas.js';
 import { routeKey } from '../../../infra/routes.js';
 import { openApiDocument, operationId } from '../../../functions/http/openapi.js';
 import { RESPONSES } from '../../../functions/http/response-schemas.js';
@@ -17,6 +17,12 @@ describe('response schemas per route', () => {
   // A new route must come with its `response` (infra/route-schemas.ts).
   test('every JSON route has a response schema', () => {
     expect(missing).toEqual([]);
+  });
+
+  test('every body and response in infra/route-schemas.ts is keyed by a route of the table (a typo would drop it silently)', () => {
+    const keys = new Set(ROUTES.map(routeKey));
+    expect(Object.keys(ROUTE_BODIES).filter((k) => !keys.has(k))).toEqual([]);
+    expect(Object.keys(ROUTE_RESPONSES).filter((k) => !keys.has(k))).toEqual([]);
   });
 
   test('one name, one schema: a component name is never given two different schemas', () => {
