@@ -1,7 +1,7 @@
 import { QueryCommand, TransactWriteCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { historyEntry, type Change } from '../../domain/audit/history.js';
 import type { Invoice } from '../../domain/invoices/invoice.js';
-import { samePlan, type ReminderPlan } from '../../domain/reminders/reminder-schedule.js';
+import type { ReminderPlan } from '../../domain/reminders/reminder-schedule.js';
 import type { Reminder } from '../../domain/reminders/reminder.js';
 import { VersionConflict, type ReminderIndex, type ReminderPage } from '../../domain/ports.js';
 import { historyPut } from './audit-items.js';
@@ -147,15 +147,15 @@ export class DynamoReminderStore implements ReminderIndex {
   async rekeyAccount(accountId: string, plan: ReminderPlan): Promise<number> {
     let moved = 0;
     let start: Record<string, unknown> | undefined;
-    // An invoice already on the plan is left alone, so a run that was cut short and is tried again
-    // (the stream retries its record) moves only what the first run did not reach.
+    // Every open invoice is written, even one that seems to be on the plan already: the status index
+    // may be a moment old (a re-key makes no new version), so what it shows cannot be trusted to
+    // skip one. A run cut short and tried again writes them all again: idempotent.
     const move = async (inv: Invoice): Promise<boolean> => {
-      if (samePlan(inv.reminderPlan, plan)) return false;
       if (await this.rekey(inv, plan)) return true;
-      // An index read may be a moment old: a newer version was written with its own plan's keys by
-      // whoever wrote it, so re-read and try again once before leaving it.
+      // A newer version was written with its own plan's keys by whoever wrote it: re-read and try
+      // again once before leaving it.
       const fresh = await this.invoices.get(accountId, inv.id);
-      return !!fresh && fresh.status === 'open' && !samePlan(fresh.reminderPlan, plan) && this.rekey(fresh, plan);
+      return !!fresh && fresh.status === 'open' && this.rekey(fresh, plan);
     };
     do {
       const page = await this.db.send(

@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { simpleParser } from 'mailparser';
 import { OutboxMailer } from '../../../functions/mail/outbox-mailer.js';
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { DateTime } from 'luxon';
 import { afterAll, beforeAll, describe, expect, inject, test } from 'vitest';
 import { markInvoicePaid, updateInvoice, voidInvoice, getInvoice } from '../../../domain/invoices/invoice-use-cases.js';
@@ -251,5 +251,17 @@ describe('moving the schedule', () => {
     await run();
     // Both steps have come while reminders were off: only the latest goes out.
     expect((await w.reminders.list(a.actor.accountId, inv.id)).map((r) => r.step)).toEqual([5]);
+  });
+
+  test('a re-key writes every open invoice, even one whose stored plan already matches (the status index may show it a moment old)', async () => {
+    w.setNow(new Date('2026-09-01T12:00:00Z'));
+    const a = await reminderAccount(w);
+    const inv = await openInvoice(w, a, '2026-09-20');
+    const key = keys.invoice(a.actor.accountId, inv.id);
+    const plan = (await rawItem(a.actor.accountId, inv.id)).reminderPlan as number[];
+    // The plan on the item, its index keys gone: what a reader of a stale index row cannot tell apart.
+    await w.db.send(new UpdateCommand({ TableName: tableName, Key: key, UpdateExpression: 'REMOVE gsi8pk, gsi8sk' }));
+    await w.reminders.rekeyAccount(a.actor.accountId, plan);
+    expect((await rawItem(a.actor.accountId, inv.id)).gsi8sk).toMatch(/^2026-09-17#/);
   });
 });
