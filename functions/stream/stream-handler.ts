@@ -24,11 +24,13 @@ import { settingsSideEffects } from '../../domain/stream/settings-side-effects.j
 import { scopedLog, type ScopedLog } from '../observability/logger.js';
 import { countMetric, flushMetrics, METRIC } from '../observability/metrics.js';
 
-function invoiceImage(image: Record<string, unknown> | undefined): Invoice | null {
-  if (!image) return null;
-  const item = unmarshall(image as Record<string, AttributeValue>);
-  return item.entity === 'invoice' ? fromItem<Invoice>(item) : null;
+/** A record's image as a plain item, unmarshalled once per record. */
+function itemOf(image: Record<string, unknown> | undefined): Record<string, unknown> | null {
+  return image ? unmarshall(image as Record<string, AttributeValue>) : null;
 }
+
+const invoiceOf = (item: Record<string, unknown> | null): Invoice | null =>
+  item?.entity === 'invoice' ? fromItem<Invoice>(item) : null;
 
 /**
  * The table's stream consumer. Records are handled in order; the first that fails is reported as
@@ -95,23 +97,17 @@ async function handleRecord(
       });
     }
   };
+  const newItem = itemOf(record.dynamodb?.NewImage as Record<string, unknown> | undefined);
+  const oldItem = itemOf(record.dynamodb?.OldImage as Record<string, unknown> | undefined);
   // Payments and credit notes are written once and never changed (their `pdf` mark aside): only
   // their insertion sets anything off.
-  const inserted =
-    !record.dynamodb?.OldImage && record.dynamodb?.NewImage
-      ? unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>)
-      : null;
+  const inserted = oldItem ? null : newItem;
   // Payments change after they are written (ACH settles, refunds, disputes; a recorded one is
   // refunded or voided): each change is read. A recorded payment's insert is handled below.
-  const changedPayment = record.dynamodb?.NewImage
-    ? unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>)
-    : null;
-  if (changedPayment?.entity === 'payment' && (changedPayment.source === 'online' || !inserted)) {
-    const old = record.dynamodb?.OldImage
-      ? fromItem<Payment>(unmarshall(record.dynamodb.OldImage as Record<string, AttributeValue>))
-      : null;
-    const result = await paymentChangeSideEffects(deps, old, fromItem<Payment>(changedPayment));
-    detail('payment change side effects', { invoiceId: changedPayment.invoiceId, id: changedPayment.id }, result);
+  if (newItem?.entity === 'payment' && (newItem.source === 'online' || oldItem)) {
+    const old = oldItem ? fromItem<Payment>(oldItem) : null;
+    const result = await paymentChangeSideEffects(deps, old, fromItem<Payment>(newItem));
+    detail('payment change side effects', { invoiceId: newItem.invoiceId, id: newItem.id }, result);
     return result;
   }
   if (inserted?.entity === 'reminder') {
@@ -127,19 +123,10 @@ async function handleRecord(
     detail(`${inserted.entity} side effects`, { invoiceId: inserted.invoiceId, id: inserted.id }, result);
     return result;
   }
-  const newItem = record.dynamodb?.NewImage
-    ? unmarshall(record.dynamodb.NewImage as Record<string, AttributeValue>)
-    : null;
   if (newItem?.entity === 'settings') {
-    const oldItem = record.dynamodb?.OldImage
-      ? unmarshall(record.dynamodb.OldImage as Record<string, AttributeValue>)
-      : null;
     return settingsSideEffects(deps, oldItem, newItem as typeof newItem & { accountId: string });
   }
   if (newItem?.entity === 'recurringInvoice') {
-    const oldItem = record.dynamodb?.OldImage
-      ? unmarshall(record.dynamodb.OldImage as Record<string, AttributeValue>)
-      : null;
     const result = await recurringSideEffects(
       deps,
       oldItem ? fromItem<RecurringInvoice>(oldItem) : null,
@@ -148,8 +135,8 @@ async function handleRecord(
     detail('recurring invoice side effects', { recurringInvoiceId: newItem.id, version: newItem.version }, result);
     return result;
   }
-  const oldImage = invoiceImage(record.dynamodb?.OldImage as Record<string, unknown> | undefined);
-  const newImage = invoiceImage(record.dynamodb?.NewImage as Record<string, unknown> | undefined);
+  const oldImage = invoiceOf(oldItem);
+  const newImage = invoiceOf(newItem);
   if (!oldImage && !newImage) return null;
   const result = await applySideEffects(deps, oldImage, newImage);
   // An invoice that takes no more payments closes the checkouts still open for it; a payment that
