@@ -99,6 +99,18 @@ export async function emailLogo(
 }
 
 /**
+ * An issued invoice's logo as its documents inline it (the one recorded at finalization, so a PAID
+ * or VOID re-render and its credit notes print the logo it was issued with). Null where there is
+ * none or no store to read it from.
+ */
+export async function issuedLogoDataUrl(
+  documents: Pick<DocumentStore, 'get'> | undefined,
+  invoice: { seller?: unknown; sellerLogo?: SellerLogo | null | undefined },
+): Promise<string | null> {
+  return documents ? logoDataUrl(documents, logoFor(invoice, null)) : null;
+}
+
+/**
  * A logo as the documents inline it: a data URL, so the page's CSP (`img-src data:`) stays closed to
  * every other origin and the PDF needs no fetch. Null where the object is gone.
  */

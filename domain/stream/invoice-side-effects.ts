@@ -20,7 +20,7 @@ import { invoiceEinvoice } from '../einvoice/einvoice-document.js';
 import { toUbl } from '../einvoice/ubl.js';
 import { toCii } from '../einvoice/cii.js';
 import type { RenderQueue } from './render-jobs.js';
-import { emailLogo, logoDataUrl, logoFor } from '../settings/seller-logo.js';
+import { emailLogo, issuedLogoDataUrl } from '../settings/seller-logo.js';
 import {
   ledgerAt,
   NO_MONEY_MOVED,
@@ -241,8 +241,7 @@ async function ensurePdf(deps: DocumentDeps, invoice: Invoice): Promise<boolean>
     Promise.all(invoice.contacts.map((id) => deps.contacts.get(invoice.accountId, id))),
     invoice.company ? deps.companies.get(invoice.accountId, invoice.company) : Promise.resolve(null),
     deps.ledger ? ledgerAt(deps.ledger.store, invoice) : Promise.resolve({}),
-    // The logo recorded at finalization: a PAID or VOID re-render prints the one the invoice was issued with.
-    deps.logos ? logoDataUrl(deps.logos, logoFor(invoice, null)) : Promise.resolve(null),
+    issuedLogoDataUrl(deps.logos, invoice),
   ]);
   // A stale record replayed after the invoice moved on: its PDF would be for a status long left.
   if (existing && existing.version > invoice.version) return false;

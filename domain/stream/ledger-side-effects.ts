@@ -7,7 +7,7 @@ import { credited } from '../money/settlement.js';
 import type { Payment } from '../payments/payment.js';
 import type { Reminder } from '../reminders/reminder.js';
 import type { InvoiceStore, LedgerStore } from '../ports.js';
-import { logoDataUrl, logoFor } from '../settings/seller-logo.js';
+import { issuedLogoDataUrl } from '../settings/seller-logo.js';
 import type { DocumentDeps, SideEffectDeps, SideEffectResult } from './invoice-side-effects.js';
 
 /** What an invoice's documents print besides the invoice: its payments and credit notes. */
@@ -169,7 +169,7 @@ export async function ensureCreditNotePdf(
     Promise.all((invoice?.contacts ?? []).map((id) => deps.contacts.get(current.accountId, id))),
     invoice?.company ? deps.companies.get(current.accountId, invoice.company) : Promise.resolve(null),
     // As on the invoice's own PDF: the seller and logo it was issued with.
-    invoice && deps.logos ? logoDataUrl(deps.logos, logoFor(invoice, null)) : Promise.resolve(null),
+    invoice ? issuedLogoDataUrl(deps.logos, invoice) : Promise.resolve(null),
   ]);
   const docs = ledger.creditNoteDocuments;
   const html = docs.html(current, invoice, {
